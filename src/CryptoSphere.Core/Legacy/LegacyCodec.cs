@@ -1,0 +1,103 @@
+using System.Text;
+
+namespace CryptoSphere.Core.Legacy;
+
+/// <summary>
+/// Pure encoder and decoder for the legacy protocol (see shared legacy-protocol.md):
+/// exact in what it writes, tolerant in what it reads.
+/// </summary>
+public static class LegacyCodec
+{
+    public const string ConnectionRequestText = "CONNECTION_REQUEST";
+    public const string EndMarker = "<end>";
+    private const string TeamSeparator = "> @ <";
+    private const string DisconnectSuffix = "> DISCONNECT";
+
+    // Strict decoding: invalid UTF-8 must be refused, not replaced with U+FFFD.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static byte[] EncodeChat(string senderIp, int senderPort, string team, string text) =>
+        StrictUtf8.GetBytes($"<{senderIp}:{senderPort}> @ <{team}>\n{text}\n{EndMarker}");
+
+    public static byte[] EncodeDisconnect(string senderIp, int senderPort) =>
+        StrictUtf8.GetBytes($"<{senderIp}:{senderPort}> DISCONNECT");
+
+    public static LegacyDecodeResult Decode(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+            return LegacyDecodeResult.Fail("empty connection");
+
+        string raw;
+        try
+        {
+            raw = StrictUtf8.GetString(data);
+        }
+        catch (DecoderFallbackException)
+        {
+            return LegacyDecodeResult.Fail("invalid UTF-8");
+        }
+
+        if (raw[0] != '<')
+            return LegacyDecodeResult.Fail("no '<ip:port>' header");
+
+        var disconnect = TryDecodeDisconnect(raw);
+        if (disconnect is not null)
+            return LegacyDecodeResult.Ok(disconnect);
+
+        return DecodeChat(raw);
+    }
+
+    private static LegacyDisconnect? TryDecodeDisconnect(string raw)
+    {
+        var trimmed = raw.TrimEnd('\r', '\n', ' ', '\t');
+        if (!trimmed.EndsWith(DisconnectSuffix, StringComparison.Ordinal))
+            return null;
+        var address = trimmed[1..^DisconnectSuffix.Length];
+        if (address.Contains('<') || address.Contains('>') || address.Contains('\n'))
+            return null;
+        var (ip, port) = SplitAddress(address);
+        return new LegacyDisconnect(ip, port);
+    }
+
+    private static LegacyDecodeResult DecodeChat(string raw)
+    {
+        var newline = raw.IndexOf('\n');
+        if (newline < 0)
+            return LegacyDecodeResult.Fail("header without a newline");
+
+        var header = raw[..newline].TrimEnd('\r');
+        var separator = header.IndexOf(TeamSeparator, StringComparison.Ordinal);
+        if (separator < 0 || !header.EndsWith('>'))
+            return LegacyDecodeResult.Fail("malformed header (expected '<ip:port> @ <team>')");
+
+        var (ip, port) = SplitAddress(header[1..separator]);
+        var team = header[(separator + TeamSeparator.Length)..^1];
+        var text = ExtractText(raw[(newline + 1)..]);
+        return LegacyDecodeResult.Ok(new LegacyChat(ip, port, team, text));
+    }
+
+    // The text ends at the last "\n<end>"; a sender that closed without the marker is tolerated.
+    private static string ExtractText(string body)
+    {
+        var trimmed = body.TrimEnd('\r', '\n', ' ', '\t');
+        if (trimmed.EndsWith(EndMarker, StringComparison.Ordinal))
+        {
+            var text = trimmed[..^EndMarker.Length];
+            if (text.EndsWith('\n')) text = text[..^1];
+            return text.EndsWith('\r') ? text[..^1] : text;
+        }
+        return body.EndsWith('\n') ? body[..^1] : body;
+    }
+
+    private static (string Ip, int? Port) SplitAddress(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon < 0)
+            return (address, null);
+        var ip = address[..colon];
+        return int.TryParse(address[(colon + 1)..], System.Globalization.NumberStyles.None, null, out var port)
+               && port is > 0 and <= 65535
+            ? (ip, port)
+            : (ip, null);
+    }
+}

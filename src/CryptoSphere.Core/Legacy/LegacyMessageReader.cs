@@ -1,0 +1,67 @@
+using System.Buffers;
+
+namespace CryptoSphere.Core.Legacy;
+
+/// <summary>Why reading one legacy connection stopped without a complete message.</summary>
+public enum LegacyReadError { None, TooLarge, TimedOut }
+
+public readonly record struct LegacyReadResult(byte[] Data, LegacyReadError Error);
+
+/// <summary>
+/// Reads one legacy message from a connection: until the sender closes or the bytes end with
+/// <c>&lt;end&gt;</c>, never past <c>maxBytes</c>, and never longer than the read timeout per read.
+/// </summary>
+public static class LegacyMessageReader
+{
+    private static readonly byte[] EndMarker = "<end>"u8.ToArray();
+
+    public static async Task<LegacyReadResult> ReadAsync(
+        Stream stream, int maxBytes, TimeSpan readTimeout, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, 4096));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                    buffer = Grow(buffer, Math.Min(buffer.Length * 2, maxBytes + 1));
+
+                int read;
+                using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    timeout.CancelAfter(readTimeout);
+                    try
+                    {
+                        read = await stream.ReadAsync(buffer.AsMemory(length), timeout.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        return new LegacyReadResult(buffer.AsSpan(0, length).ToArray(), LegacyReadError.TimedOut);
+                    }
+                }
+
+                if (read == 0)
+                    break;
+                length += read;
+                if (length > maxBytes)
+                    return new LegacyReadResult([], LegacyReadError.TooLarge);
+                if (buffer.AsSpan(0, length).EndsWith(EndMarker))
+                    break;
+            }
+            return new LegacyReadResult(buffer.AsSpan(0, length).ToArray(), LegacyReadError.None);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static byte[] Grow(byte[] buffer, int size)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        buffer.CopyTo(bigger, 0);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Sockets;
+using CryptoSphere.Core.Legacy;
+using CryptoSphere.Core.Peers;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Node;
+
+// The legacy protocol side of the node: one message per connection, in and out.
+public sealed partial class ChatNode
+{
+    private async Task HandleLegacyAsync(Socket socket, IPEndPoint remote, CancellationToken token)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var read = await LegacyMessageReader.ReadAsync(stream, _options.MaxLegacyMessageBytes, _options.ReadTimeout, token)
+            .ConfigureAwait(false);
+        var remoteText = remote.ToString();
+        if (read.Error == LegacyReadError.TooLarge)
+        {
+            Reject(remoteText, $"legacy message larger than the {_options.MaxLegacyMessageBytes}-byte cap");
+            return;
+        }
+        if (read.Error == LegacyReadError.TimedOut && read.Data.Length == 0)
+        {
+            Reject(remoteText, $"no data within the {_options.ReadTimeout.TotalSeconds:0.#} s read timeout");
+            return;
+        }
+
+        var decoded = LegacyCodec.Decode(read.Data);
+        if (!decoded.Success)
+        {
+            Reject(remoteText, decoded.Error!);
+            return;
+        }
+        Accept(decoded.Message!, remote);
+    }
+
+    private void Accept(LegacyMessage message, IPEndPoint remote)
+    {
+        // The header's IP is the sender's own guess and is not trusted; the connection's address is.
+        var key = new PeerKey(Normalize(remote.Address), message.SenderPort ?? remote.Port);
+        switch (message)
+        {
+            case LegacyDisconnect:
+                if (Peers.Remove(key, PeerRemovalReason.Disconnected))
+                    _log.LogInformation("Peer {Peer} disconnected", key);
+                break;
+            case LegacyChat { IsConnectionRequest: true } chat:
+                Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
+                Raise(new ConnectionRequestReceived(Now, key, chat.Team));
+                break;
+            case LegacyChat chat:
+                Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
+                Raise(new MessageReceived(Now, key, chat.Team, chat.Text, PeerProtocol.Legacy));
+                break;
+        }
+    }
+
+    private static string Normalize(IPAddress address) =>
+        (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+
+    /// <summary>Sends one chat message; on failure the peer is marked unreachable and removed, as the seed does.</summary>
+    public Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken = default) =>
+        SendLegacyAsync(to, LegacyCodec.EncodeChat(AdvertisedIp, Port, _options.Name, text), cancellationToken);
+
+    public Task<SendResult[]> BroadcastAsync(string text, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(Peers.Snapshot().Select(p => SendAsync(p.Key, text, cancellationToken)));
+
+    /// <summary>Menu option 3: a CONNECTION_REQUEST to every known peer.</summary>
+    public Task<SendResult[]> RequestConnectionsAsync(CancellationToken cancellationToken = default) =>
+        BroadcastAsync(LegacyCodec.ConnectionRequestText, cancellationToken);
+
+    /// <summary>Sends DISCONNECT to the peer and removes it from the table, even when it cannot be reached.</summary>
+    public async Task<SendResult> RemovePeerAsync(PeerKey key, CancellationToken cancellationToken = default)
+    {
+        if (Peers.Find(key) is null)
+            return SendResult.Failed(key, $"unknown peer {key}");
+        var result = await TrySendRawAsync(key, LegacyCodec.EncodeDisconnect(AdvertisedIp, Port), cancellationToken)
+            .ConfigureAwait(false);
+        Peers.Remove(key, PeerRemovalReason.RemovedByUser);
+        return result;
+    }
+
+    private async Task<SendResult> SendLegacyAsync(PeerKey to, byte[] message, CancellationToken cancellationToken)
+    {
+        var result = await TrySendRawAsync(to, message, cancellationToken).ConfigureAwait(false);
+        if (!result.Success)
+        {
+            _log.LogWarning("Send to {Peer} failed: {Error}", to, result.Error);
+            Raise(new SendFailed(Now, to, result.Error!));
+            Peers.Remove(to, PeerRemovalReason.Unreachable);
+        }
+        return result;
+    }
+
+    private async Task<SendResult> TrySendRawAsync(PeerKey to, byte[] message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LegacySender.SendAsync(to.Host, to.Port, message, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            return SendResult.Ok(to);
+        }
+        catch (Exception e) when (e is SocketException or IOException or TimeoutException or OperationCanceledException)
+        {
+            return SendResult.Failed(to, e is SocketException s ? Describe(s) : e.Message);
+        }
+    }
+
+    private static string Describe(SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "connection refused (is the peer running?)",
+        SocketError.HostNotFound or SocketError.NoData => "unknown host",
+        SocketError.TimedOut => "timed out",
+        SocketError.HostUnreachable or SocketError.NetworkUnreachable => "host unreachable",
+        _ => e.Message,
+    };
+}

@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using CryptoSphere.Core.Legacy;
+using CryptoSphere.Core.Peers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CryptoSphere.Core.Node;
+
+/// <summary>
+/// One CryptoSphere node: a listener on one TCP port, the peer table, and the sending side.
+/// It publishes what happens through <see cref="EventRaised"/> and never touches the console.
+/// </summary>
+public sealed partial class ChatNode : IAsyncDisposable
+{
+    private const byte TlsHandshakeRecord = 0x16;
+    private const byte LegacyHeaderStart = (byte)'<';
+
+    private readonly NodeOptions _options;
+    private readonly ILogger _log;
+    private readonly TimeProvider _clock;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Task, byte> _connections = new();
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private Task? _inactivityMonitor;
+    private int _stopped;
+
+    public ChatNode(NodeOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
+    {
+        _options = options;
+        _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ChatNode>();
+        _clock = clock ?? TimeProvider.System;
+        Peers.Changed += OnPeerChanged;
+    }
+
+    public event Action<NodeEvent>? EventRaised;
+
+    public PeerTable Peers { get; } = new();
+
+    public string Name => _options.Name;
+
+    /// <summary>The port actually listened on (may differ from the asked one); 0 before start.</summary>
+    public int Port { get; private set; }
+
+    public string AdvertisedIp { get; private set; } = "";
+
+    public Task StartAsync()
+    {
+        if (_listener is not null)
+            throw new InvalidOperationException("the node is already started");
+
+        _listener = PortBinder.Bind(_options.Bind, _options.Port, _options.StrictPort, _options.MaxPortTries, _options.Backlog);
+        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        AdvertisedIp = _options.AdvertiseIp ?? LocalAddress.Detect();
+
+        int? requested = _options.Port != 0 && _options.Port != Port ? _options.Port : null;
+        if (requested is not null)
+            _log.LogWarning("Port {Requested} is in use; listening on {Port} instead", requested, Port);
+        _log.LogInformation("Listening on {Bind}:{Port}, advertising {Ip}", _options.Bind, Port, AdvertisedIp);
+
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _inactivityMonitor = Task.Run(MonitorInactivityAsync);
+        Raise(new NodeStarted(Now, AdvertisedIp, Port, requested));
+        return Task.CompletedTask;
+    }
+
+    private DateTimeOffset Now => _clock.GetUtcNow();
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener!.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException e)
+            {
+                _log.LogWarning("Accept failed: {Error}", e.SocketErrorCode);
+                continue;
+            }
+            Track(HandleConnectionAsync(socket, token));
+        }
+    }
+
+    private void Track(Task task)
+    {
+        _connections.TryAdd(task, 0);
+        task.ContinueWith(t => _connections.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private async Task HandleConnectionAsync(Socket socket, CancellationToken token)
+    {
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        var remoteText = remote?.ToString() ?? "?";
+        try
+        {
+            await Task.Yield();
+            var first = await PeekFirstByteAsync(socket, token).ConfigureAwait(false);
+            switch (first)
+            {
+                case null:
+                    Reject(remoteText, "connection closed or silent before sending anything");
+                    break;
+                case LegacyHeaderStart:
+                    await HandleLegacyAsync(socket, remote!, token).ConfigureAwait(false);
+                    break;
+                case TlsHandshakeRecord:
+                    Reject(remoteText, "TLS connection, but this node has no secure protocol enabled");
+                    break;
+                default:
+                    Reject(remoteText, $"unknown protocol (first byte 0x{first:x2})");
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            Reject(remoteText, $"connection error: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            // A handler must never take the node down; log and drop this connection only.
+            _log.LogError(e, "Unexpected error on connection from {Remote}", remoteText);
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    private async Task<byte?> PeekFirstByteAsync(Socket socket, CancellationToken token)
+    {
+        var one = new byte[1];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(_options.ReadTimeout);
+        try
+        {
+            var read = await socket.ReceiveAsync(one, SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
+            return read == 0 ? null : one[0];
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private void Reject(string remote, string reason)
+    {
+        _log.LogWarning("Dropped input from {Remote}: {Reason}", remote, reason);
+        Raise(new InputRejected(Now, remote, reason));
+    }
+
+    private async Task MonitorInactivityAsync()
+    {
+        using var timer = new PeriodicTimer(_options.InactivityCheckInterval, _clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+                Peers.RemoveSilentSince(Now - _options.InactivityTimeout);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnPeerChanged(PeerChange change)
+    {
+        NodeEvent e = change.Kind switch
+        {
+            PeerChangeKind.Added => new PeerAdded(Now, change.Peer),
+            PeerChangeKind.Removed => new PeerRemoved(Now, change.Peer, change.Reason!.Value),
+            _ => new PeerUpdated(Now, change.Peer),
+        };
+        if (e is PeerRemoved removed)
+            _log.LogInformation("Peer {Peer} removed ({Reason})", removed.Peer.Key, removed.Reason);
+        Raise(e);
+    }
+
+    private void Raise(NodeEvent e)
+    {
+        var handlers = EventRaised;
+        if (handlers is null)
+            return;
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<NodeEvent>>())
+        {
+            try
+            {
+                handler(e);
+            }
+            catch (Exception ex)
+            {
+                _log.LogError(ex, "An event subscriber failed on {Event}", e.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>Sends DISCONNECT to every peer (at most <see cref="NodeOptions.ShutdownTimeout"/>), then closes.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1 || _listener is null)
+            return;
+
+        var peers = Peers.Snapshot();
+        if (peers.Count > 0)
+        {
+            using var limit = new CancellationTokenSource(_options.ShutdownTimeout);
+            var goodbyes = peers.Select(p => TrySendRawAsync(p.Key, LegacyCodec.EncodeDisconnect(AdvertisedIp, Port), limit.Token));
+            await Task.WhenAll(goodbyes).WaitAsync(_options.ShutdownTimeout + TimeSpan.FromMilliseconds(200))
+                .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        _stopping.Cancel();
+        _listener.Dispose();
+        var pending = _connections.Keys.Append(_acceptLoop ?? Task.CompletedTask).Append(_inactivityMonitor ?? Task.CompletedTask);
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        _log.LogInformation("Node stopped");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using System.Net;
+
+namespace CryptoSphere.Core.Node;
+
+public sealed class NodeOptions
+{
+    public string Name { get; set; } = "anonymous";
+
+    /// <summary>The port to listen on; 0 lets the system choose (tests).</summary>
+    public int Port { get; set; }
+
+    public IPAddress Bind { get; set; } = IPAddress.Any;
+
+    /// <summary>The IP written in outgoing legacy headers; detected when null.</summary>
+    public string? AdvertiseIp { get; set; }
+
+    /// <summary>Fail instead of moving to the next free port when <see cref="Port"/> is taken.</summary>
+    public bool StrictPort { get; set; }
+
+    public int MaxPortTries { get; set; } = 20;
+
+    // The seed's backlog of 5 overflowed under one fast sender; the kernel caps this at somaxconn anyway.
+    public int Backlog { get; set; } = 4096;
+
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int MaxLegacyMessageBytes { get; set; } = 64 * 1024;
+
+    public TimeSpan InactivityTimeout { get; set; } = TimeSpan.FromSeconds(600);
+
+    public TimeSpan InactivityCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace CryptoSphere.Core.Peers;
+
+/// <summary>
+/// Identifies a peer by the address its connection came from and the port it listens on.
+/// </summary>
+public readonly record struct PeerKey(string Host, int Port)
+{
+    public override string ToString() =>
+        Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+
+    /// <summary>Parses "host:port" or "[v6]:port".</summary>
+    public static bool TryParse(string? text, out PeerKey key, out string error)
+    {
+        key = default;
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            error = "expected HOST:PORT";
+            return false;
+        }
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0)
+        {
+            error = $"'{text}' has no port (expected HOST:PORT)";
+            return false;
+        }
+        var host = text[..colon].Trim('[', ']');
+        if (!PortRules.TryParse(text[(colon + 1)..], out var port, out error))
+            return false;
+        key = new PeerKey(host, port);
+        return true;
+    }
+}

@@ -1,0 +1,3 @@
+namespace CryptoSphere.Core.Peers;
+
+public enum PeerRemovalReason { Disconnected, Inactive, Unreachable, RemovedByUser }
