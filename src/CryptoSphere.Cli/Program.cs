@@ -1,1 +1,3 @@
-return 0;
+using CryptoSphere.Cli.Commands;
+
+return await CliApp.Build().Parse(args).InvokeAsync();

@@ -229,6 +229,7 @@ public sealed partial class ChatNode : IAsyncDisposable
         var pending = _connections.Keys.Append(_acceptLoop ?? Task.CompletedTask).Append(_inactivityMonitor ?? Task.CompletedTask);
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _log.LogInformation("Node stopped");
+        Raise(new NodeStopped(Now));
     }
 
     public async ValueTask DisposeAsync()

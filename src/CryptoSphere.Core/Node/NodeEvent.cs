@@ -22,3 +22,5 @@ public sealed record SendFailed(DateTimeOffset Time, PeerKey To, string Reason) 
 
 /// <summary>Bytes from the network that were refused; nothing else changed.</summary>
 public sealed record InputRejected(DateTimeOffset Time, string Remote, string Reason) : NodeEvent(Time);
+
+public sealed record NodeStopped(DateTimeOffset Time) : NodeEvent(Time);

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Node;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary><c>listen</c>: a node with no menu, printing one line per event until Ctrl+C or SIGTERM.</summary>
+internal static class ListenCommand
+{
+    public static Command Create()
+    {
+        var settings = new NodeSettings();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per line instead of text" };
+        var command = new Command("listen", "Run a node without the menu and print each event as one line");
+        settings.AddTo(command);
+        command.Options.Add(json);
+        settings.Port.Required = true;
+        settings.Name.Required = true;
+
+        command.SetAction(async (result, ct) =>
+        {
+            var asJson = result.GetValue(json);
+            var output = Console.Out;
+            var gate = new object();
+            void Print(NodeEvent e)
+            {
+                var line = asJson ? EventJson.Serialize(e) : EventText.Describe(e);
+                if (line is null)
+                    return;
+                lock (gate)
+                {
+                    output.WriteLine(line);
+                    output.Flush();
+                }
+            }
+
+            using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
+            var options = settings.ToNodeOptions(result, result.GetValue(settings.Name)!, result.GetValue(settings.Port)!.Value);
+            await using var node = new ChatNode(options, logs);
+            node.EventRaised += Print;
+            using var signal = new ShutdownSignal(ct);
+            if (!await NodeRunner.TryStartAsync(node))
+                return 2;
+            try
+            {
+                await Task.Delay(Timeout.Infinite, signal.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await node.StopAsync();
+            return 0;
+        });
+        return command;
+    }
+}

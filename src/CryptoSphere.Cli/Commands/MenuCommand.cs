@@ -1,0 +1,75 @@
+using System.CommandLine;
+using CryptoSphere.Cli.Menu;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary>The root command: ask for what is missing, start a node, run the menu, say goodbye.</summary>
+internal static class MenuCommand
+{
+    public static void Configure(RootCommand root)
+    {
+        var settings = new NodeSettings();
+        settings.AddTo(root);
+        root.SetAction(async (result, ct) =>
+        {
+            IMenuConsole console = Console.IsInputRedirected || Console.IsOutputRedirected
+                ? new PlainMenuConsole(Console.In, Console.Out)
+                : new TerminalMenuConsole();
+            return await RunAsync(console, settings, result, ct);
+        });
+    }
+
+    internal static async Task<int> RunAsync(IMenuConsole console, NodeSettings settings, ParseResult result, CancellationToken ct)
+    {
+        var name = result.GetValue(settings.Name) ?? AskName(console);
+        if (name is null)
+            return 0;
+        var port = result.GetValue(settings.Port) ?? AskPort(console);
+        if (port is null)
+            return 0;
+
+        using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
+        await using var node = new ChatNode(settings.ToNodeOptions(result, name, port.Value), logs);
+        node.EventRaised += e =>
+        {
+            if (e is NodeStarted s && s.RequestedPort is { } asked)
+                console.Info($"Port {asked} is in use; using port {s.Port} instead.");
+        };
+        if (!await NodeRunner.TryStartAsync(node))
+            return 2;
+        console.Info($"Welcome, {name}. Listening on {node.AdvertisedIp}:{node.Port}.");
+
+        using var signal = new ShutdownSignal(ct);
+        await new InteractiveMenu(node, console).RunAsync(signal.Token);
+        console.Info("Saying goodbye to peers...");
+        await node.StopAsync();
+        console.Info("Bye.");
+        return 0;
+    }
+
+    private static string? AskName(IMenuConsole console)
+    {
+        while (true)
+        {
+            var name = console.Ask("Your name: ")?.Trim();
+            if (name is null || name.Length > 0)
+                return name;
+            console.Error("the name cannot be empty.");
+        }
+    }
+
+    private static int? AskPort(IMenuConsole console)
+    {
+        while (true)
+        {
+            var answer = console.Ask($"Port to listen on ({PortRules.Min}-{PortRules.Max}): ");
+            if (answer is null)
+                return null;
+            if (PortRules.TryParse(answer, out var port, out var error))
+                return port;
+            console.Error(error + ".");
+        }
+    }
+}

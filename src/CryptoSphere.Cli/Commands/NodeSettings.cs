@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Net;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary>The options every node-running command shares, and how they become <see cref="NodeOptions"/>.</summary>
+internal sealed class NodeSettings
+{
+    public Option<string?> Name { get; } = new("--name", "-n")
+    {
+        Description = "Your display name (team name in the legacy protocol)",
+    };
+
+    public Option<int?> Port { get; } = new("--port", "-p")
+    {
+        Description = $"TCP port to listen on ({PortRules.Min}-{PortRules.Max}); the next free one is taken if it is in use",
+        CustomParser = ParsePort,
+    };
+
+    public Option<IPAddress> Bind { get; } = new("--bind")
+    {
+        Description = "Address to listen on",
+        DefaultValueFactory = _ => IPAddress.Any,
+        CustomParser = ParseAddress,
+    };
+
+    public Option<string?> AdvertiseIp { get; } = new("--advertise-ip")
+    {
+        Description = "IP written in outgoing message headers (default: detected LAN address)",
+    };
+
+    public Option<bool> StrictPort { get; } = new("--strict-port")
+    {
+        Description = "Fail if the port is in use instead of taking the next free one",
+    };
+
+    public Option<int> MaxMessageBytes { get; } = new("--max-message-bytes")
+    {
+        Description = "Largest legacy message accepted, in bytes",
+        DefaultValueFactory = _ => 64 * 1024,
+    };
+
+    public Option<int> InactivitySeconds { get; } = new("--inactivity-timeout")
+    {
+        Description = "Seconds of silence after which a peer is dropped",
+        DefaultValueFactory = _ => 600,
+    };
+
+    public Option<int> ReadTimeoutSeconds { get; } = new("--read-timeout")
+    {
+        Description = "Seconds an incoming connection may stay silent before it is cut off",
+        DefaultValueFactory = _ => 10,
+    };
+
+    public Option<int> Backlog { get; } = new("--backlog")
+    {
+        Description = "Listen backlog (pending connections the kernel queues)",
+        DefaultValueFactory = _ => 4096,
+    };
+
+    public Option<LogLevel> LogLevel { get; } = new("--log-level")
+    {
+        Description = "Diagnostics written to stderr: Trace, Debug, Information, Warning, Error, None",
+        DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Warning,
+    };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, MaxMessageBytes, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
+            command.Options.Add(option);
+        AddPositive(MaxMessageBytes);
+        AddPositive(InactivitySeconds);
+        AddPositive(ReadTimeoutSeconds);
+        AddPositive(Backlog);
+    }
+
+    public NodeOptions ToNodeOptions(ParseResult result, string name, int port) => new()
+    {
+        Name = name,
+        Port = port,
+        Bind = result.GetValue(Bind)!,
+        AdvertiseIp = result.GetValue(AdvertiseIp),
+        StrictPort = result.GetValue(StrictPort),
+        MaxLegacyMessageBytes = result.GetValue(MaxMessageBytes),
+        InactivityTimeout = TimeSpan.FromSeconds(result.GetValue(InactivitySeconds)),
+        ReadTimeout = TimeSpan.FromSeconds(result.GetValue(ReadTimeoutSeconds)),
+        Backlog = result.GetValue(Backlog),
+    };
+
+    private static void AddPositive(Option<int> option) =>
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() <= 0)
+                r.AddError($"{option.Name} must be a positive number");
+        });
+
+    internal static int? ParsePort(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (PortRules.TryParse(text, out var port, out var error))
+            return port;
+        result.AddError($"Invalid port: {error}.");
+        return null;
+    }
+
+    private static IPAddress ParseAddress(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (IPAddress.TryParse(text, out var address))
+            return address;
+        result.AddError($"Invalid address '{text}': expected an IP address such as 0.0.0.0 or 127.0.0.1.");
+        return IPAddress.Any;
+    }
+}

@@ -1,0 +1,21 @@
+using CryptoSphere.Core.Peers;
+
+namespace CryptoSphere.Cli.Menu;
+
+/// <summary>What the menu needs from a screen: a plain one for pipes, a rich one for terminals.</summary>
+internal interface IMenuConsole
+{
+    /// <summary>Asks one question; null means the input has ended.</summary>
+    string? Ask(string prompt);
+
+    void Info(string text);
+
+    void Error(string text);
+
+    /// <summary>Something that happened meanwhile (an incoming message); must not garble a prompt.</summary>
+    void Notify(string text);
+
+    void ShowMenu(string title, IReadOnlyList<(string Key, string Label)> options);
+
+    void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now);
+}

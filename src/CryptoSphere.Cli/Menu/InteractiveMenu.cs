@@ -1,0 +1,183 @@
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+
+namespace CryptoSphere.Cli.Menu;
+
+/// <summary>The seed's menu, option for option, over a running node.</summary>
+internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeProvider? clock = null)
+{
+    private static readonly (string Key, string Label)[] Options =
+    [
+        ("1", "Chat session"),
+        ("2", "Active peers"),
+        ("3", "Connect to peers"),
+        ("4", "Broadcast"),
+        ("5", "Message a peer"),
+        ("6", "Remove a peer"),
+        ("0", "Quit"),
+    ];
+
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>Runs until the user quits or the input ends; the caller stops the node.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        node.EventRaised += OnEvent;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                console.ShowMenu($"CryptoSphere - {node.Name} on {node.AdvertisedIp}:{node.Port}", Options);
+                var choice = console.Ask("Choice: ");
+                if (choice is null)
+                    return;
+                switch (choice.Trim())
+                {
+                    case "1": await ChatSessionAsync(cancellationToken); break;
+                    case "2": console.ShowPeers(node.Peers.Snapshot(), _clock.GetUtcNow()); break;
+                    case "3": await ConnectToPeersAsync(cancellationToken); break;
+                    case "4": await BroadcastAsync(cancellationToken); break;
+                    case "5": await MessagePeerAsync(cancellationToken); break;
+                    case "6": await RemovePeerAsync(cancellationToken); break;
+                    case "0": return;
+                    case "": break;
+                    default: console.Error($"'{choice.Trim()}' is not an option; choose 0-6."); break;
+                }
+            }
+        }
+        finally
+        {
+            node.EventRaised -= OnEvent;
+        }
+    }
+
+    private void OnEvent(NodeEvent e)
+    {
+        // Refreshes would flood the screen, and the menu reports its own failed sends.
+        if (e is PeerUpdated or NodeStarted or SendFailed)
+            return;
+        if (EventText.Describe(e) is { } text)
+            console.Notify(text);
+    }
+
+    private async Task ChatSessionAsync(CancellationToken ct)
+    {
+        var host = console.Ask("Peer IP: ")?.Trim();
+        if (string.IsNullOrEmpty(host))
+        {
+            console.Error("no IP given.");
+            return;
+        }
+        var port = AskPort("Peer port: ");
+        if (port is null)
+            return;
+        var peer = new PeerKey(host, port.Value);
+        console.Info($"Chatting with {peer}. Type 'exit' to end the session.");
+        while (!ct.IsCancellationRequested)
+        {
+            var text = console.Ask("> ");
+            if (text is null || text.Trim() == "exit")
+                break;
+            if (text.Length == 0)
+                continue;
+            var result = await node.SendAsync(peer, text, ct);
+            if (result.Success)
+                console.Info($"Sent to {peer}.");
+            else
+            {
+                console.Error($"could not send to {peer}: {result.Error}");
+                break;
+            }
+        }
+        console.Info("Chat session ended.");
+    }
+
+    private int? AskPort(string prompt)
+    {
+        while (true)
+        {
+            var answer = console.Ask(prompt);
+            if (answer is null)
+                return null;
+            if (PortRules.TryParse(answer, out var port, out var error))
+                return port;
+            console.Error(error + ".");
+        }
+    }
+
+    private async Task ConnectToPeersAsync(CancellationToken ct)
+    {
+        if (!HasPeers())
+            return;
+        Report(await node.RequestConnectionsAsync(ct), "Connection request sent to");
+    }
+
+    private async Task BroadcastAsync(CancellationToken ct)
+    {
+        if (!HasPeers())
+            return;
+        var text = console.Ask("Message: ");
+        if (string.IsNullOrEmpty(text))
+            return;
+        Report(await node.BroadcastAsync(text, ct), "Sent to");
+    }
+
+    private async Task MessagePeerAsync(CancellationToken ct)
+    {
+        var peer = PickPeer();
+        if (peer is null)
+            return;
+        var text = console.Ask("Message: ");
+        if (string.IsNullOrEmpty(text))
+            return;
+        var result = await node.SendAsync(peer.Key, text, ct);
+        if (result.Success)
+            console.Info($"Sent to {peer.Name} ({peer.Key}).");
+        else
+            console.Error($"could not send to {peer.Key}: {result.Error}");
+    }
+
+    private async Task RemovePeerAsync(CancellationToken ct)
+    {
+        var peer = PickPeer();
+        if (peer is null)
+            return;
+        var result = await node.RemovePeerAsync(peer.Key, ct);
+        console.Info(result.Success
+            ? $"Removed {peer.Name} ({peer.Key}); DISCONNECT sent."
+            : $"Removed {peer.Name} ({peer.Key}); DISCONNECT could not be delivered: {result.Error}");
+    }
+
+    private Peer? PickPeer()
+    {
+        var peers = node.Peers.Snapshot();
+        if (!HasPeers(peers))
+            return null;
+        console.ShowPeers(peers, _clock.GetUtcNow());
+        var answer = console.Ask($"Peer number (1-{peers.Count}): ");
+        if (int.TryParse(answer?.Trim(), out var n) && n >= 1 && n <= peers.Count)
+            return peers[n - 1];
+        console.Error($"'{answer?.Trim()}' is not a peer number.");
+        return null;
+    }
+
+    private bool HasPeers(IReadOnlyList<Peer>? peers = null)
+    {
+        if ((peers ?? node.Peers.Snapshot()).Count > 0)
+            return true;
+        console.Info("No active peers yet. Peers appear when they message you.");
+        return false;
+    }
+
+    private void Report(IReadOnlyList<SendResult> results, string verb)
+    {
+        foreach (var r in results)
+        {
+            if (r.Success)
+                console.Info($"{verb} {r.To}.");
+            else
+                console.Error($"{r.To}: {r.Error}");
+        }
+    }
+}

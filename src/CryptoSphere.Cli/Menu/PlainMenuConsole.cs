@@ -1,0 +1,53 @@
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Peers;
+
+namespace CryptoSphere.Cli.Menu;
+
+/// <summary>Line-by-line menu for piped input: plain text, one answer per line, end of input = quit.</summary>
+internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IMenuConsole
+{
+    private readonly object _gate = new();
+
+    public string? Ask(string prompt)
+    {
+        Write(prompt);
+        return input.ReadLine();
+    }
+
+    public void Info(string text) => Write(text);
+
+    public void Error(string text) => Write("Error: " + text);
+
+    public void Notify(string text) => Write(text);
+
+    public void ShowMenu(string title, IReadOnlyList<(string Key, string Label)> options)
+    {
+        Write(title);
+        foreach (var (key, label) in options)
+            Write($"  {key}. {label}");
+    }
+
+    public void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now)
+    {
+        if (peers.Count == 0)
+        {
+            Write("No active peers.");
+            return;
+        }
+        Write($"Active peers ({peers.Count}):");
+        for (var i = 0; i < peers.Count; i++)
+        {
+            var p = peers[i];
+            Write($"  {i + 1}. {p.Name} {p.Key} {PeerLabels.Protocol(p)} last seen {EventText.Ago(p.LastSeen, now)}, {p.MessageCount} messages");
+        }
+    }
+
+    private void Write(string line)
+    {
+        lock (_gate)
+        {
+            output.WriteLine(line);
+            output.Flush();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Peers;
+using Spectre.Console;
+
+namespace CryptoSphere.Cli.Menu;
+
+/// <summary>The menu on a real terminal: Spectre.Console rendering, incoming messages above the prompt.</summary>
+internal sealed class TerminalMenuConsole : IMenuConsole
+{
+    private readonly LineEditor _editor = new();
+
+    public string? Ask(string prompt) => _editor.ReadLine(prompt);
+
+    public void Info(string text) => _editor.PrintAbove(() => AnsiConsole.MarkupLine(Markup.Escape(text)));
+
+    public void Error(string text) => _editor.PrintAbove(() => AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(text)}"));
+
+    public void Notify(string text) => _editor.PrintAbove(() => AnsiConsole.MarkupLine($"[cyan]{Markup.Escape(text)}[/]"));
+
+    public void ShowMenu(string title, IReadOnlyList<(string Key, string Label)> options)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        foreach (var (key, label) in options)
+            grid.AddRow($"[bold yellow]{Markup.Escape(key)}[/]", Markup.Escape(label));
+        _editor.PrintAbove(() => AnsiConsole.Write(new Panel(grid).Header(Markup.Escape(title)).RoundedBorder()));
+    }
+
+    public void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now)
+    {
+        if (peers.Count == 0)
+        {
+            Info("No active peers.");
+            return;
+        }
+        var table = new Table().RoundedBorder()
+            .AddColumns("#", "Name", "Address", "Protocol", "Last seen", "Messages");
+        for (var i = 0; i < peers.Count; i++)
+        {
+            var p = peers[i];
+            table.AddRow((i + 1).ToString(), Markup.Escape(p.Name), Markup.Escape(p.Key.ToString()),
+                Markup.Escape(PeerLabels.Protocol(p)), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
+        }
+        _editor.PrintAbove(() => AnsiConsole.Write(table));
+    }
+}

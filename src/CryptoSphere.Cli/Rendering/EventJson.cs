@@ -1,0 +1,76 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+
+namespace CryptoSphere.Cli.Rendering;
+
+/// <summary>One JSON object per node event, for <c>listen --json</c>.</summary>
+internal static class EventJson
+{
+    private static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Serialize(NodeEvent e)
+    {
+        var o = new JsonObject
+        {
+            ["type"] = TypeName(e),
+            ["time"] = e.Time.ToString("O"),
+        };
+        switch (e)
+        {
+            case NodeStarted s:
+                o["ip"] = s.AdvertisedIp;
+                o["port"] = s.Port;
+                if (s.RequestedPort is { } asked) o["requestedPort"] = asked;
+                break;
+            case MessageReceived m:
+                o["from"] = m.From.ToString();
+                o["name"] = m.Name;
+                o["text"] = m.Text;
+                o["protocol"] = Protocol(m.Protocol);
+                break;
+            case ConnectionRequestReceived r:
+                o["from"] = r.From.ToString();
+                o["name"] = r.Name;
+                break;
+            case PeerAdded a:
+                AddPeer(o, a.Peer);
+                break;
+            case PeerUpdated u:
+                AddPeer(o, u.Peer);
+                break;
+            case PeerRemoved r:
+                AddPeer(o, r.Peer);
+                o["reason"] = JsonNamingPolicy.CamelCase.ConvertName(r.Reason.ToString());
+                break;
+            case SendFailed f:
+                o["to"] = f.To.ToString();
+                o["reason"] = f.Reason;
+                break;
+            case InputRejected i:
+                o["remote"] = i.Remote;
+                o["reason"] = i.Reason;
+                break;
+        }
+        return o.ToJsonString(Options);
+    }
+
+    private static void AddPeer(JsonObject o, Peer p)
+    {
+        o["peer"] = p.Key.ToString();
+        o["name"] = p.Name;
+        o["protocol"] = Protocol(p.Protocol);
+        o["lastSeen"] = p.LastSeen.ToString("O");
+        o["messages"] = p.MessageCount;
+    }
+
+    private static string Protocol(PeerProtocol p) => p == PeerProtocol.Legacy ? "legacy" : "secure";
+
+    private static string TypeName(NodeEvent e)
+    {
+        var name = e.GetType().Name;
+        return JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+    }
+}
