@@ -1,4 +1,6 @@
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Core.Node;
 
@@ -7,8 +9,24 @@ public abstract record NodeEvent(DateTimeOffset Time);
 
 public sealed record NodeStarted(DateTimeOffset Time, string AdvertisedIp, int Port, int? RequestedPort) : NodeEvent(Time);
 
+/// <summary>A chat message. Secure messages carry the sender's proven ID, a message ID and the send time.</summary>
 public sealed record MessageReceived(
-    DateTimeOffset Time, PeerKey From, string Name, string Text, PeerProtocol Protocol) : NodeEvent(Time);
+    DateTimeOffset Time, PeerKey From, string Name, string Text, PeerProtocol Protocol,
+    PeerId? PeerId = null, Guid? MessageId = null, DateTimeOffset? SentAt = null) : NodeEvent(Time);
+
+/// <summary>The receiver acknowledged a secure message.</summary>
+public sealed record MessageDelivered(DateTimeOffset Time, PeerKey To, PeerId PeerId, Guid MessageId) : NodeEvent(Time);
+
+public sealed record SecurePeerConnected(
+    DateTimeOffset Time, PeerKey Address, PeerId PeerId, string Name, TrustState Trust, bool FirstContact) : NodeEvent(Time);
+
+public sealed record SecurePeerDisconnected(DateTimeOffset Time, PeerKey Address, PeerId PeerId, string Reason) : NodeEvent(Time);
+
+/// <summary>With <c>--accept trusted</c>, a peer that is not trusted wrote; its messages are held until accepted.</summary>
+public sealed record ContactRequestReceived(DateTimeOffset Time, PeerKey From, PeerId PeerId, string Name, string FirstText) : NodeEvent(Time);
+
+/// <summary>A connection was refused after or during the handshake (blocked, wrong ID, bad version).</summary>
+public sealed record PeerRefused(DateTimeOffset Time, string Remote, PeerId? PeerId, string Reason) : NodeEvent(Time);
 
 public sealed record ConnectionRequestReceived(DateTimeOffset Time, PeerKey From, string Name) : NodeEvent(Time);
 

@@ -1,4 +1,7 @@
 using System.Net;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Core.Node;
 
@@ -33,4 +36,32 @@ public sealed class NodeOptions
     public TimeSpan InactivityCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The node's key and certificate; an in-memory one is made when null.</summary>
+    public NodeIdentity? Identity { get; set; }
+
+    /// <summary>Trust decisions; an in-memory store is used when null.</summary>
+    public TrustStore? Trust { get; set; }
+
+    /// <summary>Neither accept nor send legacy (plaintext) messages.</summary>
+    public bool SecureOnly { get; set; }
+
+    public AcceptPolicy Accept { get; set; } = AcceptPolicy.Open;
+
+    /// <summary>Legacy peers have no identity: when not empty, only these IPs may send legacy messages.</summary>
+    public IReadOnlyCollection<IPAddress> LegacyAllow { get; set; } = [];
+
+    public IReadOnlyCollection<IPAddress> LegacyDeny { get; set; } = [];
+
+    public int MaxFrameBytes { get; set; } = FrameCodec.DefaultMaxFrameBytes;
+
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(45);
+
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 }

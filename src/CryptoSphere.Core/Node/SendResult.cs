@@ -4,6 +4,13 @@ namespace CryptoSphere.Core.Node;
 
 public sealed record SendResult(PeerKey To, bool Success, string? Error)
 {
+    public PeerProtocol Protocol { get; init; } = PeerProtocol.Legacy;
+
+    /// <summary>For secure messages: the message ID, and a task that completes when the peer acknowledges it.</summary>
+    public Guid? MessageId { get; init; }
+
+    public Task? Delivered { get; init; }
+
     public static SendResult Ok(PeerKey to) => new(to, true, null);
     public static SendResult Failed(PeerKey to, string error) => new(to, false, error);
 }

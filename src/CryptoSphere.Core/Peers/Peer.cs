@@ -1,3 +1,5 @@
+using CryptoSphere.Core.Identity;
+
 namespace CryptoSphere.Core.Peers;
 
 /// <summary>A snapshot of one row of the peer table.</summary>
@@ -7,4 +9,8 @@ public sealed record Peer(
     PeerProtocol Protocol,
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
-    long MessageCount);
+    long MessageCount)
+{
+    /// <summary>The proven identity of a secure peer; null for legacy peers.</summary>
+    public PeerId? Id { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CryptoSphere.Core.Identity;
 
 namespace CryptoSphere.Core.Peers;
 
@@ -20,8 +21,10 @@ public sealed class PeerTable
 
     public Peer? Find(PeerKey key) => _peers.GetValueOrDefault(key);
 
+    public Peer? Find(PeerId id) => _peers.Values.FirstOrDefault(p => p.Id == id);
+
     /// <summary>Registers a new peer or refreshes its name, last-seen time and message count.</summary>
-    public Peer Touch(PeerKey key, string name, PeerProtocol protocol, DateTimeOffset now, bool countsAsMessage)
+    public Peer Touch(PeerKey key, string name, PeerProtocol protocol, DateTimeOffset now, bool countsAsMessage, PeerId? id = null)
     {
         PeerChange change;
         Peer updated;
@@ -36,12 +39,13 @@ public sealed class PeerTable
                     Protocol = protocol,
                     LastSeen = now,
                     MessageCount = existing.MessageCount + increment,
+                    Id = id ?? (protocol == PeerProtocol.Secure ? existing.Id : null),
                 };
                 change = new PeerChange(PeerChangeKind.Updated, updated, null);
             }
             else
             {
-                updated = new Peer(key, name, protocol, now, now, increment);
+                updated = new Peer(key, name, protocol, now, now, increment) { Id = id };
                 change = new PeerChange(PeerChangeKind.Added, updated, null);
             }
             _peers[key] = updated;

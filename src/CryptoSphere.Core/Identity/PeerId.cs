@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace CryptoSphere.Core.Identity;
+
+/// <summary>
+/// A node's identity as others see it: SHA-256 of its certificate's SubjectPublicKeyInfo, in base32
+/// (52 characters) grouped by seven for reading, like Syncthing's device IDs.
+/// </summary>
+public readonly record struct PeerId
+{
+    private const int GroupSize = 7;
+
+    private PeerId(string value) => Value = value;
+
+    /// <summary>The 52 base32 characters, ungrouped.</summary>
+    public string Value { get; }
+
+    /// <summary>The first group, for lists.</summary>
+    public string Short => Value[..GroupSize];
+
+    public static PeerId FromCertificate(X509Certificate2 certificate) =>
+        FromPublicKeyInfo(certificate.PublicKey.ExportSubjectPublicKeyInfo());
+
+    public static PeerId FromPublicKeyInfo(ReadOnlySpan<byte> subjectPublicKeyInfo) =>
+        new(Base32.Encode(SHA256.HashData(subjectPublicKeyInfo)));
+
+    /// <summary>Accepts the grouped or ungrouped form, any case, with dashes or spaces.</summary>
+    public static bool TryParse(string? text, out PeerId id)
+    {
+        id = default;
+        if (text is null)
+            return false;
+        var compact = Normalize(text);
+        if (compact.Length != 52 || compact.Any(c => !(c is >= 'A' and <= 'Z' or >= '2' and <= '7')))
+            return false;
+        id = new PeerId(compact);
+        return true;
+    }
+
+    /// <summary>Upper case without separators: the form used to match prefixes.</summary>
+    public static string Normalize(string text) =>
+        new(text.Where(c => c != '-' && !char.IsWhiteSpace(c)).Select(char.ToUpperInvariant).ToArray());
+
+    public override string ToString() => string.Join('-', Value.Chunk(GroupSize).Select(g => new string(g)));
+}

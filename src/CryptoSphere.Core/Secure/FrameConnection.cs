@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace CryptoSphere.Core.Secure;
+
+/// <summary>
+/// Frames over a duplex stream. Reading: a PipeReader parses whole frames and hands them to one handler,
+/// in order. Writing: senders encode into an in-memory pipe; one loop drains whatever has queued
+/// into a single stream write and flush, so many small messages cost few syscalls and TLS records.
+/// </summary>
+internal sealed class FrameConnection : IAsyncDisposable
+{
+    private const int WriteChunk = 64 * 1024;
+
+    private readonly Stream _stream;
+    private readonly int _maxFrameBytes;
+    private readonly Pipe _outgoing = new(new PipeOptions(
+        pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, useSynchronizationContext: false));
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _closed = new();
+    private Task _readLoop = Task.CompletedTask;
+    private Task _writeLoop = Task.CompletedTask;
+    private int _disposed;
+
+    public FrameConnection(Stream stream, int maxFrameBytes)
+    {
+        _stream = stream;
+        _maxFrameBytes = maxFrameBytes;
+    }
+
+    /// <summary>Why reading stopped: null for a clean close by the other side.</summary>
+    public Exception? Fault { get; private set; }
+
+    /// <summary>Completes when the connection is finished, for whatever reason.</summary>
+    public Task Completion => _readLoop;
+
+    public void Start(Func<FrameType, ReadOnlySequence<byte>, ValueTask> onFrame)
+    {
+        _writeLoop = Task.Run(WriteLoopAsync);
+        _readLoop = Task.Run(() => ReadLoopAsync(onFrame));
+    }
+
+    /// <summary>Queues one or more frames written by <paramref name="encode"/>; returns once queued, not sent.</summary>
+    public async ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> encode)
+    {
+        if (_closed.IsCancellationRequested)
+            throw new IOException("the connection is closed");
+        await _writeLock.WaitAsync(_closed.Token).ConfigureAwait(false);
+        try
+        {
+            encode(state, _outgoing.Writer);
+            // Wakes the write loop; only waits when the peer is not reading (back-pressure).
+            await _outgoing.Writer.FlushAsync(_closed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new IOException("the connection is closed");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task ReadLoopAsync(Func<FrameType, ReadOnlySequence<byte>, ValueTask> onFrame)
+    {
+        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (FrameCodec.TryRead(ref buffer, _maxFrameBytes, out var type, out var body))
+                        await onFrame(type, body).ConfigureAwait(false);
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (result.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                        Fault = new FrameFormatException($"connection closed in the middle of a frame ({buffer.Length} bytes left)");
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Fault = e;
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+            _closed.Cancel();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outgoing.Reader;
+        var chunk = ArrayPool<byte>.Shared.Rent(WriteChunk);
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (!buffer.IsEmpty)
+                {
+                    var take = (int)Math.Min(buffer.Length, chunk.Length);
+                    buffer.Slice(0, take).CopyTo(chunk);
+                    await _stream.WriteAsync(chunk.AsMemory(0, take), _closed.Token).ConfigureAwait(false);
+                    buffer = buffer.Slice(take);
+                }
+                await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                    break;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends what is queued (waiting at most <paramref name="drainTimeout"/>), then closes.</summary>
+    public async ValueTask CloseAsync(TimeSpan drainTimeout)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        try
+        {
+            // The lock is kept: nothing may be queued after the writer completes.
+            if (await _writeLock.WaitAsync(drainTimeout).ConfigureAwait(false))
+            {
+                await _outgoing.Writer.CompleteAsync().ConfigureAwait(false);
+                await _writeLoop.WaitAsync(drainTimeout).ConfigureAwait(false);
+            }
+        }
+        catch (TimeoutException)
+        {
+        }
+        _closed.Cancel();
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_readLoop, _writeLoop).WaitAsync(drainTimeout).ContinueWith(_ => { }, TaskScheduler.Default)
+            .ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync(TimeSpan.FromSeconds(1));
+}

@@ -1,0 +1,13 @@
+namespace CryptoSphere.Core.Secure;
+
+/// <summary>The first payload byte of a secure frame (docs/protocol.md). Unknown types are skipped.</summary>
+public enum FrameType : byte
+{
+    Hello = 0x01,
+    Error = 0x02,
+    Ping = 0x03,
+    Pong = 0x04,
+    Bye = 0x05,
+    Chat = 0x10,
+    Ack = 0x11,
+}

@@ -1,0 +1,40 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace CryptoSphere.Core.Secure.Messages;
+
+/// <summary>
+/// A chat message. Body: 16-byte message ID (UUIDv7, RFC 9562 byte order), i64 send time
+/// (Unix milliseconds), text (UTF-8, the rest of the frame).
+/// </summary>
+public sealed record ChatMessage(Guid Id, DateTimeOffset SentAt, string Text)
+{
+    private const int FixedSize = 24;
+
+    public static ChatMessage Create(string text, TimeProvider? clock = null) =>
+        new(Guid.CreateVersion7(), (clock ?? TimeProvider.System).GetUtcNow(), text);
+
+    public void Encode(IBufferWriter<byte> output)
+    {
+        var length = WireText.Utf8.GetByteCount(Text);
+        FrameCodec.Write(output, FrameType.Chat, this, FixedSize + length, static (span, m) =>
+        {
+            m.Id.TryWriteBytes(span, bigEndian: true, out _);
+            BinaryPrimitives.WriteInt64BigEndian(span[16..], m.SentAt.ToUnixTimeMilliseconds());
+            WireText.Utf8.GetBytes(m.Text, span[FixedSize..]);
+        });
+    }
+
+    public static ChatMessage Decode(ReadOnlySequence<byte> body)
+    {
+        Span<byte> fixedPart = stackalloc byte[FixedSize];
+        WireText.CopyPrefix(body, fixedPart, "CHAT");
+        var millis = BinaryPrimitives.ReadInt64BigEndian(fixedPart[16..]);
+        if (millis < 0 || millis > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+            throw new FrameFormatException("CHAT send time out of range");
+        return new ChatMessage(
+            new Guid(fixedPart[..16], bigEndian: true),
+            DateTimeOffset.FromUnixTimeMilliseconds(millis),
+            WireText.Decode(body.Slice(FixedSize), "CHAT text"));
+    }
+}

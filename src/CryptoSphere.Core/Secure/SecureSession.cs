@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.Net;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure.Messages;
+
+namespace CryptoSphere.Core.Secure;
+
+/// <summary>
+/// One authenticated connection to one peer: the Hello exchange, the heartbeat, and frames handed
+/// to the node in order. The node decides what a chat or an ack means.
+/// </summary>
+internal sealed class SecureSession
+{
+    private readonly FrameConnection _connection;
+    private readonly TimeProvider _clock;
+    private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastReceivedTicks;
+
+    public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock)
+    {
+        _connection = new FrameConnection(stream, maxFrameBytes);
+        _clock = clock;
+        RemoteId = remoteId;
+        Remote = remote;
+        Initiator = initiator;
+        _lastReceivedTicks = clock.GetUtcNow().UtcTicks;
+    }
+
+    public PeerId RemoteId { get; }
+
+    public IPEndPoint Remote { get; }
+
+    /// <summary>True when this node opened the connection.</summary>
+    public bool Initiator { get; }
+
+    public HelloMessage? RemoteHello { get; private set; }
+
+    /// <summary>The peer's listening address: the connection's IP and the port from its Hello.</summary>
+    public PeerKey Address => new(Normalize(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+
+    /// <summary>Set when the other side sent ERROR or BYE, or we closed it on purpose.</summary>
+    public string? CloseReason { get; set; }
+
+    public bool ClosedByPeer { get; private set; }
+
+    public Task Completion => _connection.Completion;
+
+    public Exception? Fault => _connection.Fault;
+
+    public Func<SecureSession, ChatMessage, ValueTask>? OnChat { get; init; }
+
+    public Action<SecureSession, Guid>? OnAck { get; init; }
+
+    public DateTimeOffset LastReceived => new(Interlocked.Read(ref _lastReceivedTicks), TimeSpan.Zero);
+
+    /// <summary>Starts reading, sends our Hello and waits for theirs.</summary>
+    public async Task<HelloMessage> OpenAsync(HelloMessage ours, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _connection.Start(OnFrameAsync);
+        await _connection.SendAsync(ours, static (h, w) => h.Encode(w)).ConfigureAwait(false);
+        var finished = await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
+            .ConfigureAwait(false);
+        if (finished != _hello.Task)
+            throw new IOException(CloseReason ?? Fault?.Message ?? "the peer closed the connection before saying hello");
+        return await _hello.Task.ConfigureAwait(false);
+    }
+
+    private ValueTask OnFrameAsync(FrameType type, ReadOnlySequence<byte> body)
+    {
+        Interlocked.Exchange(ref _lastReceivedTicks, _clock.GetUtcNow().UtcTicks);
+        if (RemoteHello is null)
+            return OnFirstFrameAsync(type, body);
+        switch (type)
+        {
+            case FrameType.Chat:
+                return OnChat?.Invoke(this, ChatMessage.Decode(body)) ?? ValueTask.CompletedTask;
+            case FrameType.Ack:
+                OnAck?.Invoke(this, AckMessage.Decode(body).MessageId);
+                return ValueTask.CompletedTask;
+            case FrameType.Ping:
+                return _connection.SendAsync(PingMessage.Decode(body), static (p, w) => p.Encode(w, FrameType.Pong));
+            case FrameType.Bye:
+                ClosedByPeer = true;
+                CloseReason = "the peer said goodbye";
+                return ValueTask.CompletedTask;
+            case FrameType.Error:
+                ClosedByPeer = true;
+                CloseReason = "the peer refused: " + ErrorMessage.Decode(body).Reason;
+                return ValueTask.CompletedTask;
+            case FrameType.Hello:
+                throw new FrameFormatException("a second HELLO");
+            default:
+                // Pong needs nothing beyond the refreshed last-received time; unknown types are skipped.
+                return ValueTask.CompletedTask;
+        }
+    }
+
+    private async ValueTask OnFirstFrameAsync(FrameType type, ReadOnlySequence<byte> body)
+    {
+        if (type == FrameType.Error)
+        {
+            var error = ErrorMessage.Decode(body);
+            CloseReason = "the peer refused: " + error.Reason;
+            ClosedByPeer = true;
+            throw new IOException(CloseReason);
+        }
+        if (type != FrameType.Hello)
+            throw new FrameFormatException($"expected HELLO first, got frame type 0x{(byte)type:x2}");
+        var hello = HelloMessage.Decode(body);
+        if (hello.Version != HelloMessage.CurrentVersion)
+        {
+            CloseReason = $"unsupported protocol version {hello.Version} (this node speaks {HelloMessage.CurrentVersion})";
+            await SendAsync(new ErrorMessage(ErrorCode.UnsupportedVersion, CloseReason), static (m, w) => m.Encode(w))
+                .ConfigureAwait(false);
+            throw new FrameFormatException(CloseReason);
+        }
+        RemoteHello = hello;
+        _hello.TrySetResult(hello);
+    }
+
+    public ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> encode) =>
+        _connection.SendAsync(state, encode);
+
+    public ValueTask SendChatAsync(ChatMessage message) => _connection.SendAsync(message, static (m, w) => m.Encode(w));
+
+    public ValueTask SendAckAsync(Guid id) => _connection.SendAsync(new AckMessage(id), static (a, w) => a.Encode(w));
+
+    /// <summary>Pings every <paramref name="interval"/>; closes the session when nothing arrived for <paramref name="deadAfter"/>.</summary>
+    public async Task KeepAliveAsync(TimeSpan interval, TimeSpan deadAfter, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, _clock);
+        ulong token = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false) && !Completion.IsCompleted)
+            {
+                if (_clock.GetUtcNow() - LastReceived > deadAfter)
+                {
+                    CloseReason = $"no answer for {deadAfter.TotalSeconds:0} s";
+                    await CloseAsync().ConfigureAwait(false);
+                    return;
+                }
+                await _connection.SendAsync(new PingMessage(++token), static (p, w) => p.Encode(w, FrameType.Ping))
+                    .ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    /// <summary>Says goodbye (BYE, or ERROR with a reason) and closes.</summary>
+    public async Task CloseAsync(ErrorMessage? error = null, bool sayBye = false)
+    {
+        try
+        {
+            if (error is not null)
+                await SendAsync(error, static (m, w) => m.Encode(w)).ConfigureAwait(false);
+            else if (sayBye)
+                await SendAsync(0, static (_, w) => FrameCodec.Write(w, FrameType.Bye, 0, 0, static (_, _) => { })).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+        }
+        await _connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+    }
+
+    private static string Normalize(IPAddress address) =>
+        (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+}

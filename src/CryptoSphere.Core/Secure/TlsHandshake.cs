@@ -1,0 +1,90 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using CryptoSphere.Core.Identity;
+
+namespace CryptoSphere.Core.Secure;
+
+/// <summary>
+/// TLS 1.3 with both sides presenting self-signed certificates. No CA is consulted: each side learns the
+/// other's <see cref="PeerId"/> from its public key, and the caller decides whether that ID is welcome.
+/// </summary>
+internal static class TlsHandshake
+{
+    public static async Task<(SslStream Stream, PeerId Remote)> AcceptAsync(
+        Stream inner, NodeIdentity identity, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        PeerId? remote = null;
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(identity.Certificate, null, offline: true),
+            ClientCertificateRequired = true,
+            EnabledSslProtocols = SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => Capture(certificate, ref remote),
+        };
+        await AuthenticateAsync(ssl, s => s.AuthenticateAsServerAsync(options, Linked(cancellationToken, timeout).Token), timeout)
+            .ConfigureAwait(false);
+        return (ssl, remote ?? throw new AuthenticationException("the client presented no certificate"));
+    }
+
+    public static async Task<(SslStream Stream, PeerId Remote)> ConnectAsync(
+        Stream inner, NodeIdentity identity, PeerId? expected, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        PeerId? remote = null;
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = "cryptosphere",
+            ClientCertificateContext = SslStreamCertificateContext.Create(identity.Certificate, null, offline: true),
+            EnabledSslProtocols = SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            // The ID is checked after the handshake so a mismatch can name both IDs.
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => Capture(certificate, ref remote),
+        };
+        await AuthenticateAsync(ssl, s => s.AuthenticateAsClientAsync(options, Linked(cancellationToken, timeout).Token), timeout)
+            .ConfigureAwait(false);
+        var actual = remote ?? throw new AuthenticationException("the server presented no certificate");
+        if (expected is { } wanted && wanted != actual)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new PeerIdMismatchException(wanted, actual);
+        }
+        return (ssl, actual);
+    }
+
+    private static bool Capture(X509Certificate? certificate, ref PeerId? remote)
+    {
+        if (certificate is null)
+            return false;
+        using var cert = new X509Certificate2(certificate);
+        remote = PeerId.FromCertificate(cert);
+        return true;
+    }
+
+    private static CancellationTokenSource Linked(CancellationToken token, TimeSpan timeout)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+        cts.CancelAfter(timeout);
+        return cts;
+    }
+
+    private static async Task AuthenticateAsync(SslStream ssl, Func<SslStream, Task> authenticate, TimeSpan timeout)
+    {
+        try
+        {
+            await authenticate(ssl).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"TLS handshake did not finish within {timeout.TotalSeconds:0.#} s", e);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,12 @@
+using CryptoSphere.Core.Identity;
+
+namespace CryptoSphere.Core.Trust;
+
+/// <summary>What the node remembers about one peer ID (trust on first use).</summary>
+public sealed record Contact(
+    PeerId Id,
+    TrustState State,
+    string Name,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen,
+    string? LastAddress);

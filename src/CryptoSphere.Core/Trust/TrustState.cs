@@ -1,0 +1,3 @@
+namespace CryptoSphere.Core.Trust;
+
+public enum TrustState { Unknown, Trusted, Blocked }

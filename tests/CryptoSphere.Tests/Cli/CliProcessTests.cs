@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text.Json;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Cli;
+
+/// <summary>The program as a user runs it: real processes, real sockets on 127.0.0.1.</summary>
+public sealed class CliProcessTests
+{
+    private static ChatNode NewNode(string name) =>
+        new(new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
+
+    [Fact]
+    public async Task Send_delivers_one_message_and_exits_zero()
+    {
+        await using var node = NewNode("receiver");
+        await node.StartAsync();
+        var events = new EventWaiter(node);
+
+        var (code, stdout, _) = await CliProcess.RunAsync(
+            "send", "--to", $"127.0.0.1:{node.Port}", "--name", "scripted", "--from-port", "4321",
+            "--advertise-ip", "127.0.0.1", "line one\nline two");
+
+        Assert.Equal(0, code);
+        Assert.Contains("Sent to", stdout);
+        var received = await events.WaitFor<MessageReceived>(_ => true);
+        Assert.Equal("line one\nline two", received.Text);
+        Assert.Equal(new PeerKey("127.0.0.1", 4321), received.From);
+    }
+
+    [Fact]
+    public async Task Send_to_a_closed_port_exits_non_zero_with_a_clear_error()
+    {
+        var port = ClosedPort();
+        var (code, _, stderr) = await CliProcess.RunAsync(
+            "send", "--to", $"127.0.0.1:{port}", "--name", "x", "--from-port", "4321", "hi");
+        Assert.Equal(1, code);
+        Assert.Contains($"could not send to 127.0.0.1:{port}", stderr);
+    }
+
+    [Theory]
+    [InlineData("80")]
+    [InlineData("70000")]
+    [InlineData("abc")]
+    public async Task Ports_outside_the_allowed_range_are_refused(string port)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("listen", "--name", "x", "--port", port);
+        Assert.NotEqual(0, code);
+        Assert.Contains("Invalid port", stderr);
+    }
+
+    [Fact]
+    public async Task Listen_json_prints_one_object_per_event_and_stops_gracefully_on_sigterm()
+    {
+        var wanted = ClosedPort();
+        await using var listen = CliProcess.Start("listen", "--name", "cli", "--port", wanted.ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json");
+        var started = await listen.Stdout.WaitForAsync("\"node_started\"");
+        var port = JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32();
+
+        // A raw peer that listens, so the goodbye DISCONNECT on shutdown can be seen.
+        await using var oldPeer = new RawLegacyPeer();
+        await RawLegacyPeer.SendRawAsync(port, $"<127.0.0.1:{oldPeer.Port}> @ <old>\nhi there\n<end>");
+        var lines = await listen.Stdout.WaitForAsync("\"message_received\"");
+        var message = lines.Split('\n').Select(l => JsonDocument.Parse(l).RootElement)
+            .First(e => e.GetProperty("type").GetString() == "message_received");
+        Assert.Equal("hi there", message.GetProperty("text").GetString());
+        Assert.Equal($"127.0.0.1:{oldPeer.Port}", message.GetProperty("from").GetString());
+        Assert.Equal("legacy", message.GetProperty("protocol").GetString());
+
+        listen.Terminate();
+        Assert.Equal(0, await listen.WaitForExitAsync());
+        Assert.Equal($"<127.0.0.1:{port}> DISCONNECT", await oldPeer.NextMessageAsync());
+        Assert.Contains("\"node_stopped\"", listen.Stdout.Text);
+    }
+
+    [Fact]
+    public async Task Listen_with_strict_port_fails_when_the_port_is_taken()
+    {
+        var busy = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        try
+        {
+            var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+            var (code, _, stderr) = await CliProcess.RunAsync("listen", "--name", "x", "--port", port.ToString(),
+                "--bind", "127.0.0.1", "--strict-port");
+            Assert.Equal(2, code);
+            Assert.Contains($"port {port} on 127.0.0.1 is already in use", stderr);
+        }
+        finally
+        {
+            busy.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Menu_reads_piped_answers_and_quits_at_end_of_input()
+    {
+        await using var peer = NewNode("peer");
+        await peer.StartAsync();
+        var events = new EventWaiter(peer);
+        var port = ClosedPort();
+
+        await using var menu = CliProcess.Start("--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1");
+        await menu.Stdout.WaitForAsync("Your name: ");
+        await menu.Stdin.WriteLineAsync("piped");
+        await menu.Stdin.FlushAsync();
+        await menu.Stdout.WaitForAsync("Port to listen on");
+        await menu.Stdin.WriteLineAsync(port.ToString());
+        await menu.Stdin.FlushAsync();
+        await menu.Stdout.WaitForAsync("Choice: ");
+        foreach (var line in new[] { "1", "127.0.0.1", peer.Port.ToString(), "from a pipe", "exit" })
+            await menu.Stdin.WriteLineAsync(line);
+        menu.Stdin.Close();
+
+        var received = await events.WaitFor<MessageReceived>(m => m.Text == "from a pipe");
+        Assert.Equal("piped", received.Name);
+        Assert.Equal(0, await menu.WaitForExitAsync());
+        Assert.Contains("Bye.", menu.Stdout.Text);
+    }
+
+    private static int ClosedPort()
+    {
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+}

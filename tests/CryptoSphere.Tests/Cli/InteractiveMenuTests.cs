@@ -1,0 +1,134 @@
+using System.Net;
+using CryptoSphere.Cli.Menu;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Cli;
+
+/// <summary>The menu driven line by line through an injected reader and writer, against real nodes.</summary>
+public sealed class InteractiveMenuTests : IAsyncLifetime
+{
+    private readonly ChatNode _menuNode = Start("menu");
+    private readonly ChatNode _peer = Start("peer");
+    private readonly ScriptedInput _input = new();
+    private readonly CapturedOutput _output = new();
+    private EventWaiter _peerEvents = null!;
+    private Task _menu = Task.CompletedTask;
+
+    private static ChatNode Start(string name) =>
+        new(new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
+
+    public async Task InitializeAsync()
+    {
+        await _menuNode.StartAsync();
+        await _peer.StartAsync();
+        _peerEvents = new EventWaiter(_peer);
+        var menu = new InteractiveMenu(_menuNode, new PlainMenuConsole(_input, _output));
+        _menu = Task.Run(() => menu.RunAsync(CancellationToken.None));
+        await _output.WaitForAsync("Choice: ");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _input.End();
+        await _menu.WaitAsync(TimeSpan.FromSeconds(10));
+        await _menuNode.DisposeAsync();
+        await _peer.DisposeAsync();
+    }
+
+    private PeerKey MenuKey => new("127.0.0.1", _menuNode.Port);
+
+    private async Task PeerSaysHello()
+    {
+        var mark = _output.Mark();
+        var sent = await _peer.SendAsync(new PeerKey("127.0.0.1", _menuNode.Port), "hello menu");
+        Assert.True(sent.Success, sent.Error);
+        // The incoming message appears on its own, without the user doing anything.
+        await _output.WaitForAsync("peer (127.0.0.1:" + _peer.Port + ") [unencrypted, unverified]: hello menu", mark);
+    }
+
+    [Fact]
+    public async Task Option2_lists_active_peers_with_last_seen()
+    {
+        await PeerSaysHello();
+        var mark = _output.Mark();
+        _input.Send("2");
+        var shown = await _output.WaitForAsync("Choice: ", mark);
+        Assert.Contains($"peer 127.0.0.1:{_peer.Port}", shown);
+        Assert.Contains("last seen", shown);
+    }
+
+    [Fact]
+    public async Task Option4_broadcasts_to_every_peer()
+    {
+        await PeerSaysHello();
+        _input.Send("4", "hello everyone");
+        var received = await _peerEvents.WaitFor<MessageReceived>(m => m.Text == "hello everyone");
+        Assert.Equal(MenuKey, received.From);
+        Assert.Equal("menu", received.Name);
+    }
+
+    [Fact]
+    public async Task Option5_messages_the_picked_peer()
+    {
+        await PeerSaysHello();
+        _input.Send("5", "1", "just for you");
+        var received = await _peerEvents.WaitFor<MessageReceived>(m => m.Text == "just for you");
+        Assert.Equal(MenuKey, received.From);
+    }
+
+    [Fact]
+    public async Task Option6_sends_disconnect_and_removes_the_peer()
+    {
+        await PeerSaysHello();
+        _input.Send("4", "so you know me");
+        await _peerEvents.WaitFor<PeerAdded>(a => a.Peer.Key == MenuKey);
+
+        _input.Send("6", "1");
+        var removed = await _peerEvents.WaitFor<PeerRemoved>(r => r.Peer.Key == MenuKey);
+        Assert.Equal(PeerRemovalReason.Disconnected, removed.Reason);
+        await _output.WaitForAsync("DISCONNECT sent");
+        Assert.Equal(0, _menuNode.Peers.Count);
+    }
+
+    [Fact]
+    public async Task Option0_quits()
+    {
+        _input.Send("0");
+        await _menu.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(_menu.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task End_of_input_quits()
+    {
+        _input.End();
+        await _menu.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(_menu.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Unknown_option_and_bad_peer_number_are_refused_and_change_nothing()
+    {
+        await PeerSaysHello();
+        var mark = _output.Mark();
+        _input.Send("9");
+        await _output.WaitForAsync("'9' is not an option", mark);
+        _input.Send("6", "7");
+        await _output.WaitForAsync("'7' is not a peer number", mark);
+        Assert.Equal(1, _menuNode.Peers.Count);
+    }
+
+    [Fact]
+    public async Task Chat_session_refuses_a_bad_port_then_sends_until_exit()
+    {
+        var mark = _output.Mark();
+        _input.Send("1", "127.0.0.1", "80");
+        await _output.WaitForAsync("port 80 is outside 1024-65535", mark);
+        _input.Send(_peer.Port.ToString(), "first line", "second line", "exit");
+        await _peerEvents.WaitFor<MessageReceived>(m => m.Text == "first line");
+        await _peerEvents.WaitFor<MessageReceived>(m => m.Text == "second line");
+        await _output.WaitForAsync("Chat session ended.", mark);
+    }
+}
