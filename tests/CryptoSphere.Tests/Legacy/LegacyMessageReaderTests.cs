@@ -163,6 +163,17 @@ public class LegacyMessageReaderTests
     }
 
     [Fact]
+    public async Task CapOfIntMaxValue_MeansNoPracticalLimit()
+    {
+        var data = Bytes(Message);
+
+        var result = await Read(new MemoryStream(data), maxBytes: int.MaxValue);
+
+        Assert.Equal(LegacyReadError.None, result.Error);
+        Assert.Equal(data, result.Data);
+    }
+
+    [Fact]
     public async Task SilentStream_TimesOut()
     {
         var result = await Read(ScriptedStream.Silent(), timeout: Short);
