@@ -13,19 +13,22 @@ public readonly record struct LegacyReadResult(byte[] Data, LegacyReadError Erro
 /// </summary>
 public static class LegacyMessageReader
 {
-    private static readonly byte[] EndMarker = "<end>"u8.ToArray();
+    // The marker ends a line of its own: "<end>" inside the text ("wrap it in <end> tags") is not the end.
+    private static readonly byte[] EndMarker = "\n<end>"u8.ToArray();
 
     public static async Task<LegacyReadResult> ReadAsync(
         Stream stream, int maxBytes, TimeSpan readTimeout, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, 4096));
+        // long arithmetic: maxBytes may be int.MaxValue.
+        var cap = (int)Math.Min((long)maxBytes + 1, Array.MaxLength);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(cap, 4096));
         var length = 0;
         try
         {
             while (true)
             {
                 if (length == buffer.Length)
-                    buffer = Grow(buffer, Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer = Grow(buffer, (int)Math.Min((long)buffer.Length * 2, cap));
 
                 int read;
                 using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))

@@ -32,8 +32,18 @@ public sealed partial class ChatNode
             Reject(remoteText, decoded.Error!);
             return;
         }
+        // Tolerating a missing <end> is for a sender that closed; one that stalled mid-message sent only part of it.
+        if (read.Error == LegacyReadError.TimedOut && decoded.Message is LegacyChat && !EndsWithEndMarker(read.Data))
+        {
+            Reject(remoteText,
+                $"incomplete message: {read.Data.Length} bytes without <end>, then nothing within the {_options.ReadTimeout.TotalSeconds:0.#} s read timeout");
+            return;
+        }
         Accept(decoded.Message!, remote);
     }
+
+    private static bool EndsWithEndMarker(ReadOnlySpan<byte> data) =>
+        data.TrimEnd("\r\n \t"u8).EndsWith("<end>"u8);
 
     private void Accept(LegacyMessage message, IPEndPoint remote)
     {
