@@ -145,8 +145,8 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             return;
         var result = await node.RemovePeerAsync(peer.Key, ct);
         console.Info(result.Success
-            ? $"Removed {peer.Name} ({peer.Key}); DISCONNECT sent."
-            : $"Removed {peer.Name} ({peer.Key}); DISCONNECT could not be delivered: {result.Error}");
+            ? $"Removed {peer.Name} ({peer.Key}); goodbye sent."
+            : $"Removed {peer.Name} ({peer.Key}); the goodbye could not be delivered: {result.Error}");
     }
 
     private Peer? PickPeer()

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Peers;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,11 @@ public sealed partial class ChatNode
 {
     private async Task HandleLegacyAsync(Socket socket, IPEndPoint remote, CancellationToken token)
     {
+        if (LegacyRefusal(remote.Address) is { } refusal)
+        {
+            Reject(remote.ToString(), refusal);
+            return;
+        }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var read = await LegacyMessageReader.ReadAsync(stream, _options.MaxLegacyMessageBytes, _options.ReadTimeout, token)
             .ConfigureAwait(false);
@@ -48,7 +54,7 @@ public sealed partial class ChatNode
     private void Accept(LegacyMessage message, IPEndPoint remote)
     {
         // The header's IP is the sender's own guess and is not trusted; the connection's address is.
-        var key = new PeerKey(Normalize(remote.Address), message.SenderPort ?? remote.Port);
+        var key = new PeerKey(PeerKey.HostOf(remote.Address), message.SenderPort ?? remote.Port);
         switch (message)
         {
             case LegacyDisconnect:
@@ -66,25 +72,49 @@ public sealed partial class ChatNode
         }
     }
 
-    private static string Normalize(IPAddress address) =>
-        (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
-
-    /// <summary>Sends one chat message; on failure the peer is marked unreachable and removed, as the seed does.</summary>
-    public Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken = default) =>
-        SendLegacyAsync(to, LegacyCodec.EncodeChat(AdvertisedIp, Port, _options.Name, text), cancellationToken);
 
     public Task<SendResult[]> BroadcastAsync(string text, CancellationToken cancellationToken = default) =>
         Task.WhenAll(Peers.Snapshot().Select(p => SendAsync(p.Key, text, cancellationToken)));
 
-    /// <summary>Menu option 3: a CONNECTION_REQUEST to every known peer.</summary>
+    /// <summary>Menu option 3: a CONNECTION_REQUEST to every legacy peer, a secure connection to every secure one.</summary>
     public Task<SendResult[]> RequestConnectionsAsync(CancellationToken cancellationToken = default) =>
-        BroadcastAsync(LegacyCodec.ConnectionRequestText, cancellationToken);
+        Task.WhenAll(Peers.Snapshot().Select(p => p.Protocol == PeerProtocol.Legacy
+            ? SendLegacyAsync(p.Key, LegacyCodec.EncodeChat(AdvertisedIp, Port, _options.Name, LegacyCodec.ConnectionRequestText), cancellationToken)
+            : ConnectSecureAsync(p.Key, p.Id, cancellationToken)));
+
+    private async Task<SendResult> ConnectSecureAsync(PeerKey address, PeerId? id, CancellationToken cancellationToken)
+    {
+        var dial = await DialAsync(address, id, cancellationToken).ConfigureAwait(false);
+        return dial.Session is not null
+            ? SendResult.Ok(address) with { Protocol = PeerProtocol.Secure }
+            : Failed(address, dial.Error!);
+    }
+
+    private string? LegacyRefusal(IPAddress address)
+    {
+        if (_options.SecureOnly)
+            return "legacy (unencrypted) protocol refused: this node is --secure-only";
+        var ip = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        if (_options.LegacyDeny.Contains(ip))
+            return $"legacy peer {ip} is on the deny list";
+        if (_options.LegacyAllow.Count > 0 && !_options.LegacyAllow.Contains(ip))
+            return $"legacy peer {ip} is not on the allow list";
+        return null;
+    }
 
     /// <summary>Sends DISCONNECT to the peer and removes it from the table, even when it cannot be reached.</summary>
     public async Task<SendResult> RemovePeerAsync(PeerKey key, CancellationToken cancellationToken = default)
     {
-        if (Peers.Find(key) is null)
+        var peer = Peers.Find(key);
+        if (peer is null)
             return SendResult.Failed(key, $"unknown peer {key}");
+        if (peer.Protocol == PeerProtocol.Secure)
+        {
+            if (FindSession(key) is { } session && _sessions.TryRemove(KeyValuePair.Create(session.RemoteId.Value, session)))
+                await session.CloseAsync(sayBye: true).ConfigureAwait(false);
+            Peers.Remove(key, PeerRemovalReason.RemovedByUser);
+            return SendResult.Ok(key) with { Protocol = PeerProtocol.Secure };
+        }
         var result = await TrySendRawAsync(key, LegacyCodec.EncodeDisconnect(AdvertisedIp, Port), cancellationToken)
             .ConfigureAwait(false);
         Peers.Remove(key, PeerRemovalReason.RemovedByUser);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;

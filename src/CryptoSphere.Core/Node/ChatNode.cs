@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,12 +28,17 @@ public sealed partial class ChatNode : IAsyncDisposable
     private Task? _acceptLoop;
     private Task? _inactivityMonitor;
     private int _stopped;
+    private readonly bool _ownsIdentity;
+    private bool _sendOnly;
 
     public ChatNode(NodeOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
     {
         _options = options;
         _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ChatNode>();
         _clock = clock ?? TimeProvider.System;
+        _ownsIdentity = options.Identity is null;
+        Identity = options.Identity ?? NodeIdentity.CreateEphemeral();
+        Trust = options.Trust ?? TrustStore.InMemory();
         Peers.Changed += OnPeerChanged;
     }
 
@@ -64,6 +71,17 @@ public sealed partial class ChatNode : IAsyncDisposable
         _inactivityMonitor = Task.Run(MonitorInactivityAsync);
         Raise(new NodeStarted(Now, AdvertisedIp, Port, requested));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Prepares the node to send without listening (one-off sends from the command line);
+    /// <paramref name="advertisedPort"/> is where the user's real node answers.
+    /// </summary>
+    public void StartSendOnly(int advertisedPort)
+    {
+        Port = advertisedPort;
+        AdvertisedIp = _options.AdvertiseIp ?? LocalAddress.Detect();
+        _sendOnly = true;
     }
 
     private DateTimeOffset Now => _clock.GetUtcNow();
@@ -118,7 +136,7 @@ public sealed partial class ChatNode : IAsyncDisposable
                     await HandleLegacyAsync(socket, remote!, token).ConfigureAwait(false);
                     break;
                 case TlsHandshakeRecord:
-                    Reject(remoteText, "TLS connection, but this node has no secure protocol enabled");
+                    await HandleSecureAsync(socket, remote!, token).ConfigureAwait(false);
                     break;
                 default:
                     Reject(remoteText, $"unknown protocol (first byte 0x{first:x2})");
@@ -212,20 +230,20 @@ public sealed partial class ChatNode : IAsyncDisposable
     /// <summary>Sends DISCONNECT to every peer (at most <see cref="NodeOptions.ShutdownTimeout"/>), then closes.</summary>
     public async Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1 || _listener is null)
+        if ((_listener is null && !_sendOnly) || Interlocked.Exchange(ref _stopped, 1) == 1)
             return;
 
-        var peers = Peers.Snapshot();
-        if (peers.Count > 0)
-        {
-            using var limit = new CancellationTokenSource(_options.ShutdownTimeout);
-            var goodbyes = peers.Select(p => TrySendRawAsync(p.Key, LegacyCodec.EncodeDisconnect(AdvertisedIp, Port), limit.Token));
-            await Task.WhenAll(goodbyes).WaitAsync(_options.ShutdownTimeout + TimeSpan.FromMilliseconds(200))
-                .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-        }
-
+        // Goodbyes go out in parallel, legacy DISCONNECTs and secure BYEs, bounded by the shutdown timeout.
         _stopping.Cancel();
-        _listener.Dispose();
+        using var limit = new CancellationTokenSource(_options.ShutdownTimeout);
+        // A send-only node is not leaving the network: its port belongs to a node that keeps running.
+        var legacyPeers = Peers.Snapshot().Where(p => p.Protocol == PeerProtocol.Legacy && !_sendOnly);
+        var goodbyes = legacyPeers.Select(p => TrySendRawAsync(p.Key, LegacyCodec.EncodeDisconnect(AdvertisedIp, Port), limit.Token))
+            .Append(CloseSessionsAsync(sayBye: !_sendOnly));
+        await Task.WhenAll(goodbyes).WaitAsync(_options.ShutdownTimeout + TimeSpan.FromMilliseconds(200))
+            .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+
+        _listener?.Dispose();
         var pending = _connections.Keys.Append(_acceptLoop ?? Task.CompletedTask).Append(_inactivityMonitor ?? Task.CompletedTask);
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _log.LogInformation("Node stopped");
@@ -236,5 +254,7 @@ public sealed partial class ChatNode : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
+        if (_ownsIdentity)
+            Identity.Dispose();
     }
 }

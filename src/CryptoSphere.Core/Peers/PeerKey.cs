@@ -10,6 +10,10 @@ public readonly record struct PeerKey(string Host, int Port)
     public override string ToString() =>
         Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 
+    /// <summary>How an address is written in a key: IPv4-mapped IPv6 addresses as plain IPv4.</summary>
+    public static string HostOf(System.Net.IPAddress address) =>
+        (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+
     /// <summary>Parses "host:port" or "[v6]:port".</summary>
     public static bool TryParse(string? text, out PeerKey key, out string error)
     {

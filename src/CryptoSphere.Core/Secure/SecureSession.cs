@@ -37,7 +37,7 @@ internal sealed class SecureSession
     public HelloMessage? RemoteHello { get; private set; }
 
     /// <summary>The peer's listening address: the connection's IP and the port from its Hello.</summary>
-    public PeerKey Address => new(Normalize(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+    public PeerKey Address => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
 
     /// <summary>Set when the other side sent ERROR or BYE, or we closed it on purpose.</summary>
     public string? CloseReason { get; set; }
@@ -165,7 +165,4 @@ internal sealed class SecureSession
         }
         await _connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
-
-    private static string Normalize(IPAddress address) =>
-        (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 }

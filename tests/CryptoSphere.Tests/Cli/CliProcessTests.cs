@@ -9,8 +9,7 @@ namespace CryptoSphere.Tests.Cli;
 /// <summary>The program as a user runs it: real processes, real sockets on 127.0.0.1.</summary>
 public sealed class CliProcessTests
 {
-    private static ChatNode NewNode(string name) =>
-        new(new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
+    private static ChatNode NewNode(string name) => new(TestNodes.Options(name));
 
     [Fact]
     public async Task Send_delivers_one_message_and_exits_zero()
@@ -33,7 +32,7 @@ public sealed class CliProcessTests
     [Fact]
     public async Task Send_to_a_closed_port_exits_non_zero_with_a_clear_error()
     {
-        var port = ClosedPort();
+        var port = TestNodes.DeadPort();
         var (code, _, stderr) = await CliProcess.RunAsync(
             "send", "--to", $"127.0.0.1:{port}", "--name", "x", "--from-port", "4321", "hi");
         Assert.Equal(1, code);
@@ -54,15 +53,15 @@ public sealed class CliProcessTests
     [Fact]
     public async Task Listen_json_prints_one_object_per_event_and_stops_gracefully_on_sigterm()
     {
-        var wanted = ClosedPort();
+        var wanted = TestNodes.DeadPort();
         await using var listen = CliProcess.Start("listen", "--name", "cli", "--port", wanted.ToString(),
             "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json");
         var started = await listen.Stdout.WaitForAsync("\"node_started\"");
         var port = JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32();
 
         // A raw peer that listens, so the goodbye DISCONNECT on shutdown can be seen.
-        await using var oldPeer = new RawLegacyPeer();
-        await RawLegacyPeer.SendRawAsync(port, $"<127.0.0.1:{oldPeer.Port}> @ <old>\nhi there\n<end>");
+        await using var oldPeer = RawLegacyPeer.Start();
+        await RawLegacyPeer.SendAsync(port, $"<127.0.0.1:{oldPeer.Port}> @ <old>\nhi there\n<end>");
         var lines = await listen.Stdout.WaitForAsync("\"message_received\"");
         var message = lines.Split('\n').Select(l => JsonDocument.Parse(l).RootElement)
             .First(e => e.GetProperty("type").GetString() == "message_received");
@@ -72,7 +71,7 @@ public sealed class CliProcessTests
 
         listen.Terminate();
         Assert.Equal(0, await listen.WaitForExitAsync());
-        Assert.Equal($"<127.0.0.1:{port}> DISCONNECT", await oldPeer.NextMessageAsync());
+        Assert.Equal($"<127.0.0.1:{port}> DISCONNECT", await oldPeer.ReceiveStringAsync());
         Assert.Contains("\"node_stopped\"", listen.Stdout.Text);
     }
 
@@ -101,7 +100,7 @@ public sealed class CliProcessTests
         await using var peer = NewNode("peer");
         await peer.StartAsync();
         var events = new EventWaiter(peer);
-        var port = ClosedPort();
+        var port = TestNodes.DeadPort();
 
         await using var menu = CliProcess.Start("--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1");
         await menu.Stdout.WaitForAsync("Your name: ");
@@ -119,14 +118,5 @@ public sealed class CliProcessTests
         Assert.Equal("piped", received.Name);
         Assert.Equal(0, await menu.WaitForExitAsync());
         Assert.Contains("Bye.", menu.Stdout.Text);
-    }
-
-    private static int ClosedPort()
-    {
-        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 }

@@ -16,8 +16,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
     private EventWaiter _peerEvents = null!;
     private Task _menu = Task.CompletedTask;
 
-    private static ChatNode Start(string name) =>
-        new(new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
+    private static ChatNode Start(string name) => new(TestNodes.Options(name));
 
     public async Task InitializeAsync()
     {
@@ -45,7 +44,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
         var sent = await _peer.SendAsync(new PeerKey("127.0.0.1", _menuNode.Port), "hello menu");
         Assert.True(sent.Success, sent.Error);
         // The incoming message appears on its own, without the user doing anything.
-        await _output.WaitForAsync("peer (127.0.0.1:" + _peer.Port + ") [unencrypted, unverified]: hello menu", mark);
+        await _output.WaitForAsync("peer (127.0.0.1:" + _peer.Port + "): hello menu", mark);
     }
 
     [Fact]
@@ -79,7 +78,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Option6_sends_disconnect_and_removes_the_peer()
+    public async Task Option6_says_goodbye_and_removes_the_peer()
     {
         await PeerSaysHello();
         _input.Send("4", "so you know me");
@@ -88,7 +87,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
         _input.Send("6", "1");
         var removed = await _peerEvents.WaitFor<PeerRemoved>(r => r.Peer.Key == MenuKey);
         Assert.Equal(PeerRemovalReason.Disconnected, removed.Reason);
-        await _output.WaitForAsync("DISCONNECT sent");
+        await _output.WaitForAsync("goodbye sent");
         Assert.Equal(0, _menuNode.Peers.Count);
     }
 

@@ -111,7 +111,9 @@ public class ChatNodeTests
         var atBob = await bobEvents.WaitFor<MessageReceived>(m => m.Text == "hello bob");
         Assert.Equal(TestNodes.KeyOf(alice), atBob.From);
         Assert.Equal("alice", atBob.Name);
-        Assert.Equal(PeerProtocol.Legacy, atBob.Protocol);
+        // Two CryptoSphere nodes never talk in plaintext.
+        Assert.Equal(PeerProtocol.Secure, atBob.Protocol);
+        Assert.Equal(alice.Identity.Id, atBob.PeerId);
         Assert.Equal("alice", bob.Peers.Find(TestNodes.KeyOf(alice))?.Name);
 
         var replied = await bob.SendAsync(atBob.From, "hello alice");
@@ -139,21 +141,18 @@ public class ChatNodeTests
     }
 
     [Fact]
-    public async Task RequestConnections_SendsConnectionRequestToKnownPeers()
+    public async Task RequestConnections_SendsConnectionRequestToKnownLegacyPeers()
     {
         var aliceEvents = new EventWaiter();
-        var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents);
-        await bob.SendAsync(TestNodes.KeyOf(alice), "hi");
-        await aliceEvents.WaitFor<PeerAdded>(a => a.Peer.Key == TestNodes.KeyOf(bob));
+        await using var oldPeer = RawLegacyPeer.Start();
+        await RawLegacyPeer.SendAsync(alice.Port, $"<127.0.0.1:{oldPeer.Port}> @ <old>\nhi\n<end>");
+        await aliceEvents.WaitFor<PeerAdded>(a => a.Peer.Key == oldPeer.Key);
 
         var results = await alice.RequestConnectionsAsync();
 
         Assert.True(Assert.Single(results).Success);
-        var request = await bobEvents.WaitFor<ConnectionRequestReceived>();
-        Assert.Equal(TestNodes.KeyOf(alice), request.From);
-        Assert.Equal("alice", request.Name);
+        Assert.Equal($"<127.0.0.1:{alice.Port}> @ <alice>\nCONNECTION_REQUEST\n<end>", await oldPeer.ReceiveStringAsync());
     }
 
     // ---- the exact legacy bytes, both ways ----

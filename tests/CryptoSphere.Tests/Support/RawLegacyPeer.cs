@@ -106,7 +106,13 @@ public sealed class RawLegacyPeer : IAsyncDisposable
             {
                 int read;
                 while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token)) > 0)
+                {
+                    // A TLS ClientHello: a CryptoSphere node probing for the secure protocol. An old
+                    // peer cannot answer it; closing makes the node fall back to the legacy protocol.
+                    if (data.Length == 0 && buffer[0] == 0x16)
+                        return;
                     data.Write(buffer, 0, read);
+                }
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException)
             {
