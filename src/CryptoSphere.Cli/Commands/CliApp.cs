@@ -13,6 +13,8 @@ internal static class CliApp
         MenuCommand.Configure(root);
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
+        foreach (var command in ContactCommands.Create())
+            root.Subcommands.Add(command);
         return root;
     }
 }

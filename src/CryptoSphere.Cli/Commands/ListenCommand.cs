@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Commands;
 
@@ -22,9 +23,10 @@ internal static class ListenCommand
             var asJson = result.GetValue(json);
             var output = Console.Out;
             var gate = new object();
+            TrustStore? trust = null;
             void Print(NodeEvent e)
             {
-                var line = asJson ? EventJson.Serialize(e) : EventText.Describe(e);
+                var line = asJson ? EventJson.Serialize(e) : EventText.Describe(e, trust);
                 if (line is null)
                     return;
                 lock (gate)
@@ -34,8 +36,12 @@ internal static class ListenCommand
                 }
             }
 
+            using var profile = Profile.Open(result.GetValue(settings.DataDir)!);
+            if (profile is null)
+                return 2;
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
-            var options = settings.ToNodeOptions(result, result.GetValue(settings.Name)!, result.GetValue(settings.Port)!.Value);
+            var options = settings.ToNodeOptions(result, result.GetValue(settings.Name)!, result.GetValue(settings.Port)!.Value, profile);
+            trust = profile.Trust;
             await using var node = new ChatNode(options, logs);
             node.EventRaised += Print;
             using var signal = new ShutdownSignal(ct);

@@ -30,8 +30,11 @@ internal static class MenuCommand
         if (port is null)
             return 0;
 
+        using var profile = Profile.Open(result.GetValue(settings.DataDir)!);
+        if (profile is null)
+            return 2;
         using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
-        await using var node = new ChatNode(settings.ToNodeOptions(result, name, port.Value), logs);
+        await using var node = new ChatNode(settings.ToNodeOptions(result, name, port.Value, profile), logs);
         node.EventRaised += e =>
         {
             if (e is NodeStarted s && s.RequestedPort is { } asked)
@@ -40,6 +43,7 @@ internal static class MenuCommand
         if (!await NodeRunner.TryStartAsync(node))
             return 2;
         console.Info($"Welcome, {name}. Listening on {node.AdvertisedIp}:{node.Port}.");
+        console.Info($"Your ID: {node.Identity.Id}");
 
         using var signal = new ShutdownSignal(ct);
         await new InteractiveMenu(node, console).RunAsync(signal.Token);

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Net;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure;
 using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Cli.Commands;
@@ -68,19 +69,62 @@ internal sealed class NodeSettings
         DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Warning,
     };
 
+    public Option<string> DataDir { get; } = DataDirectory.CreateOption();
+
+    public Option<bool> SecureOnly { get; } = new("--secure-only")
+    {
+        Description = "Neither accept nor send legacy (unencrypted, unverified) messages",
+    };
+
+    public Option<AcceptPolicy> Accept { get; } = new("--accept")
+    {
+        Description = "Who may deliver messages: open (anyone not blocked) or trusted (others become contact requests)",
+        DefaultValueFactory = _ => AcceptPolicy.Open,
+        CustomParser = ParseAccept,
+    };
+
+    public Option<IPAddress[]> LegacyAllow { get; } = new("--legacy-allow")
+    {
+        Description = "Only these IPs may send legacy messages (repeatable)",
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = ParseAddresses,
+    };
+
+    public Option<IPAddress[]> LegacyDeny { get; } = new("--legacy-deny")
+    {
+        Description = "These IPs may not send legacy messages (repeatable)",
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = ParseAddresses,
+    };
+
+    public Option<int> MaxFrameBytes { get; } = new("--max-frame-bytes")
+    {
+        Description = "Largest secure-protocol frame accepted, in bytes",
+        DefaultValueFactory = _ => FrameCodec.DefaultMaxFrameBytes,
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, MaxMessageBytes, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
+        foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, DataDir, SecureOnly, Accept, LegacyAllow, LegacyDeny,
+                     MaxMessageBytes, MaxFrameBytes, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
         AddPositive(MaxMessageBytes);
         AddPositive(InactivitySeconds);
         AddPositive(ReadTimeoutSeconds);
         AddPositive(Backlog);
+        AddPositive(MaxFrameBytes);
     }
 
-    public NodeOptions ToNodeOptions(ParseResult result, string name, int port) => new()
+    public NodeOptions ToNodeOptions(ParseResult result, string name, int port, Profile profile) => new()
     {
         Name = name,
+        Identity = profile.Identity,
+        Trust = profile.Trust,
+        SecureOnly = result.GetValue(SecureOnly),
+        Accept = result.GetValue(Accept),
+        LegacyAllow = result.GetValue(LegacyAllow) ?? [],
+        LegacyDeny = result.GetValue(LegacyDeny) ?? [],
+        MaxFrameBytes = result.GetValue(MaxFrameBytes),
         Port = port,
         Bind = result.GetValue(Bind)!,
         AdvertiseIp = result.GetValue(AdvertiseIp),
@@ -105,6 +149,28 @@ internal sealed class NodeSettings
             return port;
         result.AddError($"Invalid port: {error}.");
         return null;
+    }
+
+    private static AcceptPolicy ParseAccept(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Enum.TryParse<AcceptPolicy>(text, ignoreCase: true, out var policy) && !int.TryParse(text, out _))
+            return policy;
+        result.AddError($"Invalid --accept '{text}': expected open or trusted.");
+        return AcceptPolicy.Open;
+    }
+
+    private static IPAddress[] ParseAddresses(ArgumentResult result)
+    {
+        var addresses = new List<IPAddress>();
+        foreach (var token in result.Tokens)
+        {
+            if (IPAddress.TryParse(token.Value, out var address))
+                addresses.Add(address);
+            else
+                result.AddError($"Invalid address '{token.Value}': expected an IP address.");
+        }
+        return addresses.ToArray();
     }
 
     private static IPAddress ParseAddress(ArgumentResult result)

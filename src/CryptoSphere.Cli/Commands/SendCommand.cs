@@ -1,54 +1,86 @@
 using System.CommandLine;
-using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 
 namespace CryptoSphere.Cli.Commands;
 
-/// <summary><c>send</c>: one legacy message, then exit 0, or a clear error and a non-zero exit.</summary>
+/// <summary>
+/// <c>send</c>: one message, then exit 0, or a clear error and a non-zero exit. Secure first: a CryptoSphere
+/// node gets it over TLS and must acknowledge it; an old peer gets it over the legacy protocol.
+/// </summary>
 internal static class SendCommand
 {
     public static Command Create()
     {
-        var to = new Option<string>("--to") { Description = "The peer, as HOST:PORT", Required = true };
+        var to = new Option<string>("--to") { Description = "The peer: HOST:PORT, or a known peer ID (or a unique prefix)", Required = true };
         var name = new Option<string>("--name", "-n") { Description = "Your display name", Required = true };
         var fromPort = new Option<int?>("--from-port")
         {
-            Description = "The port you listen on, written in the header so the peer can answer",
+            Description = "The port your node listens on, sent so the peer can answer",
             Required = true,
             CustomParser = NodeSettings.ParsePort,
         };
-        var advertise = new Option<string?>("--advertise-ip") { Description = "IP written in the header (default: detected)" };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the connection", DefaultValueFactory = _ => 5 };
+        var advertise = new Option<string?>("--advertise-ip") { Description = "IP written in legacy headers (default: detected)" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the connection and for the acknowledgement", DefaultValueFactory = _ => 5 };
+        var secureOnly = new Option<bool>("--secure-only") { Description = "Fail rather than send unencrypted to an old peer" };
+        var dataDir = DataDirectory.CreateOption();
         var text = new Argument<string>("text") { Description = "The message (quote it; may contain newlines)" };
-        var command = new Command("send", "Send one message to a peer over the legacy protocol and exit");
-        command.Options.Add(to);
-        command.Options.Add(name);
-        command.Options.Add(fromPort);
-        command.Options.Add(advertise);
-        command.Options.Add(timeout);
+        var command = new Command("send", "Send one message to a peer and exit (secure when the peer is a CryptoSphere node)");
+        foreach (var option in new Option[] { to, name, fromPort, advertise, timeout, secureOnly, dataDir })
+            command.Options.Add(option);
         command.Arguments.Add(text);
-        to.Validators.Add(r =>
-        {
-            if (!PeerKey.TryParse(r.GetValueOrDefault<string>(), out _, out var error))
-                r.AddError($"Invalid --to: {error}.");
-        });
 
         command.SetAction(async (result, ct) =>
         {
-            PeerKey.TryParse(result.GetValue(to), out var peer, out _);
-            var ip = result.GetValue(advertise) ?? LocalAddress.Detect();
-            var bytes = LegacyCodec.EncodeChat(ip, result.GetValue(fromPort)!.Value, result.GetValue(name)!, result.GetValue(text)!);
-            try
+            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            if (profile is null)
+                return 2;
+            var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(timeout)));
+            await using var node = new ChatNode(new NodeOptions
             {
-                await LegacySender.SendAsync(peer.Host, peer.Port, bytes, TimeSpan.FromSeconds(result.GetValue(timeout)), ct);
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or TimeoutException)
+                Name = result.GetValue(name)!,
+                AdvertiseIp = result.GetValue(advertise),
+                Identity = profile.Identity,
+                Trust = profile.Trust,
+                SecureOnly = result.GetValue(secureOnly),
+                ConnectTimeout = wait,
+                HandshakeTimeout = wait,
+            });
+            node.StartSendOnly(result.GetValue(fromPort)!.Value);
+
+            var target = result.GetValue(to)!;
+            SendResult sent;
+            if (PeerKey.TryParse(target, out var address, out _))
+                sent = await node.SendAsync(address, result.GetValue(text)!, ct);
+            else if (PeerIdResolver.TryResolve(target, profile.Trust, out var id, out var error))
+                sent = await node.SendAsync(id, result.GetValue(text)!, ct);
+            else
             {
-                await Console.Error.WriteLineAsync($"cryptosphere: could not send to {peer}: {e.Message}");
+                await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
                 return 1;
             }
-            Console.WriteLine($"Sent to {peer} (unencrypted, unverified).");
+
+            if (!sent.Success)
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: could not send to {target}: {sent.Error}");
+                return 1;
+            }
+            if (sent.Delivered is null)
+            {
+                Console.WriteLine($"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge).");
+                return 0;
+            }
+            try
+            {
+                await sent.Delivered.WaitAsync(wait, ct);
+            }
+            catch (TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: sent to {sent.To} over TLS, but no acknowledgement within {wait.TotalSeconds:0} s");
+                return 3;
+            }
+            var peerId = node.Peers.Find(sent.To)?.Id;
+            Console.WriteLine($"Delivered to {sent.To} (secure, peer {peerId}).");
             return 0;
         });
         return command;

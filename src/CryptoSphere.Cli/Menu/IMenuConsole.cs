@@ -1,4 +1,5 @@
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Menu;
 
@@ -17,5 +18,5 @@ internal interface IMenuConsole
 
     void ShowMenu(string title, IReadOnlyList<(string Key, string Label)> options);
 
-    void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now);
+    void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now, TrustStore? trust = null);
 }

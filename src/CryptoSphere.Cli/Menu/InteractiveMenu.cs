@@ -15,6 +15,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         ("4", "Broadcast"),
         ("5", "Message a peer"),
         ("6", "Remove a peer"),
+        ("7", "Contacts and trust"),
         ("0", "Quit"),
     ];
 
@@ -35,14 +36,15 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
                 switch (choice.Trim())
                 {
                     case "1": await ChatSessionAsync(cancellationToken); break;
-                    case "2": console.ShowPeers(node.Peers.Snapshot(), _clock.GetUtcNow()); break;
+                    case "2": console.ShowPeers(node.Peers.Snapshot(), _clock.GetUtcNow(), node.Trust); break;
                     case "3": await ConnectToPeersAsync(cancellationToken); break;
                     case "4": await BroadcastAsync(cancellationToken); break;
                     case "5": await MessagePeerAsync(cancellationToken); break;
                     case "6": await RemovePeerAsync(cancellationToken); break;
+                    case "7": await new ContactsMenu(node, console).RunAsync(); break;
                     case "0": return;
                     case "": break;
-                    default: console.Error($"'{choice.Trim()}' is not an option; choose 0-6."); break;
+                    default: console.Error($"'{choice.Trim()}' is not an option; choose 0-7."); break;
                 }
             }
         }
@@ -57,7 +59,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         // Refreshes would flood the screen, and the menu reports its own failed sends.
         if (e is PeerUpdated or NodeStarted or SendFailed)
             return;
-        if (EventText.Describe(e) is { } text)
+        if (EventText.Describe(e, node.Trust) is { } text)
             console.Notify(text);
     }
 
@@ -83,7 +85,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
                 continue;
             var result = await node.SendAsync(peer, text, ct);
             if (result.Success)
-                console.Info($"Sent to {peer}.");
+                console.Info(SentLabel(result));
             else
             {
                 console.Error($"could not send to {peer}: {result.Error}");
@@ -133,7 +135,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             return;
         var result = await node.SendAsync(peer.Key, text, ct);
         if (result.Success)
-            console.Info($"Sent to {peer.Name} ({peer.Key}).");
+            console.Info(SentLabel(result));
         else
             console.Error($"could not send to {peer.Key}: {result.Error}");
     }
@@ -154,7 +156,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         var peers = node.Peers.Snapshot();
         if (!HasPeers(peers))
             return null;
-        console.ShowPeers(peers, _clock.GetUtcNow());
+        console.ShowPeers(peers, _clock.GetUtcNow(), node.Trust);
         var answer = console.Ask($"Peer number (1-{peers.Count}): ");
         if (int.TryParse(answer?.Trim(), out var n) && n >= 1 && n <= peers.Count)
             return peers[n - 1];
@@ -169,6 +171,11 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         console.Info("No active peers yet. Peers appear when they message you.");
         return false;
     }
+
+    // Secure messages are confirmed later by a "Delivered" line; legacy ones never are.
+    private static string SentLabel(SendResult result) => result.Protocol == PeerProtocol.Secure
+        ? $"Sent to {result.To} (secure); waiting for delivery."
+        : $"Sent to {result.To} (unencrypted, unverified).";
 
     private void Report(IReadOnlyList<SendResult> results, string verb)
     {

@@ -1,5 +1,6 @@
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Menu;
 
@@ -27,7 +28,7 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
             Write($"  {key}. {label}");
     }
 
-    public void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now)
+    public void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now, TrustStore? trust = null)
     {
         if (peers.Count == 0)
         {
@@ -38,7 +39,7 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
         for (var i = 0; i < peers.Count; i++)
         {
             var p = peers[i];
-            Write($"  {i + 1}. {p.Name} {p.Key} {PeerLabels.Protocol(p)} last seen {EventText.Ago(p.LastSeen, now)}, {p.MessageCount} messages");
+            Write($"  {i + 1}. {p.Name} {p.Key} {PeerLabels.Protocol(p, trust)} last seen {EventText.Ago(p.LastSeen, now)}, {p.MessageCount} messages");
         }
     }
 

@@ -1,5 +1,6 @@
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
 using Spectre.Console;
 
 namespace CryptoSphere.Cli.Menu;
@@ -25,7 +26,7 @@ internal sealed class TerminalMenuConsole : IMenuConsole
         _editor.PrintAbove(() => AnsiConsole.Write(new Panel(grid).Header(Markup.Escape(title)).RoundedBorder()));
     }
 
-    public void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now)
+    public void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now, TrustStore? trust = null)
     {
         if (peers.Count == 0)
         {
@@ -38,7 +39,7 @@ internal sealed class TerminalMenuConsole : IMenuConsole
         {
             var p = peers[i];
             table.AddRow((i + 1).ToString(), Markup.Escape(p.Name), Markup.Escape(p.Key.ToString()),
-                Markup.Escape(PeerLabels.Protocol(p)), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
+                Markup.Escape(PeerLabels.Protocol(p, trust)), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
         }
         _editor.PrintAbove(() => AnsiConsole.Write(table));
     }

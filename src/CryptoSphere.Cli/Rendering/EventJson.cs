@@ -30,6 +30,37 @@ internal static class EventJson
                 o["name"] = m.Name;
                 o["text"] = m.Text;
                 o["protocol"] = Protocol(m.Protocol);
+                if (m.PeerId is { } id) o["peerId"] = id.ToString();
+                if (m.MessageId is { } messageId) o["messageId"] = messageId.ToString();
+                if (m.SentAt is { } sentAt) o["sentAt"] = sentAt.ToString("O");
+                break;
+            case MessageDelivered d:
+                o["to"] = d.To.ToString();
+                o["peerId"] = d.PeerId.ToString();
+                o["messageId"] = d.MessageId.ToString();
+                break;
+            case SecurePeerConnected c:
+                o["peer"] = c.Address.ToString();
+                o["peerId"] = c.PeerId.ToString();
+                o["name"] = c.Name;
+                o["trust"] = c.Trust.ToString().ToLowerInvariant();
+                o["firstContact"] = c.FirstContact;
+                break;
+            case SecurePeerDisconnected d:
+                o["peer"] = d.Address.ToString();
+                o["peerId"] = d.PeerId.ToString();
+                o["reason"] = d.Reason;
+                break;
+            case ContactRequestReceived r:
+                o["from"] = r.From.ToString();
+                o["peerId"] = r.PeerId.ToString();
+                o["name"] = r.Name;
+                o["text"] = r.FirstText;
+                break;
+            case PeerRefused r:
+                o["remote"] = r.Remote;
+                if (r.PeerId is { } refused) o["peerId"] = refused.ToString();
+                o["reason"] = r.Reason;
                 break;
             case ConnectionRequestReceived r:
                 o["from"] = r.From.ToString();
@@ -64,6 +95,7 @@ internal static class EventJson
         o["protocol"] = Protocol(p.Protocol);
         o["lastSeen"] = p.LastSeen.ToString("O");
         o["messages"] = p.MessageCount;
+        if (p.Id is { } id) o["peerId"] = id.ToString();
     }
 
     private static string Protocol(PeerProtocol p) => p == PeerProtocol.Legacy ? "legacy" : "secure";

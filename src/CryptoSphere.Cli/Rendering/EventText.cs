@@ -1,19 +1,27 @@
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Rendering;
 
 /// <summary>One human-readable line per node event, shared by the menu and <c>listen</c>.</summary>
 internal static class EventText
 {
-    public static string? Describe(NodeEvent e) => e switch
+    public static string? Describe(NodeEvent e, TrustStore? trust = null) => e switch
     {
         NodeStarted s when s.RequestedPort is { } asked =>
             $"Port {asked} is in use; listening on {s.AdvertisedIp}:{s.Port} instead",
         NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
         NodeStopped => "Stopped; peers were told goodbye",
-        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}){Unverified(m.Protocol)}: {m.Text}",
+        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}) [{Security(m.PeerId, trust)}]: {m.Text}",
+        MessageDelivered d => $"Delivered to {d.To} ({d.PeerId.Short})",
         ConnectionRequestReceived r => $"Connection request from {r.Name} ({r.From})",
+        SecurePeerConnected c => $"Secure connection with {c.Name} ({c.Address}), ID {c.PeerId}" +
+                                 (c.FirstContact ? " - first contact: compare this ID with them before trusting it" : $" [{Label(c.Trust)}]"),
+        SecurePeerDisconnected d => $"Secure connection with {d.Address} ({d.PeerId.Short}) closed: {d.Reason}",
+        ContactRequestReceived r => $"Contact request from {r.Name} ({r.From}), ID {r.PeerId}: \"{r.FirstText}\" - accept or reject it under contacts",
+        PeerRefused r => $"Refused {r.Remote}{(r.PeerId is { } id ? $" ({id.Short})" : "")}: {r.Reason}",
         PeerAdded a => $"New peer {a.Peer.Name} ({a.Peer.Key})",
         PeerRemoved r => $"Peer {r.Peer.Name} ({r.Peer.Key}) removed: {Reason(r.Reason)}",
         SendFailed f => $"Could not send to {f.To}: {f.Reason}",
@@ -21,8 +29,17 @@ internal static class EventText
         _ => null,
     };
 
-    private static string Unverified(PeerProtocol protocol) =>
-        protocol == PeerProtocol.Legacy ? " [unencrypted, unverified]" : "";
+    /// <summary>"unencrypted, unverified" for legacy; the short ID and whether the user verified it for secure.</summary>
+    public static string Security(PeerId? id, TrustStore? trust) => id is { } known
+        ? $"{known.Short}, {Label(trust?.StateOf(known) ?? TrustState.Unknown)}"
+        : "unencrypted, unverified";
+
+    public static string Label(TrustState state) => state switch
+    {
+        TrustState.Trusted => "verified",
+        TrustState.Blocked => "blocked",
+        _ => "unverified",
+    };
 
     public static string Reason(PeerRemovalReason reason) => reason switch
     {

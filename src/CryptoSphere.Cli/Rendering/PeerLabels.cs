@@ -1,9 +1,10 @@
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Rendering;
 
 internal static class PeerLabels
 {
-    public static string Protocol(Peer peer) =>
-        peer.Protocol == PeerProtocol.Legacy ? "legacy (unencrypted, unverified)" : "secure";
+    public static string Protocol(Peer peer, TrustStore? trust = null) =>
+        peer.Protocol == PeerProtocol.Legacy ? "legacy (unencrypted, unverified)" : $"secure ({EventText.Security(peer.Id, trust)})";
 }

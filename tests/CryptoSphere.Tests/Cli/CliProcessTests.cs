@@ -7,8 +7,12 @@ using CryptoSphere.Tests.Support;
 namespace CryptoSphere.Tests.Cli;
 
 /// <summary>The program as a user runs it: real processes, real sockets on 127.0.0.1.</summary>
-public sealed class CliProcessTests
+public sealed class CliProcessTests : IDisposable
 {
+    private readonly TempDirectory _data = new();
+
+    public void Dispose() => _data.Dispose();
+
     private static ChatNode NewNode(string name) => new(TestNodes.Options(name));
 
     [Fact]
@@ -19,14 +23,43 @@ public sealed class CliProcessTests
         var events = new EventWaiter(node);
 
         var (code, stdout, _) = await CliProcess.RunAsync(
-            "send", "--to", $"127.0.0.1:{node.Port}", "--name", "scripted", "--from-port", "4321",
+            "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{node.Port}", "--name", "scripted", "--from-port", "4321",
             "--advertise-ip", "127.0.0.1", "line one\nline two");
 
         Assert.Equal(0, code);
-        Assert.Contains("Sent to", stdout);
+        Assert.Contains("Delivered to", stdout);
         var received = await events.WaitFor<MessageReceived>(_ => true);
         Assert.Equal("line one\nline two", received.Text);
         Assert.Equal(new PeerKey("127.0.0.1", 4321), received.From);
+        Assert.Equal(PeerProtocol.Secure, received.Protocol);
+    }
+
+    [Fact]
+    public async Task Send_to_an_old_peer_falls_back_to_the_exact_legacy_bytes()
+    {
+        await using var oldPeer = RawLegacyPeer.Start();
+
+        var (code, stdout, _) = await CliProcess.RunAsync(
+            "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{oldPeer.Port}", "--name", "scripted",
+            "--from-port", "4321", "--advertise-ip", "127.0.0.1", "hi old friend");
+
+        Assert.Equal(0, code);
+        Assert.Contains("unencrypted, unverified", stdout);
+        Assert.Equal("<127.0.0.1:4321> @ <scripted>\nhi old friend\n<end>", await oldPeer.ReceiveStringAsync());
+    }
+
+    [Fact]
+    public async Task Send_secure_only_to_an_old_peer_fails_and_sends_nothing_in_plaintext()
+    {
+        await using var oldPeer = RawLegacyPeer.Start();
+
+        var (code, _, stderr) = await CliProcess.RunAsync(
+            "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{oldPeer.Port}", "--name", "scripted",
+            "--from-port", "4321", "--secure-only", "secret");
+
+        Assert.Equal(1, code);
+        Assert.Contains("--secure-only", stderr);
+        await Assert.ThrowsAsync<TimeoutException>(() => oldPeer.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
     }
 
     [Fact]
@@ -34,7 +67,7 @@ public sealed class CliProcessTests
     {
         var port = TestNodes.DeadPort();
         var (code, _, stderr) = await CliProcess.RunAsync(
-            "send", "--to", $"127.0.0.1:{port}", "--name", "x", "--from-port", "4321", "hi");
+            "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{port}", "--name", "x", "--from-port", "4321", "hi");
         Assert.Equal(1, code);
         Assert.Contains($"could not send to 127.0.0.1:{port}", stderr);
     }
@@ -45,7 +78,7 @@ public sealed class CliProcessTests
     [InlineData("abc")]
     public async Task Ports_outside_the_allowed_range_are_refused(string port)
     {
-        var (code, _, stderr) = await CliProcess.RunAsync("listen", "--name", "x", "--port", port);
+        var (code, _, stderr) = await CliProcess.RunAsync("listen", "--data-dir", _data.Path, "--name", "x", "--port", port);
         Assert.NotEqual(0, code);
         Assert.Contains("Invalid port", stderr);
     }
@@ -54,7 +87,7 @@ public sealed class CliProcessTests
     public async Task Listen_json_prints_one_object_per_event_and_stops_gracefully_on_sigterm()
     {
         var wanted = TestNodes.DeadPort();
-        await using var listen = CliProcess.Start("listen", "--name", "cli", "--port", wanted.ToString(),
+        await using var listen = CliProcess.Start("listen", "--data-dir", _data.Path, "--name", "cli", "--port", wanted.ToString(),
             "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json");
         var started = await listen.Stdout.WaitForAsync("\"node_started\"");
         var port = JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32();
@@ -83,7 +116,7 @@ public sealed class CliProcessTests
         try
         {
             var port = ((IPEndPoint)busy.LocalEndpoint).Port;
-            var (code, _, stderr) = await CliProcess.RunAsync("listen", "--name", "x", "--port", port.ToString(),
+            var (code, _, stderr) = await CliProcess.RunAsync("listen", "--data-dir", _data.Path, "--name", "x", "--port", port.ToString(),
                 "--bind", "127.0.0.1", "--strict-port");
             Assert.Equal(2, code);
             Assert.Contains($"port {port} on 127.0.0.1 is already in use", stderr);
@@ -102,7 +135,7 @@ public sealed class CliProcessTests
         var events = new EventWaiter(peer);
         var port = TestNodes.DeadPort();
 
-        await using var menu = CliProcess.Start("--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1");
+        await using var menu = CliProcess.Start("--data-dir", _data.Path, "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1");
         await menu.Stdout.WaitForAsync("Your name: ");
         await menu.Stdin.WriteLineAsync("piped");
         await menu.Stdin.FlushAsync();

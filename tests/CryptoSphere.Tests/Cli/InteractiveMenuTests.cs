@@ -44,7 +44,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
         var sent = await _peer.SendAsync(new PeerKey("127.0.0.1", _menuNode.Port), "hello menu");
         Assert.True(sent.Success, sent.Error);
         // The incoming message appears on its own, without the user doing anything.
-        await _output.WaitForAsync("peer (127.0.0.1:" + _peer.Port + "): hello menu", mark);
+        await _output.WaitForAsync($"peer (127.0.0.1:{_peer.Port}) [{_peer.Identity.Id.Short}, unverified]: hello menu", mark);
     }
 
     [Fact]

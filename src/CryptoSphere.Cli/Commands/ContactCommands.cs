@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Trust;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary><c>id</c>, <c>trust</c>, <c>block</c>, <c>unblock</c> and <c>contacts</c>: the trust store from the command line.</summary>
+internal static class ContactCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return IdCommand();
+        yield return StateCommand("trust", TrustState.Trusted,
+            "Mark a peer ID as trusted (verified): compare the ID with its owner out of band first");
+        yield return StateCommand("block", TrustState.Blocked,
+            "Block a peer ID: its connections are closed right after the handshake and nothing of it is kept");
+        yield return StateCommand("unblock", TrustState.Unknown, "Return a blocked or trusted peer ID to unknown");
+        yield return ContactsCommand();
+    }
+
+    private static Command IdCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var command = new Command("id", "Print this node's peer ID (created on first use) for others to verify");
+        command.Options.Add(dataDir);
+        command.SetAction(result =>
+        {
+            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            if (profile is null)
+                return 2;
+            Console.WriteLine(profile.Identity.Id);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StateCommand(string name, TrustState state, string description)
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var idArgument = new Argument<string>("id") { Description = "The peer ID, or a unique prefix of a known one" };
+        var command = new Command(name, description);
+        command.Options.Add(dataDir);
+        command.Arguments.Add(idArgument);
+        command.SetAction(result =>
+        {
+            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            if (profile is null)
+                return 2;
+            if (!PeerIdResolver.TryResolve(result.GetValue(idArgument)!, profile.Trust, out var id, out var error))
+            {
+                Console.Error.WriteLine($"cryptosphere: {error}");
+                return 1;
+            }
+            profile.Trust.SetState(id, state, DateTimeOffset.UtcNow);
+            Console.WriteLine($"{id} is now {state.ToString().ToLowerInvariant()}.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command ContactsCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var json = new Option<bool>("--json") { Description = "Print a JSON array" };
+        var command = new Command("contacts", "List every peer ID this node has met, with its trust state");
+        command.Options.Add(dataDir);
+        command.Options.Add(json);
+        command.SetAction(result =>
+        {
+            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            if (profile is null)
+                return 2;
+            var contacts = profile.Trust.All();
+            if (result.GetValue(json))
+            {
+                var array = new JsonArray(contacts.Select(c => (JsonNode)new JsonObject
+                {
+                    ["id"] = c.Id.ToString(),
+                    ["state"] = c.State.ToString().ToLowerInvariant(),
+                    ["name"] = c.Name,
+                    ["firstSeen"] = c.FirstSeen.ToString("O"),
+                    ["lastSeen"] = c.LastSeen.ToString("O"),
+                    ["lastAddress"] = c.LastAddress,
+                }).ToArray());
+                Console.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
+            Console.WriteLine($"Your ID: {profile.Identity.Id}");
+            if (contacts.Count == 0)
+                Console.WriteLine("No contacts yet.");
+            foreach (var c in contacts)
+                Console.WriteLine($"{c.Id}  {EventText.Label(c.State),-10}  {c.Name}  last seen {c.LastSeen:yyyy-MM-dd HH:mm} at {c.LastAddress ?? "?"}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary>Where the program keeps its files: identity key, trust store, and later the database.</summary>
+internal static class DataDirectory
+{
+    public const string EnvironmentVariable = "CRYPTOSPHERE_DATA_DIR";
+
+    public static string Default =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "cryptosphere");
+
+    public static Option<string> CreateOption() => new("--data-dir")
+    {
+        Description = $"Folder for your identity key and trust store (default: ${EnvironmentVariable}, else {Default}). " +
+                      "Two nodes on one machine need two folders.",
+        DefaultValueFactory = _ => Default,
+    };
+}
