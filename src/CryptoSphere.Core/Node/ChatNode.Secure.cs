@@ -19,6 +19,7 @@ public sealed partial class ChatNode
     private readonly ConcurrentDictionary<PeerKey, SemaphoreSlim> _dialLocks = new();
     private readonly ConcurrentDictionary<string, byte> _reconnecting = new();
     private readonly ConcurrentDictionary<PeerKey, byte> _knownLegacy = new();
+    private readonly ConcurrentDictionary<SecureSession, byte> _supervised = new();
 
     public NodeIdentity Identity { get; }
 
@@ -44,7 +45,8 @@ public sealed partial class ChatNode
             return;
         }
         var session = await OpenSessionAsync(ssl, id, remote, initiator: false, token).ConfigureAwait(false);
-        if (session is not null)
+        // When this connection lost to an existing one, that one already has its supervisor.
+        if (session is { Initiator: false } && session.RemoteHello is not null && IsCurrent(session))
             await SuperviseAsync(session).ConfigureAwait(false);
     }
 
@@ -63,6 +65,8 @@ public sealed partial class ChatNode
         {
             OnChat = OnChatAsync,
             OnAck = OnAck,
+            // Heartbeats count as activity, so a quiet but connected peer is not dropped as silent.
+            OnAlive = s => Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, Now, countsAsMessage: false, s.RemoteId),
         };
         HelloMessage hello;
         try
@@ -92,7 +96,7 @@ public sealed partial class ChatNode
         _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
         Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
         ResendPendingTo(id, session);
-        if (initiator)
+        if (initiator && _supervised.TryAdd(session, 0))
             Track(SuperviseAsync(session));
         return session;
     }
@@ -141,6 +145,7 @@ public sealed partial class ChatNode
         await session.CloseAsync().ConfigureAwait(false);
 
         var id = session.RemoteId;
+        _supervised.TryRemove(session, out _);
         var wasCurrent = _sessions.TryRemove(KeyValuePair.Create(id.Value, session));
         ResendPendingFrom(session);
         if (!wasCurrent)
@@ -238,6 +243,9 @@ public sealed partial class ChatNode
             gate.Release();
         }
     }
+
+    private bool IsCurrent(SecureSession session) =>
+        _sessions.TryGetValue(session.RemoteId.Value, out var current) && current == session && _supervised.TryAdd(session, 0);
 
     private SecureSession? FindSession(PeerKey address) =>
         _sessions.Values.FirstOrDefault(s => s.Address == address && !s.Completion.IsCompleted);

@@ -52,6 +52,8 @@ internal sealed class SecureSession
 
     public Action<SecureSession, Guid>? OnAck { get; init; }
 
+    public Action<SecureSession>? OnAlive { get; init; }
+
     public DateTimeOffset LastReceived => new(Interlocked.Read(ref _lastReceivedTicks), TimeSpan.Zero);
 
     /// <summary>Starts reading, sends our Hello and waits for theirs.</summary>
@@ -79,7 +81,11 @@ internal sealed class SecureSession
                 OnAck?.Invoke(this, AckMessage.Decode(body).MessageId);
                 return ValueTask.CompletedTask;
             case FrameType.Ping:
+                OnAlive?.Invoke(this);
                 return _connection.SendAsync(PingMessage.Decode(body), static (p, w) => p.Encode(w, FrameType.Pong));
+            case FrameType.Pong:
+                OnAlive?.Invoke(this);
+                return ValueTask.CompletedTask;
             case FrameType.Bye:
                 ClosedByPeer = true;
                 CloseReason = "the peer said goodbye";
@@ -91,7 +97,7 @@ internal sealed class SecureSession
             case FrameType.Hello:
                 throw new FrameFormatException("a second HELLO");
             default:
-                // Pong needs nothing beyond the refreshed last-received time; unknown types are skipped.
+                // Unknown types are skipped: a newer peer may send what this version does not know.
                 return ValueTask.CompletedTask;
         }
     }
