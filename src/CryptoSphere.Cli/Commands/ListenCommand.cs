@@ -36,7 +36,7 @@ internal static class ListenCommand
                 }
             }
 
-            using var profile = Profile.Open(result.GetValue(settings.DataDir)!);
+            using var profile = Profile.Open(result.GetValue(settings.DataDir)!, forNode: true);
             if (profile is null)
                 return 2;
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));

@@ -30,7 +30,7 @@ internal static class MenuCommand
         if (port is null)
             return 0;
 
-        using var profile = Profile.Open(result.GetValue(settings.DataDir)!);
+        using var profile = Profile.Open(result.GetValue(settings.DataDir)!, forNode: true);
         if (profile is null)
             return 2;
         using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));

@@ -119,7 +119,7 @@ internal sealed class NodeSettings
     {
         Name = name,
         Identity = profile.Identity,
-        Trust = profile.Trust,
+        Store = profile.Store,
         SecureOnly = result.GetValue(SecureOnly),
         Accept = result.GetValue(Accept),
         LegacyAllow = result.GetValue(LegacyAllow) ?? [],

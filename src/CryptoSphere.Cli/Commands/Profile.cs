@@ -1,36 +1,55 @@
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Commands;
 
-/// <summary>The identity and trust store of one data directory, opened with clear errors.</summary>
+/// <summary>One data directory opened: identity, database and trust store, with clear errors.</summary>
 internal sealed class Profile : IDisposable
 {
-    private Profile(string directory, NodeIdentity identity, TrustStore trust)
+    private readonly DataDirectoryLock? _lock;
+
+    private Profile(string directory, NodeIdentity identity, ChatStore store, DataDirectoryLock? dataLock)
     {
         Directory = directory;
         Identity = identity;
-        Trust = trust;
+        Store = store;
+        Trust = new TrustStore(store);
+        _lock = dataLock;
     }
 
     public string Directory { get; }
     public NodeIdentity Identity { get; }
+    public ChatStore Store { get; }
     public TrustStore Trust { get; }
 
-    /// <summary>Opens the profile, or prints why it cannot be opened and returns null.</summary>
-    public static Profile? Open(string directory)
+    /// <summary>
+    /// Opens the profile, or prints why it cannot be opened and returns null. A running node passes
+    /// <paramref name="forNode"/> so that no second node can use the same directory.
+    /// </summary>
+    public static Profile? Open(string directory, bool forNode = false)
     {
+        DataDirectoryLock? dataLock = null;
+        NodeIdentity? identity = null;
         try
         {
-            var identity = NodeIdentity.LoadOrCreate(directory);
-            return new Profile(directory, identity, TrustStore.Open(directory));
+            dataLock = forNode ? DataDirectoryLock.Acquire(directory) : null;
+            identity = NodeIdentity.LoadOrCreate(directory);
+            return new Profile(directory, identity, ChatStore.Open(directory), dataLock);
         }
-        catch (Exception e) when (e is IdentityException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IdentityException or StorageException or IOException or UnauthorizedAccessException)
         {
+            identity?.Dispose();
+            dataLock?.Dispose();
             Console.Error.WriteLine($"cryptosphere: {e.Message}");
             return null;
         }
     }
 
-    public void Dispose() => Identity.Dispose();
+    public void Dispose()
+    {
+        Store.Dispose();
+        Identity.Dispose();
+        _lock?.Dispose();
+    }
 }

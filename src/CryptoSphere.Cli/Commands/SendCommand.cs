@@ -41,7 +41,7 @@ internal static class SendCommand
                 Name = result.GetValue(name)!,
                 AdvertiseIp = result.GetValue(advertise),
                 Identity = profile.Identity,
-                Trust = profile.Trust,
+                Store = profile.Store,
                 SecureOnly = result.GetValue(secureOnly),
                 ConnectTimeout = wait,
                 HandshakeTimeout = wait,

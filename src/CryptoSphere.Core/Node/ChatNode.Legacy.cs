@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Core.Node;
@@ -45,13 +46,13 @@ public sealed partial class ChatNode
                 $"incomplete message: {read.Data.Length} bytes without <end>, then nothing within the {_options.ReadTimeout.TotalSeconds:0.#} s read timeout");
             return;
         }
-        Accept(decoded.Message!, remote);
+        await AcceptAsync(decoded.Message!, remote).ConfigureAwait(false);
     }
 
     private static bool EndsWithEndMarker(ReadOnlySpan<byte> data) =>
         data.TrimEnd("\r\n \t"u8).EndsWith("<end>"u8);
 
-    private void Accept(LegacyMessage message, IPEndPoint remote)
+    private async Task AcceptAsync(LegacyMessage message, IPEndPoint remote)
     {
         // The header's IP is the sender's own guess and is not trusted; the connection's address is.
         var key = new PeerKey(PeerKey.HostOf(remote.Address), message.SenderPort ?? remote.Port);
@@ -66,8 +67,12 @@ public sealed partial class ChatNode
                 Raise(new ConnectionRequestReceived(Now, key, chat.Team));
                 break;
             case LegacyChat chat:
+                // Stored before it is shown: nothing received is lost on a crash right after.
+                var id = Guid.CreateVersion7();
+                await Store.AppendReceivedAsync(new StoredMessage(id, StoredMessage.ConversationOf(null, key), false, null,
+                    key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, Now, Now, MessageState.Received)).ConfigureAwait(false);
                 Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
-                Raise(new MessageReceived(Now, key, chat.Team, chat.Text, PeerProtocol.Legacy));
+                Raise(new MessageReceived(Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id));
                 break;
         }
     }
@@ -121,6 +126,7 @@ public sealed partial class ChatNode
         return result;
     }
 
+    // Control messages (CONNECTION_REQUEST) are not chat: they are neither stored nor queued.
     private async Task<SendResult> SendLegacyAsync(PeerKey to, byte[] message, CancellationToken cancellationToken)
     {
         var result = await TrySendRawAsync(to, message, cancellationToken).ConfigureAwait(false);

@@ -4,76 +4,109 @@ using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Core.Node;
 
-// Chat over either protocol: choosing it, acknowledgements, resends, and the trust policy on receipt.
+// Chat over either protocol: choosing it, storing every message first, and the trust policy on receipt.
 public sealed partial class ChatNode
 {
     private const int ChatFrameOverhead = 1 + 24;
 
-    private readonly ConcurrentDictionary<Guid, PendingChat> _pending = new();
     private readonly ConcurrentDictionary<string, HeldMessages> _held = new();
-    private readonly RecentIds _seen = new(100_000);
 
     /// <summary>
-    /// Sends one chat message. A peer known to be secure is reached over TLS only; a new address is tried
-    /// over TLS first and falls back to the legacy protocol when the other side is not a CryptoSphere node.
+    /// Sends one chat message. It is stored first; a peer known to be secure is reached over TLS only and
+    /// its message waits in the outbox while it is offline. A new address is tried over TLS first and
+    /// falls back to the legacy protocol when the other side is not a CryptoSphere node.
     /// </summary>
     public async Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken = default)
     {
         if (WireText.Utf8.GetByteCount(text) > _options.MaxFrameBytes - ChatFrameOverhead)
             return SendResult.Failed(to, $"message too long (the limit is {_options.MaxFrameBytes - ChatFrameOverhead} bytes)");
+
         var session = FindSession(to);
+        DialResult? dial = null;
         if (session is null && !IsKnownLegacy(to))
         {
-            var dial = await DialAsync(to, KnownSecureId(to), cancellationToken).ConfigureAwait(false);
-            if (dial.Session is null && !dial.MayFallBackToLegacy)
-                return Failed(to, dial.Error!);
-            if (dial.Session is null)
+            dial = await DialAsync(to, KnownSecureId(to), cancellationToken).ConfigureAwait(false);
+            if (dial.MayFallBackToLegacy)
                 _knownLegacy[to] = 0;
             session = dial.Session;
         }
 
         if (session is not null)
-            return await SendSecureAsync(session, ChatMessage.Create(text, _clock)).ConfigureAwait(false);
+            return await QueueSecureAsync(session.RemoteId, session.Address, session.RemoteHello!.Name, text).ConfigureAwait(false);
+        if (dial is { Unreachable: true } && KnownSecureId(to) is { } offline)
+            return await QueueSecureAsync(offline, to, Trust.Find(offline)?.Name ?? "", text, dial.Error).ConfigureAwait(false);
+        if (dial is { Session: null, MayFallBackToLegacy: false, Unreachable: false })
+            return Failed(to, dial.Error!);
         if (_options.SecureOnly)
             return Failed(to, $"{to} only speaks the legacy (unencrypted) protocol, and this node is --secure-only");
-        return await SendLegacyAsync(to, LegacyCodec.EncodeChat(AdvertisedIp, Port, _options.Name, text), cancellationToken)
-            .ConfigureAwait(false);
+        return await QueueLegacyAsync(to, text, dial is { Unreachable: true } ? dial.Error : null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends to a peer by its ID, over its live secure connection or its last known address.</summary>
     public Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken = default)
     {
         if (FindSession(to) is { } session)
-            return SendSecureAsync(session, ChatMessage.Create(text, _clock));
+            return QueueSecureAsync(to, session.Address, session.RemoteHello!.Name, text);
         var address = Peers.Find(to)?.Key ?? (PeerKey.TryParse(Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
         return address is { } a
             ? SendAsync(a, text, cancellationToken)
             : Task.FromResult(SendResult.Failed(default, $"no known address for peer {to.Short}"));
     }
 
-    private async Task<SendResult> SendSecureAsync(SecureSession session, ChatMessage message)
+    private async Task<SendResult> QueueSecureAsync(PeerId id, PeerKey address, string name, string text, string? offlineReason = null)
     {
-        var pending = new PendingChat(session.RemoteId, message, session);
-        _pending[message.Id] = pending;
-        try
-        {
-            await session.SendChatAsync(message).ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            // The message stays pending: it goes out again when the peer is connected again.
-        }
-        return new SendResult(session.Address, true, null)
+        var target = TargetOf(id);
+        if (Store.OutboxCount(target) >= _options.MaxOutboxPerPeer)
+            return Failed(address, $"the outbox for {id.Short} is full ({_options.MaxOutboxPerPeer} messages waiting); nothing was queued");
+
+        var message = ChatMessage.Create(text, _clock);
+        var delivered = _deliveries.GetOrAdd(message.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        Store.AppendOutgoing(new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), true, id.Value,
+            address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Queued), target, Now);
+        var sent = offlineReason is null && await FlushSecureAsync(id).ConfigureAwait(false);
+        if (!sent)
+            _log.LogInformation("Message {Id} to {PeerId} queued: {Reason}", message.Id, id.Short, offlineReason ?? "not connected");
+        return new SendResult(address, sent, sent ? null : $"{id.Short} is offline ({offlineReason ?? "not connected"}); queued for delivery")
         {
             Protocol = PeerProtocol.Secure,
+            State = sent ? MessageState.Sent : MessageState.Queued,
             MessageId = message.Id,
-            Delivered = pending.Delivered.Task,
+            Delivered = delivered.Task,
         };
+    }
+
+    private async Task<SendResult> QueueLegacyAsync(PeerKey to, string text, string? firstError, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7();
+        var target = "legacy:" + to;
+        Store.AppendOutgoing(new StoredMessage(id, StoredMessage.ConversationOf(null, to), true, null, to.ToString(),
+            Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, Now, Now, MessageState.Queued), target, Now);
+        var error = firstError ?? await TryLegacyAsync(to, id, text, cancellationToken).ConfigureAwait(false);
+        if (error is null)
+            return SendResult.Ok(to) with { MessageId = id };
+
+        Store.RecordAttempt(id, error, Now + Backoff(1));
+        _log.LogWarning("Send to {Peer} failed: {Error}", to, error);
+        Raise(new SendFailed(Now, to, error));
+        Peers.Remove(to, PeerRemovalReason.Unreachable);
+        return new SendResult(to, false, $"{error}; queued, {_options.LegacyRetries - 1} more tries") { State = MessageState.Queued, MessageId = id };
+    }
+
+    /// <summary>One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).</summary>
+    private async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken)
+    {
+        var result = await TrySendRawAsync(to, LegacyCodec.EncodeChat(AdvertisedIp, Port, _options.Name, text), cancellationToken)
+            .ConfigureAwait(false);
+        if (!result.Success)
+            return result.Error;
+        Store.MarkSent(id, leaveOutbox: true);
+        return null;
     }
 
     private SendResult Failed(PeerKey to, string error)
@@ -83,18 +116,26 @@ public sealed partial class ChatNode
         return SendResult.Failed(to, error);
     }
 
-    private async ValueTask OnChatAsync(SecureSession session, ChatMessage message)
+    private ValueTask OnChatAsync(SecureSession session, ChatMessage message)
     {
-        // A resend after a lost ack is acknowledged again but shown once.
-        if (_seen.Add(message.Id))
+        var id = session.RemoteId;
+        var address = session.Address;
+        var name = session.RemoteHello!.Name;
+        var stored = new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), false, id.Value, address.ToString(),
+            name, message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received);
+        // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
+        Store.AppendReceived(stored, isNew =>
         {
-            var name = session.RemoteHello!.Name;
-            if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(session.RemoteId) != TrustState.Trusted)
-                Hold(session, name, message);
-            else
-                Deliver(session.Address, session.RemoteId, name, message);
-        }
-        await session.SendAckAsync(message.Id).ConfigureAwait(false);
+            if (isNew)
+            {
+                if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(id) != TrustState.Trusted)
+                    Hold(session, name, message);
+                else
+                    Deliver(address, id, name, message);
+            }
+            _ = session.SendAckAsync(message.Id).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        return ValueTask.CompletedTask;
     }
 
     private void Deliver(PeerKey from, PeerId id, string name, ChatMessage message)
@@ -115,42 +156,10 @@ public sealed partial class ChatNode
         }
     }
 
-    private void OnAck(SecureSession session, Guid id)
-    {
-        if (!_pending.TryRemove(id, out var pending))
-            return;
-        pending.Delivered.TrySetResult();
-        Raise(new MessageDelivered(Now, session.Address, session.RemoteId, id));
-    }
-
-    // A new session for a peer: everything it has not acknowledged goes out again, in send order.
-    private void ResendPendingTo(PeerId id, SecureSession session)
-    {
-        foreach (var pending in _pending.Values.Where(p => p.To == id && p.SentOn != session).OrderBy(p => p.Message.Id))
-            Resend(pending, session);
-    }
-
-    // A session ended: its unacknowledged messages move to the peer's live session, if there is one.
-    private void ResendPendingFrom(SecureSession closed)
-    {
-        if (FindSession(closed.RemoteId) is not { } live)
-            return;
-        foreach (var pending in _pending.Values.Where(p => p.SentOn == closed).OrderBy(p => p.Message.Id))
-            Resend(pending, live);
-    }
-
-    private void Resend(PendingChat pending, SecureSession session)
-    {
-        pending.SentOn = session;
-        _ = session.SendChatAsync(pending.Message).AsTask().ContinueWith(
-            t => _log.LogDebug("Resend of {Id} failed: {Error}", pending.Message.Id, t.Exception?.InnerException?.Message),
-            TaskContinuationOptions.OnlyOnFaulted);
-    }
-
     /// <summary>Contact requests waiting for a decision (<c>--accept trusted</c>).</summary>
     public IReadOnlyList<HeldMessages> ContactRequests => _held.Values.ToList();
 
-    /// <summary>Trusts the peer; messages it sent while it was not trusted are delivered now.</summary>
+    /// <summary>Trusts the peer; messages it sent while it was not trusted are shown now.</summary>
     public void TrustPeer(PeerId id)
     {
         Trust.SetState(id, TrustState.Trusted, Now);
@@ -161,7 +170,7 @@ public sealed partial class ChatNode
         }
     }
 
-    /// <summary>Drops a contact request's messages; the peer stays unknown.</summary>
+    /// <summary>Drops a contact request's messages from view; the peer stays unknown.</summary>
     public bool RejectContactRequest(PeerId id) => _held.TryRemove(id.Value, out _);
 
     /// <summary>Blocks the peer: its connection is closed at once and nothing more of it is processed.</summary>

@@ -7,6 +7,7 @@ using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 
@@ -24,6 +25,9 @@ public sealed partial class ChatNode
     public NodeIdentity Identity { get; }
 
     public TrustStore Trust { get; }
+
+    /// <summary>History, outbox and contacts.</summary>
+    public ChatStore Store { get; }
 
     private HelloMessage OurHello => new(HelloMessage.CurrentVersion, (ushort)Port, 0, _options.Name);
 
@@ -95,7 +99,8 @@ public sealed partial class ChatNode
         Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id);
         _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
         Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
-        ResendPendingTo(id, session);
+        Store.MakeDue(TargetOf(id), Now);
+        KickOutbox();
         if (initiator && _supervised.TryAdd(session, 0))
             Track(SuperviseAsync(session));
         return session;
@@ -147,7 +152,7 @@ public sealed partial class ChatNode
         var id = session.RemoteId;
         _supervised.TryRemove(session, out _);
         var wasCurrent = _sessions.TryRemove(KeyValuePair.Create(id.Value, session));
-        ResendPendingFrom(session);
+        KickOutbox();
         if (!wasCurrent)
             return;
 
@@ -210,7 +215,7 @@ public sealed partial class ChatNode
             catch (Exception e) when (e is SocketException or OperationCanceledException && !token.IsCancellationRequested)
             {
                 socket.Dispose();
-                return DialResult.Failed(e is SocketException s ? Describe(s) : $"no answer within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+                return DialResult.NoAnswer(e is SocketException s ? Describe(s) : $"no answer within {_options.ConnectTimeout.TotalSeconds:0.#} s");
             }
 
             SslStream ssl;
@@ -229,8 +234,8 @@ public sealed partial class ChatNode
             {
                 socket.Dispose();
                 if (expected is not null)
-                    return DialResult.Failed($"{address} did not complete the secure handshake ({e.Message}); " +
-                                             "it is a known secure peer, so no plaintext fallback");
+                    return DialResult.NoAnswer($"{address} did not complete the secure handshake ({e.Message}); " +
+                                               "it is a known secure peer, so no plaintext fallback");
                 return DialResult.NotSecure($"{address} is not a CryptoSphere node ({e.Message})");
             }
 
@@ -258,8 +263,7 @@ public sealed partial class ChatNode
     {
         if (Peers.Find(address) is { Protocol: PeerProtocol.Secure, Id: { } id })
             return id;
-        var text = address.ToString();
-        return Trust.All().Where(c => c.LastAddress == text).Select(c => (PeerId?)c.Id).FirstOrDefault();
+        return Trust.FindByAddress(address.ToString())?.Id;
     }
 
     private bool IsKnownLegacy(PeerKey address) =>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,6 +30,7 @@ public sealed partial class ChatNode : IAsyncDisposable
     private Task? _inactivityMonitor;
     private int _stopped;
     private readonly bool _ownsIdentity;
+    private readonly bool _ownsStore;
     private bool _sendOnly;
 
     public ChatNode(NodeOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
@@ -38,7 +40,9 @@ public sealed partial class ChatNode : IAsyncDisposable
         _clock = clock ?? TimeProvider.System;
         _ownsIdentity = options.Identity is null;
         Identity = options.Identity ?? NodeIdentity.CreateEphemeral();
-        Trust = options.Trust ?? TrustStore.InMemory();
+        _ownsStore = options.Store is null;
+        Store = options.Store ?? ChatStore.OpenInMemory();
+        Trust = new TrustStore(Store);
         Peers.Changed += OnPeerChanged;
     }
 
@@ -69,6 +73,7 @@ public sealed partial class ChatNode : IAsyncDisposable
 
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _inactivityMonitor = Task.Run(MonitorInactivityAsync);
+        StartOutbox();
         Raise(new NodeStarted(Now, AdvertisedIp, Port, requested));
         return Task.CompletedTask;
     }
@@ -244,7 +249,7 @@ public sealed partial class ChatNode : IAsyncDisposable
             .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
 
         _listener?.Dispose();
-        var pending = _connections.Keys.Append(_acceptLoop ?? Task.CompletedTask).Append(_inactivityMonitor ?? Task.CompletedTask);
+        var pending = _connections.Keys.Append(_acceptLoop ?? Task.CompletedTask).Append(_inactivityMonitor ?? Task.CompletedTask).Append(_outboxLoop ?? Task.CompletedTask);
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _log.LogInformation("Node stopped");
         Raise(new NodeStopped(Now));
@@ -256,5 +261,7 @@ public sealed partial class ChatNode : IAsyncDisposable
         _stopping.Dispose();
         if (_ownsIdentity)
             Identity.Dispose();
+        if (_ownsStore)
+            Store.Dispose();
     }
 }

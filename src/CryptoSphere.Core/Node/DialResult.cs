@@ -3,9 +3,15 @@ using CryptoSphere.Core.Secure;
 namespace CryptoSphere.Core.Node;
 
 /// <summary>How an attempt to reach an address over the secure protocol ended.</summary>
-internal sealed record DialResult(SecureSession? Session, string? Error, bool MayFallBackToLegacy)
+internal sealed record DialResult(SecureSession? Session, string? Error, bool MayFallBackToLegacy, bool Unreachable)
 {
-    public static DialResult Connected(SecureSession session) => new(session, null, false);
-    public static DialResult Failed(string error) => new(null, error, false);
-    public static DialResult NotSecure(string error) => new(null, error, true);
+    public static DialResult Connected(SecureSession session) => new(session, null, false, false);
+
+    /// <summary>Refused for a reason a retry will not fix (wrong ID, blocked, bad version).</summary>
+    public static DialResult Failed(string error) => new(null, error, false, false);
+
+    /// <summary>Nothing answered: worth another try later.</summary>
+    public static DialResult NoAnswer(string error) => new(null, error, false, true);
+
+    public static DialResult NotSecure(string error) => new(null, error, true, false);
 }

@@ -14,6 +14,9 @@ public sealed record MessageReceived(
     DateTimeOffset Time, PeerKey From, string Name, string Text, PeerProtocol Protocol,
     PeerId? PeerId = null, Guid? MessageId = null, DateTimeOffset? SentAt = null) : NodeEvent(Time);
 
+/// <summary>An outgoing message was given up (retries or age exhausted); it stays in history as failed.</summary>
+public sealed record MessageFailed(DateTimeOffset Time, PeerKey To, Guid MessageId, string Reason) : NodeEvent(Time);
+
 /// <summary>The receiver acknowledged a secure message.</summary>
 public sealed record MessageDelivered(DateTimeOffset Time, PeerKey To, PeerId PeerId, Guid MessageId) : NodeEvent(Time);
 

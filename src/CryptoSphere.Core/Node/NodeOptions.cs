@@ -1,7 +1,7 @@
 using System.Net;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
-using CryptoSphere.Core.Trust;
+using CryptoSphere.Core.Storage;
 
 namespace CryptoSphere.Core.Node;
 
@@ -40,8 +40,20 @@ public sealed class NodeOptions
     /// <summary>The node's key and certificate; an in-memory one is made when null.</summary>
     public NodeIdentity? Identity { get; set; }
 
-    /// <summary>Trust decisions; an in-memory store is used when null.</summary>
-    public TrustStore? Trust { get; set; }
+    /// <summary>History, outbox and trust decisions; an in-memory database is used when null.</summary>
+    public ChatStore? Store { get; set; }
+
+    /// <summary>Most messages one peer may have waiting in the outbox; more are refused.</summary>
+    public int MaxOutboxPerPeer { get; set; } = 10_000;
+
+    /// <summary>How long a message may wait in the outbox before it is given up and reported.</summary>
+    public TimeSpan MaxMessageAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How many times a message to an old (legacy) peer is retried before it is marked failed.</summary>
+    public int LegacyRetries { get; set; } = 5;
+
+    /// <summary>How often the outbox is checked for messages due for another attempt.</summary>
+    public TimeSpan OutboxCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Neither accept nor send legacy (plaintext) messages.</summary>
     public bool SecureOnly { get; set; }

@@ -1,10 +1,14 @@
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
 
 namespace CryptoSphere.Core.Node;
 
 public sealed record SendResult(PeerKey To, bool Success, string? Error)
 {
     public PeerProtocol Protocol { get; init; } = PeerProtocol.Legacy;
+
+    /// <summary>Sent (handed to the peer), Queued (waits in the outbox) or Failed.</summary>
+    public MessageState State { get; init; } = Success ? MessageState.Sent : MessageState.Failed;
 
     /// <summary>For secure messages: the message ID, and a task that completes when the peer acknowledges it.</summary>
     public Guid? MessageId { get; init; }

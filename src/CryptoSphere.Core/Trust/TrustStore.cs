@@ -1,126 +1,86 @@
-using System.Text.Json;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace CryptoSphere.Core.Trust;
 
 /// <summary>
-/// Peer IDs and what the user decided about them, kept in <c>trust.json</c> in the data directory
-/// (or in memory only). Thread-safe; every change is written at once, atomically.
+/// Peer IDs and what the user decided about them, in the database's <c>contacts</c> table. Every read
+/// goes to the database, so a decision made by another process (the <c>trust</c> command) counts at once.
 /// </summary>
-public sealed class TrustStore
+public sealed class TrustStore(ChatStore store)
 {
-    public const string FileName = "trust.json";
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    /// <summary>A store of its own in memory (tests, one-off commands).</summary>
+    public static TrustStore InMemory() => new(ChatStore.OpenInMemory());
 
-    private readonly string? _path;
-    private readonly object _gate = new();
-    private readonly Dictionary<string, Contact> _contacts = new(StringComparer.Ordinal);
-    private DateTime _loadedStamp;
+    public ChatStore Store { get; } = store;
 
-    private TrustStore(string? path) => _path = path;
+    private const string Columns = "peer_id, state, name, first_seen, last_seen, last_address";
 
-    public static TrustStore InMemory() => new(null);
-
-    /// <summary>Opens the store in <paramref name="dataDirectory"/>; a damaged file is an error, never overwritten.</summary>
-    public static TrustStore Open(string dataDirectory)
+    public IReadOnlyList<Contact> All() => Store.Locked(db =>
     {
-        Directory.CreateDirectory(dataDirectory);
-        var store = new TrustStore(Path.Combine(dataDirectory, FileName));
-        lock (store._gate)
-            store.ReloadIfChanged();
-        return store;
-    }
+        using var command = ChatStore.Command(db, $"SELECT {Columns} FROM contacts ORDER BY first_seen, peer_id", null);
+        return ReadAll(command);
+    });
 
-    public IReadOnlyList<Contact> All()
+    public Contact? Find(PeerId id) => Store.Locked(db =>
     {
-        lock (_gate)
-        {
-            ReloadIfChanged();
-            return _contacts.Values.OrderBy(c => c.FirstSeen).ToList();
-        }
-    }
+        using var command = ChatStore.Command(db, $"SELECT {Columns} FROM contacts WHERE peer_id = $id", null, ("$id", id.Value));
+        return ReadAll(command).FirstOrDefault();
+    });
 
-    public Contact? Find(PeerId id)
+    public TrustState StateOf(PeerId id) => Store.Locked(db =>
+        ChatStore.Scalar(db, "SELECT state FROM contacts WHERE peer_id = $id", ("$id", id.Value)) is long state
+            ? (TrustState)state
+            : TrustState.Unknown);
+
+    /// <summary>The contact last seen at <paramref name="address"/>, if any.</summary>
+    public Contact? FindByAddress(string address) => Store.Locked(db =>
     {
-        lock (_gate)
-        {
-            ReloadIfChanged();
-            return _contacts.GetValueOrDefault(id.Value);
-        }
-    }
+        using var command = ChatStore.Command(db, $"SELECT {Columns} FROM contacts WHERE last_address = $a ORDER BY last_seen DESC LIMIT 1",
+            null, ("$a", address));
+        return ReadAll(command).FirstOrDefault();
+    });
 
-    public TrustState StateOf(PeerId id) => Find(id)?.State ?? TrustState.Unknown;
-
-    /// <summary>Records a contact; returns true the first time this ID is ever seen.</summary>
-    public bool RecordContact(PeerId id, string name, string? address, DateTimeOffset now)
+    /// <summary>Records a contact (trust on first use); returns true the first time this ID is ever seen.</summary>
+    public bool RecordContact(PeerId id, string name, string? address, DateTimeOffset now) => Store.Locked(db =>
     {
-        lock (_gate)
-        {
-            ReloadIfChanged();
-            var first = !_contacts.TryGetValue(id.Value, out var existing);
-            _contacts[id.Value] = first
-                ? new Contact(id, TrustState.Unknown, name, now, now, address)
-                : existing! with { Name = name, LastSeen = now, LastAddress = address ?? existing.LastAddress };
-            Save();
-            return first;
-        }
-    }
+        var inserted = ChatStore.Execute(db, """
+            INSERT OR IGNORE INTO contacts(peer_id, state, name, first_seen, last_seen, last_address)
+            VALUES ($id, 0, $name, $now, $now, $address)
+            """, null, ("$id", id.Value), ("$name", name), ("$now", now.ToUnixTimeMilliseconds()), ("$address", address));
+        if (inserted == 0)
+            ChatStore.Execute(db, """
+                UPDATE contacts SET name = $name, last_seen = $now, last_address = COALESCE($address, last_address) WHERE peer_id = $id
+                """, null, ("$id", id.Value), ("$name", name), ("$now", now.ToUnixTimeMilliseconds()), ("$address", address));
+        return inserted == 1;
+    });
 
-    public void SetState(PeerId id, TrustState state, DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            ReloadIfChanged();
-            _contacts[id.Value] = _contacts.TryGetValue(id.Value, out var existing)
-                ? existing with { State = state }
-                : new Contact(id, state, "", now, now, null);
-            Save();
-        }
-    }
+    public void SetState(PeerId id, TrustState state, DateTimeOffset now) => Store.Locked(db =>
+        ChatStore.Execute(db, """
+            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address) VALUES ($id, $state, '', $now, $now, NULL)
+            ON CONFLICT(peer_id) DO UPDATE SET state = excluded.state
+            """, null, ("$id", id.Value), ("$state", (int)state), ("$now", now.ToUnixTimeMilliseconds())));
 
-    /// <summary>Finds the one contact whose ID starts with <paramref name="prefix"/> (dashes and case ignored).</summary>
+    /// <summary>Contacts whose ID starts with <paramref name="prefix"/> (dashes and case ignored).</summary>
     public IReadOnlyList<Contact> MatchPrefix(string prefix)
     {
         var wanted = PeerId.Normalize(prefix);
         return wanted.Length == 0 ? [] : All().Where(c => c.Id.Value.StartsWith(wanted, StringComparison.Ordinal)).ToList();
     }
 
-    // Another process (the `trust` subcommand) may change the file while a node runs.
-    private void ReloadIfChanged()
+    private static List<Contact> ReadAll(SqliteCommand command)
     {
-        if (_path is null || !File.Exists(_path))
-            return;
-        var stamp = File.GetLastWriteTimeUtc(_path);
-        if (stamp == _loadedStamp)
-            return;
-        List<StoredContact>? stored;
-        try
+        using var reader = command.ExecuteReader();
+        var contacts = new List<Contact>();
+        while (reader.Read())
         {
-            stored = JsonSerializer.Deserialize<List<StoredContact>>(File.ReadAllText(_path), Json);
+            if (!PeerId.TryParse(reader.GetString(0), out var id))
+                continue;
+            contacts.Add(new Contact(id, (TrustState)reader.GetInt32(1), reader.GetString(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"the trust store {_path} is damaged ({e.Message}); it was left untouched", e);
-        }
-        _contacts.Clear();
-        foreach (var s in stored ?? [])
-        {
-            if (PeerId.TryParse(s.Id, out var id))
-                _contacts[id.Value] = new Contact(id, s.State, s.Name ?? "", s.FirstSeen, s.LastSeen, s.LastAddress);
-        }
-        _loadedStamp = stamp;
+        return contacts;
     }
-
-    private void Save()
-    {
-        if (_path is null)
-            return;
-        var stored = _contacts.Values.Select(c => new StoredContact(c.Id.ToString(), c.State, c.Name, c.FirstSeen, c.LastSeen, c.LastAddress));
-        var temp = _path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(stored, Json));
-        File.Move(temp, _path, overwrite: true);
-        _loadedStamp = File.GetLastWriteTimeUtc(_path);
-    }
-
-    private sealed record StoredContact(string Id, TrustState State, string? Name, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string? LastAddress);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 using CryptoSphere.Tests.Support;
 
@@ -57,7 +58,8 @@ public sealed class ContactCommandTests : IDisposable
 
         Assert.Equal(0, (await CliProcess.RunAsync("unblock", "--data-dir", _data.Path, other.Value)).ExitCode);
         Assert.Equal("unknown", await StateInContacts(other));
-        Assert.Equal(TrustState.Unknown, TrustStore.Open(_data.Path).StateOf(other));
+        using var store = ChatStore.Open(_data.Path);
+        Assert.Equal(TrustState.Unknown, new TrustStore(store).StateOf(other));
     }
 
     [Fact]
@@ -67,7 +69,8 @@ public sealed class ContactCommandTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("no known peer ID starts with 'ABCDEFG'", stderr);
-        Assert.Empty(TrustStore.Open(_data.Path).All());
+        using var store = ChatStore.Open(_data.Path);
+        Assert.Empty(new TrustStore(store).All());
     }
 
     private async Task<string?> StateInContacts(PeerId id)

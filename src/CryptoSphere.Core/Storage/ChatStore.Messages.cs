@@ -1,0 +1,159 @@
+using CryptoSphere.Core.Peers;
+using Microsoft.Data.Sqlite;
+
+namespace CryptoSphere.Core.Storage;
+
+// Writing messages and moving them through the outbox.
+public sealed partial class ChatStore
+{
+    private const string InsertMessageSql = """
+        INSERT OR IGNORE INTO messages(id, conversation, outgoing, peer_id, address, name, text, protocol, sent_at, stored_at, state)
+        VALUES ($id, $conversation, $outgoing, $peer, $address, $name, $text, $protocol, $sent, $stored, $state)
+        """;
+
+    private const string TouchConversationSql = """
+        INSERT INTO conversations(id, title, last_activity) VALUES ($conversation, $name, $stored)
+        ON CONFLICT(id) DO UPDATE SET title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE title END,
+                                      last_activity = excluded.last_activity
+        """;
+
+    /// <summary>Queues a received message for the next batch; <paramref name="committed"/> says whether it was new.</summary>
+    public void AppendReceived(StoredMessage message, Action<bool>? committed) => _writer.Enqueue(message, committed);
+
+    /// <summary>Stores a received message now and says whether it was new (legacy: one per connection).</summary>
+    public Task<bool> AppendReceivedAsync(StoredMessage message)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writer.Enqueue(message, isNew => done.TrySetResult(isNew));
+        return done.Task;
+    }
+
+    internal void InsertReceived(IEnumerable<StoredMessage> messages, List<bool> isNew) => Locked(db =>
+    {
+        using var transaction = db.BeginTransaction();
+        using var insert = Command(db, InsertMessageSql, transaction);
+        using var touch = Command(db, TouchConversationSql, transaction);
+        foreach (var message in messages)
+        {
+            Bind(insert, message);
+            var inserted = insert.ExecuteNonQuery() == 1;
+            if (inserted)
+            {
+                Bind(touch, message);
+                touch.ExecuteNonQuery();
+            }
+            isNew.Add(inserted);
+        }
+        transaction.Commit();
+    });
+
+    /// <summary>Stores an outgoing message and puts it in the outbox for <paramref name="target"/>; returns its sequence.</summary>
+    public long AppendOutgoing(StoredMessage message, string target, DateTimeOffset nextAttempt) => Locked(db =>
+    {
+        using var transaction = db.BeginTransaction();
+        using (var insert = Command(db, InsertMessageSql, transaction))
+        {
+            Bind(insert, message);
+            insert.ExecuteNonQuery();
+        }
+        using (var touch = Command(db, TouchConversationSql, transaction))
+        {
+            Bind(touch, message);
+            touch.ExecuteNonQuery();
+        }
+        long seq;
+        using (var select = Command(db, "SELECT seq FROM messages WHERE id = $id", transaction, ("$id", message.Id.ToString())))
+            seq = (long)select.ExecuteScalar()!;
+        Execute(db, "INSERT INTO outbox(message_seq, target, next_attempt) VALUES ($seq, $target, $next)", transaction,
+            ("$seq", seq), ("$target", target), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
+        transaction.Commit();
+        return seq;
+    });
+
+    /// <summary>Secure: written, waiting for the ack (stays in the outbox). Legacy: final (leaves the outbox).</summary>
+    public void MarkSent(Guid id, bool leaveOutbox) => SetState(id, MessageState.Sent, null, leaveOutbox);
+
+    /// <summary>Acknowledged by the peer; returns false when the ID is unknown or was already delivered.</summary>
+    public bool MarkDelivered(Guid id) => SetState(id, MessageState.Delivered, null, leaveOutbox: true);
+
+    public bool MarkFailed(Guid id, string error) => SetState(id, MessageState.Failed, error, leaveOutbox: true);
+
+    private bool SetState(Guid id, MessageState state, string? error, bool leaveOutbox) => Locked(db =>
+    {
+        using var transaction = db.BeginTransaction();
+        var changed = Execute(db, """
+            UPDATE messages SET state = $state, error = COALESCE($error, error)
+            WHERE id = $id AND outgoing = 1 AND state NOT IN (2, 3)
+            """, transaction, ("$state", (int)state), ("$error", error), ("$id", id.ToString()));
+        if (leaveOutbox)
+            Execute(db, "DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id)", transaction,
+                ("$id", id.ToString()));
+        transaction.Commit();
+        return changed == 1;
+    });
+
+    /// <summary>Counts a failed attempt and sets when to try again.</summary>
+    public void RecordAttempt(Guid id, string error, DateTimeOffset nextAttempt) => Locked(db =>
+    {
+        using var transaction = db.BeginTransaction();
+        Execute(db, "UPDATE messages SET attempts = attempts + 1, error = $error WHERE id = $id", transaction,
+            ("$error", error), ("$id", id.ToString()));
+        Execute(db, "UPDATE outbox SET next_attempt = $next WHERE message_seq = (SELECT seq FROM messages WHERE id = $id)",
+            transaction, ("$next", nextAttempt.ToUnixTimeMilliseconds()), ("$id", id.ToString()));
+        transaction.Commit();
+    });
+
+    /// <summary>Makes every queued message for <paramref name="target"/> due now (the peer is back).</summary>
+    public void MakeDue(string target, DateTimeOffset now) => Locked(db =>
+        Execute(db, "UPDATE outbox SET next_attempt = $now WHERE target = $target", null,
+            ("$now", now.ToUnixTimeMilliseconds()), ("$target", target)));
+
+    /// <summary>Everything in the outbox, oldest first, with its target.</summary>
+    public IReadOnlyList<(StoredMessage Message, string Target, DateTimeOffset NextAttempt)> Outbox(string? target = null) => Locked(db =>
+    {
+        using var command = Command(db, $"""
+            SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
+            WHERE $target IS NULL OR o.target = $target ORDER BY m.seq
+            """, null, ("$target", target));
+        using var reader = command.ExecuteReader();
+        var rows = new List<(StoredMessage, string, DateTimeOffset)>();
+        while (reader.Read())
+            rows.Add((Read(reader), reader.GetString(ColumnCount), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ColumnCount + 1))));
+        return rows;
+    });
+
+    public int OutboxCount(string target) => Locked(db =>
+        Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM outbox WHERE target = $target", ("$target", target))));
+
+    private static void Bind(SqliteCommand command, StoredMessage m)
+    {
+        command.Parameters.Clear();
+        command.Parameters.AddWithValue("$id", m.Id.ToString());
+        command.Parameters.AddWithValue("$conversation", m.Conversation);
+        command.Parameters.AddWithValue("$outgoing", m.Outgoing ? 1 : 0);
+        command.Parameters.AddWithValue("$peer", (object?)m.PeerId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$address", m.Address);
+        command.Parameters.AddWithValue("$name", m.Name);
+        command.Parameters.AddWithValue("$text", m.Text);
+        command.Parameters.AddWithValue("$protocol", (int)m.Protocol);
+        command.Parameters.AddWithValue("$sent", m.SentAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$stored", m.StoredAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$state", (int)m.State);
+    }
+
+    private const string Columns =
+        "m.seq, m.id, m.conversation, m.outgoing, m.peer_id, m.address, m.name, m.text, m.protocol, m.sent_at, m.stored_at, m.state, m.attempts, m.error";
+
+    private const int ColumnCount = 14;
+
+    private static StoredMessage Read(SqliteDataReader r) =>
+        new(Guid.Parse(r.GetString(1)), r.GetString(2), r.GetInt64(3) == 1, r.IsDBNull(4) ? null : r.GetString(4),
+            r.GetString(5), r.GetString(6), r.GetString(7), (PeerProtocol)r.GetInt32(8),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
+            (MessageState)r.GetInt32(11))
+        {
+            Sequence = r.GetInt64(0),
+            Attempts = r.GetInt32(12),
+            Error = r.IsDBNull(13) ? null : r.GetString(13),
+        };
+}

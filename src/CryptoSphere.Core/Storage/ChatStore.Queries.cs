@@ -1,0 +1,93 @@
+using System.Text;
+
+namespace CryptoSphere.Core.Storage;
+
+// Reading history back: conversations, pages of messages, full-text search, export.
+public sealed partial class ChatStore
+{
+    public sealed record ConversationSummary(string Id, string Title, DateTimeOffset LastActivity, long Messages);
+
+    public IReadOnlyList<ConversationSummary> Conversations() => Locked(db =>
+    {
+        using var command = Command(db, """
+            SELECT c.id, c.title, c.last_activity, (SELECT COUNT(*) FROM messages m WHERE m.conversation = c.id)
+            FROM conversations c ORDER BY c.last_activity DESC
+            """, null);
+        using var reader = command.ExecuteReader();
+        var rows = new List<ConversationSummary>();
+        while (reader.Read())
+            rows.Add(new(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3)));
+        return rows;
+    });
+
+    /// <summary>
+    /// The last <paramref name="limit"/> messages of a conversation (all conversations when null) before
+    /// sequence <paramref name="before"/>, oldest first: page back by passing the first one's sequence.
+    /// </summary>
+    public IReadOnlyList<StoredMessage> History(string? conversation, int limit, long? before = null) => Locked(db =>
+    {
+        using var command = Command(db, $"""
+            SELECT * FROM (
+                SELECT {Columns} FROM messages m
+                WHERE ($conversation IS NULL OR m.conversation = $conversation) AND ($before IS NULL OR m.seq < $before)
+                ORDER BY m.seq DESC LIMIT $limit)
+            ORDER BY seq
+            """, null, ("$conversation", conversation), ("$before", before), ("$limit", limit));
+        return ReadAll(command);
+    });
+
+    /// <summary>Messages containing every word of <paramref name="text"/> (whole words, any case), newest first.</summary>
+    public IReadOnlyList<StoredMessage> Search(string text, int limit) => Locked(db =>
+    {
+        var query = ToFtsQuery(text);
+        if (query.Length == 0)
+            return (IReadOnlyList<StoredMessage>)[];
+        using var command = Command(db, $"""
+            SELECT {Columns} FROM messages_fts f JOIN messages m ON m.seq = f.rowid
+            WHERE messages_fts MATCH $query ORDER BY m.seq DESC LIMIT $limit
+            """, null, ("$query", query), ("$limit", limit));
+        return ReadAll(command);
+    });
+
+    /// <summary>Every message, oldest first, one at a time (export of any size).</summary>
+    public IEnumerable<StoredMessage> All(int pageSize = 1000)
+    {
+        long after = 0;
+        while (true)
+        {
+            var page = Locked(db =>
+            {
+                using var command = Command(db, $"SELECT {Columns} FROM messages m WHERE m.seq > $after ORDER BY m.seq LIMIT $limit",
+                    null, ("$after", after), ("$limit", pageSize));
+                return ReadAll(command);
+            });
+            foreach (var message in page)
+                yield return message;
+            if (page.Count < pageSize)
+                yield break;
+            after = page[^1].Sequence;
+        }
+    }
+
+    // Each word becomes a quoted FTS5 string, so user text is never parsed as query syntax.
+    private static string ToFtsQuery(string text)
+    {
+        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var query = new StringBuilder();
+        foreach (var word in words)
+        {
+            if (query.Length > 0) query.Append(' ');
+            query.Append('"').Append(word.Replace("\"", "\"\"")).Append('"');
+        }
+        return query.ToString();
+    }
+
+    private static IReadOnlyList<StoredMessage> ReadAll(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var rows = new List<StoredMessage>();
+        while (reader.Read())
+            rows.Add(Read(reader));
+        return rows;
+    }
+}

@@ -1,0 +1,57 @@
+namespace CryptoSphere.Core.Storage;
+
+/// <summary>The database schema as a list of migrations; <c>PRAGMA user_version</c> counts those applied.</summary>
+internal static class Schema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE contacts(
+            peer_id TEXT PRIMARY KEY,
+            state INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            last_address TEXT);
+
+        CREATE TABLE conversations(
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            last_activity INTEGER NOT NULL);
+
+        CREATE TABLE messages(
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            conversation TEXT NOT NULL,
+            outgoing INTEGER NOT NULL,
+            peer_id TEXT,
+            address TEXT NOT NULL,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            protocol INTEGER NOT NULL,
+            sent_at INTEGER NOT NULL,
+            stored_at INTEGER NOT NULL,
+            state INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT);
+        CREATE INDEX messages_by_conversation ON messages(conversation, seq);
+
+        -- Messages that still have to reach their peer; a row leaves only on acknowledgement or failure.
+        CREATE TABLE outbox(
+            message_seq INTEGER PRIMARY KEY REFERENCES messages(seq),
+            target TEXT NOT NULL,
+            next_attempt INTEGER NOT NULL);
+        CREATE INDEX outbox_by_target ON outbox(target, message_seq);
+
+        CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61');
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts(rowid, text) VALUES (new.seq, new.text);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+        END;
+        """,
+    ];
+
+    public static int Version => Migrations.Length;
+}

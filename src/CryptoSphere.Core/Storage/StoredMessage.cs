@@ -1,0 +1,28 @@
+using CryptoSphere.Core.Peers;
+
+namespace CryptoSphere.Core.Storage;
+
+/// <summary>A message as kept in the database, sent or received.</summary>
+public sealed record StoredMessage(
+    Guid Id,
+    string Conversation,
+    bool Outgoing,
+    string? PeerId,
+    string Address,
+    string Name,
+    string Text,
+    PeerProtocol Protocol,
+    DateTimeOffset SentAt,
+    DateTimeOffset StoredAt,
+    MessageState State)
+{
+    /// <summary>The database's insertion order; 0 before it is stored.</summary>
+    public long Sequence { get; init; }
+
+    public int Attempts { get; init; }
+
+    public string? Error { get; init; }
+
+    public static string ConversationOf(Identity.PeerId? id, PeerKey address) =>
+        id is { } peer ? "peer:" + peer.Value : "legacy:" + address;
+}
