@@ -13,7 +13,7 @@ internal static class CliApp
         MenuCommand.Configure(root);
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
-        foreach (var command in ContactCommands.Create())
+        foreach (var command in ContactCommands.Create().Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
         return root;
     }

@@ -1,6 +1,7 @@
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
 
 namespace CryptoSphere.Cli.Menu;
 
@@ -16,6 +17,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         ("5", "Message a peer"),
         ("6", "Remove a peer"),
         ("7", "Contacts and trust"),
+        ("8", "History and search"),
         ("0", "Quit"),
     ];
 
@@ -42,9 +44,10 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
                     case "5": await MessagePeerAsync(cancellationToken); break;
                     case "6": await RemovePeerAsync(cancellationToken); break;
                     case "7": await new ContactsMenu(node, console).RunAsync(); break;
+                    case "8": new HistoryMenu(node, console).Run(); break;
                     case "0": return;
                     case "": break;
-                    default: console.Error($"'{choice.Trim()}' is not an option; choose 0-7."); break;
+                    default: console.Error($"'{choice.Trim()}' is not an option; choose 0-8."); break;
                 }
             }
         }
@@ -84,7 +87,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             if (text.Length == 0)
                 continue;
             var result = await node.SendAsync(peer, text, ct);
-            if (result.Success)
+            if (result.State != MessageState.Failed)
                 console.Info(SentLabel(result));
             else
             {
@@ -134,7 +137,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         if (string.IsNullOrEmpty(text))
             return;
         var result = await node.SendAsync(peer.Key, text, ct);
-        if (result.Success)
+        if (result.State != MessageState.Failed)
             console.Info(SentLabel(result));
         else
             console.Error($"could not send to {peer.Key}: {result.Error}");
@@ -173,9 +176,12 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
     }
 
     // Secure messages are confirmed later by a "Delivered" line; legacy ones never are.
-    private static string SentLabel(SendResult result) => result.Protocol == PeerProtocol.Secure
-        ? $"Sent to {result.To} (secure); waiting for delivery."
-        : $"Sent to {result.To} (unencrypted, unverified).";
+    private static string SentLabel(SendResult result) => result switch
+    {
+        { State: MessageState.Queued } => $"Queued for {result.To}: {result.Error}",
+        { Protocol: PeerProtocol.Secure } => $"Sent to {result.To} (secure); waiting for delivery.",
+        _ => $"Sent to {result.To} (unencrypted, unverified).",
+    };
 
     private void Report(IReadOnlyList<SendResult> results, string verb)
     {
@@ -183,6 +189,8 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         {
             if (r.Success)
                 console.Info($"{verb} {r.To}.");
+            else if (r.State == MessageState.Queued)
+                console.Info(SentLabel(r));
             else
                 console.Error($"{r.To}: {r.Error}");
         }

@@ -34,6 +34,11 @@ internal static class EventJson
                 if (m.MessageId is { } messageId) o["messageId"] = messageId.ToString();
                 if (m.SentAt is { } sentAt) o["sentAt"] = sentAt.ToString("O");
                 break;
+            case MessageFailed f:
+                o["to"] = f.To.ToString();
+                o["messageId"] = f.MessageId.ToString();
+                o["reason"] = f.Reason;
+                break;
             case MessageDelivered d:
                 o["to"] = d.To.ToString();
                 o["peerId"] = d.PeerId.ToString();

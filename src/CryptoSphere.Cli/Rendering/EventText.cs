@@ -16,6 +16,7 @@ internal static class EventText
         NodeStopped => "Stopped; peers were told goodbye",
         MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}) [{Security(m.PeerId, trust)}]: {m.Text}",
         MessageDelivered d => $"Delivered to {d.To} ({d.PeerId.Short})",
+        MessageFailed f => $"Gave up on a message to {f.To}: {f.Reason}",
         ConnectionRequestReceived r => $"Connection request from {r.Name} ({r.From})",
         SecurePeerConnected c => $"Secure connection with {c.Name} ({c.Address}), ID {c.PeerId}" +
                                  (c.FirstContact ? " - first contact: compare this ID with them before trusting it" : $" [{Label(c.Trust)}]"),

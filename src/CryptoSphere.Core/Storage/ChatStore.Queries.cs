@@ -49,16 +49,18 @@ public sealed partial class ChatStore
         return ReadAll(command);
     });
 
-    /// <summary>Every message, oldest first, one at a time (export of any size).</summary>
-    public IEnumerable<StoredMessage> All(int pageSize = 1000)
+    /// <summary>Every message (of one conversation, when given), oldest first, page by page (export of any size).</summary>
+    public IEnumerable<StoredMessage> All(string? conversation = null, int pageSize = 1000)
     {
         long after = 0;
         while (true)
         {
             var page = Locked(db =>
             {
-                using var command = Command(db, $"SELECT {Columns} FROM messages m WHERE m.seq > $after ORDER BY m.seq LIMIT $limit",
-                    null, ("$after", after), ("$limit", pageSize));
+                using var command = Command(db, $"""
+                    SELECT {Columns} FROM messages m WHERE m.seq > $after AND ($conversation IS NULL OR m.conversation = $conversation)
+                    ORDER BY m.seq LIMIT $limit
+                    """, null, ("$after", after), ("$conversation", conversation), ("$limit", pageSize));
                 return ReadAll(command);
             });
             foreach (var message in page)

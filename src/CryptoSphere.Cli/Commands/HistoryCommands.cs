@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Storage;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary><c>history</c>, <c>search</c>, <c>outbox</c> and <c>export</c>: reading the database.</summary>
+internal static class HistoryCommands
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static IEnumerable<Command> Create()
+    {
+        yield return History();
+        yield return Search();
+        yield return Outbox();
+        yield return Export();
+    }
+
+    private static Command History()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var peer = new Argument<string?>("peer") { Description = "Peer ID (or unique prefix), or HOST:PORT of a legacy peer; all conversations when left out", Arity = ArgumentArity.ZeroOrOne };
+        var limit = new Option<int>("--limit") { Description = "How many of the latest messages", DefaultValueFactory = _ => 50 };
+        var before = new Option<long?>("--before") { Description = "Page back: only messages before this sequence number (#N)" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array" };
+        var command = new Command("history", "Show stored messages, oldest first, with the delivery state of your own");
+        command.Options.Add(dataDir);
+        command.Options.Add(limit);
+        command.Options.Add(before);
+        command.Options.Add(json);
+        command.Arguments.Add(peer);
+        limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--limit must be a positive number"); });
+        command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
+        {
+            string? conversation = null;
+            if (result.GetValue(peer) is { } wanted &&
+                !ConversationResolver.TryResolve(wanted, new Core.Trust.TrustStore(store), out conversation, out var error))
+                return Fail($"unknown peer '{wanted}': {error}");
+            var messages = store.History(conversation, result.GetValue(limit), result.GetValue(before));
+            Print(messages, result.GetValue(json), "No messages.");
+            if (!result.GetValue(json) && messages.Count == result.GetValue(limit))
+                Console.WriteLine($"(older: --before {messages[0].Sequence})");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Search()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var text = new Argument<string>("text") { Description = "Words to find (whole words, any case; all must appear)" };
+        var limit = new Option<int>("--limit") { Description = "Most results", DefaultValueFactory = _ => 50 };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array" };
+        var command = new Command("search", "Full-text search over every stored message, newest first");
+        command.Options.Add(dataDir);
+        command.Options.Add(limit);
+        command.Options.Add(json);
+        command.Arguments.Add(text);
+        command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
+        {
+            Print(store.Search(result.GetValue(text)!, result.GetValue(limit)), result.GetValue(json), "Nothing found.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Outbox()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var json = new Option<bool>("--json") { Description = "Print a JSON array" };
+        var command = new Command("outbox", "Messages still waiting for their peer (queued, or sent and not yet acknowledged)");
+        command.Options.Add(dataDir);
+        command.Options.Add(json);
+        command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
+        {
+            var rows = store.Outbox();
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(new JsonArray(rows.Select(r =>
+                {
+                    var o = MessageJson.ToJson(r.Message);
+                    o["nextAttempt"] = r.NextAttempt.ToString("O");
+                    return (JsonNode)o;
+                }).ToArray()).ToJsonString(Indented));
+                return 0;
+            }
+            if (rows.Count == 0)
+                Console.WriteLine("The outbox is empty.");
+            foreach (var (message, _, next) in rows)
+                Console.WriteLine($"{MessageText.Line(message)}  (tries: {message.Attempts}, next {next.ToLocalTime():HH:mm:ss})");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var format = new Option<string>("--format") { Description = "json or markdown", DefaultValueFactory = _ => "json" };
+        format.AcceptOnlyFromAmong("json", "markdown");
+        var output = new Option<string?>("--out") { Description = "File to write (default: standard output); never overwritten" };
+        var command = new Command("export", "Write every stored message to a file, as JSON or Markdown");
+        command.Options.Add(dataDir);
+        command.Options.Add(format);
+        command.Options.Add(output);
+        command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
+        {
+            var path = result.GetValue(output);
+            if (path is not null && File.Exists(path))
+                return Fail($"{path} already exists; choose another --out");
+            using var file = path is null ? null : new StreamWriter(new FileStream(path, FileMode.CreateNew));
+            var writer = file ?? Console.Out;
+            var count = result.GetValue(format) == "markdown" ? MessageExport.Markdown(store, writer) : MessageExport.Json(store, writer);
+            if (path is not null)
+                Console.Error.WriteLine($"Exported {count} messages to {path}.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void Print(IReadOnlyList<StoredMessage> messages, bool json, string none)
+    {
+        if (json)
+        {
+            Console.WriteLine(new JsonArray(messages.Select(m => (JsonNode)MessageJson.ToJson(m)).ToArray()).ToJsonString(Indented));
+            return;
+        }
+        if (messages.Count == 0)
+            Console.WriteLine(none);
+        foreach (var m in messages)
+            Console.WriteLine(MessageText.Line(m));
+    }
+
+    private static int WithStore(string dataDir, Func<ChatStore, int> work)
+    {
+        using var profile = Profile.Open(dataDir);
+        return profile is null ? 2 : work(profile.Store);
+    }
+
+    private static int Fail(string error)
+    {
+        Console.Error.WriteLine($"cryptosphere: {error}");
+        return 1;
+    }
+}

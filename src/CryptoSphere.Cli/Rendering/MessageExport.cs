@@ -1,0 +1,39 @@
+using System.Text.Json;
+using CryptoSphere.Core.Storage;
+
+namespace CryptoSphere.Cli.Rendering;
+
+/// <summary>Streams every stored message out, page by page, so an export of any size uses little memory.</summary>
+internal static class MessageExport
+{
+    public static int Json(ChatStore store, TextWriter output)
+    {
+        var count = 0;
+        output.WriteLine("[");
+        foreach (var m in store.All())
+        {
+            output.Write(count++ == 0 ? "  " : ",\n  ");
+            output.Write(MessageJson.ToJson(m).ToJsonString());
+        }
+        output.WriteLine(count == 0 ? "]" : "\n]");
+        return count;
+    }
+
+    public static int Markdown(ChatStore store, TextWriter output)
+    {
+        var count = 0;
+        output.WriteLine("# CryptoSphere history");
+        foreach (var conversation in store.Conversations().OrderBy(c => c.Id, StringComparer.Ordinal))
+        {
+            output.WriteLine();
+            output.WriteLine($"## {conversation.Title} ({conversation.Id})");
+            output.WriteLine();
+            foreach (var m in store.All(conversation.Id))
+            {
+                output.WriteLine($"- {MessageText.Line(m).Replace("\n", "\n  ")}");
+                count++;
+            }
+        }
+        return count;
+    }
+}
