@@ -103,16 +103,42 @@ internal sealed class NodeSettings
         DefaultValueFactory = _ => FrameCodec.DefaultMaxFrameBytes,
     };
 
+    public Option<int> MaxOutboxPerPeer { get; } = new("--max-outbox-per-peer")
+    {
+        Description = "Most messages one peer may have waiting in the outbox; more are refused and reported",
+        DefaultValueFactory = _ => 10_000,
+    };
+
+    public Option<double> MaxMessageAgeDays { get; } = new("--max-message-age")
+    {
+        Description = "Days a message may wait in the outbox before it is given up and reported",
+        DefaultValueFactory = _ => 7,
+    };
+
+    public Option<int> LegacyRetries { get; } = new("--legacy-retries")
+    {
+        Description = "Tries for a message to an old (legacy) peer that refuses, before it is marked failed",
+        DefaultValueFactory = _ => 5,
+    };
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, DataDir, SecureOnly, Accept, LegacyAllow, LegacyDeny,
-                     MaxMessageBytes, MaxFrameBytes, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
+                     MaxMessageBytes, MaxFrameBytes, MaxOutboxPerPeer, MaxMessageAgeDays, LegacyRetries,
+                     InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
         AddPositive(MaxMessageBytes);
         AddPositive(InactivitySeconds);
         AddPositive(ReadTimeoutSeconds);
         AddPositive(Backlog);
         AddPositive(MaxFrameBytes);
+        AddPositive(MaxOutboxPerPeer);
+        AddPositive(LegacyRetries);
+        MaxMessageAgeDays.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() <= 0)
+                r.AddError("--max-message-age must be a positive number of days");
+        });
     }
 
     public NodeOptions ToNodeOptions(ParseResult result, string name, int port, Profile profile) => new()
@@ -125,6 +151,9 @@ internal sealed class NodeSettings
         LegacyAllow = result.GetValue(LegacyAllow) ?? [],
         LegacyDeny = result.GetValue(LegacyDeny) ?? [],
         MaxFrameBytes = result.GetValue(MaxFrameBytes),
+        MaxOutboxPerPeer = result.GetValue(MaxOutboxPerPeer),
+        MaxMessageAge = TimeSpan.FromDays(result.GetValue(MaxMessageAgeDays)),
+        LegacyRetries = result.GetValue(LegacyRetries),
         Port = port,
         Bind = result.GetValue(Bind)!,
         AdvertiseIp = result.GetValue(AdvertiseIp),
