@@ -13,7 +13,8 @@ namespace CryptoSphere.Core.Node;
 public sealed partial class ChatNode
 {
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _deliveries = new();
-    private readonly ConcurrentDictionary<Guid, SecureSession> _inFlight = new();
+    // Per outbox target: the session its messages were last written on, and how far.
+    private readonly ConcurrentDictionary<string, (SecureSession Session, long Sequence)> _flushed = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _flushLocks = new();
     private readonly SemaphoreSlim _outboxKick = new(0);
     private Task? _outboxLoop;
@@ -106,11 +107,11 @@ public sealed partial class ChatNode
         {
             if (FindSession(id) is not { } session)
                 return false;
-            foreach (var (message, _, _) in Store.Outbox(target))
+            // On a new session everything unacknowledged goes again; on the same one only what is new.
+            var after = _flushed.TryGetValue(target, out var flushed) && flushed.Session == session ? flushed.Sequence : 0;
+            foreach (var (message, _, _) in Store.Outbox(target, after))
             {
-                if (_inFlight.TryGetValue(message.Id, out var on) && on == session)
-                    continue;
-                _inFlight[message.Id] = session;
+                _flushed[target] = (session, message.Sequence);
                 await session.SendChatAsync(new ChatMessage(message.Id, message.SentAt, message.Text)).ConfigureAwait(false);
                 if (message.State == MessageState.Queued)
                     Store.MarkSent(message.Id, leaveOutbox: false);
@@ -151,7 +152,6 @@ public sealed partial class ChatNode
     {
         if (!Store.MarkFailed(message.Id, reason))
             return;
-        _inFlight.TryRemove(message.Id, out _);
         if (_deliveries.TryRemove(message.Id, out var waiting))
             waiting.TrySetException(new IOException(reason));
         _log.LogWarning("Message {Id} to {Address} failed: {Reason}", message.Id, message.Address, reason);
@@ -160,7 +160,6 @@ public sealed partial class ChatNode
 
     private void OnAck(SecureSession session, Guid id)
     {
-        _inFlight.TryRemove(id, out _);
         if (!Store.MarkDelivered(id))
             return;
         if (_deliveries.TryRemove(id, out var waiting))

@@ -109,12 +109,12 @@ public sealed partial class ChatStore
             ("$now", now.ToUnixTimeMilliseconds()), ("$target", target)));
 
     /// <summary>Everything in the outbox, oldest first, with its target.</summary>
-    public IReadOnlyList<(StoredMessage Message, string Target, DateTimeOffset NextAttempt)> Outbox(string? target = null) => Locked(db =>
+    public IReadOnlyList<(StoredMessage Message, string Target, DateTimeOffset NextAttempt)> Outbox(string? target = null, long after = 0) => Locked(db =>
     {
         using var command = Command(db, $"""
             SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
-            WHERE $target IS NULL OR o.target = $target ORDER BY m.seq
-            """, null, ("$target", target));
+            WHERE ($target IS NULL OR o.target = $target) AND o.message_seq > $after ORDER BY m.seq
+            """, null, ("$target", target), ("$after", after));
         using var reader = command.ExecuteReader();
         var rows = new List<(StoredMessage, string, DateTimeOffset)>();
         while (reader.Read())

@@ -42,9 +42,10 @@ public sealed partial class ChatStore
         var query = ToFtsQuery(text);
         if (query.Length == 0)
             return (IReadOnlyList<StoredMessage>)[];
+        // FTS5 walks its index in descending rowid order itself, so LIMIT stops early even for common words.
         using var command = Command(db, $"""
-            SELECT {Columns} FROM messages_fts f JOIN messages m ON m.seq = f.rowid
-            WHERE messages_fts MATCH $query ORDER BY m.seq DESC LIMIT $limit
+            SELECT {Columns} FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $query ORDER BY rowid DESC LIMIT $limit) f
+            JOIN messages m ON m.seq = f.rowid ORDER BY m.seq DESC
             """, null, ("$query", query), ("$limit", limit));
         return ReadAll(command);
     });
