@@ -32,17 +32,21 @@ public sealed partial class ChatStore
     {
         using var transaction = db.BeginTransaction();
         using var insert = Command(db, InsertMessageSql, transaction);
-        using var touch = Command(db, TouchConversationSql, transaction);
+        // One conversation update per batch, with its latest message, rather than one per message.
+        var latest = new Dictionary<string, StoredMessage>(StringComparer.Ordinal);
         foreach (var message in messages)
         {
             Bind(insert, message);
             var inserted = insert.ExecuteNonQuery() == 1;
             if (inserted)
-            {
-                Bind(touch, message);
-                touch.ExecuteNonQuery();
-            }
+                latest[message.Conversation] = message;
             isNew.Add(inserted);
+        }
+        using var touch = Command(db, TouchConversationSql, transaction);
+        foreach (var message in latest.Values)
+        {
+            Bind(touch, message);
+            touch.ExecuteNonQuery();
         }
         transaction.Commit();
     });

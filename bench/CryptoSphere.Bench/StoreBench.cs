@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
+
+namespace CryptoSphere.Bench;
+
+/// <summary>
+/// The SQLite store under load: received messages inserted through the batching writer (each one
+/// committed before its callback, as the node acknowledges), then full-text search latency over a
+/// large history.
+/// </summary>
+internal static class StoreBench
+{
+    public sealed record Settings(int InsertMessages, int SearchMessages, int Queries);
+
+    private static readonly string[] Vocabulary = Enumerable.Range(0, 20_000).Select(i => "w" + i.ToString("x")).ToArray();
+
+    public static bool Run(Settings settings, TextWriter output)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cryptosphere-storebench-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var store = ChatStore.Open(dir);
+            var random = new Random(42);
+            Console.Error.WriteLine($"inserting {settings.InsertMessages:N0} messages...");
+            var insertRate = Insert(store, settings.InsertMessages, random);
+
+            var fill = Math.Max(0, settings.SearchMessages - settings.InsertMessages);
+            Console.Error.WriteLine($"filling to {settings.SearchMessages:N0} messages...");
+            var fillRate = fill > 0 ? Insert(store, fill, random) : insertRate;
+            var bytes = new FileInfo(Path.Combine(dir, ChatStore.FileName)).Length;
+
+            output.WriteLine("| measure | result |");
+            output.WriteLine("|---|---|");
+            output.WriteLine($"| received messages stored (batched commits, callback after commit) | {insertRate:N0} msg/s over {settings.InsertMessages:N0} |");
+            output.WriteLine($"| same, while filling to {settings.SearchMessages:N0} | {fillRate:N0} msg/s |");
+            output.WriteLine($"| database size at {settings.SearchMessages:N0} messages | {bytes / 1024.0 / 1024.0:N0} MiB |");
+            foreach (var (label, query) in Queries(random))
+            {
+                var hits = store.Search(query, 50).Count;
+                var latencies = Measure(() => store.Search(query, 50), settings.Queries);
+                output.WriteLine($"| search {label} (`{query}`, {hits} of 50 hits) at {settings.SearchMessages:N0} | p50 {Percentile(latencies, 0.5):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms, max {latencies[^1]:0.00} ms |");
+            }
+            var history = Measure(() => store.History(null, 50), settings.Queries);
+            output.WriteLine($"| history page (last 50) at {settings.SearchMessages:N0} | p50 {Percentile(history, 0.5):0.00} ms, p99 {Percentile(history, 0.99):0.00} ms |");
+            return true;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static double Insert(ChatStore store, int count, Random random)
+    {
+        var committed = 0;
+        var done = new ManualResetEventSlim();
+        var stopwatch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            store.AppendReceived(Message(random, i), _ =>
+            {
+                if (Interlocked.Increment(ref committed) == count)
+                    done.Set();
+            });
+        }
+        done.Wait();
+        return count / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    private static StoredMessage Message(Random random, int i)
+    {
+        var words = new string[8 + random.Next(8)];
+        for (var w = 0; w < words.Length; w++)
+            words[w] = Vocabulary[Zipf(random)];
+        var now = DateTimeOffset.UtcNow;
+        var peer = i % 20;
+        return new StoredMessage(Guid.CreateVersion7(), $"legacy:10.0.0.{peer}:5000", false, null, $"10.0.0.{peer}:5000",
+            $"peer{peer}", string.Join(' ', words), PeerProtocol.Secure, now, now, MessageState.Received);
+    }
+
+    // Word ranks skewed like natural text: a few common words, a long tail of rare ones.
+    private static int Zipf(Random random) => (int)Math.Min(Vocabulary.Length - 1, Math.Pow(Vocabulary.Length, random.NextDouble()) - 1);
+
+    private static IEnumerable<(string Label, string Query)> Queries(Random random)
+    {
+        yield return ("common word", Vocabulary[0]);
+        yield return ("mid-frequency word", Vocabulary[100]);
+        yield return ("rare word", Vocabulary[15_000]);
+        yield return ("two words", $"{Vocabulary[3]} {Vocabulary[40]}");
+        yield return ("absent word", "zzzz");
+    }
+
+    private static double[] Measure(Action action, int times)
+    {
+        action();
+        var samples = new double[times];
+        for (var i = 0; i < times; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            action();
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(samples);
+        return samples;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+}
