@@ -72,10 +72,11 @@ public sealed partial class ChatStore
         }
     }
 
-    // Each word becomes a quoted FTS5 string, so user text is never parsed as query syntax.
+    // Each token becomes a quoted FTS5 string, so user text is never parsed as query syntax.
     private static string ToFtsQuery(string text)
     {
-        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        // The index keeps no positions (detail=none, for insert speed), so search by single tokens.
+        var words = text.Split(text.Where(c => !char.IsLetterOrDigit(c)).Distinct().ToArray(), StringSplitOptions.RemoveEmptyEntries);
         var query = new StringBuilder();
         foreach (var word in words)
         {

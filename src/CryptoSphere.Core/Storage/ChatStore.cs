@@ -53,7 +53,7 @@ public sealed partial class ChatStore : IDisposable
             if (path is not null)
                 Execute(db, "PRAGMA journal_mode = WAL");
             // NORMAL in WAL mode survives a killed process; only a power cut can lose the last commits.
-            Execute(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            Execute(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;");
             Migrate(db, version);
             return new ChatStore(db, path);
         }

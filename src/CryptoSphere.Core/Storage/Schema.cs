@@ -43,7 +43,7 @@ internal static class Schema
             next_attempt INTEGER NOT NULL);
         CREATE INDEX outbox_by_target ON outbox(target, message_seq);
 
-        CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61');
+        CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61', detail='none');
         CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
             INSERT INTO messages_fts(rowid, text) VALUES (new.seq, new.text);
         END;
