@@ -71,6 +71,7 @@ public sealed partial class ChatNode
             OnAck = OnAck,
             // Heartbeats count as activity, so a quiet but connected peer is not dropped as silent.
             OnAlive = s => Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, Now, countsAsMessage: false, s.RemoteId),
+            OnFeatureFrame = OnFeatureFrameAsync,
         };
         HelloMessage hello;
         try

@@ -10,4 +10,6 @@ public enum FrameType : byte
     Bye = 0x05,
     Chat = 0x10,
     Ack = 0x11,
+
+    // 0x20-0x2F: file transfer. 0x30-0x3F: peer exchange and groups.
 }

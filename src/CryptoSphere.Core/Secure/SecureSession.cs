@@ -54,6 +54,9 @@ internal sealed class SecureSession
 
     public Action<SecureSession>? OnAlive { get; init; }
 
+    /// <summary>Frames of the feature protocols (files, groups, peer exchange); types nobody handles are skipped.</summary>
+    public Func<SecureSession, FrameType, ReadOnlySequence<byte>, ValueTask>? OnFeatureFrame { get; init; }
+
     public DateTimeOffset LastReceived => new(Interlocked.Read(ref _lastReceivedTicks), TimeSpan.Zero);
 
     /// <summary>Starts reading, sends our Hello and waits for theirs.</summary>
@@ -98,7 +101,7 @@ internal sealed class SecureSession
                 throw new FrameFormatException("a second HELLO");
             default:
                 // Unknown types are skipped: a newer peer may send what this version does not know.
-                return ValueTask.CompletedTask;
+                return OnFeatureFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
         }
     }
 

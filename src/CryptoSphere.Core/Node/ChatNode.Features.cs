@@ -1,0 +1,18 @@
+using System.Buffers;
+using CryptoSphere.Core.Secure;
+
+namespace CryptoSphere.Core.Node;
+
+// Feature protocols (file transfer, peer exchange, groups) register a handler for their frame types here,
+// each from its own file, so the session and the chat path stay unaware of them.
+public sealed partial class ChatNode
+{
+    private readonly Dictionary<FrameType, Func<SecureSession, ReadOnlySequence<byte>, ValueTask>> _featureHandlers = new();
+
+    /// <summary>Called once from the constructor of each feature's partial file.</summary>
+    private void Handle(FrameType type, Func<SecureSession, ReadOnlySequence<byte>, ValueTask> handler) =>
+        _featureHandlers.Add(type, handler);
+
+    private ValueTask OnFeatureFrameAsync(SecureSession session, FrameType type, ReadOnlySequence<byte> body) =>
+        _featureHandlers.TryGetValue(type, out var handler) ? handler(session, body) : ValueTask.CompletedTask;
+}
