@@ -9,7 +9,21 @@ public sealed partial class ChatNode
 {
     private readonly Dictionary<FrameType, Func<SecureSession, ReadOnlySequence<byte>, ValueTask>> _featureHandlers = new();
 
-    /// <summary>Called once from the constructor of each feature's partial file.</summary>
+    // Each feature file implements its own; the constructor calls them all (unimplemented ones compile away).
+    partial void InitializeFileTransfer();
+
+    partial void InitializePeerExchange();
+
+    partial void InitializeGroups();
+
+    private void InitializeFeatures()
+    {
+        InitializeFileTransfer();
+        InitializePeerExchange();
+        InitializeGroups();
+    }
+
+    /// <summary>Registers the handler of one frame type; called from a feature's Initialize method.</summary>
     private void Handle(FrameType type, Func<SecureSession, ReadOnlySequence<byte>, ValueTask> handler) =>
         _featureHandlers.Add(type, handler);
 

@@ -44,6 +44,7 @@ public sealed partial class ChatNode : IAsyncDisposable
         Store = options.Store ?? ChatStore.OpenInMemory();
         Trust = new TrustStore(Store);
         Peers.Changed += OnPeerChanged;
+        InitializeFeatures();
     }
 
     public event Action<NodeEvent>? EventRaised;
