@@ -11,5 +11,15 @@ public enum FrameType : byte
     Chat = 0x10,
     Ack = 0x11,
 
-    // 0x20-0x2F: file transfer. 0x30-0x3F: peer exchange and groups.
+    // 0x20-0x2F: file transfer.
+    FileOffer = 0x20,
+    FileAccept = 0x21,
+    FileDecline = 0x22,
+    FileChunk = 0x23,
+    FileAck = 0x24,
+    FileDone = 0x25,
+    FileCancel = 0x26,
+    FileResult = 0x27,
+
+    // 0x30-0x3F: peer exchange and groups.
 }

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Sockets;
+using CryptoSphere.Core.Peers;
+
+namespace CryptoSphere.Tests.Support;
+
+/// <summary>
+/// A TCP relay in front of a node, so a test can stall a connection at a known point and then cut it,
+/// the way a network drops mid-transfer. It forwards bytes as they are (TLS included) both ways.
+/// </summary>
+public sealed class TcpRelay : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly int _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Socket> _sockets = [];
+    private readonly object _gate = new();
+    private readonly Task _acceptLoop;
+    private long _forwardLimit = long.MaxValue;
+    private long _forwarded;
+    private TaskCompletionSource _resumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <param name="targetPort">The loopback port to forward to.</param>
+    /// <param name="stallAfterBytes">Client-to-target bytes forwarded before the relay holds the rest (until <see cref="Resume"/>).</param>
+    public TcpRelay(int targetPort, long stallAfterBytes = long.MaxValue)
+    {
+        _target = targetPort;
+        _forwardLimit = stallAfterBytes;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public int Port { get; }
+
+    public PeerKey Key => new(TestNodes.Loopback, Port);
+
+    /// <summary>Completes when the client-to-target direction has reached its limit and holds further bytes.</summary>
+    public Task Stalled => _stalled.Task;
+
+    /// <summary>Forwards everything again.</summary>
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            _forwardLimit = long.MaxValue;
+            _resumed.TrySetResult();
+        }
+    }
+
+    /// <summary>Closes every relayed connection at once, without any goodbye: a dropped network.</summary>
+    public void Cut()
+    {
+        lock (_gate)
+        {
+            foreach (var socket in _sockets)
+            {
+                try
+                {
+                    socket.LingerState = new LingerOption(true, 0); // RST, like a dead link
+                    socket.Close();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            }
+            _sockets.Clear();
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await server.ConnectAsync(IPAddress.Loopback, _target);
+            }
+            catch (SocketException)
+            {
+                client.Dispose();
+                server.Dispose();
+                continue;
+            }
+            client.NoDelay = true;
+            lock (_gate)
+            {
+                _sockets.Add(client);
+                _sockets.Add(server);
+            }
+            _ = PumpAsync(client, server, limited: true);
+            _ = PumpAsync(server, client, limited: false);
+        }
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, bool limited)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var allowed = buffer.Length;
+                if (limited)
+                {
+                    while (true)
+                    {
+                        Task resumed;
+                        lock (_gate)
+                        {
+                            allowed = (int)Math.Min(buffer.Length, _forwardLimit - _forwarded);
+                            resumed = _resumed.Task;
+                        }
+                        if (allowed > 0)
+                            break;
+                        _stalled.TrySetResult();
+                        await resumed.WaitAsync(_stop.Token);
+                    }
+                }
+                var read = await from.ReceiveAsync(buffer.AsMemory(0, allowed), SocketFlags.None, _stop.Token);
+                if (read == 0)
+                    break;
+                if (limited)
+                    Interlocked.Add(ref _forwarded, read);
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+            }
+            to.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Cut();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        Cut();
+        await _acceptLoop;
+        _stop.Dispose();
+    }
+}
