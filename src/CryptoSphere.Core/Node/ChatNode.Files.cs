@@ -311,15 +311,6 @@ public sealed partial class ChatNode
             return t.Snapshot();
     }
 
-    /// <summary>For tests that play a peer breaking the rules: sends raw bytes on the session with <paramref name="to"/>.</summary>
-    internal async Task<bool> SendFrameForTestAsync(PeerId to, Action<IBufferWriter<byte>> encode)
-    {
-        if (FindSession(to) is not { } session)
-            return false;
-        await session.SendAsync(encode, static (e, w) => e(w)).ConfigureAwait(false);
-        return true;
-    }
-
     /// <summary>Bytes this process put on the wire for an outgoing transfer (tests check that a resume skips what arrived).</summary>
     internal long BytesSentFor(Guid id) => _outgoing.TryGetValue(id, out var t) ? t.BytesSent : 0;
 }

@@ -18,15 +18,19 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly Task _acceptLoop;
     private long _forwardLimit = long.MaxValue;
     private long _forwarded;
+    private readonly long _bytesPerSecond;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private TaskCompletionSource _resumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="targetPort">The loopback port to forward to.</param>
     /// <param name="stallAfterBytes">Client-to-target bytes forwarded before the relay holds the rest (until <see cref="Resume"/>).</param>
-    public TcpRelay(int targetPort, long stallAfterBytes = long.MaxValue)
+    /// <param name="bytesPerSecond">Client-to-target bandwidth, like a slower network (unlimited by default).</param>
+    public TcpRelay(int targetPort, long stallAfterBytes = long.MaxValue, long bytesPerSecond = 0)
     {
         _target = targetPort;
         _forwardLimit = stallAfterBytes;
+        _bytesPerSecond = bytesPerSecond;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -133,7 +137,15 @@ public sealed class TcpRelay : IAsyncDisposable
                 if (read == 0)
                     break;
                 if (limited)
-                    Interlocked.Add(ref _forwarded, read);
+                {
+                    var total = Interlocked.Add(ref _forwarded, read);
+                    if (_bytesPerSecond > 0)
+                    {
+                        var due = TimeSpan.FromSeconds((double)total / _bytesPerSecond) - _clock.Elapsed;
+                        if (due > TimeSpan.Zero)
+                            await Task.Delay(due, _stop.Token);
+                    }
+                }
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
             to.Shutdown(SocketShutdown.Send);
