@@ -13,6 +13,8 @@ internal static class CliApp
         MenuCommand.Configure(root);
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(SendFileCommand.Create());
+        root.Subcommands.Add(TransferCommands.Create());
         foreach (var command in ContactCommands.Create().Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
         return root;
