@@ -5,5 +5,7 @@ return args.FirstOrDefault() switch
 {
     "store" => StoreBench.Run(new StoreBench.Settings(200_000, int.Parse(args.ElementAtOrDefault(1) ?? "1000000"), 200), Console.Out) ? 0 : 1,
     "secure" => SecureThroughput.Run(new SecureThroughput.Settings(200_000, 10_000, 3), Console.Out) ? 0 : 1,
+    "files" => FileTransferBench.Run(new FileTransferBench.Settings(
+        long.Parse(args.ElementAtOrDefault(1) ?? "1024") * 1024 * 1024, int.Parse(args.ElementAtOrDefault(2) ?? "3")), Console.Out) ? 0 : 1,
     _ => 2,
 };

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Microsoft.Win32.SafeHandles;
 
 namespace CryptoSphere.Core.Files;
 
@@ -24,28 +23,6 @@ internal static class FileHash
                 offset += read;
             }
             return hash.GetHashAndReset();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Feeds the first <paramref name="length"/> bytes of an open file to <paramref name="hash"/> (resuming a download).</summary>
-    public static void AppendPrefix(SafeFileHandle handle, long length, IncrementalHash hash)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
-        try
-        {
-            long offset = 0;
-            while (offset < length)
-            {
-                var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(BlockSize, length - offset)), offset);
-                if (read == 0)
-                    throw new IOException($"the partial file ended at {offset} bytes, expected {length}");
-                hash.AppendData(buffer, 0, read);
-                offset += read;
-            }
         }
         finally
         {

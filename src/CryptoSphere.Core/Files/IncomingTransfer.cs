@@ -8,15 +8,23 @@ namespace CryptoSphere.Core.Files;
 
 /// <summary>
 /// One file this node receives. Nothing touches the disk before it is accepted; then chunks are written
-/// straight from the receive buffer into a temporary file and hashed as they arrive, so the file is never
-/// held in memory. At the end the SHA-256 is compared with the offer, and only a match is moved into place.
-/// Every method takes <see cref="Gate"/>.
+/// straight from the receive buffer into a temporary file, so the file is never held in memory. A hashing
+/// task follows the written offset, reading back what was written: SHA-256 (the costliest step) then runs
+/// beside the connection's read loop instead of inside it, and a resume needs no re-hash before it answers.
+/// At the end the SHA-256 is compared with the offer, and only a match is moved into place.
+/// State changes take <see cref="Gate"/>.
 /// </summary>
 internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string folder, TransferMeter meter)
 {
+    private const int HashBlock = 1024 * 1024;
+
     private SafeFileHandle? _file;
     private IncrementalHash? _hash;
     private bool _finishing;
+    private long _hashed;
+    private Task _hasher = Task.CompletedTask;
+    private CancellationTokenSource? _hasherStop;
+    private TaskCompletionSource? _written;
 
     public object Gate { get; } = new();
 
@@ -39,7 +47,7 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     /// <summary>The session chunks are expected on: the one the latest FILE_ACCEPT went out on.</summary>
     public SecureSession? Session { get; set; }
 
-    /// <summary>Bytes written to the temporary file and hashed.</summary>
+    /// <summary>Bytes written to the temporary file (the hashing task follows behind).</summary>
     public long Written { get; private set; } = info.Bytes;
 
     /// <summary>The offset of the last FILE_ACK sent.</summary>
@@ -64,8 +72,8 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     }
 
     /// <summary>
-    /// Opens (or creates) the temporary file and hashes what it already holds: after a restart the resume
-    /// point is what really is on disk. Returns the offset to ask the sender to start from.
+    /// Opens (or creates) the temporary file: after a restart the resume point is what really is on disk,
+    /// and the hashing task starts over from its first byte. Returns the offset to ask the sender to start from.
     /// </summary>
     public long Open()
     {
@@ -84,12 +92,14 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
                     RandomAccess.SetLength(file, 0);
                     length = 0;
                 }
-                var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                FileHash.AppendPrefix(file, length, hash);
                 _file = file;
-                _hash = hash;
+                _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                _hashed = 0;
                 Written = length;
                 AckedToPeer = length;
+                _hasherStop = new CancellationTokenSource();
+                var stop = _hasherStop.Token;
+                _hasher = Task.Run(() => HashAsync(file, stop));
                 return length;
             }
             catch
@@ -97,6 +107,47 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
                 file.Dispose();
                 throw;
             }
+        }
+    }
+
+    /// <summary>Feeds the hash with what has been written, in order, until the whole file is hashed.</summary>
+    private async Task HashAsync(SafeFileHandle file, CancellationToken stop)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(HashBlock);
+        try
+        {
+            while (true)
+            {
+                long target;
+                Task? wait = null;
+                lock (Gate)
+                {
+                    target = Written;
+                    if (_hashed >= target)
+                    {
+                        if (_hashed >= Size)
+                            return;
+                        _written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        wait = _written.Task;
+                    }
+                }
+                if (wait is not null)
+                {
+                    await wait.WaitAsync(stop).ConfigureAwait(false);
+                    continue;
+                }
+                stop.ThrowIfCancellationRequested();
+                var length = (int)Math.Min(HashBlock, target - _hashed);
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, length), _hashed);
+                if (read <= 0)
+                    throw new IOException($"the partial file ended at {_hashed} bytes, expected {target}");
+                _hash!.AppendData(buffer, 0, read);
+                _hashed += read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -125,9 +176,10 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
             foreach (var segment in chunk.Data.Slice(skip))
             {
                 RandomAccess.Write(_file, segment.Span, Written);
-                _hash!.AppendData(segment.Span);
                 Written += segment.Length;
             }
+            _written?.TrySetResult();
+            _written = null;
             written = true;
             return null;
         }
@@ -152,11 +204,12 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     }
 
     /// <summary>
-    /// Flushes to disk, checks SHA-256, and moves the file into place under a free name. On a mismatch the
-    /// temporary file is deleted. Returns the status to report to the sender.
+    /// Waits for the hash to cover every byte, flushes to disk, checks SHA-256, and moves the file into place
+    /// under a free name. On a mismatch the temporary file is deleted. Returns the status to report to the sender.
     /// </summary>
-    public FileResultStatus Finish()
+    public async Task<FileResultStatus> FinishAsync()
     {
+        await _hasher.ConfigureAwait(false);
         lock (Gate)
         {
             RandomAccess.FlushToDisk(_file!);
@@ -175,6 +228,7 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     /// <summary>Closes the temporary file and keeps it (the transfer resumes later).</summary>
     public void Close()
     {
+        StopHasher();
         lock (Gate)
             CloseFile();
     }
@@ -182,10 +236,30 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     /// <summary>Closes and deletes the temporary file (cancelled or failed: nothing to resume).</summary>
     public void Discard()
     {
+        StopHasher();
         lock (Gate)
         {
             CloseFile();
             DeleteTemp();
+        }
+    }
+
+    // Outside the gate: the hashing task takes it too.
+    private void StopHasher()
+    {
+        Task hasher;
+        lock (Gate)
+        {
+            _hasherStop?.Cancel();
+            hasher = _hasher;
+        }
+        try
+        {
+            hasher.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // Cancelled, or it failed reading: either way it is done.
         }
     }
 
@@ -195,6 +269,9 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
         _file = null;
         _hash?.Dispose();
         _hash = null;
+        _hasherStop?.Dispose();
+        _hasherStop = null;
+        _hasher = Task.CompletedTask;
         _finishing = false;
     }
 

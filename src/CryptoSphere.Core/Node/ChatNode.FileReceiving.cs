@@ -302,12 +302,12 @@ public sealed partial class ChatNode
         string reason;
         try
         {
-            status = transfer.Finish();
+            status = await transfer.FinishAsync().ConfigureAwait(false);
             reason = status == FileResultStatus.Ok
                 ? ""
                 : "SHA-256 mismatch: the data received differs from the file offered; the partial file was deleted";
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or OperationCanceledException)
         {
             transfer.Discard();
             status = FileResultStatus.Failed;

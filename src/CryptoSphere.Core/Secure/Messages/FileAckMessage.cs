@@ -3,8 +3,8 @@ using System.Buffers;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>
-/// The receiver has written (and hashed) every byte before <see cref="Offset"/>: the sender may free that
-/// much of its window, and a resume would start there. Body: 16-byte transfer ID, u64 offset.
+/// The receiver has written every byte before <see cref="Offset"/> to its temporary file: the sender may
+/// free that much of its window, and a resume would start there. Body: 16-byte transfer ID, u64 offset.
 /// </summary>
 public readonly record struct FileAckMessage(Guid TransferId, long Offset)
 {
