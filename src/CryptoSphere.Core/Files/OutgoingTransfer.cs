@@ -161,11 +161,12 @@ internal sealed class OutgoingTransfer(TransferInfo info, byte[] sha256, Transfe
                     }
                     if (read != length)
                         return PumpOutcome.Failed($"{Path} got shorter while it was being sent");
+                    // Advanced before the send: the receiver's ack for this chunk may beat the send's return.
+                    lock (Gate)
+                        run.Next = next + length;
                     await run.Session.SendAsync((Id, next, buffer, length),
                         static (s, w) => FileChunkMessage.Encode(w, s.Id, s.next, s.buffer.AsMemory(0, s.length))).ConfigureAwait(false);
                     Interlocked.Add(ref _bytesSent, length);
-                    lock (Gate)
-                        run.Next = next + length;
                     token.ThrowIfCancellationRequested();
                 }
                 await run.Session.SendAsync(new FileDoneMessage(Id, Size), static (m, w) => m.Encode(w)).ConfigureAwait(false);

@@ -343,7 +343,7 @@ public sealed partial class ChatNode
             transfer.State = TransferState.Failed;
         }
         transfer.Discard();
-        await TellPeerAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+        await TellOrRememberAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason)).ConfigureAwait(false);
         FinishIncoming(transfer, TransferState.Failed, reason, t => new TransferFailed(Now, t, reason));
     }
 

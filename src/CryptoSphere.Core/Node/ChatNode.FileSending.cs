@@ -286,7 +286,7 @@ public sealed partial class ChatNode
             run = transfer.EndRun();
         }
         if (tellPeer)
-            Track(TellPeerAsync(transfer.PeerId, run?.Session ?? transfer.OfferedOn, new FileCancelMessage(transfer.Id, reason), static (m, w) => m.Encode(w)));
+            Track(TellOrRememberAsync(transfer.PeerId, run?.Session ?? transfer.OfferedOn, new FileCancelMessage(transfer.Id, reason)));
         FinishOutgoing(transfer, TransferState.Failed, reason, t => new TransferFailed(Now, t, reason));
     }
 

@@ -23,6 +23,8 @@ public sealed partial class ChatNode
     private readonly ConcurrentDictionary<Guid, IncomingTransfer> _incoming = new();
     private readonly ConcurrentDictionary<string, SendWindow> _sendWindows = new();
     private readonly ConcurrentDictionary<string, byte> _reachingForTransfers = new();
+    // Cancels and failures the peer could not be told (it was offline): they go out when it is back.
+    private readonly ConcurrentDictionary<Guid, (PeerId Peer, FileCancelMessage Notice)> _untold = new();
     private TransferStore _transfers = null!;
 
     /// <summary>File transfers in the database, finished ones included.</summary>
@@ -65,6 +67,7 @@ public sealed partial class ChatNode
                 LoadUnfinishedTransfers();
                 break;
             case SecurePeerConnected c when FindSession(c.PeerId) is { } session:
+                Track(TellUntoldAsync(session));
                 Track(ResumeTransfersAsync(session));
                 break;
             case SecurePeerDisconnected d:
@@ -91,8 +94,7 @@ public sealed partial class ChatNode
                 outgoing.Error = reason;
                 run = outgoing.EndRun();
             }
-            await TellPeerAsync(outgoing.PeerId, run?.Session ?? outgoing.OfferedOn, new FileCancelMessage(id, reason), static (m, w) => m.Encode(w))
-                .ConfigureAwait(false);
+            await TellOrRememberAsync(outgoing.PeerId, run?.Session ?? outgoing.OfferedOn, new FileCancelMessage(id, reason)).ConfigureAwait(false);
             FinishOutgoing(outgoing, TransferState.Cancelled, reason, t => new TransferCancelled(Now, t, reason, ByPeer: false));
             return TransferActionResult.Ok;
         }
@@ -106,8 +108,7 @@ public sealed partial class ChatNode
                 incoming.Error = reason;
             }
             incoming.Discard();
-            await TellPeerAsync(incoming.PeerId, incoming.Session, new FileCancelMessage(id, reason), static (m, w) => m.Encode(w))
-                .ConfigureAwait(false);
+            await TellOrRememberAsync(incoming.PeerId, incoming.Session, new FileCancelMessage(id, reason)).ConfigureAwait(false);
             FinishIncoming(incoming, TransferState.Cancelled, reason, t => new TransferCancelled(Now, t, reason, ByPeer: false));
             return TransferActionResult.Ok;
         }
@@ -252,19 +253,36 @@ public sealed partial class ChatNode
         }
     }
 
-    /// <summary>Sends one frame to a peer: on the given session if it is still open, else on its current one.</summary>
-    private async Task TellPeerAsync<TState>(PeerId peer, SecureSession? preferred, TState state, Action<TState, IBufferWriter<byte>> encode)
+    /// <summary>Sends one frame to a peer: on the given session if it is still open, else on its current one. False when it could not.</summary>
+    private async Task<bool> TellPeerAsync<TState>(PeerId peer, SecureSession? preferred, TState state, Action<TState, IBufferWriter<byte>> encode)
     {
         var session = preferred is { Completion.IsCompleted: false } ? preferred : FindSession(peer);
         if (session is null)
-            return;
+            return false;
         try
         {
             await session.SendAsync(state, encode).ConfigureAwait(false);
+            return true;
         }
         catch (IOException)
         {
-            // The peer learns on its next offer or resume: a finished transfer is answered from the database.
+            return false;
+        }
+    }
+
+    /// <summary>A FILE_CANCEL that must reach the peer: kept until it is back when it cannot be sent now (in memory only).</summary>
+    private async Task TellOrRememberAsync(PeerId peer, SecureSession? preferred, FileCancelMessage notice)
+    {
+        if (!await TellPeerAsync(peer, preferred, notice, static (m, w) => m.Encode(w)).ConfigureAwait(false))
+            _untold[notice.TransferId] = (peer, notice);
+    }
+
+    private async Task TellUntoldAsync(SecureSession session)
+    {
+        foreach (var (id, (peer, notice)) in _untold)
+        {
+            if (peer == session.RemoteId && _untold.TryRemove(id, out _))
+                await TellOrRememberAsync(peer, session, notice).ConfigureAwait(false);
         }
     }
 

@@ -73,6 +73,36 @@ public sealed class TransferCancelTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cancel_made_while_the_receiver_is_offline_reaches_it_when_it_is_back()
+    {
+        var aliceEvents = new EventWaiter();
+        await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
+        await using var bobData = new PersistentProfile(Path.Combine(_dir.Path, "bob"));
+        Guid id;
+        var firstEvents = new EventWaiter();
+        await using (var bob = await TestNodes.StartAsync("bob", firstEvents, o => { bobData.Configure(o); o.DownloadsDirectory = _downloads; }))
+        {
+            TestFiles.AcceptEverything(bob);
+            await using var relay = new TcpRelay(bob.Port, stallAfterBytes: 1024 * 1024);
+            id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "d.bin", FileSize))).Info().Id;
+            await firstEvents.For<TransferProgress>(id);
+            await relay.Stalled;
+        }
+        await aliceEvents.For<TransferInterrupted>(id);
+        Assert.True((await alice.CancelTransferAsync(id)).Success);
+        Assert.Single(TestFiles.PartialFiles(_downloads));
+
+        bobData.Reopen();
+        var bobEvents = new EventWaiter();
+        await using var restarted = await TestNodes.StartAsync("bob", bobEvents, o => { bobData.Configure(o); o.DownloadsDirectory = _downloads; });
+
+        var cancelled = await bobEvents.For<TransferCancelled>(id);
+        Assert.True(cancelled.ByPeer);
+        Assert.Empty(TestFiles.In(_downloads));
+        Assert.Equal(TransferState.Cancelled, restarted.TransferHistory.Find(id)!.State);
+    }
+
+    [Fact]
     public async Task The_sender_withdraws_an_offer_before_it_is_answered()
     {
         var aliceEvents = new EventWaiter();

@@ -23,35 +23,6 @@ public sealed class TransferResumeTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>A node whose identity and database live in a data directory, so it can restart as itself.</summary>
-    private sealed class Persistent(string dataDir) : IAsyncDisposable
-    {
-        public NodeIdentity Identity { get; private set; } = NodeIdentity.LoadOrCreate(dataDir);
-        public ChatStore Store { get; private set; } = ChatStore.Open(dataDir);
-
-        public void Configure(NodeOptions o)
-        {
-            o.Identity = Identity;
-            o.Store = Store;
-        }
-
-        /// <summary>Closes the database and key, as a process that exits would, and opens them again.</summary>
-        public void Reopen()
-        {
-            Store.Dispose();
-            Identity.Dispose();
-            Identity = NodeIdentity.LoadOrCreate(dataDir);
-            Store = ChatStore.Open(dataDir);
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            Store.Dispose();
-            Identity.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
-
     [Fact]
     public async Task A_dropped_connection_resumes_from_the_verified_offset()
     {
@@ -87,7 +58,7 @@ public sealed class TransferResumeTests : IDisposable
     {
         var aliceEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bobData = new Persistent(Path.Combine(_dir.Path, "bob"));
+        await using var bobData = new PersistentProfile(Path.Combine(_dir.Path, "bob"));
         var source = TestFiles.Random(_dir, "restart.bin", FileSize);
         Guid id;
         long heldBeforeRestart;
@@ -133,7 +104,7 @@ public sealed class TransferResumeTests : IDisposable
         var bobEvents = new EventWaiter();
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
         TestFiles.AcceptEverything(bob);
-        await using var aliceData = new Persistent(Path.Combine(_dir.Path, "alice"));
+        await using var aliceData = new PersistentProfile(Path.Combine(_dir.Path, "alice"));
         var source = TestFiles.Random(_dir, "sender-restart.bin", FileSize);
         Guid id;
 
