@@ -56,7 +56,7 @@ public sealed partial class ChatNode
 
     /// <summary>Exchanges Hellos and registers the session; null when the peer is refused.</summary>
     private async Task<SecureSession?> OpenSessionAsync(SslStream ssl, PeerId id, IPEndPoint remote, bool initiator,
-        CancellationToken token)
+        CancellationToken token, PeerSource source = PeerSource.Incoming)
     {
         if (Trust.StateOf(id) == TrustState.Blocked)
         {
@@ -97,11 +97,12 @@ public sealed partial class ChatNode
         var address = session.Address;
         _knownLegacy.TryRemove(address, out _);
         var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
-        Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id);
+        Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id, source);
         _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
         Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
         Store.MakeDue(TargetOf(id), Now);
         KickOutbox();
+        _ = RequestPeersAsync(session).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
         if (initiator && _supervised.TryAdd(session, 0))
             Track(SuperviseAsync(session));
         return session;
@@ -197,7 +198,8 @@ public sealed partial class ChatNode
     }
 
     /// <summary>Connects to <paramref name="address"/> over TLS, proving <paramref name="expected"/> when given.</summary>
-    private async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token)
+    private async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
+        PeerSource source = PeerSource.Manual)
     {
         var gate = _dialLocks.GetOrAdd(address, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(token).ConfigureAwait(false);
@@ -241,7 +243,7 @@ public sealed partial class ChatNode
             }
 
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
-            var session = await OpenSessionAsync(ssl, id, remote, initiator: true, token).ConfigureAwait(false);
+            var session = await OpenSessionAsync(ssl, id, remote, initiator: true, token, source).ConfigureAwait(false);
             return session is null ? DialResult.Failed($"peer {id.Short} at {address} refused or was refused") : DialResult.Connected(session);
         }
         finally

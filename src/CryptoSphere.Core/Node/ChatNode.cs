@@ -75,6 +75,7 @@ public sealed partial class ChatNode : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _inactivityMonitor = Task.Run(MonitorInactivityAsync);
         StartOutbox();
+        StartDiscovery();
         Raise(new NodeStarted(Now, AdvertisedIp, Port, requested));
         return Task.CompletedTask;
     }
@@ -241,6 +242,7 @@ public sealed partial class ChatNode : IAsyncDisposable
 
         // Goodbyes go out in parallel, legacy DISCONNECTs and secure BYEs, bounded by the shutdown timeout.
         _stopping.Cancel();
+        await StopDiscoveryAsync().ConfigureAwait(false);
         using var limit = new CancellationTokenSource(_options.ShutdownTimeout);
         // A send-only node is not leaving the network: its port belongs to a node that keeps running.
         var legacyPeers = Peers.Snapshot().Where(p => p.Protocol == PeerProtocol.Legacy && !_sendOnly);

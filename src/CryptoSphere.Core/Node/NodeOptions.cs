@@ -1,4 +1,5 @@
 using System.Net;
+using CryptoSphere.Core.Discovery;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Storage;
@@ -76,4 +77,10 @@ public sealed class NodeOptions
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>LAN discovery by UDP multicast; off unless enabled (the command line enables it).</summary>
+    public DiscoveryOptions Discovery { get; set; } = new();
+
+    /// <summary>Most peers one peer-exchange answer carries.</summary>
+    public int MaxExchangedPeers { get; set; } = 64;
 }

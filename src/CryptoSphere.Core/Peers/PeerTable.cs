@@ -24,7 +24,8 @@ public sealed class PeerTable
     public Peer? Find(PeerId id) => _peers.Values.FirstOrDefault(p => p.Id == id);
 
     /// <summary>Registers a new peer or refreshes its name, last-seen time and message count.</summary>
-    public Peer Touch(PeerKey key, string name, PeerProtocol protocol, DateTimeOffset now, bool countsAsMessage, PeerId? id = null)
+    public Peer Touch(PeerKey key, string name, PeerProtocol protocol, DateTimeOffset now, bool countsAsMessage, PeerId? id = null,
+        PeerSource source = PeerSource.Incoming)
     {
         PeerChange change;
         Peer updated;
@@ -45,7 +46,7 @@ public sealed class PeerTable
             }
             else
             {
-                updated = new Peer(key, name, protocol, now, now, increment) { Id = id };
+                updated = new Peer(key, name, protocol, now, now, increment) { Id = id, Source = source };
                 change = new PeerChange(PeerChangeKind.Added, updated, null);
             }
             _peers[key] = updated;

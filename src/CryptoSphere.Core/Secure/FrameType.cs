@@ -11,5 +11,10 @@ public enum FrameType : byte
     Chat = 0x10,
     Ack = 0x11,
 
-    // 0x20-0x2F: file transfer. 0x30-0x3F: peer exchange and groups.
+    // 0x20-0x2F: file transfer.
+
+    PeersRequest = 0x30,
+    Peers = 0x31,
+    GroupState = 0x32,
+    GroupMessage = 0x33,
 }

@@ -29,6 +29,8 @@ internal sealed class CliProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(program);
+        // Tests never announce on the real network.
+        info.Environment["CRYPTOSPHERE_DISCOVERY"] = "off";
         foreach (var a in args)
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
