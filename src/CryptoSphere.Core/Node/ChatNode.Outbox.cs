@@ -43,6 +43,7 @@ public sealed partial class ChatNode
             try
             {
                 await DeliverDueAsync(token).ConfigureAwait(false);
+                await PushChangedGroupsAsync().ConfigureAwait(false);
                 await _outboxKick.WaitAsync(_options.OutboxCheckInterval, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -80,18 +81,31 @@ public sealed partial class ChatNode
     {
         if (FindSession(id) is null)
         {
-            var address = PeerKey.TryParse(queued[^1].Address, out var a, out _) ? a : default;
-            if (Trust.Find(id)?.LastAddress is { } last && PeerKey.TryParse(last, out var known, out _))
-                address = known;
+            if (AddressOf(id, queued[0]) is not { } address)
+            {
+                foreach (var m in queued)
+                    Store.RecordAttempt(m.Id, $"no known address for {id.Short}", Now + Backoff(m.Attempts + 1), TargetOf(id));
+                return;
+            }
             var dial = await DialAsync(address, id, token).ConfigureAwait(false);
             if (dial.Session is null)
             {
                 foreach (var m in queued)
-                    Store.RecordAttempt(m.Id, dial.Error ?? "unreachable", Now + Backoff(m.Attempts + 1));
+                    Store.RecordAttempt(m.Id, dial.Error ?? "unreachable", Now + Backoff(m.Attempts + 1), TargetOf(id));
                 return;
             }
         }
         await FlushSecureAsync(id).ConfigureAwait(false);
+    }
+
+    // Where to reach a peer: where it was last proven, else where its group's admin says it is.
+    private PeerKey? AddressOf(PeerId id, StoredMessage message)
+    {
+        var text = Peers.Find(id)?.Key.ToString() ?? Trust.Find(id)?.LastAddress;
+        if (text is null && message.IsGroup && Guid.TryParse(message.Conversation[StoredMessage.GroupPrefix.Length..], out var group))
+            text = Store.FindGroup(group)?.Members.FirstOrDefault(m => m.Id == id)?.Address;
+        text ??= message.IsGroup ? null : message.Address;
+        return PeerKey.TryParse(text, out var address, out _) ? address : null;
     }
 
     /// <summary>
@@ -112,7 +126,10 @@ public sealed partial class ChatNode
             foreach (var (message, _, _) in Store.Outbox(target, after))
             {
                 _flushed[target] = (session, message.Sequence);
-                await session.SendChatAsync(new ChatMessage(message.Id, message.SentAt, message.Text)).ConfigureAwait(false);
+                if (AsChat(message) is { } chat)
+                    await session.SendChatAsync(chat).ConfigureAwait(false);
+                else
+                    await session.SendAsync(AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
                 if (message.State == MessageState.Queued)
                     Store.MarkSent(message.Id, leaveOutbox: false);
             }
@@ -160,7 +177,7 @@ public sealed partial class ChatNode
 
     private void OnAck(SecureSession session, Guid id)
     {
-        if (!Store.MarkDelivered(id))
+        if (!Store.MarkDelivered(id, TargetOf(session.RemoteId)))
             return;
         if (_deliveries.TryRemove(id, out var waiting))
             waiting.TrySetResult();

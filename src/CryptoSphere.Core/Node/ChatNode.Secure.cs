@@ -103,6 +103,7 @@ public sealed partial class ChatNode
         Store.MakeDue(TargetOf(id), Now);
         KickOutbox();
         _ = RequestPeersAsync(session).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+        _ = PushGroupsToAsync(session).ContinueWith(_ => { }, TaskScheduler.Default);
         if (initiator && _supervised.TryAdd(session, 0))
             Track(SuperviseAsync(session));
         return session;
