@@ -279,6 +279,12 @@ public sealed partial class ChatNode
         Raise(new PeerRefused(Now, remote, id, reason));
     }
 
+    /// <summary>Writes any frame on the live session with a peer: for tests of hostile peers only.</summary>
+    internal ValueTask SendRawFrameForTestsAsync(PeerId id, Action<System.Buffers.IBufferWriter<byte>> encode) =>
+        FindSession(id) is { } session
+            ? session.SendAsync(encode, static (e, w) => e(w))
+            : throw new InvalidOperationException($"no session with {id.Short}");
+
     private async Task CloseSessionsAsync(bool sayBye)
     {
         var sessions = _sessions.Values.ToList();
