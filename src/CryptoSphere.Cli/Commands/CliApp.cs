@@ -15,6 +15,7 @@ internal static class CliApp
         root.Subcommands.Add(SendCommand.Create());
         foreach (var command in ContactCommands.Create().Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
+        root.Subcommands.Add(GroupCommands.Create());
         return root;
     }
 }

@@ -29,7 +29,7 @@ public sealed partial class ChatNode
         if (string.IsNullOrWhiteSpace(name))
             throw new ArgumentException("a group needs a name");
         var group = new Group(Guid.CreateVersion7(), name.Trim(), Identity.Id, 1,
-            [new GroupMember(Identity.Id, $"{AdvertisedIp}:{Port}", false)], true);
+            [new GroupMember(Identity.Id, Port == 0 ? null : $"{AdvertisedIp}:{Port}", false)], true);
         Store.SaveGroup(group, Identity.Id);
         Raise(new GroupChanged(Now, group));
         return group;

@@ -41,6 +41,8 @@ public sealed class PeerTable
                     LastSeen = now,
                     MessageCount = existing.MessageCount + increment,
                     Id = id ?? (protocol == PeerProtocol.Secure ? existing.Id : null),
+                    // "We found it" (announced, exchanged, manual) says more than "it came to us".
+                    Source = existing.Source == PeerSource.Incoming ? source : existing.Source,
                 };
                 change = new PeerChange(PeerChangeKind.Updated, updated, null);
             }

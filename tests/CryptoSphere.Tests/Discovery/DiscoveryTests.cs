@@ -103,8 +103,9 @@ public sealed class DiscoveryTests
         Assert.NotEqual(MessageStateFailed, (await a.SendAsync(TestNodes.KeyOf(b), "hi b")).State);
 
         var learned = await aEvents.WaitFor<SecurePeerConnected>(e => e.PeerId == c.Identity.Id);
-        Assert.Equal(PeerSource.Exchanged, a.Peers.Find(c.Identity.Id)?.Source);
         Assert.Equal(TestNodes.KeyOf(c), learned.Address);
+        // B told each of them about the other; whichever dialled first, the connection came from the exchange.
+        Assert.Contains(PeerSource.Exchanged, new[] { a.Peers.Find(c.Identity.Id)?.Source, c.Peers.Find(a.Identity.Id)?.Source });
 
         var sent = await a.SendAsync(c.Identity.Id, "found you by ID");
         Assert.True(sent.Success, sent.Error);
