@@ -97,8 +97,9 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         finally
         {
+            // Writing is not cancelled here: what was queued before reading stopped (an ERROR that says
+            // why) must still go out. CloseAsync, which the owner calls next, drains it and then closes.
             await reader.CompleteAsync().ConfigureAwait(false);
-            _closed.Cancel();
         }
     }
 
