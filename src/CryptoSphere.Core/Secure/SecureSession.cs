@@ -59,9 +59,11 @@ internal sealed class SecureSession
     {
         _connection.Start(OnFrameAsync);
         await _connection.SendAsync(ours, static (h, w) => h.Encode(w)).ConfigureAwait(false);
-        var finished = await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
+        await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
             .ConfigureAwait(false);
-        if (finished != _hello.Task)
+        // Not "which finished first": a peer that says hello and closes at once (it kept another connection
+        // of ours) ends the read loop before the hello's asynchronous continuation runs. Hello it did say.
+        if (!_hello.Task.IsCompleted)
             throw new IOException(CloseReason ?? Fault?.Message ?? "the peer closed the connection before saying hello");
         return await _hello.Task.ConfigureAwait(false);
     }
