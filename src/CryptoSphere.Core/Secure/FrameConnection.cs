@@ -45,7 +45,15 @@ internal sealed class FrameConnection : IAsyncDisposable
     {
         if (_closed.IsCancellationRequested)
             throw new IOException("the connection is closed");
-        await _writeLock.WaitAsync(_closed.Token).ConfigureAwait(false);
+        try
+        {
+            // Closing keeps the lock: a sender waiting for it is cancelled, and that means closed.
+            await _writeLock.WaitAsync(_closed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new IOException("the connection is closed");
+        }
         try
         {
             encode(state, _outgoing.Writer);
