@@ -44,7 +44,9 @@ public sealed partial class ChatNode
             return;
         }
         var session = await OpenSessionAsync(ssl, id, remote, initiator: false, token).ConfigureAwait(false);
-        if (session is not null)
+        // For a duplicate connection this is the session kept instead, an outgoing one that is supervised
+        // already; a second supervisor would double its heartbeat and its resends.
+        if (session is { Initiator: false })
             await SuperviseAsync(session).ConfigureAwait(false);
     }
 
