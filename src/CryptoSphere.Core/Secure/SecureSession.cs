@@ -59,8 +59,17 @@ internal sealed class SecureSession
     {
         _connection.Start(OnFrameAsync);
         await _connection.SendAsync(ours, static (h, w) => h.Encode(w)).ConfigureAwait(false);
-        await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
-            .ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The bare "The operation has timed out." would be the reason the user sees.
+            CloseReason = $"no HELLO within {timeout.TotalSeconds:0.#} s";
+            throw new TimeoutException(CloseReason);
+        }
         // Not "which finished first": a peer that says hello and closes at once (it kept another connection
         // of ours) ends the read loop before the hello's asynchronous continuation runs. Hello it did say.
         if (!_hello.Task.IsCompleted)
