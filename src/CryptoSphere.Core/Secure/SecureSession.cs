@@ -148,7 +148,7 @@ internal sealed class SecureSession
             {
                 if (_clock.GetUtcNow() - LastReceived > deadAfter)
                 {
-                    CloseReason = $"no answer for {deadAfter.TotalSeconds:0} s";
+                    CloseReason = $"no answer for {deadAfter.TotalSeconds:0.#} s";
                     await CloseAsync().ConfigureAwait(false);
                     return;
                 }
