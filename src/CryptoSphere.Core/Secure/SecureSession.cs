@@ -64,9 +64,20 @@ internal sealed class SecureSession
     {
         _connection.Start(OnFrameAsync);
         await _connection.SendAsync(ours, static (h, w) => h.Encode(w)).ConfigureAwait(false);
-        var finished = await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
-            .ConfigureAwait(false);
-        if (finished != _hello.Task)
+        try
+        {
+            await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The bare "The operation has timed out." would be the reason the user sees.
+            CloseReason = $"no HELLO within {timeout.TotalSeconds:0.#} s";
+            throw new TimeoutException(CloseReason);
+        }
+        // Not "which finished first": a peer that says hello and closes at once (it kept another connection
+        // of ours) ends the read loop before the hello's asynchronous continuation runs. Hello it did say.
+        if (!_hello.Task.IsCompleted)
             throw new IOException(CloseReason ?? Fault?.Message ?? "the peer closed the connection before saying hello");
         return await _hello.Task.ConfigureAwait(false);
     }
@@ -146,7 +157,7 @@ internal sealed class SecureSession
             {
                 if (_clock.GetUtcNow() - LastReceived > deadAfter)
                 {
-                    CloseReason = $"no answer for {deadAfter.TotalSeconds:0} s";
+                    CloseReason = $"no answer for {deadAfter.TotalSeconds:0.#} s";
                     await CloseAsync().ConfigureAwait(false);
                     return;
                 }

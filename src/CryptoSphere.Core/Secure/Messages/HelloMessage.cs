@@ -15,7 +15,7 @@ public sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabi
 
     public void Encode(IBufferWriter<byte> output)
     {
-        var name = WireText.Utf8.GetBytes(Truncate(Name));
+        var name = LimitName(WireText.Utf8.GetBytes(Name));
         FrameCodec.Write(output, FrameType.Hello, (this, name), FixedSize + name.Length, static (span, s) =>
         {
             BinaryPrimitives.WriteUInt16BigEndian(span, s.Item1.Version);
@@ -26,17 +26,15 @@ public sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabi
         });
     }
 
-    // Cut on a character boundary: a split UTF-8 sequence would make the peer refuse the HELLO.
-    private static string Truncate(string name)
+    // Cut at a character boundary: half a character is invalid UTF-8, which the peer rightly refuses.
+    private static byte[] LimitName(byte[] name)
     {
-        if (WireText.Utf8.GetByteCount(name) <= MaxNameBytes)
+        if (name.Length <= MaxNameBytes)
             return name;
-        var end = name.Length;
-        while (end > 0 && WireText.Utf8.GetByteCount(name.AsSpan(0, end)) > MaxNameBytes)
-            end--;
-        if (end > 0 && char.IsHighSurrogate(name[end - 1]))
-            end--;
-        return name[..end];
+        var cut = MaxNameBytes;
+        while (cut > 0 && (name[cut] & 0xC0) == 0x80)
+            cut--;
+        return name[..cut];
     }
 
     public static HelloMessage Decode(ReadOnlySequence<byte> body)

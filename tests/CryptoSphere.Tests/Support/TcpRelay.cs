@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CryptoSphere.Tests.Support;
+
+/// <summary>
+/// A TCP relay to a loopback port that can "cut the cable": after <see cref="Freeze"/> it keeps every
+/// connection open but silently drops all bytes both ways and passes on no close, like a dead network path.
+/// </summary>
+public sealed class TcpRelay : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly int _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentBag<Socket> _sockets = [];
+    private readonly ConcurrentBag<Task> _pumps = [];
+    private readonly Task _acceptLoop;
+    private volatile bool _frozen;
+
+    private TcpRelay(int target)
+    {
+        _target = target;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public static TcpRelay Start(int targetPort) => new(targetPort);
+
+    public int Port { get; }
+
+    public void Freeze() => _frozen = true;
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            _sockets.Add(client);
+            _sockets.Add(upstream);
+            try
+            {
+                await upstream.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                client.Dispose();
+                continue;
+            }
+            _pumps.Add(PumpAsync(client, upstream));
+            _pumps.Add(PumpAsync(upstream, client));
+        }
+    }
+
+    private async Task PumpAsync(Socket from, Socket to)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                if (_frozen)
+                {
+                    if (read == 0)
+                        return; // the close is swallowed too
+                    continue;
+                }
+                if (read == 0)
+                {
+                    to.Shutdown(SocketShutdown.Send);
+                    return;
+                }
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _acceptLoop;
+        foreach (var socket in _sockets)
+            socket.Dispose();
+        await Task.WhenAll(_pumps);
+        _stop.Dispose();
+    }
+}
