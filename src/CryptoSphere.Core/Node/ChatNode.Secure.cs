@@ -228,7 +228,7 @@ public sealed partial class ChatNode
             catch (PeerIdMismatchException e)
             {
                 Refuse(address.ToString(), e.Actual, e.Message);
-                return DialResult.Failed(e.Message);
+                return DialResult.NotThePeer(e.Message);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
             {

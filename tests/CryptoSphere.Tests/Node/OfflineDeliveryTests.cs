@@ -116,6 +116,53 @@ public sealed class OfflineDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_message_sent_by_peer_id_never_goes_to_another_peer_now_at_its_old_address()
+    {
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path);
+        var (port, bId) = await MeetThenStopAsync(a, _bDir.Path);
+
+        // Carol now runs where Bob used to, and writes to Alice: she is the contact last seen at that address.
+        using var cDir = new TempDirectory();
+        await using var c = await StoredNode.StartAsync("carol", cDir.Path, port);
+        var hi = await c.Node.SendAsync(a.Key, "hi alice");
+        await c.Events.WaitFor<MessageDelivered>(d => d.MessageId == hi.MessageId, Long);
+
+        var result = await a.Node.SendAsync(bId, "for bob only");
+
+        Assert.Equal(MessageState.Queued, result.State);
+        var queued = Assert.Single(a.Store.Outbox());
+        Assert.Equal("peer:" + bId.Value, queued.Target);
+        Assert.Equal(bId.Value, queued.Message.PeerId);
+        Assert.DoesNotContain(Conversation(a.Store, c.Identity.Id), m => m.Outgoing);
+
+        // Bob comes back elsewhere and says hello: now it reaches him, and only him.
+        await using var b = await StoredNode.StartAsync("bob", _bDir.Path);
+        await b.Node.SendAsync(a.Key, "back again");
+        await b.Events.WaitFor<MessageReceived>(m => m.Text == "for bob only", Long);
+        await a.Events.WaitFor<MessageDelivered>(d => d.MessageId == result.MessageId && d.PeerId == bId, Long);
+        Assert.DoesNotContain(c.Events.All<MessageReceived>(), m => m.Text == "for bob only");
+        Assert.Empty(c.Store.Search("bob", 10));
+    }
+
+    [Fact]
+    public async Task A_message_sent_by_peer_id_waits_when_a_stranger_answers_at_its_old_address()
+    {
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path);
+        var (port, bId) = await MeetThenStopAsync(a, _bDir.Path);
+        using var cDir = new TempDirectory();
+        await using var c = await StoredNode.StartAsync("carol", cDir.Path, port);
+
+        var result = await a.Node.SendAsync(bId, "still for bob");
+
+        // The handshake showed it is not Bob: nothing is sent, the message waits for him.
+        Assert.Equal(MessageState.Queued, result.State);
+        await a.Events.WaitFor<PeerRefused>(r => r.PeerId == c.Identity.Id, Long);
+        Assert.Equal("peer:" + bId.Value, Assert.Single(a.Store.Outbox()).Target);
+        Assert.Empty(c.Events.All<MessageReceived>());
+        Assert.Empty(c.Store.History(null, 10));
+    }
+
+    [Fact]
     public async Task A_resend_after_a_lost_ack_is_acknowledged_again_but_stored_and_shown_once()
     {
         await using var node = await StoredNode.StartAsync("node", _aDir.Path);
