@@ -72,38 +72,48 @@ public sealed partial class ChatNode
             // Heartbeats count as activity, so a quiet but connected peer is not dropped as silent.
             OnAlive = s => Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, Now, countsAsMessage: false, s.RemoteId),
         };
-        HelloMessage hello;
         try
         {
-            hello = await session.OpenAsync(OurHello, _options.HandshakeTimeout, token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
-        {
-            var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
-            await session.CloseAsync().ConfigureAwait(false);
-            Refuse(remote.ToString(), id, reason);
-            return null;
-        }
+            HelloMessage hello;
+            try
+            {
+                hello = await session.OpenAsync(OurHello, _options.HandshakeTimeout, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
+            {
+                var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
+                session.MarkRegistered();
+                await session.CloseAsync().ConfigureAwait(false);
+                Refuse(remote.ToString(), id, reason);
+                return null;
+            }
 
-        var registered = Register(session);
-        if (registered != session)
-        {
-            session.CloseReason = "duplicate connection";
-            await session.CloseAsync().ConfigureAwait(false);
-            return registered;
-        }
+            var registered = Register(session);
+            if (registered != session)
+            {
+                session.CloseReason = "duplicate connection";
+                session.MarkRegistered(); // what it already carried is still processed (and acknowledged) before it closes
+                await session.CloseAsync().ConfigureAwait(false);
+                return registered;
+            }
 
-        var address = session.Address;
-        _knownLegacy.TryRemove(address, out _);
-        var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
-        Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id);
-        _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
-        Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
-        Store.MakeDue(TargetOf(id), Now);
-        KickOutbox();
-        if (initiator && _supervised.TryAdd(session, 0))
-            Track(SuperviseAsync(session));
-        return session;
+            var address = session.Address;
+            _knownLegacy.TryRemove(address, out _);
+            var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
+            Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id);
+            _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
+            Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
+            session.MarkRegistered();
+            Store.MakeDue(TargetOf(id), Now);
+            KickOutbox();
+            if (initiator && _supervised.TryAdd(session, 0))
+                Track(SuperviseAsync(session));
+            return session;
+        }
+        finally
+        {
+            session.MarkRegistered(); // never leave its chats waiting
+        }
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ internal sealed class SecureSession
     private readonly FrameConnection _connection;
     private readonly TimeProvider _clock;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastReceivedTicks;
 
     public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock)
@@ -63,7 +64,8 @@ internal sealed class SecureSession
         await _connection.SendAsync(ours, static (h, w) => h.Encode(w)).ConfigureAwait(false);
         var finished = await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
             .ConfigureAwait(false);
-        if (finished != _hello.Task)
+        // A Hello followed at once by a close completes both; the Hello still counts.
+        if (finished != _hello.Task && !_hello.Task.IsCompletedSuccessfully)
             throw new IOException(CloseReason ?? Fault?.Message ?? "the peer closed the connection before saying hello");
         return await _hello.Task.ConfigureAwait(false);
     }
@@ -76,7 +78,8 @@ internal sealed class SecureSession
         switch (type)
         {
             case FrameType.Chat:
-                return OnChat?.Invoke(this, ChatMessage.Decode(body)) ?? ValueTask.CompletedTask;
+                var chat = ChatMessage.Decode(body);
+                return _registered.Task.IsCompleted ? OnChat?.Invoke(this, chat) ?? ValueTask.CompletedTask : OnChatWhenRegisteredAsync(chat);
             case FrameType.Ack:
                 OnAck?.Invoke(this, AckMessage.Decode(body).MessageId);
                 return ValueTask.CompletedTask;
@@ -100,6 +103,19 @@ internal sealed class SecureSession
                 // Unknown types are skipped: a newer peer may send what this version does not know.
                 return ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary>
+    /// The node has registered this session (or given up on it). Chats that arrive before wait for it, so a
+    /// message is never shown while the node does not know its connection yet: a reply would open another one.
+    /// </summary>
+    public void MarkRegistered() => _registered.TrySetResult();
+
+    private async ValueTask OnChatWhenRegisteredAsync(ChatMessage chat)
+    {
+        await _registered.Task.ConfigureAwait(false);
+        if (OnChat is { } onChat)
+            await onChat(this, chat).ConfigureAwait(false);
     }
 
     private async ValueTask OnFirstFrameAsync(FrameType type, ReadOnlySequence<byte> body)
