@@ -372,6 +372,34 @@ public sealed class ChatStoreTests : IDisposable
         Assert.Equal(99L, ChatStore.Scalar(check, "PRAGMA user_version"));
     }
 
+    [Fact]
+    public async Task A_database_damaged_inside_gives_a_clear_error_in_the_cli_not_a_crash()
+    {
+        // A valid header and schema page, garbage after it: opening works, reading the messages does not.
+        using (var store = ChatStore.Open(_dir.Path))
+        {
+            for (var i = 0; i < 300; i++)
+                store.AppendOutgoing(Outgoing($"message number {i} with some padding to fill a few pages of the table"), "peer:X", T0);
+        }
+        var bytes = File.ReadAllBytes(DbPath);
+        Assert.True(bytes.Length > 4 * 4096, $"only {bytes.Length} bytes");
+        var garbage = RandomBytes(bytes.Length - 2 * 4096);
+        garbage.CopyTo(bytes, 2 * 4096);
+        File.WriteAllBytes(DbPath, bytes);
+
+        foreach (var command in new[] { "history", "search", "outbox", "export" })
+        {
+            string[] args = command == "search" ? [command, "message", "--data-dir", _dir.Path] : [command, "--data-dir", _dir.Path];
+            var (code, _, stderr) = await CliProcess.RunAsync(args);
+
+            Assert.NotEqual(0, code);
+            Assert.DoesNotContain("Unhandled exception", stderr);
+            Assert.Contains("cryptosphere: ", stderr);
+            Assert.Contains("damaged", stderr);
+        }
+        Assert.Equal(bytes, File.ReadAllBytes(DbPath));
+    }
+
     // ---- one node per data directory ----
 
     [Fact]
