@@ -108,8 +108,11 @@ public sealed partial class ChatNode
 
     private async Task<SendResult> QueueLegacyAsync(PeerKey to, string text, string? firstError, CancellationToken cancellationToken)
     {
-        var id = Guid.CreateVersion7();
         var target = "legacy:" + to;
+        if (Store.OutboxCount(target) >= _options.MaxOutboxPerPeer)
+            return Failed(to, $"the outbox for {to} is full ({_options.MaxOutboxPerPeer} messages waiting); nothing was queued");
+
+        var id = Guid.CreateVersion7();
         Store.AppendOutgoing(new StoredMessage(id, StoredMessage.ConversationOf(null, to), true, null, to.ToString(),
             Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, Now, Now, MessageState.Queued), target, Now);
         var error = firstError ?? await TryLegacyAsync(to, id, text, cancellationToken).ConfigureAwait(false);

@@ -255,6 +255,26 @@ public sealed class OfflineDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task The_outbox_limit_holds_for_an_unreachable_legacy_peer_too()
+    {
+        // Many tries, far apart: the first two messages are still waiting when the third is sent.
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o =>
+        {
+            o.MaxOutboxPerPeer = 2;
+            o.LegacyRetries = 100;
+            o.ReconnectInitialDelay = TimeSpan.FromSeconds(30);
+        });
+        var dead = new PeerKey(TestNodes.Loopback, TestNodes.DeadPort());
+
+        var results = await SendAllAsync(a.Node, dead, "first", "second", "third");
+
+        Assert.Equal([MessageState.Queued, MessageState.Queued, MessageState.Failed], results.Select(r => r.State));
+        Assert.Contains("full", results[2].Error);
+        Assert.Equal(["first", "second"], a.Store.History(StoredMessage.ConversationOf(null, dead), 10).Select(m => m.Text));
+        Assert.Equal(2, a.Store.OutboxCount("legacy:" + dead));
+    }
+
+    [Fact]
     public async Task A_message_older_than_the_maximum_age_is_given_up_and_reported()
     {
         await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o.MaxMessageAge = TimeSpan.FromMilliseconds(200));
