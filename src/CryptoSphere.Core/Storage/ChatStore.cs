@@ -69,6 +69,9 @@ public sealed partial class ChatStore : IDisposable
         }
     }
 
+    /// <summary>What a failed database operation means for the user, as a <see cref="StorageException"/>.</summary>
+    public StorageException Explain(SqliteException e) => new(Describe(e, Path), e);
+
     private static string Describe(SqliteException e, string? path) => e.SqliteErrorCode switch
     {
         26 or 11 => $"the database {path} is damaged or not a CryptoSphere database ({e.Message}); it was left untouched",
