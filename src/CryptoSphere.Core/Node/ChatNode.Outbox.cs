@@ -33,6 +33,12 @@ public sealed partial class ChatNode
         return TimeSpan.FromTicks((long)Math.Min(ticks, _options.ReconnectMaxDelay.Ticks));
     }
 
+    private static string Describe(TimeSpan age) =>
+        age >= TimeSpan.FromDays(1) ? $"{age.TotalDays:0.#} days"
+        : age >= TimeSpan.FromHours(1) ? $"{age.TotalHours:0.#} hours"
+        : age >= TimeSpan.FromSeconds(1) ? $"{age.TotalSeconds:0.#} s"
+        : $"{age.TotalMilliseconds:0} ms";
+
     private void StartOutbox() => _outboxLoop = Task.Run(OutboxLoopAsync);
 
     private async Task OutboxLoopAsync()
@@ -65,7 +71,7 @@ public sealed partial class ChatNode
         {
             var rows = group.ToList();
             foreach (var expired in rows.Where(r => now - r.Message.StoredAt > _options.MaxMessageAge))
-                GiveUp(expired.Message, $"not delivered within {_options.MaxMessageAge.TotalDays:0.#} days");
+                GiveUp(expired.Message, $"not delivered within {Describe(_options.MaxMessageAge)}");
             rows.RemoveAll(r => now - r.Message.StoredAt > _options.MaxMessageAge);
             if (rows.Count == 0 || rows[0].NextAttempt > now)
                 continue;

@@ -373,6 +373,19 @@ public sealed class ChatStoreTests : IDisposable
     }
 
     [Fact]
+    public void Another_programs_sqlite_database_is_refused_and_left_untouched()
+    {
+        using (var raw = Raw(DbPath))
+            ChatStore.Execute(raw, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL)");
+        var before = File.ReadAllBytes(DbPath);
+
+        var error = Assert.Throws<StorageException>(() => ChatStore.Open(_dir.Path));
+
+        Assert.Contains("another program", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(DbPath));
+    }
+
+    [Fact]
     public async Task A_database_damaged_inside_gives_a_clear_error_in_the_cli_not_a_crash()
     {
         // A valid header and schema page, garbage after it: opening works, reading the messages does not.
