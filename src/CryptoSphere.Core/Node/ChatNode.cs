@@ -75,7 +75,7 @@ public sealed partial class ChatNode : IAsyncDisposable
             _log.LogWarning("Port {Requested} is in use; listening on {Port} instead", requested, Port);
         _log.LogInformation("Listening on {Bind}:{Port}, advertising {Ip}", _options.Bind, Port, AdvertisedIp);
 
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _acceptLoop = Task.Factory.StartNew(AcceptLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _inactivityMonitor = Task.Run(MonitorInactivityAsync);
         StartOutbox();
         StartDiscovery();
@@ -96,7 +96,9 @@ public sealed partial class ChatNode : IAsyncDisposable
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
-    private async Task AcceptLoopAsync()
+    // A thread of its own, blocking in accept: when thousands of connection handlers queue on the thread
+    // pool, new connections are still taken off the kernel's backlog before it overflows.
+    private void AcceptLoop()
     {
         var token = _stopping.Token;
         while (!token.IsCancellationRequested)
@@ -104,13 +106,13 @@ public sealed partial class ChatNode : IAsyncDisposable
             Socket socket;
             try
             {
-                socket = await _listener!.AcceptAsync(token).ConfigureAwait(false);
+                socket = _listener!.Accept();
             }
-            catch (OperationCanceledException)
+            catch (ObjectDisposedException)
             {
                 break;
             }
-            catch (ObjectDisposedException)
+            catch (SocketException) when (token.IsCancellationRequested)
             {
                 break;
             }
