@@ -160,7 +160,28 @@ public sealed partial class ChatNode
                 GiveUp(message, $"bad address {message.Address}");
                 continue;
             }
-            var error = await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
+            // An address never proven to be an old peer may be a CryptoSphere node that was down: TLS first.
+            string? error = null;
+            if (!IsKnownLegacy(to))
+            {
+                var dial = await DialAsync(to, null, token).ConfigureAwait(false);
+                if (dial.Session is { } session)
+                {
+                    Store.MoveToSecure(message.Id, "legacy:" + to, session.RemoteId.Value, TargetOf(session.RemoteId));
+                    await FlushSecureAsync(session.RemoteId).ConfigureAwait(false);
+                    continue;
+                }
+                if (dial.MayFallBackToLegacy)
+                    _knownLegacy[to] = 0;
+                else
+                    error = dial.Error ?? "unreachable";
+            }
+            if (error is null && _options.SecureOnly)
+            {
+                GiveUp(message, $"{to} only speaks the legacy protocol, and this node is --secure-only");
+                continue;
+            }
+            error ??= await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
             if (error is null)
                 continue;
             if (message.Attempts + 1 >= _options.LegacyRetries)

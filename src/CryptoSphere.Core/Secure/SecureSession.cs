@@ -30,6 +30,9 @@ internal sealed class SecureSession
 
     public PeerId RemoteId { get; }
 
+    /// <summary>Peer lists asked for and not yet answered (peer exchange).</summary>
+    public int PeerListsAsked;
+
     public IPEndPoint Remote { get; }
 
     /// <summary>True when this node opened the connection.</summary>
