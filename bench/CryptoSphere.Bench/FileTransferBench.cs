@@ -23,7 +23,8 @@ namespace CryptoSphere.Bench;
 /// </summary>
 internal static class FileTransferBench
 {
-    public sealed record Settings(long Bytes, int Rounds);
+    /// <param name="WindowBytes">The sender's file window; 0 keeps the node's default.</param>
+    public sealed record Settings(long Bytes, int Rounds, int WindowBytes = 0);
 
     private const int CopyBlock = 64 * 1024;
 
@@ -37,7 +38,7 @@ internal static class FileTransferBench
             Console.Error.WriteLine($"writing {Sizes.Describe(settings.Bytes)} of random bytes...");
             WriteRandom(source, settings.Bytes);
             // Warm-up on a small file: JIT, TLS, thread pool.
-            TransferAsync(WriteSmall(dir), Path.Combine(dir, "warmup")).GetAwaiter().GetResult();
+            TransferAsync(WriteSmall(dir), Path.Combine(dir, "warmup"), settings.WindowBytes).GetAwaiter().GetResult();
 
             var idle = Process.GetCurrentProcess().WorkingSet64;
             var memoryRaw = new List<(double Rate, double Cpu)>();
@@ -55,7 +56,7 @@ internal static class FileTransferBench
                 File.Delete(Path.Combine(dir, $"raw-{round}.bin"));
                 Console.Error.WriteLine($"round {round}/{settings.Rounds}: CryptoSphere transfer...");
                 var downloads = Path.Combine(dir, $"downloads-{round}");
-                transfers.Add(WithCpu(settings.Bytes, () => TransferAsync(source, downloads).GetAwaiter().GetResult()));
+                transfers.Add(WithCpu(settings.Bytes, () => TransferAsync(source, downloads, settings.WindowBytes).GetAwaiter().GetResult()));
                 Directory.Delete(downloads, recursive: true);
             }
 
@@ -64,6 +65,9 @@ internal static class FileTransferBench
             var tls = Median(memoryTls.Select(r => r.Rate));
             var data = Median(transfers.Select(t => t.Figures.DataRate));
             var whole = Median(transfers.Select(t => t.Figures.WholeRate));
+            Machine.WriteFacts(output);
+            output.WriteLine($"- File window: {Sizes.Describe(settings.WindowBytes > 0 ? settings.WindowBytes : new NodeOptions().FileWindowBytes)}");
+            output.WriteLine();
             output.WriteLine($"| measure ({Sizes.Describe(settings.Bytes)}, median of {settings.Rounds}) | throughput | vs raw TCP memory to memory | vs raw TCP file copy | CPU time per GiB (both ends) |");
             output.WriteLine("|---|---|---|---|---|");
             output.WriteLine($"| raw TCP, memory to memory | {Rate(rawMemory)} | 1.00 | | {Cpu(memoryRaw.Select(r => r.Cpu))} |");
@@ -91,7 +95,7 @@ internal static class FileTransferBench
 
     private sealed record TransferFigures(double DataRate, double WholeRate, long PeakWorkingSet, long MinWorkingSet, long PeakHeap);
 
-    private static async Task<TransferFigures> TransferAsync(string source, string downloads)
+    private static async Task<TransferFigures> TransferAsync(string source, string downloads, int window)
     {
         var size = new FileInfo(source).Length;
         await using var receiver = new ChatNode(new NodeOptions
@@ -99,7 +103,10 @@ internal static class FileTransferBench
             Name = "receiver", Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1", DownloadsDirectory = downloads,
             MaxTransferBytes = long.MaxValue,
         });
-        await using var sender = new ChatNode(new NodeOptions { Name = "sender", Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
+        var senderOptions = new NodeOptions { Name = "sender", Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" };
+        if (window > 0)
+            senderOptions.FileWindowBytes = window;
+        await using var sender = new ChatNode(senderOptions);
         var accepted = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource<NodeEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         receiver.EventRaised += e =>

@@ -17,6 +17,7 @@ internal static class CliApp
         root.Subcommands.Add(TransferCommands.Create());
         foreach (var command in ContactCommands.Create().Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
+        root.Subcommands.Add(GroupCommands.Create());
         return root;
     }
 }

@@ -4,7 +4,7 @@ using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Commands;
 
-/// <summary>Turns a PEER argument (ID, ID prefix, or HOST:PORT of a legacy peer) into a conversation key.</summary>
+/// <summary>Turns a PEER argument (group name or ID, peer ID or prefix, or HOST:PORT) into a conversation key.</summary>
 internal static class ConversationResolver
 {
     public static bool TryResolve(string peer, TrustStore trust, out string conversation, out string error)
@@ -13,6 +13,12 @@ internal static class ConversationResolver
         if (PeerIdResolver.TryResolve(peer, trust, out var id, out error))
         {
             conversation = StoredMessage.ConversationOf(id, default);
+            return true;
+        }
+        if (GroupResolver.Resolve(peer, trust.Store, out _) is { } group)
+        {
+            conversation = group.Conversation;
+            error = "";
             return true;
         }
         if (PeerKey.TryParse(peer, out var address, out _))

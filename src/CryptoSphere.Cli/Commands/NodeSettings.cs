@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
+using CryptoSphere.Core.Discovery;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
@@ -138,10 +139,35 @@ internal sealed class NodeSettings
         CustomParser = ParseSize,
     };
 
+    public Option<bool> NoDiscovery { get; } = new("--no-discovery")
+    {
+        Description = "Neither announce this node on the LAN nor listen for others' announcements (also: CRYPTOSPHERE_DISCOVERY=off)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CRYPTOSPHERE_DISCOVERY") == "off",
+    };
+
+    public Option<int> DiscoveryPort { get; } = new("--discovery-port")
+    {
+        Description = "UDP port of LAN discovery",
+        DefaultValueFactory = _ => 5377,
+    };
+
+    public Option<IPAddress> DiscoveryGroup { get; } = new("--discovery-group")
+    {
+        Description = "IPv4 multicast group of LAN discovery",
+        DefaultValueFactory = _ => IPAddress.Parse("239.255.77.77"),
+        CustomParser = ParseAddress,
+    };
+
+    public Option<IPAddress?> DiscoveryInterface { get; } = new("--discovery-interface")
+    {
+        Description = "Local IPv4 address of the interface discovery uses (default: the system's choice)",
+        CustomParser = ParseAddress,
+    };
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, DataDir, SecureOnly, Accept, LegacyAllow, LegacyDeny,
-                     MaxMessageBytes, MaxFrameBytes, MaxOutboxPerPeer, MaxMessageAgeDays, LegacyRetries,
+                     NoDiscovery, DiscoveryPort, DiscoveryGroup, DiscoveryInterface, MaxMessageBytes, MaxFrameBytes, MaxOutboxPerPeer, MaxMessageAgeDays, LegacyRetries,
                      Downloads, AutoAcceptTrusted, MaxTransferBytes,
                      InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
@@ -172,6 +198,13 @@ internal sealed class NodeSettings
         MaxOutboxPerPeer = result.GetValue(MaxOutboxPerPeer),
         MaxMessageAge = TimeSpan.FromDays(result.GetValue(MaxMessageAgeDays)),
         LegacyRetries = result.GetValue(LegacyRetries),
+        Discovery = new DiscoveryOptions
+        {
+            Enabled = !result.GetValue(NoDiscovery),
+            Port = result.GetValue(DiscoveryPort),
+            Group = result.GetValue(DiscoveryGroup)!,
+            Interface = result.GetValue(DiscoveryInterface),
+        },
         Port = port,
         Bind = result.GetValue(Bind)!,
         AdvertiseIp = result.GetValue(AdvertiseIp),

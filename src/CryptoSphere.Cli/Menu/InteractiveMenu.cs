@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CryptoSphere.Cli.Commands;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
@@ -21,6 +22,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         ("8", "History and search"),
         ("9", "Send a file"),
         ("10", "File transfers"),
+        ("11", "Groups"),
         ("0", "Quit"),
     ];
 
@@ -54,9 +56,10 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
                     case "8": new HistoryMenu(node, console).Run(); break;
                     case "9": await SendFileAsync(cancellationToken); break;
                     case "10": await new TransfersMenu(node, console).RunAsync(); break;
+                    case "11": await new GroupsMenu(node, console).RunAsync(); break;
                     case "0": return;
                     case "": break;
-                    default: console.Error($"'{choice.Trim()}' is not an option; choose 0-10."); break;
+                    default: console.Error($"'{choice.Trim()}' is not an option; choose one of the numbers listed."); break;
                 }
             }
         }
@@ -87,17 +90,29 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
 
     private async Task ChatSessionAsync(CancellationToken ct)
     {
-        var host = console.Ask("Peer IP: ")?.Trim();
+        var host = console.Ask("Peer IP (or peer ID): ")?.Trim();
         if (string.IsNullOrEmpty(host))
         {
             console.Error("no IP given.");
             return;
         }
-        var port = AskPort("Peer port: ");
-        if (port is null)
-            return;
-        var peer = new PeerKey(host, port.Value);
-        console.Info($"Chatting with {peer}. Type 'exit' to end the session.");
+        Func<string, Task<SendResult>> send;
+        string label;
+        if (!System.Net.IPAddress.TryParse(host, out _) && PeerIdResolver.TryResolve(host, node.Trust, out var id, out _))
+        {
+            send = text => node.SendAsync(id, text, ct);
+            label = id.Short;
+        }
+        else
+        {
+            var port = AskPort("Peer port: ");
+            if (port is null)
+                return;
+            var peer = new PeerKey(host, port.Value);
+            send = text => node.SendAsync(peer, text, ct);
+            label = peer.ToString();
+        }
+        console.Info($"Chatting with {label}. Type 'exit' to end the session.");
         while (!ct.IsCancellationRequested)
         {
             var text = console.Ask("> ");
@@ -105,12 +120,12 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
                 break;
             if (text.Length == 0)
                 continue;
-            var result = await node.SendAsync(peer, text, ct);
+            var result = await send(text);
             if (result.State != MessageState.Failed)
                 console.Info(SentLabel(result));
             else
             {
-                console.Error($"could not send to {peer}: {result.Error}");
+                console.Error($"could not send to {label}: {result.Error}");
                 break;
             }
         }

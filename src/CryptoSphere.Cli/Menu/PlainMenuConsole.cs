@@ -41,7 +41,7 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
         for (var i = 0; i < peers.Count; i++)
         {
             var p = peers[i];
-            Write($"  {i + 1}. {p.Name} {p.Key} {PeerLabels.Protocol(p, trust)} last seen {EventText.Ago(p.LastSeen, now)}, {p.MessageCount} messages");
+            Write($"  {i + 1}. {p.Name} {p.Key} {PeerLabels.Protocol(p, trust)} {PeerLabels.Source(p)}, last seen {EventText.Ago(p.LastSeen, now)}, {p.MessageCount} messages");
         }
     }
 

@@ -36,12 +36,12 @@ internal sealed class TerminalMenuConsole : IMenuConsole
             return;
         }
         var table = new Table().RoundedBorder()
-            .AddColumns("#", "Name", "Address", "Protocol", "Last seen", "Messages");
+            .AddColumns("#", "Name", "Address", "Protocol", "Found", "Last seen", "Messages");
         for (var i = 0; i < peers.Count; i++)
         {
             var p = peers[i];
             table.AddRow((i + 1).ToString(), Markup.Escape(p.Name), Markup.Escape(p.Key.ToString()),
-                Markup.Escape(PeerLabels.Protocol(p, trust)), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
+                Markup.Escape(PeerLabels.Protocol(p, trust)), PeerLabels.Source(p), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
         }
         _editor.PrintAbove(() => AnsiConsole.Write(table));
     }

@@ -35,6 +35,23 @@ internal static class EventJson
                 if (m.MessageId is { } messageId) o["messageId"] = messageId.ToString();
                 if (m.SentAt is { } sentAt) o["sentAt"] = sentAt.ToString("O");
                 break;
+            case GroupMessageReceived g:
+                o["groupId"] = g.GroupId.ToString();
+                o["group"] = g.GroupName;
+                o["from"] = g.From.ToString();
+                o["peerId"] = g.Author.ToString();
+                o["name"] = g.Name;
+                o["text"] = g.Text;
+                o["messageId"] = g.MessageId.ToString();
+                o["lamport"] = g.Lamport;
+                break;
+            case GroupChanged g:
+                o["groupId"] = g.Group.Id.ToString();
+                o["group"] = g.Group.Name;
+                o["version"] = g.Group.Version;
+                o["member"] = g.Group.IsMember;
+                o["members"] = new JsonArray(g.Group.Current.Select(m => (JsonNode)JsonValue.Create(m.Id.ToString())!).ToArray());
+                break;
             case MessageFailed f:
                 o["to"] = f.To.ToString();
                 o["messageId"] = f.MessageId.ToString();

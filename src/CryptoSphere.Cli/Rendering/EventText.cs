@@ -16,6 +16,10 @@ internal static class EventText
         NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
         NodeStopped => "Stopped; peers were told goodbye",
         MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}) [{Security(m.PeerId, trust)}]: {m.Text}",
+        GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{g.GroupName} {g.Name} ({g.Author.Short}): {g.Text}",
+        GroupChanged g => g.Group.IsMember
+            ? $"Group {g.Group.Name} is at version {g.Group.Version}: {string.Join(", ", g.Group.Current.Select(m => m.Id.Short))}"
+            : $"You are no longer in group {g.Group.Name}",
         MessageDelivered d => $"Delivered to {d.To} ({d.PeerId.Short})",
         MessageFailed f => $"Gave up on a message to {f.To}: {f.Reason}",
         ConnectionRequestReceived r => $"Connection request from {r.Name} ({r.From})",

@@ -5,6 +5,14 @@ namespace CryptoSphere.Cli.Rendering;
 
 internal static class PeerLabels
 {
+    public static string Source(Peer peer) => peer.Source switch
+    {
+        PeerSource.Announced => "announced",
+        PeerSource.Exchanged => "exchanged",
+        PeerSource.Manual => "manual",
+        _ => "incoming",
+    };
+
     public static string Protocol(Peer peer, TrustStore? trust = null) =>
         peer.Protocol == PeerProtocol.Legacy ? "legacy (unencrypted, unverified)" : $"secure ({EventText.Security(peer.Id, trust)})";
 }

@@ -55,7 +55,8 @@ public sealed class NodeIdentity : IDisposable
                 throw new IdentityException($"the identity file {path} does not hold an ECDSA key");
             return new NodeIdentity(Reimport(fromPem));
         }
-        catch (CryptographicException e)
+        // A certificate with someone else's key is an ArgumentException, not a CryptographicException.
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             // Deliberately not e.Message alone: it may quote parts of the file.
             throw new IdentityException(

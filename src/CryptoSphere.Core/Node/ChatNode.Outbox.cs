@@ -33,6 +33,12 @@ public sealed partial class ChatNode
         return TimeSpan.FromTicks((long)Math.Min(ticks, _options.ReconnectMaxDelay.Ticks));
     }
 
+    private static string Describe(TimeSpan age) =>
+        age >= TimeSpan.FromDays(1) ? $"{age.TotalDays:0.#} days"
+        : age >= TimeSpan.FromHours(1) ? $"{age.TotalHours:0.#} hours"
+        : age >= TimeSpan.FromSeconds(1) ? $"{age.TotalSeconds:0.#} s"
+        : $"{age.TotalMilliseconds:0} ms";
+
     private void StartOutbox() => _outboxLoop = Task.Run(OutboxLoopAsync);
 
     private async Task OutboxLoopAsync()
@@ -43,6 +49,7 @@ public sealed partial class ChatNode
             try
             {
                 await DeliverDueAsync(token).ConfigureAwait(false);
+                await PushChangedGroupsAsync().ConfigureAwait(false);
                 await _outboxKick.WaitAsync(_options.OutboxCheckInterval, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -64,7 +71,7 @@ public sealed partial class ChatNode
         {
             var rows = group.ToList();
             foreach (var expired in rows.Where(r => now - r.Message.StoredAt > _options.MaxMessageAge))
-                GiveUp(expired.Message, $"not delivered within {_options.MaxMessageAge.TotalDays:0.#} days");
+                GiveUp(expired.Message, $"not delivered within {Describe(_options.MaxMessageAge)}");
             rows.RemoveAll(r => now - r.Message.StoredAt > _options.MaxMessageAge);
             if (rows.Count == 0 || rows[0].NextAttempt > now)
                 continue;
@@ -80,18 +87,31 @@ public sealed partial class ChatNode
     {
         if (FindSession(id) is null)
         {
-            var address = PeerKey.TryParse(queued[^1].Address, out var a, out _) ? a : default;
-            if (Trust.Find(id)?.LastAddress is { } last && PeerKey.TryParse(last, out var known, out _))
-                address = known;
+            if (AddressOf(id, queued[0]) is not { } address)
+            {
+                foreach (var m in queued)
+                    Store.RecordAttempt(m.Id, $"no known address for {id.Short}", Now + Backoff(m.Attempts + 1), TargetOf(id));
+                return;
+            }
             var dial = await DialAsync(address, id, token).ConfigureAwait(false);
             if (dial.Session is null)
             {
                 foreach (var m in queued)
-                    Store.RecordAttempt(m.Id, dial.Error ?? "unreachable", Now + Backoff(m.Attempts + 1));
+                    Store.RecordAttempt(m.Id, dial.Error ?? "unreachable", Now + Backoff(m.Attempts + 1), TargetOf(id));
                 return;
             }
         }
         await FlushSecureAsync(id).ConfigureAwait(false);
+    }
+
+    // Where to reach a peer: where it was last proven, else where its group's admin says it is.
+    private PeerKey? AddressOf(PeerId id, StoredMessage message)
+    {
+        var text = Peers.Find(id)?.Key.ToString() ?? Trust.Find(id)?.LastAddress;
+        if (text is null && message.IsGroup && Guid.TryParse(message.Conversation[StoredMessage.GroupPrefix.Length..], out var group))
+            text = Store.FindGroup(group)?.Members.FirstOrDefault(m => m.Id == id)?.Address;
+        text ??= message.IsGroup ? null : message.Address;
+        return PeerKey.TryParse(text, out var address, out _) ? address : null;
     }
 
     /// <summary>
@@ -112,7 +132,10 @@ public sealed partial class ChatNode
             foreach (var (message, _, _) in Store.Outbox(target, after))
             {
                 _flushed[target] = (session, message.Sequence);
-                await session.SendChatAsync(new ChatMessage(message.Id, message.SentAt, message.Text)).ConfigureAwait(false);
+                if (AsChat(message) is { } chat)
+                    await session.SendChatAsync(chat).ConfigureAwait(false);
+                else
+                    await session.SendAsync(AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
                 if (message.State == MessageState.Queued)
                     Store.MarkSent(message.Id, leaveOutbox: false);
             }
@@ -137,7 +160,28 @@ public sealed partial class ChatNode
                 GiveUp(message, $"bad address {message.Address}");
                 continue;
             }
-            var error = await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
+            // An address never proven to be an old peer may be a CryptoSphere node that was down: TLS first.
+            string? error = null;
+            if (!IsKnownLegacy(to))
+            {
+                var dial = await DialAsync(to, null, token).ConfigureAwait(false);
+                if (dial.Session is { } session)
+                {
+                    Store.MoveToSecure(message.Id, "legacy:" + to, session.RemoteId.Value, TargetOf(session.RemoteId));
+                    await FlushSecureAsync(session.RemoteId).ConfigureAwait(false);
+                    continue;
+                }
+                if (dial.MayFallBackToLegacy)
+                    _knownLegacy[to] = 0;
+                else
+                    error = dial.Error ?? "unreachable";
+            }
+            if (error is null && _options.SecureOnly)
+            {
+                GiveUp(message, $"{to} only speaks the legacy protocol, and this node is --secure-only");
+                continue;
+            }
+            error ??= await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
             if (error is null)
                 continue;
             if (message.Attempts + 1 >= _options.LegacyRetries)
@@ -160,7 +204,7 @@ public sealed partial class ChatNode
 
     private void OnAck(SecureSession session, Guid id)
     {
-        if (!Store.MarkDelivered(id))
+        if (!Store.MarkDelivered(id, TargetOf(session.RemoteId)))
             return;
         if (_deliveries.TryRemove(id, out var waiting))
             waiting.TrySetResult();

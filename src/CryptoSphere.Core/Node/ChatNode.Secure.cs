@@ -56,7 +56,7 @@ public sealed partial class ChatNode
 
     /// <summary>Exchanges Hellos and registers the session; null when the peer is refused.</summary>
     private async Task<SecureSession?> OpenSessionAsync(SslStream ssl, PeerId id, IPEndPoint remote, bool initiator,
-        CancellationToken token)
+        CancellationToken token, PeerSource source = PeerSource.Incoming)
     {
         if (Trust.StateOf(id) == TrustState.Blocked)
         {
@@ -73,38 +73,50 @@ public sealed partial class ChatNode
             OnAlive = s => Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, Now, countsAsMessage: false, s.RemoteId),
             OnFeatureFrame = OnFeatureFrameAsync,
         };
-        HelloMessage hello;
         try
         {
-            hello = await session.OpenAsync(OurHello, _options.HandshakeTimeout, token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
-        {
-            var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
-            await session.CloseAsync().ConfigureAwait(false);
-            Refuse(remote.ToString(), id, reason);
-            return null;
-        }
+            HelloMessage hello;
+            try
+            {
+                hello = await session.OpenAsync(OurHello, _options.HandshakeTimeout, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
+            {
+                var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
+                session.MarkRegistered();
+                await session.CloseAsync().ConfigureAwait(false);
+                Refuse(remote.ToString(), id, reason);
+                return null;
+            }
 
-        var registered = Register(session);
-        if (registered != session)
-        {
-            session.CloseReason = "duplicate connection";
-            await session.CloseAsync().ConfigureAwait(false);
-            return registered;
-        }
+            var registered = Register(session);
+            if (registered != session)
+            {
+                session.CloseReason = "duplicate connection";
+                session.MarkRegistered(); // what it already carried is still processed (and acknowledged) before it closes
+                await session.CloseAsync().ConfigureAwait(false);
+                return registered;
+            }
 
-        var address = session.Address;
-        _knownLegacy.TryRemove(address, out _);
-        var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
-        Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id);
-        _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
-        Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
-        Store.MakeDue(TargetOf(id), Now);
-        KickOutbox();
-        if (initiator && _supervised.TryAdd(session, 0))
-            Track(SuperviseAsync(session));
-        return session;
+            var address = session.Address;
+            _knownLegacy.TryRemove(address, out _);
+            var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
+            Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id, source);
+            _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
+            Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
+            session.MarkRegistered();
+            Store.MakeDue(TargetOf(id), Now);
+            KickOutbox();
+            _ = RequestPeersAsync(session).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+            _ = PushGroupsToAsync(session).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (initiator && _supervised.TryAdd(session, 0))
+                Track(SuperviseAsync(session));
+            return session;
+        }
+        finally
+        {
+            session.MarkRegistered(); // never leave its chats waiting
+        }
     }
 
     /// <summary>
@@ -197,7 +209,8 @@ public sealed partial class ChatNode
     }
 
     /// <summary>Connects to <paramref name="address"/> over TLS, proving <paramref name="expected"/> when given.</summary>
-    private async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token)
+    private async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
+        PeerSource source = PeerSource.Manual)
     {
         var gate = _dialLocks.GetOrAdd(address, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(token).ConfigureAwait(false);
@@ -229,7 +242,7 @@ public sealed partial class ChatNode
             catch (PeerIdMismatchException e)
             {
                 Refuse(address.ToString(), e.Actual, e.Message);
-                return DialResult.Failed(e.Message);
+                return DialResult.NotThePeer(e.Message);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
             {
@@ -241,7 +254,7 @@ public sealed partial class ChatNode
             }
 
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
-            var session = await OpenSessionAsync(ssl, id, remote, initiator: true, token).ConfigureAwait(false);
+            var session = await OpenSessionAsync(ssl, id, remote, initiator: true, token, source).ConfigureAwait(false);
             return session is null ? DialResult.Failed($"peer {id.Short} at {address} refused or was refused") : DialResult.Connected(session);
         }
         finally
@@ -275,6 +288,12 @@ public sealed partial class ChatNode
         _log.LogWarning("Refused {Remote} ({PeerId}): {Reason}", remote, id?.Short ?? "?", reason);
         Raise(new PeerRefused(Now, remote, id, reason));
     }
+
+    /// <summary>Writes any frame on the live session with a peer: for tests of hostile peers only.</summary>
+    internal ValueTask SendRawFrameForTestsAsync(PeerId id, Action<System.Buffers.IBufferWriter<byte>> encode) =>
+        FindSession(id) is { } session
+            ? session.SendAsync(encode, static (e, w) => e(w))
+            : throw new InvalidOperationException($"no session with {id.Short}");
 
     private async Task CloseSessionsAsync(bool sayBye)
     {

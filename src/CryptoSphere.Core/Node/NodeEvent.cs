@@ -1,4 +1,5 @@
 using CryptoSphere.Core.Files;
+using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Trust;
@@ -46,6 +47,14 @@ public sealed record SendFailed(DateTimeOffset Time, PeerKey To, string Reason) 
 public sealed record InputRejected(DateTimeOffset Time, string Remote, string Reason) : NodeEvent(Time);
 
 public sealed record NodeStopped(DateTimeOffset Time) : NodeEvent(Time);
+
+/// <summary>A group was created, or its admin changed its membership (this node may have joined or been removed).</summary>
+public sealed record GroupChanged(DateTimeOffset Time, Group Group) : NodeEvent(Time);
+
+/// <summary>A message in a group; members show them ordered by (Lamport, author ID).</summary>
+public sealed record GroupMessageReceived(
+    DateTimeOffset Time, Guid GroupId, string GroupName, PeerKey From, PeerId Author, string Name, string Text,
+    Guid MessageId, long Lamport) : NodeEvent(Time);
 
 /// <summary>A peer offers a file; it waits for <see cref="ChatNode.AcceptTransferAsync"/> or <see cref="ChatNode.DeclineTransferAsync"/>.</summary>
 public sealed record TransferOffered(DateTimeOffset Time, TransferInfo Transfer, PeerKey From) : NodeEvent(Time);

@@ -1,4 +1,5 @@
 using System.Net;
+using CryptoSphere.Core.Discovery;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Storage;
@@ -30,6 +31,18 @@ public sealed class NodeOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public int MaxLegacyMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The whole of one legacy message must arrive within this, however slowly it trickles in.</summary>
+    public TimeSpan LegacyMessageDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Connections one address may hold open at once; more are closed on accept (floods, slowloris). High, because
+    /// a legacy sender opens one connection per message and a burst of them is legitimate.
+    /// </summary>
+    public int MaxConnectionsPerIp { get; set; } = 1024;
+
+    /// <summary>Connections the node holds open at once, from everyone.</summary>
+    public int MaxConnections { get; set; } = 10_000;
 
     public TimeSpan InactivityTimeout { get; set; } = TimeSpan.FromSeconds(600);
 
@@ -76,6 +89,12 @@ public sealed class NodeOptions
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>LAN discovery by UDP multicast; off unless enabled (the command line enables it).</summary>
+    public DiscoveryOptions Discovery { get; set; } = new();
+
+    /// <summary>Most peers one peer-exchange answer carries.</summary>
+    public int MaxExchangedPeers { get; set; } = 64;
 
     /// <summary>
     /// Where received files go. When null, the folder of the database file (the data directory); a node

@@ -13,4 +13,6 @@ public sealed record Peer(
 {
     /// <summary>The proven identity of a secure peer; null for legacy peers.</summary>
     public PeerId? Id { get; init; }
+
+    public PeerSource Source { get; init; }
 }

@@ -24,7 +24,8 @@ public sealed class PeerTable
     public Peer? Find(PeerId id) => _peers.Values.FirstOrDefault(p => p.Id == id);
 
     /// <summary>Registers a new peer or refreshes its name, last-seen time and message count.</summary>
-    public Peer Touch(PeerKey key, string name, PeerProtocol protocol, DateTimeOffset now, bool countsAsMessage, PeerId? id = null)
+    public Peer Touch(PeerKey key, string name, PeerProtocol protocol, DateTimeOffset now, bool countsAsMessage, PeerId? id = null,
+        PeerSource source = PeerSource.Incoming)
     {
         PeerChange change;
         Peer updated;
@@ -40,12 +41,14 @@ public sealed class PeerTable
                     LastSeen = now,
                     MessageCount = existing.MessageCount + increment,
                     Id = id ?? (protocol == PeerProtocol.Secure ? existing.Id : null),
+                    // "We found it" (announced, exchanged, manual) says more than "it came to us".
+                    Source = existing.Source == PeerSource.Incoming ? source : existing.Source,
                 };
                 change = new PeerChange(PeerChangeKind.Updated, updated, null);
             }
             else
             {
-                updated = new Peer(key, name, protocol, now, now, increment) { Id = id };
+                updated = new Peer(key, name, protocol, now, now, increment) { Id = id, Source = source };
                 change = new PeerChange(PeerChangeKind.Added, updated, null);
             }
             _peers[key] = updated;

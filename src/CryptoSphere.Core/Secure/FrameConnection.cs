@@ -45,7 +45,15 @@ internal sealed class FrameConnection : IAsyncDisposable
     {
         if (_closed.IsCancellationRequested)
             throw new IOException("the connection is closed");
-        await _writeLock.WaitAsync(_closed.Token).ConfigureAwait(false);
+        try
+        {
+            // Closing keeps the lock: a sender waiting for it is cancelled, and that means closed.
+            await _writeLock.WaitAsync(_closed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new IOException("the connection is closed");
+        }
         try
         {
             encode(state, _outgoing.Writer);
@@ -97,8 +105,9 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         finally
         {
+            // Writing is not cancelled here: what was queued before reading stopped (an ERROR that says
+            // why) must still go out. CloseAsync, which the owner calls next, drains it and then closes.
             await reader.CompleteAsync().ConfigureAwait(false);
-            _closed.Cancel();
         }
     }
 

@@ -22,4 +22,8 @@ public enum FrameType : byte
     FileResult = 0x27,
 
     // 0x30-0x3F: peer exchange and groups.
+    PeersRequest = 0x30,
+    Peers = 0x31,
+    GroupState = 0x32,
+    GroupMessage = 0x33,
 }

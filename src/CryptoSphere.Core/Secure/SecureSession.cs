@@ -15,6 +15,7 @@ internal sealed class SecureSession
     private readonly FrameConnection _connection;
     private readonly TimeProvider _clock;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastReceivedTicks;
 
     public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock)
@@ -28,6 +29,9 @@ internal sealed class SecureSession
     }
 
     public PeerId RemoteId { get; }
+
+    /// <summary>Peer lists asked for and not yet answered (peer exchange).</summary>
+    public int PeerListsAsked;
 
     public IPEndPoint Remote { get; }
 
@@ -64,9 +68,20 @@ internal sealed class SecureSession
     {
         _connection.Start(OnFrameAsync);
         await _connection.SendAsync(ours, static (h, w) => h.Encode(w)).ConfigureAwait(false);
-        var finished = await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
-            .ConfigureAwait(false);
-        if (finished != _hello.Task)
+        try
+        {
+            await Task.WhenAny(_hello.Task, _connection.Completion).WaitAsync(timeout, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The bare "The operation has timed out." would be the reason the user sees.
+            CloseReason = $"no HELLO within {timeout.TotalSeconds:0.#} s";
+            throw new TimeoutException(CloseReason);
+        }
+        // Not "which finished first": a peer that says hello and closes at once (it kept another connection
+        // of ours) ends the read loop before the hello's asynchronous continuation runs. Hello it did say.
+        if (!_hello.Task.IsCompleted)
             throw new IOException(CloseReason ?? Fault?.Message ?? "the peer closed the connection before saying hello");
         return await _hello.Task.ConfigureAwait(false);
     }
@@ -79,7 +94,8 @@ internal sealed class SecureSession
         switch (type)
         {
             case FrameType.Chat:
-                return OnChat?.Invoke(this, ChatMessage.Decode(body)) ?? ValueTask.CompletedTask;
+                var chat = ChatMessage.Decode(body);
+                return _registered.Task.IsCompleted ? OnChat?.Invoke(this, chat) ?? ValueTask.CompletedTask : OnChatWhenRegisteredAsync(chat);
             case FrameType.Ack:
                 OnAck?.Invoke(this, AckMessage.Decode(body).MessageId);
                 return ValueTask.CompletedTask;
@@ -103,6 +119,19 @@ internal sealed class SecureSession
                 // Unknown types are skipped: a newer peer may send what this version does not know.
                 return OnFeatureFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary>
+    /// The node has registered this session (or given up on it). Chats that arrive before wait for it, so a
+    /// message is never shown while the node does not know its connection yet: a reply would open another one.
+    /// </summary>
+    public void MarkRegistered() => _registered.TrySetResult();
+
+    private async ValueTask OnChatWhenRegisteredAsync(ChatMessage chat)
+    {
+        await _registered.Task.ConfigureAwait(false);
+        if (OnChat is { } onChat)
+            await onChat(this, chat).ConfigureAwait(false);
     }
 
     private async ValueTask OnFirstFrameAsync(FrameType type, ReadOnlySequence<byte> body)
@@ -146,7 +175,7 @@ internal sealed class SecureSession
             {
                 if (_clock.GetUtcNow() - LastReceived > deadAfter)
                 {
-                    CloseReason = $"no answer for {deadAfter.TotalSeconds:0} s";
+                    CloseReason = $"no answer for {deadAfter.TotalSeconds:0.#} s";
                     await CloseAsync().ConfigureAwait(false);
                     return;
                 }

@@ -7,8 +7,8 @@ namespace CryptoSphere.Core.Storage;
 public sealed partial class ChatStore
 {
     private const string InsertMessageSql = """
-        INSERT OR IGNORE INTO messages(id, conversation, outgoing, peer_id, address, name, text, protocol, sent_at, stored_at, state)
-        VALUES ($id, $conversation, $outgoing, $peer, $address, $name, $text, $protocol, $sent, $stored, $state)
+        INSERT OR IGNORE INTO messages(id, conversation, outgoing, peer_id, address, name, text, protocol, sent_at, stored_at, state, lamport)
+        VALUES ($id, $conversation, $outgoing, $peer, $address, $name, $text, $protocol, $sent, $stored, $state, $lamport)
         """;
 
     private const string TouchConversationSql = """
@@ -52,7 +52,11 @@ public sealed partial class ChatStore
     });
 
     /// <summary>Stores an outgoing message and puts it in the outbox for <paramref name="target"/>; returns its sequence.</summary>
-    public long AppendOutgoing(StoredMessage message, string target, DateTimeOffset nextAttempt) => Locked(db =>
+    public long AppendOutgoing(StoredMessage message, string target, DateTimeOffset nextAttempt) =>
+        AppendOutgoing(message, [target], nextAttempt);
+
+    /// <summary>Stores an outgoing message once, with one outbox row per recipient (a group message).</summary>
+    public long AppendOutgoing(StoredMessage message, IReadOnlyCollection<string> targets, DateTimeOffset nextAttempt) => Locked(db =>
     {
         using var transaction = db.BeginTransaction();
         using (var insert = Command(db, InsertMessageSql, transaction))
@@ -68,8 +72,9 @@ public sealed partial class ChatStore
         long seq;
         using (var select = Command(db, "SELECT seq FROM messages WHERE id = $id", transaction, ("$id", message.Id.ToString())))
             seq = (long)select.ExecuteScalar()!;
-        Execute(db, "INSERT INTO outbox(message_seq, target, next_attempt) VALUES ($seq, $target, $next)", transaction,
-            ("$seq", seq), ("$target", target), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
+        foreach (var target in targets)
+            Execute(db, "INSERT OR IGNORE INTO outbox(message_seq, target, next_attempt) VALUES ($seq, $target, $next)", transaction,
+                ("$seq", seq), ("$target", target), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
         transaction.Commit();
         return seq;
     });
@@ -79,6 +84,24 @@ public sealed partial class ChatStore
 
     /// <summary>Acknowledged by the peer; returns false when the ID is unknown or was already delivered.</summary>
     public bool MarkDelivered(Guid id) => SetState(id, MessageState.Delivered, null, leaveOutbox: true);
+
+    /// <summary>
+    /// Acknowledged by one recipient: its outbox row goes, and the message counts as delivered once no
+    /// recipient is left. Returns false when that recipient had nothing pending for this message.
+    /// </summary>
+    public bool MarkDelivered(Guid id, string target) => Locked(db =>
+    {
+        using var transaction = db.BeginTransaction();
+        var removed = Execute(db, "DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id) AND target = $target",
+            transaction, ("$id", id.ToString()), ("$target", target));
+        if (removed == 1)
+            Execute(db, """
+                UPDATE messages SET state = 2 WHERE id = $id AND outgoing = 1
+                AND NOT EXISTS (SELECT 1 FROM outbox WHERE message_seq = messages.seq)
+                """, transaction, ("$id", id.ToString()));
+        transaction.Commit();
+        return removed == 1;
+    });
 
     public bool MarkFailed(Guid id, string error) => SetState(id, MessageState.Failed, error, leaveOutbox: true);
 
@@ -96,14 +119,29 @@ public sealed partial class ChatStore
         return changed == 1;
     });
 
-    /// <summary>Counts a failed attempt and sets when to try again.</summary>
-    public void RecordAttempt(Guid id, string error, DateTimeOffset nextAttempt) => Locked(db =>
+    /// <summary>Counts a failed attempt and sets when to try again (for one recipient, or all).</summary>
+    public void RecordAttempt(Guid id, string error, DateTimeOffset nextAttempt, string? target = null) => Locked(db =>
     {
         using var transaction = db.BeginTransaction();
         Execute(db, "UPDATE messages SET attempts = attempts + 1, error = $error WHERE id = $id", transaction,
             ("$error", error), ("$id", id.ToString()));
-        Execute(db, "UPDATE outbox SET next_attempt = $next WHERE message_seq = (SELECT seq FROM messages WHERE id = $id)",
-            transaction, ("$next", nextAttempt.ToUnixTimeMilliseconds()), ("$id", id.ToString()));
+        Execute(db, """
+            UPDATE outbox SET next_attempt = $next
+            WHERE message_seq = (SELECT seq FROM messages WHERE id = $id) AND ($target IS NULL OR target = $target)
+            """, transaction, ("$next", nextAttempt.ToUnixTimeMilliseconds()), ("$id", id.ToString()), ("$target", target));
+        transaction.Commit();
+    });
+
+    /// <summary>
+    /// A message queued for an address turned out to be for a secure peer: it moves to that peer's outbox
+    /// and goes over TLS, never in plaintext.
+    /// </summary>
+    public void MoveToSecure(Guid id, string fromTarget, string peerId, string toTarget) => Locked(db =>
+    {
+        using var transaction = db.BeginTransaction();
+        Execute(db, "UPDATE messages SET protocol = 1, peer_id = $peer WHERE id = $id", transaction, ("$peer", peerId), ("$id", id.ToString()));
+        Execute(db, "UPDATE outbox SET target = $to WHERE target = $from AND message_seq = (SELECT seq FROM messages WHERE id = $id)",
+            transaction, ("$to", toTarget), ("$from", fromTarget), ("$id", id.ToString()));
         transaction.Commit();
     });
 
@@ -143,12 +181,13 @@ public sealed partial class ChatStore
         command.Parameters.AddWithValue("$sent", m.SentAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$stored", m.StoredAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$state", (int)m.State);
+        command.Parameters.AddWithValue("$lamport", (object?)m.Lamport ?? DBNull.Value);
     }
 
     private const string Columns =
-        "m.seq, m.id, m.conversation, m.outgoing, m.peer_id, m.address, m.name, m.text, m.protocol, m.sent_at, m.stored_at, m.state, m.attempts, m.error";
+        "m.seq, m.id, m.conversation, m.outgoing, m.peer_id, m.address, m.name, m.text, m.protocol, m.sent_at, m.stored_at, m.state, m.attempts, m.error, m.lamport";
 
-    private const int ColumnCount = 14;
+    private const int ColumnCount = 15;
 
     private static StoredMessage Read(SqliteDataReader r) =>
         new(Guid.Parse(r.GetString(1)), r.GetString(2), r.GetInt64(3) == 1, r.IsDBNull(4) ? null : r.GetString(4),
@@ -159,5 +198,6 @@ public sealed partial class ChatStore
             Sequence = r.GetInt64(0),
             Attempts = r.GetInt32(12),
             Error = r.IsDBNull(13) ? null : r.GetString(13),
+            Lamport = r.IsDBNull(14) ? null : r.GetInt64(14),
         };
 }

@@ -31,7 +31,8 @@ public sealed partial class ChatStore
                 SELECT {Columns} FROM messages m
                 WHERE ($conversation IS NULL OR m.conversation = $conversation) AND ($before IS NULL OR m.seq < $before)
                 ORDER BY m.seq DESC LIMIT $limit)
-            ORDER BY seq
+            ORDER BY CASE WHEN $conversation LIKE 'group:%' THEN lamport END,
+                     CASE WHEN $conversation LIKE 'group:%' THEN peer_id END, seq
             """, null, ("$conversation", conversation), ("$before", before), ("$limit", limit));
         return ReadAll(command);
     });

@@ -33,14 +33,33 @@ internal static class Schema
             stored_at INTEGER NOT NULL,
             state INTEGER NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0,
-            error TEXT);
+            error TEXT,
+            lamport INTEGER);
         CREATE INDEX messages_by_conversation ON messages(conversation, seq);
 
-        -- Messages that still have to reach their peer; a row leaves only on acknowledgement or failure.
+        -- Messages that still have to reach a peer (one row per recipient: a group message has several);
+        -- a row leaves only on acknowledgement or failure.
         CREATE TABLE outbox(
-            message_seq INTEGER PRIMARY KEY REFERENCES messages(seq),
+            message_seq INTEGER NOT NULL REFERENCES messages(seq),
             target TEXT NOT NULL,
-            next_attempt INTEGER NOT NULL);
+            next_attempt INTEGER NOT NULL,
+            PRIMARY KEY (message_seq, target));
+
+        CREATE TABLE groups(
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            admin TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            clock INTEGER NOT NULL DEFAULT 0,
+            is_member INTEGER NOT NULL DEFAULT 1);
+
+        -- Removed members stay listed (removed = 1) so the admin can tell them, even when they return later.
+        CREATE TABLE group_members(
+            group_id TEXT NOT NULL REFERENCES groups(id),
+            peer_id TEXT NOT NULL,
+            address TEXT,
+            removed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (group_id, peer_id));
         CREATE INDEX outbox_by_target ON outbox(target, message_seq);
 
         CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61', detail='none');

@@ -23,6 +23,13 @@ public sealed record StoredMessage(
 
     public string? Error { get; init; }
 
+    /// <summary>Group messages: the Lamport time that orders them the same way on every member.</summary>
+    public long? Lamport { get; init; }
+
+    public bool IsGroup => Conversation.StartsWith(GroupPrefix, StringComparison.Ordinal);
+
+    public const string GroupPrefix = "group:";
+
     public static string ConversationOf(Identity.PeerId? id, PeerKey address) =>
         id is { } peer ? "peer:" + peer.Value : "legacy:" + address;
 }

@@ -29,6 +29,8 @@ internal sealed class CliProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(program);
+        // Tests never announce on the real network.
+        info.Environment["CRYPTOSPHERE_DISCOVERY"] = "off";
         foreach (var a in args)
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
@@ -62,6 +64,17 @@ internal sealed class CliProcess : IAsyncDisposable
     {
         using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
         kill.WaitForExit();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL: the process gets no chance to clean up, as on a crash or power-off of the program.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited)
+            return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

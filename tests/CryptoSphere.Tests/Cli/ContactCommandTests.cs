@@ -26,13 +26,13 @@ public sealed class ContactCommandTests : IDisposable
         using var loaded = NodeIdentity.LoadOrCreate(_data.Path);
         Assert.Equal(loaded.Id, id);
         if (!OperatingSystem.IsWindows())
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_data.File(NodeIdentity.FileName)));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_data.Combine(NodeIdentity.FileName)));
     }
 
     [Fact]
     public async Task A_damaged_identity_file_is_an_error_and_is_left_untouched()
     {
-        var path = _data.File(NodeIdentity.FileName);
+        var path = _data.Combine(NodeIdentity.FileName);
         await File.WriteAllTextAsync(path, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n");
         var before = await File.ReadAllBytesAsync(path);
 

@@ -20,7 +20,7 @@ public sealed class ChatDuringTransferTests : IDisposable
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = Path.Combine(_dir.Path, "downloads"));
         TestFiles.AcceptEverything(bob);
         // 20 MB/s, a fast LAN: the file needs more than a second; a message waits behind at most 1 MiB of it.
-        await using var relay = new TcpRelay(bob.Port, bytesPerSecond: 20_000_000);
+        await using var relay = new StallingRelay(bob.Port, bytesPerSecond: 20_000_000);
         var id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "large.bin", size))).Info().Id;
         await bobEvents.For<TransferProgress>(id);
         var bobKey = alice.Peers.Snapshot().Single().Key;

@@ -17,14 +17,14 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
     private readonly string _downloads;
     private readonly EventWaiter _bobEvents = new();
     private ChatNode _bob = null!;
-    private RawSecurePeer _mallory = null!;
+    private RecordingSecurePeer _mallory = null!;
 
     public HostileInputTests() => _downloads = Path.Combine(_dir.Path, "downloads");
 
     public async Task InitializeAsync()
     {
         _bob = await TestNodes.StartAsync("bob", _bobEvents, o => o.DownloadsDirectory = _downloads);
-        _mallory = await RawSecurePeer.ConnectAsync(_bob.Port);
+        _mallory = await RecordingSecurePeer.ConnectAsync(_bob.Port);
     }
 
     public async Task DisposeAsync()
@@ -140,7 +140,7 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
     {
         var aliceEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var eve = await RawSecurePeer.ConnectAsync(alice.Port, "eve");
+        await using var eve = await RecordingSecurePeer.ConnectAsync(alice.Port, "eve");
         var id = (await alice.OfferFileAsync(TestNodes.KeyOf(_bob), TestFiles.Random(_dir, "for-bob.bin", 500_000))).Info().Id;
         await _bobEvents.For<TransferOffered>(id);
 

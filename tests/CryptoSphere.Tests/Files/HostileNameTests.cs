@@ -31,7 +31,7 @@ public sealed class HostileNameTests : IAsyncLifetime, IDisposable
 
     private async Task<string> SendAs(string name, string content = "payload")
     {
-        var source = _dir.File("source-" + Guid.NewGuid().ToString("N"));
+        var source = _dir.Combine("source-" + Guid.NewGuid().ToString("N"));
         await File.WriteAllTextAsync(source, content);
         var id = (await _alice.OfferFileAsync(TestNodes.KeyOf(_bob), source, name)).Info().Id;
         return (await _bobEvents.For<TransferCompleted>(id)).Transfer.Path;

@@ -15,7 +15,7 @@ internal static class TestFiles
     {
         var data = new byte[bytes];
         new Random(seed).NextBytes(data);
-        var path = dir.File(name);
+        var path = dir.Combine(name);
         File.WriteAllBytes(path, data);
         return path;
     }

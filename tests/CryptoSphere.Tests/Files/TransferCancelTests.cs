@@ -24,7 +24,7 @@ public sealed class TransferCancelTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
         TestFiles.AcceptEverything(bob);
-        await using var relay = new TcpRelay(bob.Port, stallAfterBytes: 1024 * 1024);
+        await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
         var id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "a.bin", FileSize))).Info().Id;
         await bobEvents.For<TransferProgress>(id);
         await relay.Stalled;
@@ -52,7 +52,7 @@ public sealed class TransferCancelTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
         TestFiles.AcceptEverything(bob);
-        await using var relay = new TcpRelay(bob.Port, stallAfterBytes: 1024 * 1024);
+        await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
         var id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "b.bin", FileSize))).Info().Id;
         await bobEvents.For<TransferProgress>(id);
         await relay.Stalled;
@@ -77,29 +77,27 @@ public sealed class TransferCancelTests : IDisposable
     {
         var aliceEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bobData = new PersistentProfile(Path.Combine(_dir.Path, "bob"));
+        var bobDir = _dir.Combine("bob");
         Guid id;
-        var firstEvents = new EventWaiter();
-        await using (var bob = await TestNodes.StartAsync("bob", firstEvents, o => { bobData.Configure(o); o.DownloadsDirectory = _downloads; }))
+        await using (var bob = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads))
         {
-            TestFiles.AcceptEverything(bob);
-            await using var relay = new TcpRelay(bob.Port, stallAfterBytes: 1024 * 1024);
+            TestFiles.AcceptEverything(bob.Node);
+            await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
             id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "d.bin", FileSize))).Info().Id;
-            await firstEvents.For<TransferProgress>(id);
+            await bob.Events.For<TransferProgress>(id);
             await relay.Stalled;
         }
         await aliceEvents.For<TransferInterrupted>(id);
         Assert.True((await alice.CancelTransferAsync(id)).Success);
         Assert.Single(TestFiles.PartialFiles(_downloads));
 
-        bobData.Reopen();
-        var bobEvents = new EventWaiter();
-        await using var restarted = await TestNodes.StartAsync("bob", bobEvents, o => { bobData.Configure(o); o.DownloadsDirectory = _downloads; });
+        await using var restarted = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads);
+        var bobEvents = restarted.Events;
 
         var cancelled = await bobEvents.For<TransferCancelled>(id);
         Assert.True(cancelled.ByPeer);
         Assert.Empty(TestFiles.In(_downloads));
-        Assert.Equal(TransferState.Cancelled, restarted.TransferHistory.Find(id)!.State);
+        Assert.Equal(TransferState.Cancelled, restarted.Node.TransferHistory.Find(id)!.State);
     }
 
     [Fact]

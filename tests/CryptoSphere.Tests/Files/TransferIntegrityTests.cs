@@ -23,7 +23,7 @@ public sealed class TransferIntegrityTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
         TestFiles.AcceptEverything(bob);
-        await using var relay = new TcpRelay(bob.Port, stallAfterBytes: 1024 * 1024);
+        await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
         var source = TestFiles.Random(_dir, "corrupt.bin", size);
         var id = (await alice.OfferFileAsync(relay.Key, source)).Info().Id;
         await bobEvents.For<TransferProgress>(id);
@@ -116,7 +116,7 @@ public sealed class TransferIntegrityTests : IDisposable
     public async Task A_peer_without_the_file_capability_is_refused_before_anything_is_sent()
     {
         await using var alice = await TestNodes.StartAsync("alice");
-        await using var olderNode = await RawSecurePeer.ConnectAsync(alice.Port, "older", capabilities: 0);
+        await using var olderNode = await RecordingSecurePeer.ConnectAsync(alice.Port, "older", capabilities: 0);
         await alice.SendAsync(olderNode.Id, "hello"); // the session exists now
 
         var result = await alice.OfferFileAsync(olderNode.Id, TestFiles.Random(_dir, "x.bin", 10));
@@ -131,7 +131,7 @@ public sealed class TransferIntegrityTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice");
         await using var bob = await TestNodes.StartAsync("bob", configure: o => o.DownloadsDirectory = _downloads);
 
-        var result = await alice.OfferFileAsync(TestNodes.KeyOf(bob), _dir.File("nope.bin"));
+        var result = await alice.OfferFileAsync(TestNodes.KeyOf(bob), _dir.Combine("nope.bin"));
 
         Assert.False(result.Success);
         Assert.Contains("no such file", result.Error);

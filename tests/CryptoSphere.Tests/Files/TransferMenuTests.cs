@@ -96,7 +96,7 @@ public sealed class TransferMenuTests : IAsyncLifetime, IDisposable
         await hello.Delivered!.WaitAsync(TestFiles.Timeout);
         var mark = _output.Mark();
 
-        _input.Send("9", "1", _dir.File("missing.bin"));
+        _input.Send("9", "1", _dir.Combine("missing.bin"));
 
         await _output.WaitForAsync("no such file", mark);
     }

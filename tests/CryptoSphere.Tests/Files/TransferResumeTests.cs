@@ -1,7 +1,5 @@
 using CryptoSphere.Core.Files;
-using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
-using CryptoSphere.Core.Storage;
 using CryptoSphere.Tests.Support;
 
 namespace CryptoSphere.Tests.Files;
@@ -31,7 +29,7 @@ public sealed class TransferResumeTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
         TestFiles.AcceptEverything(bob);
-        await using var relay = new TcpRelay(bob.Port, StallAfter);
+        await using var relay = new StallingRelay(bob.Port, StallAfter);
         var source = TestFiles.Random(_dir, "resume.bin", FileSize);
 
         var offer = (await alice.OfferFileAsync(relay.Key, source)).Info();
@@ -58,33 +56,30 @@ public sealed class TransferResumeTests : IDisposable
     {
         var aliceEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bobData = new PersistentProfile(Path.Combine(_dir.Path, "bob"));
+        var bobDir = _dir.Combine("bob");
         var source = TestFiles.Random(_dir, "restart.bin", FileSize);
         Guid id;
         long heldBeforeRestart;
 
-        var firstEvents = new EventWaiter();
-        await using (var bob = await TestNodes.StartAsync("bob", firstEvents, o => { bobData.Configure(o); o.DownloadsDirectory = _downloads; }))
+        await using (var bob = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads))
         {
-            TestFiles.AcceptEverything(bob);
-            await using var relay = new TcpRelay(bob.Port, StallAfter);
+            TestFiles.AcceptEverything(bob.Node);
+            await using var relay = new StallingRelay(bob.Port, StallAfter);
             id = (await alice.OfferFileAsync(relay.Key, source)).Info().Id;
-            await firstEvents.For<TransferProgress>(id);
+            await bob.Events.For<TransferProgress>(id);
             await relay.Stalled;
-            await bob.StopAsync();
+            await bob.Node.StopAsync();
             var partial = Assert.Single(TestFiles.PartialFiles(_downloads));
             heldBeforeRestart = new FileInfo(Path.Combine(_downloads, partial)).Length;
         }
         await aliceEvents.For<TransferInterrupted>(id);
         var sentBefore = alice.BytesSentFor(id);
         Assert.True(heldBeforeRestart > 0);
-        Assert.False(new TransferStore(bobData.Store).Find(id)!.State.IsFinished());
 
-        bobData.Reopen();
-        var bobEvents = new EventWaiter();
         // A new port: the restarted receiver dials the sender itself.
-        await using var restarted = await TestNodes.StartAsync("bob", bobEvents, o => { bobData.Configure(o); o.DownloadsDirectory = _downloads; });
-        Assert.Contains(restarted.Transfers, t => t.Id == id && t.State == TransferState.Interrupted);
+        await using var restarted = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads);
+        var bobEvents = restarted.Events;
+        Assert.Contains(restarted.Node.Transfers, t => t.Id == id && !t.State.IsFinished());
 
         var resumed = await aliceEvents.For<TransferAccepted>(id, a => a.ResumeOffset > 0);
         var done = await bobEvents.For<TransferCompleted>(id);
@@ -94,7 +89,7 @@ public sealed class TransferResumeTests : IDisposable
         Assert.True(alice.BytesSentFor(id) - sentBefore < FileSize, "the whole file was sent again");
         Assert.Equal(FileSize - resumed.ResumeOffset, alice.BytesSentFor(id) - sentBefore);
         Assert.Equal(TestFiles.Sha256(source), TestFiles.Sha256(done.Transfer.Path));
-        Assert.Equal(TransferState.Completed, restarted.TransferHistory.Find(id)!.State);
+        Assert.Equal(TransferState.Completed, restarted.Node.TransferHistory.Find(id)!.State);
         Assert.Empty(TestFiles.PartialFiles(_downloads));
     }
 
@@ -104,32 +99,31 @@ public sealed class TransferResumeTests : IDisposable
         var bobEvents = new EventWaiter();
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
         TestFiles.AcceptEverything(bob);
-        await using var aliceData = new PersistentProfile(Path.Combine(_dir.Path, "alice"));
+        var aliceDir = _dir.Combine("alice");
         var source = TestFiles.Random(_dir, "sender-restart.bin", FileSize);
         Guid id;
 
-        await using (var relay = new TcpRelay(bob.Port, StallAfter))
+        await using (var relay = new StallingRelay(bob.Port, StallAfter))
         {
-            await using var alice = await TestNodes.StartAsync("alice", configure: aliceData.Configure);
-            id = (await alice.OfferFileAsync(relay.Key, source)).Info().Id;
+            await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+            id = (await alice.Node.OfferFileAsync(relay.Key, source)).Info().Id;
             await bobEvents.For<TransferProgress>(id);
             await relay.Stalled;
-            await alice.StopAsync();
+            await alice.Node.StopAsync();
             // Its goodbye is stuck behind the held data: the link just dies, as when a machine goes away.
             relay.Cut();
         }
         await bobEvents.For<TransferInterrupted>(id);
 
-        aliceData.Reopen();
-        var aliceEvents = new EventWaiter();
-        await using var restarted = await TestNodes.StartAsync("alice", aliceEvents, aliceData.Configure);
+        await using var restarted = await StoredNode.StartAsync("alice", aliceDir);
+        var aliceEvents = restarted.Events;
         var resumed = await aliceEvents.For<TransferAccepted>(id);
         var done = await bobEvents.For<TransferCompleted>(id);
         await aliceEvents.For<TransferCompleted>(id);
 
         Assert.True(resumed.ResumeOffset > 0 && resumed.ResumeOffset <= StallAfter, $"resumed at {resumed.ResumeOffset}");
-        Assert.Equal(FileSize - resumed.ResumeOffset, restarted.BytesSentFor(id));
+        Assert.Equal(FileSize - resumed.ResumeOffset, restarted.Node.BytesSentFor(id));
         Assert.Equal(TestFiles.Sha256(source), TestFiles.Sha256(done.Transfer.Path));
-        Assert.Equal(TransferState.Completed, restarted.TransferHistory.Find(id)!.State);
+        Assert.Equal(TransferState.Completed, restarted.Node.TransferHistory.Find(id)!.State);
     }
 }

@@ -36,7 +36,7 @@ public sealed class TransferStoreTests
     public void A_database_from_before_file_transfer_is_upgraded_and_keeps_its_messages()
     {
         using var dir = new TempDirectory();
-        var path = dir.File(ChatStore.FileName);
+        var path = dir.Combine(ChatStore.FileName);
         using (var db = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             db.Open();

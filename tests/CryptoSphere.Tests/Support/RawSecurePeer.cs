@@ -1,9 +1,8 @@
 using System.Buffers;
-using System.IO.Pipelines;
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
@@ -11,127 +10,172 @@ using CryptoSphere.Core.Secure.Messages;
 namespace CryptoSphere.Tests.Support;
 
 /// <summary>
-/// A secure peer with no node behind it: it completes the TLS handshake and the HELLO exchange, then
-/// sends exactly the frames a test gives it and records every frame it receives. Tests use it to play
-/// a peer that breaks the rules, which a real node never does.
+/// One end of a secure connection driven by hand: TLS via <see cref="TlsHandshake"/>, then exact frames
+/// written and read by the test, so it can misbehave in ways a real node never would.
 /// </summary>
 public sealed class RawSecurePeer : IAsyncDisposable
 {
-    private readonly SslStream _stream;
-    private readonly Channel<(FrameType Type, byte[] Body)> _frames = Channel.CreateUnbounded<(FrameType, byte[])>();
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly Task _readLoop;
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
-    private RawSecurePeer(SslStream stream, NodeIdentity identity)
+    private readonly Socket _socket;
+    private readonly SslStream _ssl;
+    private readonly NodeIdentity _identity;
+    private readonly bool _ownsIdentity;
+
+    private RawSecurePeer(Socket socket, SslStream ssl, NodeIdentity identity, bool ownsIdentity, PeerId remoteId)
     {
-        _stream = stream;
-        Identity = identity;
-        _readLoop = Task.Run(ReadLoopAsync);
+        _socket = socket;
+        _ssl = ssl;
+        _identity = identity;
+        _ownsIdentity = ownsIdentity;
+        RemoteId = remoteId;
     }
 
-    public NodeIdentity Identity { get; }
+    /// <summary>The ID this end proves.</summary>
+    public PeerId Id => _identity.Id;
 
-    public PeerId Id => Identity.Id;
+    /// <summary>The ID the other end proved.</summary>
+    public PeerId RemoteId { get; }
 
-    public static async Task<RawSecurePeer> ConnectAsync(int port, string name = "mallory", uint capabilities = Capabilities.FileTransfer)
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/> as a TLS client (a new identity when none is given).</summary>
+    public static async Task<RawSecurePeer> ConnectAsync(int port, NodeIdentity? identity = null, PeerId? expected = null)
     {
+        var owns = identity is null;
+        identity ??= NodeIdentity.CreateEphemeral();
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(IPAddress.Loopback, port);
-        var identity = NodeIdentity.CreateEphemeral();
-        var (ssl, _) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: true), identity, null,
-            TimeSpan.FromSeconds(10), CancellationToken.None);
-        var peer = new RawSecurePeer(ssl, identity);
-        await peer.SendAsync(w => new HelloMessage(HelloMessage.CurrentVersion, 1, capabilities, name).Encode(w));
-        await peer.ReceiveAsync(FrameType.Hello);
-        return peer;
-    }
-
-    public async Task SendAsync(Action<IBufferWriter<byte>> encode)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        encode(buffer);
-        await _writeLock.WaitAsync();
         try
         {
-            await _stream.WriteAsync(buffer.WrittenMemory);
-            await _stream.FlushAsync();
+            await socket.ConnectAsync(IPAddress.Loopback, port);
+            var (ssl, remote) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: false), identity, expected,
+                HandshakeTimeout, CancellationToken.None);
+            return new RawSecurePeer(socket, ssl, identity, owns, remote);
         }
-        finally
+        catch
         {
-            _writeLock.Release();
+            socket.Dispose();
+            if (owns)
+                identity.Dispose();
+            throw;
         }
     }
 
-    /// <summary>The next frame of <paramref name="type"/> (frames of other types before it are dropped).</summary>
-    public async Task<byte[]> ReceiveAsync(FrameType type, TimeSpan? timeout = null)
+    /// <summary>Accepts one connection on <paramref name="listener"/> as the TLS server.</summary>
+    public static async Task<RawSecurePeer> AcceptAsync(TcpListener listener, NodeIdentity identity)
+    {
+        using var limit = new CancellationTokenSource(HandshakeTimeout);
+        var socket = await listener.AcceptSocketAsync(limit.Token);
+        try
+        {
+            var (ssl, remote) = await TlsHandshake.AcceptAsync(new NetworkStream(socket, ownsSocket: false), identity,
+                HandshakeTimeout, CancellationToken.None);
+            return new RawSecurePeer(socket, ssl, identity, ownsIdentity: false, remote);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public Task SendHelloAsync(ushort listenPort, string name = "raw", ushort version = HelloMessage.CurrentVersion) =>
+        SendAsync(w => new HelloMessage(version, listenPort, 0, name).Encode(w));
+
+    public Task SendChatAsync(ChatMessage message) => SendAsync(message.Encode);
+
+    /// <summary>Writes whatever <paramref name="encode"/> writes, in one TLS write.</summary>
+    public Task SendAsync(Action<IBufferWriter<byte>> encode)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        encode(output);
+        return WriteAsync(output.WrittenSpan.ToArray());
+    }
+
+    public async Task WriteAsync(byte[] bytes)
+    {
+        await _ssl.WriteAsync(bytes);
+        await _ssl.FlushAsync();
+    }
+
+    /// <summary>The next frame; null when the other side closed the connection (cleanly or not).</summary>
+    public async Task<(FrameType Type, byte[] Body)?> ReadFrameAsync(TimeSpan? timeout = null)
     {
         using var limit = new CancellationTokenSource(timeout ?? EventWaiter.DefaultTimeout);
         try
         {
-            while (true)
-            {
-                var frame = await _frames.Reader.ReadAsync(limit.Token);
-                if (frame.Type == type)
-                    return frame.Body;
-            }
+            var header = new byte[4];
+            if (!await ReadExactlyOrEndAsync(header, limit.Token))
+                return null;
+            var length = BinaryPrimitives.ReadInt32BigEndian(header);
+            var payload = new byte[length];
+            if (!await ReadExactlyOrEndAsync(payload, limit.Token))
+                return null;
+            return ((FrameType)payload[0], payload[1..]);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
-            throw new TimeoutException($"no {type} frame arrived");
+            throw new TimeoutException("no frame from the other side in time");
         }
-        catch (ChannelClosedException)
+        catch (IOException)
         {
-            throw new IOException($"the connection closed before a {type} frame arrived");
+            return null;
         }
     }
 
-    /// <summary>Frames received and not yet taken, without waiting.</summary>
-    public List<FrameType> Pending()
+    /// <summary>Reads frames until one of <paramref name="type"/>; the frames skipped on the way are returned too.</summary>
+    public async Task<(byte[] Body, List<FrameType> Skipped)> ReadUntilAsync(FrameType type, TimeSpan? timeout = null)
     {
-        var types = new List<FrameType>();
-        while (_frames.Reader.TryRead(out var frame))
-            types.Add(frame.Type);
-        return types;
+        var skipped = new List<FrameType>();
+        while (true)
+        {
+            var frame = await ReadFrameAsync(timeout)
+                        ?? throw new IOException($"closed before a {type} frame; skipped: {string.Join(", ", skipped)}");
+            if (frame.Type == type)
+                return (frame.Body, skipped);
+            skipped.Add(frame.Type);
+        }
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>Reads (and records) frames until the other side closes; throws if it does not within the timeout.</summary>
+    public async Task<List<(FrameType Type, byte[] Body)>> ReadUntilClosedAsync(TimeSpan? timeout = null)
     {
-        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
-        try
+        var frames = new List<(FrameType, byte[])>();
+        var deadline = DateTime.UtcNow + (timeout ?? EventWaiter.DefaultTimeout);
+        while (true)
         {
-            while (true)
-            {
-                var result = await reader.ReadAsync();
-                var buffer = result.Buffer;
-                while (FrameCodec.TryRead(ref buffer, 16 * 1024 * 1024, out var type, out var body))
-                {
-                    if (type == FrameType.Ping)
-                    {
-                        var token = PingMessage.Decode(body);
-                        _ = SendAsync(w => token.Encode(w, FrameType.Pong));
-                        continue;
-                    }
-                    _frames.Writer.TryWrite((type, body.ToArray()));
-                }
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                    break;
-            }
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+                throw new TimeoutException($"the connection is still open; frames: {string.Join(", ", frames.Select(f => f.Item1))}");
+            var frame = await ReadFrameAsync(left);
+            if (frame is null)
+                return frames;
+            frames.Add(frame.Value);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or FrameFormatException)
+    }
+
+    private async Task<bool> ReadExactlyOrEndAsync(byte[] buffer, CancellationToken token)
+    {
+        var read = 0;
+        while (read < buffer.Length)
         {
+            var n = await _ssl.ReadAsync(buffer.AsMemory(read), token);
+            if (n == 0)
+                return false;
+            read += n;
         }
-        finally
-        {
-            _frames.Writer.TryComplete();
-            await reader.CompleteAsync();
-        }
+        return true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stream.DisposeAsync();
-        await _readLoop;
-        Identity.Dispose();
+        try
+        {
+            await _ssl.DisposeAsync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+        _socket.Dispose();
+        if (_ownsIdentity)
+            _identity.Dispose();
     }
 }

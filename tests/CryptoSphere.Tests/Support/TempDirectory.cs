@@ -1,19 +1,13 @@
 namespace CryptoSphere.Tests.Support;
 
-/// <summary>A fresh folder under the system temp folder, deleted with its contents on dispose.</summary>
+/// <summary>A fresh directory under the system temp directory, deleted with everything in it on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cryptosphere-test-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(Path);
-    }
+    public TempDirectory() => Path = Directory.CreateTempSubdirectory("cryptosphere-tests-").FullName;
 
     public string Path { get; }
 
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public override string ToString() => Path;
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     public void Dispose()
     {
@@ -21,7 +15,7 @@ public sealed class TempDirectory : IDisposable
         {
             Directory.Delete(Path, recursive: true);
         }
-        catch (IOException)
+        catch (DirectoryNotFoundException)
         {
         }
     }

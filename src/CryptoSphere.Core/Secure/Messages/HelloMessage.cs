@@ -15,7 +15,7 @@ public sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabi
 
     public void Encode(IBufferWriter<byte> output)
     {
-        var name = WireText.Utf8.GetBytes(Truncate(Name));
+        var name = WireText.Bounded(Name, MaxNameBytes);
         FrameCodec.Write(output, FrameType.Hello, (this, name), FixedSize + name.Length, static (span, s) =>
         {
             BinaryPrimitives.WriteUInt16BigEndian(span, s.Item1.Version);
@@ -24,19 +24,6 @@ public sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabi
             BinaryPrimitives.WriteUInt16BigEndian(span[8..], (ushort)s.name.Length);
             s.name.CopyTo(span[FixedSize..]);
         });
-    }
-
-    // Cut on a character boundary: a split UTF-8 sequence would make the peer refuse the HELLO.
-    private static string Truncate(string name)
-    {
-        if (WireText.Utf8.GetByteCount(name) <= MaxNameBytes)
-            return name;
-        var end = name.Length;
-        while (end > 0 && WireText.Utf8.GetByteCount(name.AsSpan(0, end)) > MaxNameBytes)
-            end--;
-        if (end > 0 && char.IsHighSurrogate(name[end - 1]))
-            end--;
-        return name[..end];
     }
 
     public static HelloMessage Decode(ReadOnlySequence<byte> body)

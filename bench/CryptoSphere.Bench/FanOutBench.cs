@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using CryptoSphere.Core.Node;
+
+namespace CryptoSphere.Bench;
+
+/// <summary>
+/// Broadcast and group fan-out on loopback, all nodes in this process: the time from the send to the
+/// last of N receivers acknowledging (the sender's MessageDelivered events).
+/// </summary>
+internal static class FanOutBench
+{
+    public sealed record Settings(IReadOnlyList<int> Receivers, int Rounds);
+
+    public static bool Run(Settings settings, TextWriter output)
+    {
+        output.WriteLine($"| receivers | group send: median | group send: p95 | broadcast (1:1 each): median | broadcast: p95 |");
+        output.WriteLine("|---|---|---|---|---|");
+        foreach (var n in settings.Receivers)
+        {
+            Console.Error.WriteLine($"{n} receivers...");
+            var (group, broadcast) = MeasureAsync(n, settings.Rounds).GetAwaiter().GetResult();
+            output.WriteLine($"| {n} | {Median(group):0.0} ms | {P95(group):0.0} ms | {Median(broadcast):0.0} ms | {P95(broadcast):0.0} ms |");
+        }
+        return true;
+    }
+
+    private static async Task<(double[] Group, double[] Broadcast)> MeasureAsync(int receivers, int rounds)
+    {
+        var sender = await StartAsync("sender");
+        var nodes = new List<ChatNode>();
+        try
+        {
+            for (var i = 0; i < receivers; i++)
+                nodes.Add(await StartAsync("r" + i));
+            foreach (var node in nodes)
+                await sender.SendAsync(new Core.Peers.PeerKey("127.0.0.1", node.Port), "hello");
+            var group = sender.CreateGroup("bench");
+            foreach (var node in nodes)
+                group = await sender.AddMemberAsync(group.Id, node.Identity.Id);
+            await WaitUntilAsync(() => nodes.All(n => n.Store.FindGroup(group.Id)?.Version == group.Version));
+
+            var groupTimes = new double[rounds];
+            var broadcastTimes = new double[rounds];
+            for (var r = 0; r < rounds; r++)
+            {
+                groupTimes[r] = await TimeAsync(sender, receivers, async () => [(await sender.SendToGroupAsync(group.Id, "group message " + r)).MessageId]);
+                broadcastTimes[r] = await TimeAsync(sender, receivers, async () =>
+                    (await sender.BroadcastAsync("broadcast " + r)).Select(s => s.MessageId!.Value).ToArray());
+            }
+            return (groupTimes, broadcastTimes);
+        }
+        finally
+        {
+            await Task.WhenAll(nodes.Append(sender).Select(n => n.DisposeAsync().AsTask()));
+        }
+    }
+
+    // Milliseconds from the call until `expected` acknowledgements of the sent message(s) arrived.
+    private static async Task<double> TimeAsync(ChatNode sender, int expected, Func<Task<Guid[]>> send)
+    {
+        var acks = 0;
+        var ids = new HashSet<Guid>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnEvent(NodeEvent e)
+        {
+            if (e is MessageDelivered d)
+            {
+                lock (ids)
+                {
+                    if (ids.Count > 0 && !ids.Contains(d.MessageId))
+                        return;
+                }
+                if (Interlocked.Increment(ref acks) >= expected)
+                    done.TrySetResult();
+            }
+        }
+        sender.EventRaised += OnEvent;
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            var sent = await send();
+            lock (ids)
+                ids.UnionWith(sent);
+            await done.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        finally
+        {
+            sender.EventRaised -= OnEvent;
+        }
+    }
+
+    private static async Task<ChatNode> StartAsync(string name)
+    {
+        var node = new ChatNode(new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
+        await node.StartAsync();
+        return node;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("the group did not reach every member");
+            await Task.Delay(20);
+        }
+    }
+
+    private static double Median(double[] values) => Stats.Percentile(values.Order().ToArray(), 50);
+
+    private static double P95(double[] values) => Stats.Percentile(values.Order().ToArray(), 95);
+}

@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CryptoSphere.Core.Groups;
+using CryptoSphere.Core.Node;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary>
+/// <c>group create|add|remove|leave|send|list</c>. Changes are stored at once; a node running on the same
+/// data directory tells the members (or this command does, for <c>send</c>).
+/// </summary>
+internal static class GroupCommands
+{
+    public static Command Create()
+    {
+        var group = new Command("group", "Group chat: create a group, manage its members (admin only), send, list");
+        group.Subcommands.Add(CreateCommand());
+        group.Subcommands.Add(MemberCommand("add", removed: false, "Add a peer ID to a group you administer"));
+        group.Subcommands.Add(MemberCommand("remove", removed: true, "Remove a peer ID from a group you administer; it receives nothing sent afterwards"));
+        group.Subcommands.Add(LeaveCommand());
+        group.Subcommands.Add(SendCommand());
+        group.Subcommands.Add(ListCommand());
+        return group;
+    }
+
+    private static Command CreateCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var name = new Argument<string>("name") { Description = "The group's name" };
+        var command = new Command("create", "Create a group; you are its admin");
+        command.Options.Add(dataDir);
+        command.Arguments.Add(name);
+        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        {
+            var created = node.CreateGroup(result.GetValue(name)!);
+            Console.WriteLine($"Created group {created.Name} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
+            return await Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command MemberCommand(string verb, bool removed, string description)
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
+        var member = new Argument<string>("id") { Description = "The member's peer ID, or a unique prefix of a known one" };
+        var command = new Command(verb, description);
+        command.Options.Add(dataDir);
+        command.Arguments.Add(groupArgument);
+        command.Arguments.Add(member);
+        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        {
+            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
+                return Fail(error);
+            if (!PeerIdResolver.TryResolve(result.GetValue(member)!, node.Trust, out var id, out error))
+                return Fail(error);
+            try
+            {
+                var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
+                Console.WriteLine($"{(removed ? "Removed" : "Added")} {id.Short} {(removed ? "from" : "to")} {changed.Name} (version {changed.Version}); " +
+                                  "members are told when your node is connected to them.");
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                return Fail(e.Message);
+            }
+        }));
+        return command;
+    }
+
+    private static Command LeaveCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
+        var command = new Command("leave", "Stop taking part in a group (its history stays)");
+        command.Options.Add(dataDir);
+        command.Arguments.Add(groupArgument);
+        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        {
+            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
+                return Fail(error);
+            node.LeaveGroup(target.Id);
+            Console.WriteLine($"You left {target.Name}.");
+            return await Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command SendCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
+        var text = new Argument<string>("text") { Description = "The message" };
+        var name = new Option<string>("--name", "-n") { Description = "Your display name", DefaultValueFactory = _ => Environment.UserName };
+        var fromPort = new Option<int?>("--from-port") { Description = "The port your node listens on", CustomParser = NodeSettings.ParsePort };
+        var wait = new Option<int>("--wait") { Description = "Seconds to wait for members' acknowledgements", DefaultValueFactory = _ => 5 };
+        var command = new Command("send", "Send a message to every member; offline members get it from the outbox later");
+        foreach (var option in new Option[] { dataDir, name, fromPort, wait })
+            command.Options.Add(option);
+        command.Arguments.Add(groupArgument);
+        command.Arguments.Add(text);
+        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        {
+            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
+                return Fail(error);
+            try
+            {
+                var delivered = 0;
+                node.EventRaised += e => { if (e is MessageDelivered) Interlocked.Increment(ref delivered); };
+                var sent = await node.SendToGroupAsync(target.Id, result.GetValue(text)!);
+                var deadline = DateTime.UtcNow.AddSeconds(result.GetValue(wait));
+                while (Volatile.Read(ref delivered) < sent.SentNow && DateTime.UtcNow < deadline)
+                    await Task.Delay(50);
+                Console.WriteLine($"Sent to {target.Name}: delivered to {delivered} of {sent.SentNow + sent.Queued} members; " +
+                                  $"{sent.SentNow + sent.Queued - delivered} wait in the outbox.");
+                return 0;
+            }
+            catch (InvalidOperationException e)
+            {
+                return Fail(e.Message);
+            }
+        }, result.GetValue(name), result.GetValue(fromPort)));
+        return command;
+    }
+
+    private static Command ListCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var json = new Option<bool>("--json") { Description = "Print a JSON array" };
+        var command = new Command("list", "List your groups with their members");
+        command.Options.Add(dataDir);
+        command.Options.Add(json);
+        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        {
+            var groups = node.Groups;
+            if (result.GetValue(json))
+                Console.WriteLine(new JsonArray(groups.Select(g => (JsonNode)ToJson(g, node)).ToArray()).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            else if (groups.Count == 0)
+                Console.WriteLine("No groups.");
+            else
+                foreach (var g in groups)
+                    Console.WriteLine($"{g.Name} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
+                                      string.Join(", ", g.Current.Select(m => m.Id.Short)));
+            return await Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static JsonObject ToJson(Group g, ChatNode node) => new()
+    {
+        ["id"] = g.Id.ToString(),
+        ["name"] = g.Name,
+        ["admin"] = g.Admin.ToString(),
+        ["version"] = g.Version,
+        ["member"] = g.IsMember,
+        ["youAreAdmin"] = g.Admin == node.Identity.Id,
+        ["members"] = new JsonArray(g.Current.Select(m => (JsonNode)JsonValue.Create(m.Id.ToString())!).ToArray()),
+    };
+
+    // A node that does not listen: it works on the data directory and reaches peers only for `send`.
+    private static async Task<int> WithNode(string dataDir, Func<ChatNode, Task<int>> work, string? name = null, int? port = null)
+    {
+        using var profile = Profile.Open(dataDir);
+        if (profile is null)
+            return 2;
+        await using var node = new ChatNode(new NodeOptions { Name = name ?? Environment.UserName, Identity = profile.Identity, Store = profile.Store });
+        node.StartSendOnly(port ?? 0);
+        return await work(node);
+    }
+
+    private static int Fail(string error)
+    {
+        Console.Error.WriteLine($"cryptosphere: {error}");
+        return 1;
+    }
+}

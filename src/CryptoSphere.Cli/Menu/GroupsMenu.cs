@@ -1,0 +1,66 @@
+using CryptoSphere.Cli.Commands;
+using CryptoSphere.Core.Node;
+
+namespace CryptoSphere.Cli.Menu;
+
+/// <summary>Menu option 11: list groups; create, add, remove, leave, send.</summary>
+internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
+{
+    public async Task RunAsync()
+    {
+        var groups = node.Groups;
+        if (groups.Count == 0)
+            console.Info("No groups yet.");
+        foreach (var g in groups)
+            console.Info($"  {g.Name} ({g.Id}) v{g.Version}{(g.Admin == node.Identity.Id ? ", you are admin" : "")}{(g.IsMember ? "" : ", left")}: " +
+                         string.Join(", ", g.Current.Select(m => m.Id.Short)));
+        var action = console.Ask("Action - create, add, remove, leave, send (blank to go back): ")?.Trim().ToLowerInvariant();
+        try
+        {
+            switch (action)
+            {
+                case null or "":
+                    return;
+                case "create":
+                    var name = console.Ask("Group name: ");
+                    if (!string.IsNullOrWhiteSpace(name))
+                        console.Info($"Created {node.CreateGroup(name).Id}.");
+                    return;
+                case "add" or "remove" or "leave" or "send":
+                    break;
+                default:
+                    console.Error($"'{action}' is not an action.");
+                    return;
+            }
+            if (GroupResolver.Resolve(console.Ask("Group (name or ID): ") ?? "", node.Store, out var error) is not { } group)
+            {
+                console.Error(error + ".");
+                return;
+            }
+            if (action == "leave")
+            {
+                node.LeaveGroup(group.Id);
+                console.Info($"You left {group.Name}.");
+            }
+            else if (action == "send")
+            {
+                var text = console.Ask("Message: ");
+                if (string.IsNullOrEmpty(text))
+                    return;
+                var sent = await node.SendToGroupAsync(group.Id, text);
+                console.Info($"Sent to {sent.SentNow} member(s) now; {sent.Queued} queued.");
+            }
+            else if (PeerIdResolver.TryResolve(console.Ask("Peer ID (or unique prefix): ") ?? "", node.Trust, out var id, out error))
+            {
+                var changed = action == "add" ? await node.AddMemberAsync(group.Id, id) : await node.RemoveMemberAsync(group.Id, id);
+                console.Info($"{group.Name} is at version {changed.Version}.");
+            }
+            else
+                console.Error(error + ".");
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            console.Error(e.Message);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using CryptoSphere.Core.Groups;
+using CryptoSphere.Core.Identity;
+
+namespace CryptoSphere.Core.Secure.Messages;
+
+/// <summary>
+/// A group's membership, from its admin. Body: 16-byte group ID, i64 version (1 and up), u8+ASCII admin ID,
+/// u8+UTF-8 name (at most 255 bytes), u16 member count, then per member u8+ASCII ID, u8+ASCII address ("" when unknown), u8 removed flag.
+/// </summary>
+public static class GroupStateMessage
+{
+    public const int MaxMembers = 512;
+
+    public static void Encode(Group group, IBufferWriter<byte> output)
+    {
+        var name = WireText.Bounded(group.Name, 255);
+        var admin = Encoding.ASCII.GetBytes(group.Admin.Value);
+        var members = group.Members.Take(MaxMembers)
+            .Select(m => (Id: Encoding.ASCII.GetBytes(m.Id.Value), Address: Encoding.ASCII.GetBytes(m.Address ?? ""), m.Removed))
+            .Where(m => m.Address.Length <= 255)
+            .ToList();
+        var length = 16 + 8 + 1 + admin.Length + 1 + name.Length + 2 + members.Sum(m => 1 + m.Id.Length + 1 + m.Address.Length + 1);
+        FrameCodec.Write(output, FrameType.GroupState, (group, admin, name, members), length, static (span, s) =>
+        {
+            s.group.Id.TryWriteBytes(span, bigEndian: true, out _);
+            BinaryPrimitives.WriteInt64BigEndian(span[16..], s.group.Version);
+            var at = 24;
+            at = Put(span, at, s.admin);
+            at = Put(span, at, s.name);
+            BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)s.members.Count);
+            at += 2;
+            foreach (var (id, address, removed) in s.members)
+            {
+                at = Put(span, at, id);
+                at = Put(span, at, address);
+                span[at++] = removed ? (byte)1 : (byte)0;
+            }
+        });
+    }
+
+    public static Group Decode(ReadOnlySequence<byte> body)
+    {
+        if (body.Length > 256 * 1024)
+            throw new FrameFormatException("GROUP_STATE frame too large");
+        var bytes = body.ToArray();
+        if (bytes.Length < 24)
+            throw new FrameFormatException("GROUP_STATE frame too short");
+        var id = new Guid(bytes.AsSpan(0, 16), bigEndian: true);
+        var version = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(16));
+        var at = 24;
+        var admin = ParseId(Take(bytes, ref at));
+        var name = DecodeName(Take(bytes, ref at));
+        if (at + 2 > bytes.Length)
+            throw new FrameFormatException("GROUP_STATE frame too short");
+        var count = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(at));
+        at += 2;
+        if (count > MaxMembers)
+            throw new FrameFormatException($"GROUP_STATE lists {count} members, over {MaxMembers}");
+        var members = new List<GroupMember>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var member = ParseId(Take(bytes, ref at));
+            var address = Encoding.ASCII.GetString(Take(bytes, ref at));
+            if (at >= bytes.Length)
+                throw new FrameFormatException("GROUP_STATE member runs past the end of the frame");
+            members.Add(new GroupMember(member, address.Length == 0 ? null : address, bytes[at++] == 1));
+        }
+        if (version < 1)
+            throw new FrameFormatException($"GROUP_STATE with version {version}");
+        if (members.DistinctBy(m => m.Id).Count() != members.Count)
+            throw new FrameFormatException("GROUP_STATE lists a member twice");
+        return new Group(id, name, admin, version, members, true);
+    }
+
+    private static int Put(Span<byte> span, int at, byte[] value)
+    {
+        span[at] = (byte)value.Length;
+        value.CopyTo(span[(at + 1)..]);
+        return at + 1 + value.Length;
+    }
+
+    private static ReadOnlySpan<byte> Take(byte[] bytes, ref int at)
+    {
+        if (at >= bytes.Length || at + 1 + bytes[at] > bytes.Length)
+            throw new FrameFormatException("GROUP_STATE field runs past the end of the frame");
+        var value = bytes.AsSpan(at + 1, bytes[at]);
+        at += 1 + bytes[at];
+        return value;
+    }
+
+    private static PeerId ParseId(ReadOnlySpan<byte> ascii) =>
+        PeerId.TryParse(Encoding.ASCII.GetString(ascii), out var id) ? id : throw new FrameFormatException("GROUP_STATE with a malformed peer ID");
+
+    private static string DecodeName(ReadOnlySpan<byte> utf8) =>
+        WireText.Decode(new ReadOnlySequence<byte>(utf8.ToArray()), "GROUP_STATE name");
+}

@@ -1,0 +1,73 @@
+using CryptoSphere.Core.Groups;
+using CryptoSphere.Core.Identity;
+
+namespace CryptoSphere.Core.Storage;
+
+// Groups: their membership as last set by the admin, and each group's Lamport clock.
+public sealed partial class ChatStore
+{
+    public IReadOnlyList<Group> Groups() => Locked(db =>
+    {
+        using var command = Command(db, "SELECT id FROM groups ORDER BY name, id", null);
+        using var reader = command.ExecuteReader();
+        var ids = new List<Guid>();
+        while (reader.Read())
+            ids.Add(Guid.Parse(reader.GetString(0)));
+        return ids.Select(id => ReadGroup(db, id)!).ToList();
+    });
+
+    public Group? FindGroup(Guid id) => Locked(db => ReadGroup(db, id));
+
+    /// <summary>
+    /// Stores a group state if it is newer than the one known (or the group is new).
+    /// Returns false, changing nothing, for an older or equal version.
+    /// </summary>
+    public bool SaveGroup(Group group, PeerId self) => Locked(db =>
+    {
+        var known = ReadGroup(db, group.Id);
+        if (known is not null && known.Version >= group.Version)
+            return false;
+        using var transaction = db.BeginTransaction();
+        Execute(db, """
+            INSERT INTO groups(id, name, admin, version, is_member) VALUES ($id, $name, $admin, $version, $member)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, version = excluded.version, is_member = excluded.is_member
+            """, transaction, ("$id", group.Id.ToString()), ("$name", group.Name), ("$admin", group.Admin.Value),
+            ("$version", group.Version), ("$member", group.Admin == self || group.HasMember(self) ? 1 : 0));
+        Execute(db, "DELETE FROM group_members WHERE group_id = $id", transaction, ("$id", group.Id.ToString()));
+        foreach (var m in group.Members)
+            Execute(db, "INSERT INTO group_members(group_id, peer_id, address, removed) VALUES ($id, $peer, $address, $removed)",
+                transaction, ("$id", group.Id.ToString()), ("$peer", m.Id.Value), ("$address", m.Address), ("$removed", m.Removed ? 1 : 0));
+        transaction.Commit();
+        return true;
+    });
+
+    /// <summary>This node leaves: it stops taking part, and keeps the history.</summary>
+    public void LeaveGroup(Guid id) => Locked(db =>
+        Execute(db, "UPDATE groups SET is_member = 0 WHERE id = $id", null, ("$id", id.ToString())));
+
+    /// <summary>Lamport clock: a send ticks it; a receive moves it past the received time.</summary>
+    public long TickClock(Guid group, long seen = 0) => Locked(db =>
+    {
+        Execute(db, "UPDATE groups SET clock = MAX(clock, $seen) + 1 WHERE id = $id", null, ("$id", group.ToString()), ("$seen", seen));
+        return Convert.ToInt64(Scalar(db, "SELECT clock FROM groups WHERE id = $id", ("$id", group.ToString())));
+    });
+
+    private static Group? ReadGroup(Microsoft.Data.Sqlite.SqliteConnection db, Guid id)
+    {
+        using var command = Command(db, "SELECT name, admin, version, is_member FROM groups WHERE id = $id", null, ("$id", id.ToString()));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read() || !PeerId.TryParse(reader.GetString(1), out var admin))
+            return null;
+        var (name, version, isMember) = (reader.GetString(0), reader.GetInt64(2), reader.GetInt64(3) == 1);
+        using var members = Command(db, "SELECT peer_id, address, removed FROM group_members WHERE group_id = $id ORDER BY peer_id", null,
+            ("$id", id.ToString()));
+        using var rows = members.ExecuteReader();
+        var list = new List<GroupMember>();
+        while (rows.Read())
+        {
+            if (PeerId.TryParse(rows.GetString(0), out var member))
+                list.Add(new GroupMember(member, rows.IsDBNull(1) ? null : rows.GetString(1), rows.GetInt64(2) == 1));
+        }
+        return new Group(id, name, admin, version, list, isMember);
+    }
+}
