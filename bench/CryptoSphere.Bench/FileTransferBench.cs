@@ -76,6 +76,10 @@ internal static class FileTransferBench
             output.WriteLine($"| CryptoSphere transfer, accept to verified (TLS, acks, SHA-256, fsync, rename) | {Rate(data)} | {data / rawMemory:0.00} | {data / rawFile:0.00} | |");
             output.WriteLine($"| CryptoSphere, offer to verified (plus the sender's SHA-256 before the offer) | {Rate(whole)} | {whole / rawMemory:0.00} | {whole / rawFile:0.00} | {Cpu(transfers.Select(t => t.Cpu))} |");
             output.WriteLine();
+            output.WriteLine($"CryptoSphere phases (median): SHA-256 and offer until accepted {Median(transfers.Select(t => t.Figures.OfferSeconds)):0.00} s, " +
+                             $"accepted until every byte is written {Median(transfers.Select(t => t.Figures.WriteSeconds)):0.00} s, " +
+                             $"then hash catch-up, fsync, rename and FILE_RESULT {Median(transfers.Select(t => t.Figures.VerifySeconds)):0.00} s.");
+            output.WriteLine();
             output.WriteLine("| memory (working set of the process: both nodes) | |");
             output.WriteLine("|---|---|");
             output.WriteLine($"| before the rounds | {Mib(idle)} |");
@@ -93,7 +97,9 @@ internal static class FileTransferBench
 
     private static long RawPeak;
 
-    private sealed record TransferFigures(double DataRate, double WholeRate, long PeakWorkingSet, long MinWorkingSet, long PeakHeap);
+    /// <summary>Rates in bytes per second; phases in seconds: hashing before the offer, accept until every byte is written, then the check.</summary>
+    private sealed record TransferFigures(double DataRate, double WholeRate, long PeakWorkingSet, long MinWorkingSet, long PeakHeap,
+        double OfferSeconds, double WriteSeconds, double VerifySeconds);
 
     private static async Task<TransferFigures> TransferAsync(string source, string downloads, int window)
     {
@@ -109,10 +115,13 @@ internal static class FileTransferBench
         await using var sender = new ChatNode(senderOptions);
         var accepted = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource<NodeEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long allWritten = 0;
         receiver.EventRaised += e =>
         {
             if (e is TransferOffered o)
                 _ = receiver.AcceptTransferAsync(o.Transfer.Id);
+            else if (e is TransferProgress p && p.Transfer.Bytes == p.Transfer.Size)
+                allWritten = Stopwatch.GetTimestamp();
         };
         sender.EventRaised += e =>
         {
@@ -138,9 +147,12 @@ internal static class FileTransferBench
         var end = Stopwatch.GetTimestamp();
         if (outcome is not TransferCompleted)
             throw new InvalidOperationException($"transfer ended with {outcome}");
-        var dataSeconds = Stopwatch.GetElapsedTime(await accepted.Task, end).TotalSeconds;
+        var acceptedAt = await accepted.Task;
+        var dataSeconds = Stopwatch.GetElapsedTime(acceptedAt, end).TotalSeconds;
         var wholeSeconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
-        return new TransferFigures(size / dataSeconds, size / wholeSeconds, sampler.Peak, sampler.Min, sampler.PeakHeap);
+        return new TransferFigures(size / dataSeconds, size / wholeSeconds, sampler.Peak, sampler.Min, sampler.PeakHeap,
+            Stopwatch.GetElapsedTime(start, acceptedAt).TotalSeconds, Stopwatch.GetElapsedTime(acceptedAt, allWritten).TotalSeconds,
+            Stopwatch.GetElapsedTime(allWritten, end).TotalSeconds);
     }
 
     /// <summary>Bytes per second for a plain socket: the sender writes a buffer over and over, the receiver discards.</summary>
