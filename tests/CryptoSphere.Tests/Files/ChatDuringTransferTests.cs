@@ -19,8 +19,8 @@ public sealed class ChatDuringTransferTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o.FileWindowBytes = 1024 * 1024);
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = Path.Combine(_dir.Path, "downloads"));
         TestFiles.AcceptEverything(bob);
-        // 20 MB/s, a fast LAN: the file needs more than a second; a message waits behind at most 1 MiB of it.
-        await using var relay = new StallingRelay(bob.Port, bytesPerSecond: 20_000_000);
+        // 10 MB/s, a 100 Mbit/s LAN: the file needs about 2.5 s; a message waits behind at most 1 MiB of it.
+        await using var relay = new StallingRelay(bob.Port, bytesPerSecond: 10_000_000);
         var id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "large.bin", size))).Info().Id;
         await bobEvents.For<TransferProgress>(id);
         var bobKey = alice.Peers.Snapshot().Single().Key;
