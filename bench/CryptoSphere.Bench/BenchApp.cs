@@ -36,7 +36,7 @@ internal static class BenchApp
           files               one file over loopback: CryptoSphere transfer vs raw TCP (and TLS) on the same bytes
               --mib N               file size in MiB (default 1024)
               --rounds R            rounds, each running every variant (default 3)
-              --window BYTES        the sender's file window (default: the node's, 4 MiB)
+              --window BYTES        the sender's file window (default: the node's, 2 MiB)
           all                 legacy-throughput then silent-latency, with their defaults
 
         Results are printed to stdout as Markdown; progress goes to stderr.

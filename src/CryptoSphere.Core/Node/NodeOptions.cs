@@ -113,9 +113,10 @@ public sealed class NodeOptions
 
     /// <summary>
     /// File bytes in flight to one peer (sent, not yet acknowledged), over all transfers to it. A chat
-    /// message queued meanwhile waits behind at most this much; at least 512 KiB is used.
+    /// message queued meanwhile waits behind at most this much; at least 512 KiB is used. 2 MiB covers a
+    /// LAN's bandwidth-delay product many times over; on loopback 1, 2 and 4 MiB measured alike and 16 MiB slower.
     /// </summary>
-    public int FileWindowBytes { get; set; } = 4 * 1024 * 1024;
+    public int FileWindowBytes { get; set; } = 2 * 1024 * 1024;
 
     /// <summary>Incoming offers that may wait for an answer at once; more are declined.</summary>
     public int MaxPendingOffers { get; set; } = 100;
