@@ -62,10 +62,9 @@ internal static class Schema
             PRIMARY KEY (group_id, peer_id));
         CREATE INDEX outbox_by_target ON outbox(target, message_seq);
 
-        CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61', detail='none');
-        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-            INSERT INTO messages_fts(rowid, text) VALUES (new.seq, new.text);
-        END;
+        -- Rows are indexed per batch by the store (one statement per transaction), not by a trigger per row.
+        CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61', detail='none', columnsize=0);
+        INSERT INTO messages_fts(messages_fts, rank) VALUES('automerge', 16);
         CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
             INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
         END;
