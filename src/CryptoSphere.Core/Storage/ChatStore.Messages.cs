@@ -103,18 +103,34 @@ public sealed partial class ChatStore
     /// Acknowledged by one recipient: its outbox row goes, and the message counts as delivered once no
     /// recipient is left. Returns false when that recipient had nothing pending for this message.
     /// </summary>
-    public bool MarkDelivered(Guid id, string target) => Locked(db =>
+    public bool MarkDelivered(Guid id, string target) => ApplyAcknowledgements([(id, target)])[0];
+
+    /// <summary>Queues an acknowledgement for the next batch; <paramref name="done"/> says whether it settled anything.</summary>
+    public void AppendAcknowledgement(Guid id, string target, Action<bool> done) => _acks.Enqueue(id, target, done);
+
+    internal bool[] ApplyAcknowledgements(IReadOnlyList<(Guid Id, string Target)> acks) => Locked(db =>
     {
+        var results = new bool[acks.Count];
         using var transaction = db.BeginTransaction();
-        var removed = Execute(db, "DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id) AND target = $target",
-            transaction, ("$id", id.ToString()), ("$target", target));
-        if (removed == 1)
-            Execute(db, """
-                UPDATE messages SET state = 2 WHERE id = $id AND outgoing = 1
-                AND NOT EXISTS (SELECT 1 FROM outbox WHERE message_seq = messages.seq)
-                """, transaction, ("$id", id.ToString()));
+        using var delete = Command(db, "DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id) AND target = $target",
+            transaction, ("$id", ""), ("$target", ""));
+        using var settle = Command(db, """
+            UPDATE messages SET state = 2 WHERE id = $id AND outgoing = 1
+            AND NOT EXISTS (SELECT 1 FROM outbox WHERE message_seq = messages.seq)
+            """, transaction, ("$id", ""));
+        for (var i = 0; i < acks.Count; i++)
+        {
+            delete.Parameters[0].Value = acks[i].Id.ToString();
+            delete.Parameters[1].Value = acks[i].Target;
+            results[i] = delete.ExecuteNonQuery() == 1;
+            if (results[i])
+            {
+                settle.Parameters[0].Value = acks[i].Id.ToString();
+                settle.ExecuteNonQuery();
+            }
+        }
         transaction.Commit();
-        return removed == 1;
+        return results;
     });
 
     public bool MarkFailed(Guid id, string error) => SetState(id, MessageState.Failed, error, leaveOutbox: true);
