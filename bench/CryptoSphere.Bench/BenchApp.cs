@@ -33,6 +33,9 @@ internal static class BenchApp
           fanout              broadcast and group send to N in-process nodes, until the last acknowledgement
               --receivers LIST      receiver counts (default 10,100)
               --rounds R            sends per count and kind (default 30)
+          idle-connections    a node (the real program) holding many idle secure connections: memory per connection, chat latency
+              --connections N       simulated idle peers (default 5000)
+              --samples N           chat round trips timed meanwhile (default 200)
           all                 legacy-throughput then silent-latency, with their defaults
 
         Results are printed to stdout as Markdown; progress goes to stderr.
@@ -55,6 +58,7 @@ internal static class BenchApp
                 "secure" => Secure(options),
                 "store" => Store(options),
                 "fanout" => FanOut(options),
+                "idle-connections" => Idle(options),
                 "all" when options.IsEmpty => RunAll(),
                 "all" => throw new ArgumentException("'all' takes no options"),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
@@ -88,6 +92,13 @@ internal static class BenchApp
         var settings = new FanOutBench.Settings(a.IntList("receivers", [10, 100], min: 1, max: 500), a.Int("rounds", 30, min: 1));
         a.RejectUnused();
         return FanOutBench.Run(settings, Console.Out);
+    }
+
+    private static bool Idle(BenchArgs a)
+    {
+        var settings = new IdleConnections.Settings(a.Int("connections", 5000, min: 1), a.Int("samples", 200, min: 1));
+        a.RejectUnused();
+        return IdleConnections.Run(settings, Console.Out);
     }
 
     private static bool RunAll()

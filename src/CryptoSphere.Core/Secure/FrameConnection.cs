@@ -72,7 +72,9 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync(Func<FrameType, ReadOnlySequence<byte>, ValueTask> onFrame)
     {
-        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        // Zero-byte reads wait for data without holding a buffer, so an idle connection costs little memory;
+        // 16 KiB matches a TLS record.
+        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
         try
         {
             while (true)
