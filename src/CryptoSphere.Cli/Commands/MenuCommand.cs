@@ -49,7 +49,8 @@ internal static class MenuCommand
         console.Info($"Your ID: {node.Identity.Id}");
 
         await using var site = web is not null && result.GetValue(web.Web)
-            ? await WebLauncher.TryStartAsync(node, web.ToWebOptions(result, node), logs, console.Info, console.Error)
+            ? await WebLauncher.TryStartAsync(node, web.ToWebOptions(result, node), logs, console.Info,
+                text => console.Info("Warning: " + text), console.Error)
             : null;
 
         using var signal = new ShutdownSignal(ct);

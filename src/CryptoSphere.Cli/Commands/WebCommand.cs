@@ -55,7 +55,7 @@ internal static class WebCommand
                 return 2;
             Print($"Your ID: {node.Identity.Id}");
             await using var site = await WebLauncher.TryStartAsync(node, web.ToWebOptions(result, node), logs, Print,
-                text => Console.Error.WriteLine($"cryptosphere: {text}"));
+                text => Console.Error.WriteLine($"cryptosphere: warning: {text}"), text => Console.Error.WriteLine($"cryptosphere: {text}"));
             if (site is null)
             {
                 await node.StopAsync();

@@ -11,7 +11,7 @@ namespace CryptoSphere.Cli.Commands;
 internal static class WebLauncher
 {
     public static async Task<WebInterface?> TryStartAsync(ChatNode node, WebOptions options, ILoggerFactory logs,
-        Action<string> info, Action<string> warn)
+        Action<string> info, Action<string> warn, Action<string> error)
     {
         WebInterface web;
         try
@@ -20,7 +20,7 @@ internal static class WebLauncher
         }
         catch (PortUnavailableException e)
         {
-            warn($"cannot start the web interface: {e.Message}");
+            error($"cannot start the web interface: {e.Message}");
             return null;
         }
         if (options.Port != 0 && web.Port != options.Port)
@@ -28,7 +28,7 @@ internal static class WebLauncher
         info($"Web interface: {web.LocalLink}");
         if (web.NetworkLink is { } network)
         {
-            warn($"warning: the web interface listens on {options.Bind} and can be reached from the network, over plain " +
+            warn($"the web interface listens on {options.Bind} and can be reached from the network, over plain " +
                  "(unencrypted) HTTP. Anyone who gets its link can read your chats and send as you; use it on a network you trust.");
             info($"On your network: {network}");
         }
