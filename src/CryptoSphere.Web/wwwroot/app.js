@@ -547,7 +547,8 @@
         break;
       case 'message_delivered':
       case 'message_failed':
-        if (state.nodes.has(e.messageId)) scheduleTail();
+        // Also a message sent from the terminal meanwhile: the page learns of it here.
+        if (state.nodes.has(e.messageId) || (state.current && state.current.id === e.conversation)) scheduleTail();
         if (e.type === 'message_failed') toast('Gave up on a message to ' + e.to + ': ' + e.reason, true);
         break;
       case 'send_failed':
