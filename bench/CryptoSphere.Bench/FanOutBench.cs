@@ -109,7 +109,7 @@ internal static class FanOutBench
         }
     }
 
-    private static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
+    private static double Median(double[] values) => Stats.Percentile(values.Order().ToArray(), 50);
 
-    private static double P95(double[] values) => values.Order().ElementAt((int)Math.Min(values.Length - 1, Math.Ceiling(values.Length * 0.95) - 1));
+    private static double P95(double[] values) => Stats.Percentile(values.Order().ToArray(), 95);
 }

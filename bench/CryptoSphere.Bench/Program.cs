@@ -1,10 +1,7 @@
 using CryptoSphere.Bench;
 
-// Temporary dispatcher until the legacy benchmarks land.
-return args.FirstOrDefault() switch
-{
-    "store" => StoreBench.Run(new StoreBench.Settings(200_000, int.Parse(args.ElementAtOrDefault(1) ?? "1000000"), 200), Console.Out) ? 0 : 1,
-    "secure" => SecureThroughput.Run(new SecureThroughput.Settings(200_000, 10_000, 3), Console.Out) ? 0 : 1,
-    "fanout" => FanOutBench.Run(new FanOutBench.Settings([10, 100], 30), Console.Out) ? 0 : 1,
-    _ => 2,
-};
+// A plain stopwatch harness for the node: no BenchmarkDotNet, one subcommand per benchmark.
+// Run it in Release, one benchmark at a time, e.g.
+//   dotnet run -c Release --project bench/CryptoSphere.Bench -- legacy-throughput --senders 1,8 --seconds 5
+//   dotnet run -c Release --project bench/CryptoSphere.Bench -- silent-latency --messages 1000
+return BenchApp.Run(args);

@@ -39,10 +39,10 @@ internal static class StoreBench
             {
                 var hits = store.Search(query, 50).Count;
                 var latencies = Measure(() => store.Search(query, 50), settings.Queries);
-                output.WriteLine($"| search {label} (`{query}`, {hits} of 50 hits) at {settings.SearchMessages:N0} | p50 {Percentile(latencies, 0.5):0.00} ms, p99 {Percentile(latencies, 0.99):0.00} ms, max {latencies[^1]:0.00} ms |");
+                output.WriteLine($"| search {label} (`{query}`, {hits} of 50 hits) at {settings.SearchMessages:N0} | p50 {Stats.Percentile(latencies, 50):0.00} ms, p99 {Stats.Percentile(latencies, 99):0.00} ms, max {latencies[^1]:0.00} ms |");
             }
             var history = Measure(() => store.History(null, 50), settings.Queries);
-            output.WriteLine($"| history page (last 50) at {settings.SearchMessages:N0} | p50 {Percentile(history, 0.5):0.00} ms, p99 {Percentile(history, 0.99):0.00} ms |");
+            output.WriteLine($"| history page (last 50) at {settings.SearchMessages:N0} | p50 {Stats.Percentile(history, 50):0.00} ms, p99 {Stats.Percentile(history, 99):0.00} ms |");
             return true;
         }
         finally
@@ -106,5 +106,4 @@ internal static class StoreBench
         return samples;
     }
 
-    private static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
 }

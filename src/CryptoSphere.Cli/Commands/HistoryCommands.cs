@@ -137,7 +137,18 @@ internal static class HistoryCommands
     private static int WithStore(string dataDir, Func<ChatStore, int> work)
     {
         using var profile = Profile.Open(dataDir);
-        return profile is null ? 2 : work(profile.Store);
+        if (profile is null)
+            return 2;
+        try
+        {
+            return work(profile.Store);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // A database whose header is fine can still be damaged inside; reading it fails only now.
+            Console.Error.WriteLine($"cryptosphere: {profile.Store.Explain(e).Message}");
+            return 2;
+        }
     }
 
     private static int Fail(string error)

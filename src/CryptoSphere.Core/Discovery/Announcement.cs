@@ -18,7 +18,7 @@ public sealed record Announcement(PeerId Id, ushort Port, ushort ProtocolVersion
     public byte[] Encode()
     {
         var id = Encoding.ASCII.GetBytes(Id.Value);
-        var name = StrictUtf8.GetBytes(Name.Length > 100 ? Name[..100] : Name);
+        var name = Secure.Messages.WireText.Bounded(Name, 100);
         var buffer = new byte[Magic.Length + 1 + 1 + id.Length + 2 + 2 + 1 + name.Length];
         var span = buffer.AsSpan();
         Magic.CopyTo(span);

@@ -17,8 +17,14 @@ public static class LegacyMessageReader
     private static readonly byte[] EndMarker = "\n<end>"u8.ToArray();
 
     public static async Task<LegacyReadResult> ReadAsync(
-        Stream stream, int maxBytes, TimeSpan readTimeout, CancellationToken cancellationToken)
+        Stream stream, int maxBytes, TimeSpan readTimeout, CancellationToken cancellationToken, TimeSpan? deadline = null)
     {
+        // A sender that trickles a byte now and then must still finish within the deadline.
+        var outer = cancellationToken;
+        using var whole = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (deadline is { } limit)
+            whole.CancelAfter(limit);
+        cancellationToken = whole.Token;
         // long arithmetic: maxBytes may be int.MaxValue.
         var cap = (int)Math.Min((long)maxBytes + 1, Array.MaxLength);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(cap, 4096));
@@ -38,7 +44,7 @@ public static class LegacyMessageReader
                     {
                         read = await stream.ReadAsync(buffer.AsMemory(length), timeout.Token).ConfigureAwait(false);
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    catch (OperationCanceledException) when (!outer.IsCancellationRequested)
                     {
                         return new LegacyReadResult(buffer.AsSpan(0, length).ToArray(), LegacyReadError.TimedOut);
                     }

@@ -38,6 +38,8 @@ public sealed partial class ChatNode
         if (id == Identity.Id || FindSession(id) is not null || Trust.StateOf(id) == TrustState.Blocked || _stopping.IsCancellationRequested)
             return;
         var now = Now;
+        if (_lastCandidateDial.Count > 10_000)
+            _lastCandidateDial.Clear(); // bounded memory whatever peers claim
         var last = _lastCandidateDial.GetOrAdd(id.Value, DateTimeOffset.MinValue);
         if (now - last < RedialAfter || !_lastCandidateDial.TryUpdate(id.Value, now, last))
             return;

@@ -14,6 +14,8 @@ namespace CryptoSphere.Core.Node;
 // authenticated sessions; messages go to each member directly, through the outbox when it is offline.
 public sealed partial class ChatNode
 {
+    private const int GroupFrameOverhead = 1 + 48;
+
     private readonly ConcurrentDictionary<Guid, long> _pushedGroupVersion = new();
 
     partial void InitializeGroups()
@@ -69,8 +71,12 @@ public sealed partial class ChatNode
         var group = Store.FindGroup(groupId) ?? throw new ArgumentException($"unknown group {groupId}");
         if (!group.IsMember || !group.HasMember(Identity.Id))
             throw new InvalidOperationException($"you are not a member of {group.Name}");
-        var lamport = Store.TickClock(groupId);
+        if (WireText.Utf8.GetByteCount(text) > _options.MaxFrameBytes - GroupFrameOverhead)
+            throw new ArgumentException($"message too long (the limit is {_options.MaxFrameBytes - GroupFrameOverhead} bytes)");
         var recipients = group.Current.Where(m => m.Id != Identity.Id).Select(m => m.Id).ToList();
+        if (recipients.FirstOrDefault(r => Store.OutboxCount(TargetOf(r)) >= _options.MaxOutboxPerPeer) is { Value: not null } full)
+            throw new InvalidOperationException($"the outbox for {full.Short} is full ({_options.MaxOutboxPerPeer} messages waiting); nothing was sent");
+        var lamport = Store.TickClock(groupId);
         var id = Guid.CreateVersion7();
         Store.AppendOutgoing(new StoredMessage(id, group.Conversation, true, Identity.Id.Value, $"{AdvertisedIp}:{Port}",
             _options.Name, text, PeerProtocol.Secure, Now, Now, MessageState.Queued) { Lamport = lamport },

@@ -19,7 +19,8 @@ public sealed partial class ChatNode
             return;
         }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var read = await LegacyMessageReader.ReadAsync(stream, _options.MaxLegacyMessageBytes, _options.ReadTimeout, token)
+        var read = await LegacyMessageReader.ReadAsync(stream, _options.MaxLegacyMessageBytes, _options.ReadTimeout, token,
+                _options.LegacyMessageDeadline)
             .ConfigureAwait(false);
         var remoteText = remote.ToString();
         if (read.Error == LegacyReadError.TooLarge)
@@ -34,16 +35,17 @@ public sealed partial class ChatNode
         }
 
         var decoded = LegacyCodec.Decode(read.Data);
+        // Tolerating a missing <end> is for a sender that closed; one that stalled mid-message sent only part of it.
+        if (read.Error == LegacyReadError.TimedOut && (!decoded.Success || decoded.Message is LegacyChat && !EndsWithEndMarker(read.Data)))
+        {
+            Reject(remoteText,
+                $"incomplete message: {read.Data.Length} bytes without <end>, then nothing within the {_options.ReadTimeout.TotalSeconds:0.#} s " +
+                $"read timeout or not all within the {_options.LegacyMessageDeadline.TotalSeconds:0.#} s message deadline");
+            return;
+        }
         if (!decoded.Success)
         {
             Reject(remoteText, decoded.Error!);
-            return;
-        }
-        // Tolerating a missing <end> is for a sender that closed; one that stalled mid-message sent only part of it.
-        if (read.Error == LegacyReadError.TimedOut && decoded.Message is LegacyChat && !EndsWithEndMarker(read.Data))
-        {
-            Reject(remoteText,
-                $"incomplete message: {read.Data.Length} bytes without <end>, then nothing within the {_options.ReadTimeout.TotalSeconds:0.#} s read timeout");
             return;
         }
         await AcceptAsync(decoded.Message!, remote).ConfigureAwait(false);

@@ -24,8 +24,8 @@ public sealed partial class ChatNode
     /// </summary>
     public async Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken = default)
     {
-        if (WireText.Utf8.GetByteCount(text) > _options.MaxFrameBytes - ChatFrameOverhead)
-            return SendResult.Failed(to, $"message too long (the limit is {_options.MaxFrameBytes - ChatFrameOverhead} bytes)");
+        if (TooLong(to, text) is { } tooLong)
+            return tooLong;
 
         var session = FindSession(to);
         DialResult? dial = null;
@@ -48,16 +48,41 @@ public sealed partial class ChatNode
         return await QueueLegacyAsync(to, text, dial is { Unreachable: true } ? dial.Error : null, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends to a peer by its ID, over its live secure connection or its last known address.</summary>
-    public Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends to a peer by its ID, over its live secure connection or its last known address. Only that peer
+    /// gets it: when it is not there (offline, or another node answers at that address now), it waits in the outbox.
+    /// </summary>
+    public async Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken = default)
     {
+        var address = FindSession(to)?.Address ?? Peers.Find(to)?.Key
+            ?? (PeerKey.TryParse(Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
+        if (address is not { } a)
+            return SendResult.Failed(default, $"no known address for peer {to.Short}");
+        if (TooLong(a, text) is { } tooLong)
+            return tooLong;
+
+        string? offline = null;
+        if (FindSession(to) is null)
+        {
+            // The address is only where the peer was last seen: whoever answers there must prove this ID, and a
+            // connection that is already open to that address may be another peer's.
+            var dial = await DialAsync(a, to, cancellationToken).ConfigureAwait(false);
+            if (FindSession(to) is null)
+            {
+                if (dial is { Session: null, Unreachable: false, WrongPeer: false })
+                    return Failed(a, dial.Error!);
+                offline = dial.Error ?? $"another peer answers at {a} now";
+            }
+        }
         if (FindSession(to) is { } session)
-            return QueueSecureAsync(to, session.Address, session.RemoteHello!.Name, text);
-        var address = Peers.Find(to)?.Key ?? (PeerKey.TryParse(Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
-        return address is { } a
-            ? SendAsync(a, text, cancellationToken)
-            : Task.FromResult(SendResult.Failed(default, $"no known address for peer {to.Short}"));
+            return await QueueSecureAsync(to, session.Address, session.RemoteHello!.Name, text).ConfigureAwait(false);
+        return await QueueSecureAsync(to, a, Trust.Find(to)?.Name ?? "", text, offline ?? "not connected").ConfigureAwait(false);
     }
+
+    private SendResult? TooLong(PeerKey to, string text) =>
+        WireText.Utf8.GetByteCount(text) > _options.MaxFrameBytes - ChatFrameOverhead
+            ? SendResult.Failed(to, $"message too long (the limit is {_options.MaxFrameBytes - ChatFrameOverhead} bytes)")
+            : null;
 
     private async Task<SendResult> QueueSecureAsync(PeerId id, PeerKey address, string name, string text, string? offlineReason = null)
     {
@@ -83,8 +108,11 @@ public sealed partial class ChatNode
 
     private async Task<SendResult> QueueLegacyAsync(PeerKey to, string text, string? firstError, CancellationToken cancellationToken)
     {
-        var id = Guid.CreateVersion7();
         var target = "legacy:" + to;
+        if (Store.OutboxCount(target) >= _options.MaxOutboxPerPeer)
+            return Failed(to, $"the outbox for {to} is full ({_options.MaxOutboxPerPeer} messages waiting); nothing was queued");
+
+        var id = Guid.CreateVersion7();
         Store.AppendOutgoing(new StoredMessage(id, StoredMessage.ConversationOf(null, to), true, null, to.ToString(),
             Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, Now, Now, MessageState.Queued), target, Now);
         var error = firstError ?? await TryLegacyAsync(to, id, text, cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,12 @@ public sealed partial class ChatNode
         return TimeSpan.FromTicks((long)Math.Min(ticks, _options.ReconnectMaxDelay.Ticks));
     }
 
+    private static string Describe(TimeSpan age) =>
+        age >= TimeSpan.FromDays(1) ? $"{age.TotalDays:0.#} days"
+        : age >= TimeSpan.FromHours(1) ? $"{age.TotalHours:0.#} hours"
+        : age >= TimeSpan.FromSeconds(1) ? $"{age.TotalSeconds:0.#} s"
+        : $"{age.TotalMilliseconds:0} ms";
+
     private void StartOutbox() => _outboxLoop = Task.Run(OutboxLoopAsync);
 
     private async Task OutboxLoopAsync()
@@ -65,7 +71,7 @@ public sealed partial class ChatNode
         {
             var rows = group.ToList();
             foreach (var expired in rows.Where(r => now - r.Message.StoredAt > _options.MaxMessageAge))
-                GiveUp(expired.Message, $"not delivered within {_options.MaxMessageAge.TotalDays:0.#} days");
+                GiveUp(expired.Message, $"not delivered within {Describe(_options.MaxMessageAge)}");
             rows.RemoveAll(r => now - r.Message.StoredAt > _options.MaxMessageAge);
             if (rows.Count == 0 || rows[0].NextAttempt > now)
                 continue;
@@ -154,7 +160,28 @@ public sealed partial class ChatNode
                 GiveUp(message, $"bad address {message.Address}");
                 continue;
             }
-            var error = await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
+            // An address never proven to be an old peer may be a CryptoSphere node that was down: TLS first.
+            string? error = null;
+            if (!IsKnownLegacy(to))
+            {
+                var dial = await DialAsync(to, null, token).ConfigureAwait(false);
+                if (dial.Session is { } session)
+                {
+                    Store.MoveToSecure(message.Id, "legacy:" + to, session.RemoteId.Value, TargetOf(session.RemoteId));
+                    await FlushSecureAsync(session.RemoteId).ConfigureAwait(false);
+                    continue;
+                }
+                if (dial.MayFallBackToLegacy)
+                    _knownLegacy[to] = 0;
+                else
+                    error = dial.Error ?? "unreachable";
+            }
+            if (error is null && _options.SecureOnly)
+            {
+                GiveUp(message, $"{to} only speaks the legacy protocol, and this node is --secure-only");
+                continue;
+            }
+            error ??= await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
             if (error is null)
                 continue;
             if (message.Attempts + 1 >= _options.LegacyRetries)

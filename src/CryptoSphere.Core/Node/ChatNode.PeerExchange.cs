@@ -16,8 +16,11 @@ public sealed partial class ChatNode
         Handle(FrameType.Peers, OnPeerListAsync);
     }
 
-    private ValueTask RequestPeersAsync(SecureSession session) =>
-        session.SendAsync(0, static (_, w) => FrameCodec.Write(w, FrameType.PeersRequest, 0, 0, static (_, _) => { }));
+    private ValueTask RequestPeersAsync(SecureSession session)
+    {
+        Interlocked.Increment(ref session.PeerListsAsked);
+        return session.SendAsync(0, static (_, w) => FrameCodec.Write(w, FrameType.PeersRequest, 0, 0, static (_, _) => { }));
+    }
 
     private ValueTask AnswerPeersRequestAsync(SecureSession asker, ReadOnlySequence<byte> body)
     {
@@ -31,6 +34,13 @@ public sealed partial class ChatNode
 
     private ValueTask OnPeerListAsync(SecureSession from, ReadOnlySequence<byte> body)
     {
+        // Only answers to our own request: unsolicited lists would let a peer make this node dial anywhere.
+        if (Interlocked.Decrement(ref from.PeerListsAsked) < 0)
+        {
+            Interlocked.Increment(ref from.PeerListsAsked);
+            _log.LogDebug("Ignored an unsolicited peer list from {PeerId}", from.RemoteId.Short);
+            return ValueTask.CompletedTask;
+        }
         var list = PeerListMessage.Decode(body);
         _log.LogDebug("{PeerId} knows {Count} peers", from.RemoteId.Short, list.Peers.Count);
         foreach (var entry in list.Peers.Take(_options.MaxExchangedPeers))

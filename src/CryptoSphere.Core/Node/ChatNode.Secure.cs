@@ -73,40 +73,50 @@ public sealed partial class ChatNode
             OnAlive = s => Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, Now, countsAsMessage: false, s.RemoteId),
             OnFeatureFrame = OnFeatureFrameAsync,
         };
-        HelloMessage hello;
         try
         {
-            hello = await session.OpenAsync(OurHello, _options.HandshakeTimeout, token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
-        {
-            var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
-            await session.CloseAsync().ConfigureAwait(false);
-            Refuse(remote.ToString(), id, reason);
-            return null;
-        }
+            HelloMessage hello;
+            try
+            {
+                hello = await session.OpenAsync(OurHello, _options.HandshakeTimeout, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
+            {
+                var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
+                session.MarkRegistered();
+                await session.CloseAsync().ConfigureAwait(false);
+                Refuse(remote.ToString(), id, reason);
+                return null;
+            }
 
-        var registered = Register(session);
-        if (registered != session)
-        {
-            session.CloseReason = "duplicate connection";
-            await session.CloseAsync().ConfigureAwait(false);
-            return registered;
-        }
+            var registered = Register(session);
+            if (registered != session)
+            {
+                session.CloseReason = "duplicate connection";
+                session.MarkRegistered(); // what it already carried is still processed (and acknowledged) before it closes
+                await session.CloseAsync().ConfigureAwait(false);
+                return registered;
+            }
 
-        var address = session.Address;
-        _knownLegacy.TryRemove(address, out _);
-        var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
-        Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id, source);
-        _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
-        Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
-        Store.MakeDue(TargetOf(id), Now);
-        KickOutbox();
-        _ = RequestPeersAsync(session).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
-        _ = PushGroupsToAsync(session).ContinueWith(_ => { }, TaskScheduler.Default);
-        if (initiator && _supervised.TryAdd(session, 0))
-            Track(SuperviseAsync(session));
-        return session;
+            var address = session.Address;
+            _knownLegacy.TryRemove(address, out _);
+            var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
+            Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id, source);
+            _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
+            Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
+            session.MarkRegistered();
+            Store.MakeDue(TargetOf(id), Now);
+            KickOutbox();
+            _ = RequestPeersAsync(session).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+            _ = PushGroupsToAsync(session).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (initiator && _supervised.TryAdd(session, 0))
+                Track(SuperviseAsync(session));
+            return session;
+        }
+        finally
+        {
+            session.MarkRegistered(); // never leave its chats waiting
+        }
     }
 
     /// <summary>
@@ -232,7 +242,7 @@ public sealed partial class ChatNode
             catch (PeerIdMismatchException e)
             {
                 Refuse(address.ToString(), e.Actual, e.Message);
-                return DialResult.Failed(e.Message);
+                return DialResult.NotThePeer(e.Message);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
             {

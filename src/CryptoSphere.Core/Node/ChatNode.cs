@@ -25,6 +25,9 @@ public sealed partial class ChatNode : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, byte> _connections = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _connectionsPerIp = new();
+    private int _openConnections;
+    private long _refusedConnections;
     private Socket? _listener;
     private Task? _acceptLoop;
     private Task? _inactivityMonitor;
@@ -72,7 +75,7 @@ public sealed partial class ChatNode : IAsyncDisposable
             _log.LogWarning("Port {Requested} is in use; listening on {Port} instead", requested, Port);
         _log.LogInformation("Listening on {Bind}:{Port}, advertising {Ip}", _options.Bind, Port, AdvertisedIp);
 
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _acceptLoop = Task.Factory.StartNew(AcceptLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _inactivityMonitor = Task.Run(MonitorInactivityAsync);
         StartOutbox();
         StartDiscovery();
@@ -93,7 +96,9 @@ public sealed partial class ChatNode : IAsyncDisposable
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
-    private async Task AcceptLoopAsync()
+    // A thread of its own, blocking in accept: when thousands of connection handlers queue on the thread
+    // pool, new connections are still taken off the kernel's backlog before it overflows.
+    private void AcceptLoop()
     {
         var token = _stopping.Token;
         while (!token.IsCancellationRequested)
@@ -101,13 +106,13 @@ public sealed partial class ChatNode : IAsyncDisposable
             Socket socket;
             try
             {
-                socket = await _listener!.AcceptAsync(token).ConfigureAwait(false);
+                socket = _listener!.Accept();
             }
-            catch (OperationCanceledException)
+            catch (ObjectDisposedException)
             {
                 break;
             }
-            catch (ObjectDisposedException)
+            catch (SocketException) when (token.IsCancellationRequested)
             {
                 break;
             }
@@ -116,8 +121,48 @@ public sealed partial class ChatNode : IAsyncDisposable
                 _log.LogWarning("Accept failed: {Error}", e.SocketErrorCode);
                 continue;
             }
-            Track(HandleConnectionAsync(socket, token));
+            if (Admit(socket) is not { } address)
+                continue;
+            Track(ReleaseAfter(HandleConnectionAsync(socket, token), address));
         }
+    }
+
+    // Per-address and total connection caps: a flood from one address cannot crowd out everyone else.
+    private IPAddress? Admit(Socket socket)
+    {
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        var fromAddress = _connectionsPerIp.AddOrUpdate(address, 1, (_, n) => n + 1);
+        if (fromAddress <= _options.MaxConnectionsPerIp && Interlocked.Increment(ref _openConnections) <= _options.MaxConnections)
+            return address;
+        if (fromAddress <= _options.MaxConnectionsPerIp)
+            Interlocked.Decrement(ref _openConnections);
+        Release(address, countsTotal: false);
+        socket.Dispose();
+        // One line per refused burst, not per connection: a flood must not flood the log too.
+        if (Interlocked.Increment(ref _refusedConnections) % 1000 == 1)
+            _log.LogWarning("Refusing connections from {Address}: over the limit of {PerIp} per address or {Total} in all ({Refused} refused so far)",
+                address, _options.MaxConnectionsPerIp, _options.MaxConnections, _refusedConnections);
+        return null;
+    }
+
+    private async Task ReleaseAfter(Task handler, IPAddress address)
+    {
+        try
+        {
+            await handler.ConfigureAwait(false);
+        }
+        finally
+        {
+            Release(address, countsTotal: true);
+        }
+    }
+
+    private void Release(IPAddress address, bool countsTotal)
+    {
+        if (countsTotal)
+            Interlocked.Decrement(ref _openConnections);
+        if (_connectionsPerIp.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
+            _connectionsPerIp.TryRemove(KeyValuePair.Create(address, 0));
     }
 
     private void Track(Task task)

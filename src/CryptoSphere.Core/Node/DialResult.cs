@@ -13,5 +13,10 @@ internal sealed record DialResult(SecureSession? Session, string? Error, bool Ma
     /// <summary>Nothing answered: worth another try later.</summary>
     public static DialResult NoAnswer(string error) => new(null, error, false, true);
 
+    /// <summary>Another peer answers at the address: the one wanted is not there (now).</summary>
+    public static DialResult NotThePeer(string error) => new(null, error, false, false) { WrongPeer = true };
+
+    public bool WrongPeer { get; init; }
+
     public static DialResult NotSecure(string error) => new(null, error, true, false);
 }

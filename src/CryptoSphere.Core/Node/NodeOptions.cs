@@ -32,6 +32,18 @@ public sealed class NodeOptions
 
     public int MaxLegacyMessageBytes { get; set; } = 64 * 1024;
 
+    /// <summary>The whole of one legacy message must arrive within this, however slowly it trickles in.</summary>
+    public TimeSpan LegacyMessageDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Connections one address may hold open at once; more are closed on accept (floods, slowloris). High, because
+    /// a legacy sender opens one connection per message and a burst of them is legitimate.
+    /// </summary>
+    public int MaxConnectionsPerIp { get; set; } = 1024;
+
+    /// <summary>Connections the node holds open at once, from everyone.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
     public TimeSpan InactivityTimeout { get; set; } = TimeSpan.FromSeconds(600);
 
     public TimeSpan InactivityCheckInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -15,6 +15,7 @@ internal sealed class SecureSession
     private readonly FrameConnection _connection;
     private readonly TimeProvider _clock;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastReceivedTicks;
 
     public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock)
@@ -28,6 +29,9 @@ internal sealed class SecureSession
     }
 
     public PeerId RemoteId { get; }
+
+    /// <summary>Peer lists asked for and not yet answered (peer exchange).</summary>
+    public int PeerListsAsked;
 
     public IPEndPoint Remote { get; }
 
@@ -90,7 +94,8 @@ internal sealed class SecureSession
         switch (type)
         {
             case FrameType.Chat:
-                return OnChat?.Invoke(this, ChatMessage.Decode(body)) ?? ValueTask.CompletedTask;
+                var chat = ChatMessage.Decode(body);
+                return _registered.Task.IsCompleted ? OnChat?.Invoke(this, chat) ?? ValueTask.CompletedTask : OnChatWhenRegisteredAsync(chat);
             case FrameType.Ack:
                 OnAck?.Invoke(this, AckMessage.Decode(body).MessageId);
                 return ValueTask.CompletedTask;
@@ -114,6 +119,19 @@ internal sealed class SecureSession
                 // Unknown types are skipped: a newer peer may send what this version does not know.
                 return OnFeatureFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary>
+    /// The node has registered this session (or given up on it). Chats that arrive before wait for it, so a
+    /// message is never shown while the node does not know its connection yet: a reply would open another one.
+    /// </summary>
+    public void MarkRegistered() => _registered.TrySetResult();
+
+    private async ValueTask OnChatWhenRegisteredAsync(ChatMessage chat)
+    {
+        await _registered.Task.ConfigureAwait(false);
+        if (OnChat is { } onChat)
+            await onChat(this, chat).ConfigureAwait(false);
     }
 
     private async ValueTask OnFirstFrameAsync(FrameType type, ReadOnlySequence<byte> body)

@@ -132,6 +132,19 @@ public sealed partial class ChatStore
         transaction.Commit();
     });
 
+    /// <summary>
+    /// A message queued for an address turned out to be for a secure peer: it moves to that peer's outbox
+    /// and goes over TLS, never in plaintext.
+    /// </summary>
+    public void MoveToSecure(Guid id, string fromTarget, string peerId, string toTarget) => Locked(db =>
+    {
+        using var transaction = db.BeginTransaction();
+        Execute(db, "UPDATE messages SET protocol = 1, peer_id = $peer WHERE id = $id", transaction, ("$peer", peerId), ("$id", id.ToString()));
+        Execute(db, "UPDATE outbox SET target = $to WHERE target = $from AND message_seq = (SELECT seq FROM messages WHERE id = $id)",
+            transaction, ("$to", toTarget), ("$from", fromTarget), ("$id", id.ToString()));
+        transaction.Commit();
+    });
+
     /// <summary>Makes every queued message for <paramref name="target"/> due now (the peer is back).</summary>
     public void MakeDue(string target, DateTimeOffset now) => Locked(db =>
         Execute(db, "UPDATE outbox SET next_attempt = $now WHERE target = $target", null,

@@ -49,6 +49,8 @@ public sealed partial class ChatStore : IDisposable
                 throw new StorageException(
                     $"the database {path} has schema version {version}, newer than this program understands ({Schema.Version}); " +
                     "it was left untouched. Use a newer CryptoSphere.");
+            if (version == 0 && Convert.ToInt64(Scalar(db, "SELECT COUNT(*) FROM sqlite_master")) > 0)
+                throw new StorageException($"{path} is an SQLite database of another program, not CryptoSphere's; it was left untouched");
             Execute(db, "PRAGMA busy_timeout = 5000");
             if (path is not null)
                 Execute(db, "PRAGMA journal_mode = WAL");
@@ -68,6 +70,9 @@ public sealed partial class ChatStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>What a failed database operation means for the user, as a <see cref="StorageException"/>.</summary>
+    public StorageException Explain(SqliteException e) => new(Describe(e, Path), e);
 
     private static string Describe(SqliteException e, string? path) => e.SqliteErrorCode switch
     {

@@ -66,6 +66,17 @@ internal sealed class CliProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL: the process gets no chance to clean up, as on a crash or power-off of the program.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited)
+            return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

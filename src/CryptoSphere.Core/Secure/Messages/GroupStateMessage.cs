@@ -7,8 +7,8 @@ using CryptoSphere.Core.Identity;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>
-/// A group's membership, from its admin. Body: 16-byte group ID, u64 version, u8+ASCII admin ID,
-/// u8+UTF-8 name, u16 member count, then per member u8+ASCII ID, u8+ASCII address ("" when unknown), u8 removed flag.
+/// A group's membership, from its admin. Body: 16-byte group ID, i64 version (1 and up), u8+ASCII admin ID,
+/// u8+UTF-8 name (at most 255 bytes), u16 member count, then per member u8+ASCII ID, u8+ASCII address ("" when unknown), u8 removed flag.
 /// </summary>
 public static class GroupStateMessage
 {
@@ -16,7 +16,7 @@ public static class GroupStateMessage
 
     public static void Encode(Group group, IBufferWriter<byte> output)
     {
-        var name = WireText.Utf8.GetBytes(group.Name.Length > 100 ? group.Name[..100] : group.Name);
+        var name = WireText.Bounded(group.Name, 255);
         var admin = Encoding.ASCII.GetBytes(group.Admin.Value);
         var members = group.Members.Take(MaxMembers)
             .Select(m => (Id: Encoding.ASCII.GetBytes(m.Id.Value), Address: Encoding.ASCII.GetBytes(m.Address ?? ""), m.Removed))
@@ -68,6 +68,10 @@ public static class GroupStateMessage
                 throw new FrameFormatException("GROUP_STATE member runs past the end of the frame");
             members.Add(new GroupMember(member, address.Length == 0 ? null : address, bytes[at++] == 1));
         }
+        if (version < 1)
+            throw new FrameFormatException($"GROUP_STATE with version {version}");
+        if (members.DistinctBy(m => m.Id).Count() != members.Count)
+            throw new FrameFormatException("GROUP_STATE lists a member twice");
         return new Group(id, name, admin, version, members, true);
     }
 

@@ -15,7 +15,7 @@ public sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabi
 
     public void Encode(IBufferWriter<byte> output)
     {
-        var name = LimitName(WireText.Utf8.GetBytes(Name));
+        var name = WireText.Bounded(Name, MaxNameBytes);
         FrameCodec.Write(output, FrameType.Hello, (this, name), FixedSize + name.Length, static (span, s) =>
         {
             BinaryPrimitives.WriteUInt16BigEndian(span, s.Item1.Version);
@@ -24,17 +24,6 @@ public sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabi
             BinaryPrimitives.WriteUInt16BigEndian(span[8..], (ushort)s.name.Length);
             s.name.CopyTo(span[FixedSize..]);
         });
-    }
-
-    // Cut at a character boundary: half a character is invalid UTF-8, which the peer rightly refuses.
-    private static byte[] LimitName(byte[] name)
-    {
-        if (name.Length <= MaxNameBytes)
-            return name;
-        var cut = MaxNameBytes;
-        while (cut > 0 && (name[cut] & 0xC0) == 0x80)
-            cut--;
-        return name[..cut];
     }
 
     public static HelloMessage Decode(ReadOnlySequence<byte> body)

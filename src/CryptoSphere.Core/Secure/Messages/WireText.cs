@@ -20,6 +20,21 @@ internal static class WireText
         }
     }
 
+    /// <summary>
+    /// A display name as at most <paramref name="maxBytes"/> of UTF-8, cut at a character boundary (half a
+    /// character is invalid UTF-8, which the peer rightly refuses); a lone surrogate becomes U+FFFD.
+    /// </summary>
+    public static byte[] Bounded(string text, int maxBytes)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (bytes.Length <= maxBytes)
+            return bytes;
+        var cut = maxBytes;
+        while (cut > 0 && (bytes[cut] & 0xC0) == 0x80)
+            cut--;
+        return bytes[..cut];
+    }
+
     /// <summary>Copies a small fixed-size body prefix, or says the frame is too short.</summary>
     public static void CopyPrefix(ReadOnlySequence<byte> body, Span<byte> destination, string what)
     {

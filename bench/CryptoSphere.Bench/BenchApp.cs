@@ -1,0 +1,127 @@
+namespace CryptoSphere.Bench;
+
+/// <summary>Selects the benchmark from the first argument; exit 0 = measured and every check passed,
+/// 1 = measured but a check failed (lost messages, failed connects, a dropped silent client), 2 = bad arguments.</summary>
+internal static class BenchApp
+{
+    public const string Usage = """
+        usage: CryptoSphere.Bench <command> [options]
+
+        commands:
+          legacy-throughput   legacy messages accepted per second, one TCP connection per message
+              --senders LIST        concurrent senders, one run per entry (default 1,8)
+              --seconds S           length of each measured run (default 5)
+              --max-messages N      stop a run early after N connection attempts (default 50000)
+              --warmup S            unmeasured warm-up before each run, on its own node (default 1)
+              --silent N            hold N silent client connections open during each measured run (default 0)
+              --rate R              offer R msgs/s in all on a fixed schedule instead of as fast as possible (default 0 = max)
+          silent-latency      per-message latency with and without a silent client holding a connection
+              --messages N          sequential messages per variant (default 1000)
+              --silent N            silent clients in the second variant (default 1)
+              --partial             silent clients send the first bytes of a header, then nothing
+              --warmup N            unmeasured messages before each variant (default 200)
+              --read-timeout S      the node's per-read timeout; must outlast the run (default 120)
+              --rounds R            alternate the two variants over R rounds, a fresh node each (default 4)
+          secure              100-byte chat messages over one connection with acks: TLS 1.3 and plain TCP, same framing
+              --messages N          messages per throughput round (default 200000)
+              --samples N           sequential round trips for latency (default 10000)
+              --rounds R            rounds, alternating TLS and plain TCP (default 3)
+          store               received messages stored per second (batched commits), then search latency
+              --insert N            messages for the insert rate (default 200000)
+              --search-size N       messages in the database when searching (default 1000000)
+              --queries N           timed searches per query (default 200)
+          fanout              broadcast and group send to N in-process nodes, until the last acknowledgement
+              --receivers LIST      receiver counts (default 10,100)
+              --rounds R            sends per count and kind (default 30)
+          all                 legacy-throughput then silent-latency, with their defaults
+
+        Results are printed to stdout as Markdown; progress goes to stderr.
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            var options = BenchArgs.Parse(args.AsSpan(1));
+            var ok = args[0] switch
+            {
+                "legacy-throughput" => Throughput(options),
+                "silent-latency" => Latency(options),
+                "secure" => Secure(options),
+                "store" => Store(options),
+                "fanout" => FanOut(options),
+                "all" when options.IsEmpty => RunAll(),
+                "all" => throw new ArgumentException("'all' takes no options"),
+                _ => throw new ArgumentException($"unknown command '{args[0]}'"),
+            };
+            return ok ? 0 : 1;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+    }
+
+    private static bool Secure(BenchArgs a)
+    {
+        var settings = new SecureThroughput.Settings(a.Int("messages", 200_000, min: 1), a.Int("samples", 10_000, min: 1), a.Int("rounds", 3, min: 1));
+        a.RejectUnused();
+        return SecureThroughput.Run(settings, Console.Out);
+    }
+
+    private static bool Store(BenchArgs a)
+    {
+        var settings = new StoreBench.Settings(a.Int("insert", 200_000, min: 1), a.Int("search-size", 1_000_000, min: 1), a.Int("queries", 200, min: 1));
+        a.RejectUnused();
+        return StoreBench.Run(settings, Console.Out);
+    }
+
+    private static bool FanOut(BenchArgs a)
+    {
+        var settings = new FanOutBench.Settings(a.IntList("receivers", [10, 100], min: 1, max: 500), a.Int("rounds", 30, min: 1));
+        a.RejectUnused();
+        return FanOutBench.Run(settings, Console.Out);
+    }
+
+    private static bool RunAll()
+    {
+        var ok = Throughput(BenchArgs.Parse([]));
+        Console.WriteLine();
+        return Latency(BenchArgs.Parse([])) && ok;
+    }
+
+    private static bool Throughput(BenchArgs a)
+    {
+        var settings = new LegacyThroughput.Settings(
+            Senders: a.IntList("senders", [1, 8], min: 1, max: 1000),
+            Seconds: a.Double("seconds", 5, min: 0.1),
+            MaxMessages: a.Int("max-messages", 50_000, min: 1),
+            WarmupSeconds: a.Double("warmup", 1, min: 0),
+            Silent: a.Int("silent", 0, min: 0, max: 10_000),
+            Rate: a.Double("rate", 0, min: 0));
+        a.RejectUnused();
+        return LegacyThroughput.Run(settings, Console.Out);
+    }
+
+    private static bool Latency(BenchArgs a)
+    {
+        var settings = new SilentLatency.Settings(
+            Messages: a.Int("messages", 1000, min: 1),
+            SilentClients: a.Int("silent", 1, min: 1, max: 10_000),
+            Partial: a.Flag("partial"),
+            Warmup: a.Int("warmup", 200, min: 0),
+            ReadTimeout: TimeSpan.FromSeconds(a.Double("read-timeout", 120, min: 1)),
+            Rounds: a.Int("rounds", 4, min: 1, max: 1000));
+        if (settings.Rounds > settings.Messages)
+            throw new ArgumentException("--rounds cannot exceed --messages");
+        a.RejectUnused();
+        return SilentLatency.Run(settings, Console.Out);
+    }
+}
