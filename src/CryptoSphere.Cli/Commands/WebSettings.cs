@@ -16,15 +16,15 @@ internal sealed class WebSettings
 
     public Option<int> Port { get; } = new("--web-port")
     {
-        Description = $"Port of the web interface (default {WebOptions.DefaultPort}); the next free one is taken if it is in use",
+        Description = "Port of the web interface; the next free one is taken if it is in use",
         DefaultValueFactory = _ => WebOptions.DefaultPort,
         CustomParser = r => NodeSettings.ParsePort(r) ?? WebOptions.DefaultPort,
     };
 
     public Option<IPAddress> Bind { get; } = new("--web-bind")
     {
-        Description = "Address the web interface listens on (default 127.0.0.1, this machine only; " +
-                      "0.0.0.0 lets a phone on your network open it, over unencrypted HTTP)",
+        Description = "Address the web interface listens on: 127.0.0.1 is this machine only; " +
+                      "0.0.0.0 lets a phone on your network open it, over unencrypted HTTP",
         DefaultValueFactory = _ => IPAddress.Loopback,
         CustomParser = ParseAddress,
     };

@@ -60,7 +60,7 @@ public sealed class PeersAndContactsApiTests : IAsyncLifetime
         var contacts = await Json.GetAsync(_client, "/api/contacts");
         var request = Assert.Single(contacts.GetProperty("requests").EnumerateArray());
         Assert.Equal(_b.Identity.Id.ToString(), request.GetProperty("peerId").GetString());
-        Assert.Equal(["may I?"], request.GetProperty("messages").EnumerateArray().Select(m => m.GetString()).ToArray());
+        Assert.Equal(["may I?"], request.GetProperty("messages").EnumerateArray().Select(m => m.GetString()!).ToArray());
         Assert.Empty(_a.Events.All<MessageReceived>());
 
         var trusted = await Json.ReadAsync(await WebNode.PostAsync(_client, $"/api/contacts/{_b.Identity.Id}/trust"));
