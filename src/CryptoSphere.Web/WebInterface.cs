@@ -156,7 +156,7 @@ public sealed class WebInterface : IAsyncDisposable
     private static int BoundPort(WebApplication app)
     {
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(bound.Replace("[::]", "[::1]", StringComparison.Ordinal)).Port;
+        return new Uri(bound).Port;
     }
 
     private static string LocalHost(IPAddress bind) =>
