@@ -12,6 +12,7 @@ internal static class CliApp
             "The menu also reads answers line by line from piped input; end of input quits.");
         MenuCommand.Configure(root);
         root.Subcommands.Add(ListenCommand.Create());
+        root.Subcommands.Add(WebCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
         foreach (var command in ContactCommands.Create().Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
