@@ -95,6 +95,9 @@ public sealed partial class ChatNode
         Store.AppendOutgoing(new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), true, id.Value,
             address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Queued), target, Now);
         var sent = offlineReason is null && await FlushSecureAsync(id).ConfigureAwait(false);
+        // The session just used can lose a simultaneous connect; the one kept arrives a moment later.
+        if (!sent && offlineReason is null && await NextSessionAsync(id, _options.HandshakeTimeout).ConfigureAwait(false))
+            sent = await FlushSecureAsync(id).ConfigureAwait(false);
         if (!sent)
             _log.LogInformation("Message {Id} to {PeerId} queued: {Reason}", message.Id, id.Short, offlineReason ?? "not connected");
         return new SendResult(address, sent, sent ? null : $"{id.Short} is offline ({offlineReason ?? "not connected"}); queued for delivery")
