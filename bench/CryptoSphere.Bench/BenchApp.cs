@@ -36,6 +36,9 @@ internal static class BenchApp
           idle-connections    a node (the real program) holding many idle secure connections: memory per connection, chat latency
               --connections N       simulated idle peers (default 5000)
               --samples N           chat round trips timed meanwhile (default 200)
+          mesh                N nodes find each other by discovery and peer exchange; then a group of all N
+              --nodes N             nodes (default 50)
+              --discovery-port P    UDP port for this run's discovery (default 45377)
           all                 legacy-throughput then silent-latency, with their defaults
 
         Results are printed to stdout as Markdown; progress goes to stderr.
@@ -59,6 +62,7 @@ internal static class BenchApp
                 "store" => Store(options),
                 "fanout" => FanOut(options),
                 "idle-connections" => Idle(options),
+                "mesh" => Mesh(options),
                 "all" when options.IsEmpty => RunAll(),
                 "all" => throw new ArgumentException("'all' takes no options"),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
@@ -99,6 +103,13 @@ internal static class BenchApp
         var settings = new IdleConnections.Settings(a.Int("connections", 5000, min: 1), a.Int("samples", 200, min: 1));
         a.RejectUnused();
         return IdleConnections.Run(settings, Console.Out);
+    }
+
+    private static bool Mesh(BenchArgs a)
+    {
+        var settings = new MeshBench.Settings(a.Int("nodes", 50, min: 2, max: 500), a.Int("discovery-port", 45377, min: 1024, max: 65535));
+        a.RejectUnused();
+        return MeshBench.Run(settings, Console.Out);
     }
 
     private static bool RunAll()
