@@ -39,6 +39,10 @@ internal static class BenchApp
           mesh                N nodes find each other by discovery and peer exchange; then a group of all N
               --nodes N             nodes (default 50)
               --discovery-port P    UDP port for this run's discovery (default 45377)
+          hostile             a node under a connection flood, slowloris and a frame flood while a peer keeps chatting
+              --flood N             connections per flood wave (default 500)
+              --slow N              slowloris connections (default 500)
+              --seconds S           length of each phase (default 10)
           all                 legacy-throughput then silent-latency, with their defaults
 
         Results are printed to stdout as Markdown; progress goes to stderr.
@@ -63,6 +67,7 @@ internal static class BenchApp
                 "fanout" => FanOut(options),
                 "idle-connections" => Idle(options),
                 "mesh" => Mesh(options),
+                "hostile" => Hostile(options),
                 "all" when options.IsEmpty => RunAll(),
                 "all" => throw new ArgumentException("'all' takes no options"),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
@@ -110,6 +115,13 @@ internal static class BenchApp
         var settings = new MeshBench.Settings(a.Int("nodes", 50, min: 2, max: 500), a.Int("discovery-port", 45377, min: 1024, max: 65535));
         a.RejectUnused();
         return MeshBench.Run(settings, Console.Out);
+    }
+
+    private static bool Hostile(BenchArgs a)
+    {
+        var settings = new HostileLoad.Settings(a.Int("flood", 500, min: 1), a.Int("slow", 500, min: 1), a.Double("seconds", 10, min: 1));
+        a.RejectUnused();
+        return HostileLoad.Run(settings, Console.Out);
     }
 
     private static bool RunAll()

@@ -191,7 +191,7 @@ public sealed partial class ChatNode
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask OnGroupMessageAsync(SecureSession from, ReadOnlySequence<byte> body)
+    private async ValueTask OnGroupMessageAsync(SecureSession from, ReadOnlySequence<byte> body)
     {
         var message = GroupChatMessage.Decode(body);
         var group = Store.FindGroup(message.GroupId);
@@ -199,23 +199,24 @@ public sealed partial class ChatNode
         if (group is null || !group.IsMember)
         {
             Reject(from.Address.ToString(), $"message for group {message.GroupId}, which this node is not in");
-            return ValueTask.CompletedTask;
+            return;
         }
         if (!group.HasMember(from.RemoteId))
         {
             Reject(from.Address.ToString(), $"{from.RemoteId.Short} is not a member of {group.Name}");
-            return ValueTask.CompletedTask;
+            return;
         }
         Store.TickClock(group.Id, message.Lamport);
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
             message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received) { Lamport = message.Lamport };
+        await WaitForStoreAsync(from).ConfigureAwait(false);
         Store.AppendReceived(stored, isNew =>
         {
+            from.Unstored.Release();
             if (isNew)
                 Raise(new GroupMessageReceived(Now, group.Id, group.Name, from.Address, from.RemoteId, name, message.Text, message.Id, message.Lamport));
             _ = from.SendAckAsync(message.Id).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
         });
-        return ValueTask.CompletedTask;
     }
 }

@@ -147,16 +147,18 @@ public sealed partial class ChatNode
         return SendResult.Failed(to, error);
     }
 
-    private ValueTask OnChatAsync(SecureSession session, ChatMessage message)
+    private async ValueTask OnChatAsync(SecureSession session, ChatMessage message)
     {
         var id = session.RemoteId;
         var address = session.Address;
         var name = session.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), false, id.Value, address.ToString(),
             name, message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received);
+        await WaitForStoreAsync(session).ConfigureAwait(false);
         // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
         Store.AppendReceived(stored, isNew =>
         {
+            session.Unstored.Release();
             if (isNew)
             {
                 if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(id) != TrustState.Trusted)
@@ -166,7 +168,13 @@ public sealed partial class ChatNode
             }
             _ = session.SendAckAsync(message.Id).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
         });
-        return ValueTask.CompletedTask;
+    }
+
+    // A store that cannot keep up for this long is broken (disk full): drop the connection rather than hang it.
+    private static async Task WaitForStoreAsync(SecureSession session)
+    {
+        if (!await session.Unstored.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+            throw new IOException("the message store did not keep up for 30 s");
     }
 
     private void Deliver(PeerKey from, PeerId id, string name, ChatMessage message)
