@@ -14,6 +14,20 @@ internal static class Schema
             last_seen INTEGER NOT NULL,
             last_address TEXT);
 
+        -- Every peer the node has had in its table: who, which protocol, how found, last seen, and when and
+        -- why it left. Written when a peer joins or leaves the table and when the node stops.
+        CREATE TABLE peers(
+            address TEXT PRIMARY KEY,
+            peer_id TEXT,
+            name TEXT NOT NULL,
+            protocol INTEGER NOT NULL,
+            source INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            messages INTEGER NOT NULL,
+            removed_at INTEGER,
+            removed_reason TEXT);
+
         CREATE TABLE conversations(
             id TEXT PRIMARY KEY,
             title TEXT NOT NULL,
