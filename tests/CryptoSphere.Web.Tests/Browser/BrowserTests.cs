@@ -45,6 +45,17 @@ public sealed class BrowserTests : IAsyncLifetime
         return _browser;
     }
 
+    // Finds and clicks in one step, again if the list was redrawn in between (a stale element).
+    private static void Click(WebDriverWait wait, By by, Func<IWebElement, bool>? which = null) =>
+        wait.Until(d =>
+        {
+            var element = d.FindElements(by).FirstOrDefault(e => which?.Invoke(e) ?? true);
+            if (element is null)
+                return false;
+            element.Click();
+            return true;
+        });
+
     private static WebDriverWait Wait(IWebDriver browser)
     {
         var wait = new WebDriverWait(browser, Patience) { PollingInterval = TimeSpan.FromMilliseconds(50) };
@@ -111,10 +122,10 @@ public sealed class BrowserTests : IAsyncLifetime
 
         var browser = Open(390, 844, phone: true);
         var wait = Wait(browser);
-        var conversation = wait.Until(d => d.FindElement(By.CssSelector("#conversations li[data-conversation] button")));
+        wait.Until(d => d.FindElement(By.CssSelector("#conversations li[data-conversation] button")));
         Assert.False(browser.FindElement(By.Id("conversation")).Displayed);
 
-        conversation.Click();
+        Click(wait, By.CssSelector("#conversations li[data-conversation] button"));
         wait.Until(d => MessageTexts(d).Contains("Are you on your phone?"));
         Assert.True(browser.FindElement(By.Id("conversation")).Displayed);
         Assert.False(browser.FindElement(By.Id("new-chat-to")).Displayed);
@@ -153,8 +164,7 @@ public sealed class BrowserTests : IAsyncLifetime
             c.Text.Contains("bob") && c.Text.Contains(_b.Identity.Id.Short) && c.Text.Contains("unverified")));
 
         browser.FindElement(By.CssSelector("#tabs button[data-view=contacts]")).Click();
-        var trust = wait.Until(d => d.FindElements(By.CssSelector("#contacts .card button")).FirstOrDefault(b => b.Text == "Trust"));
-        trust.Click();
+        Click(wait, By.CssSelector("#contacts .card button"), b => b.Text == "Trust");
         wait.Until(d => d.FindElement(By.CssSelector("#contacts .card .badge")).Text == "verified");
     }
 
@@ -172,7 +182,7 @@ public sealed class BrowserTests : IAsyncLifetime
 
         var browser = Open(1280, 800);
         var wait = Wait(browser);
-        wait.Until(d => d.FindElement(By.CssSelector("#conversations li[data-conversation] button"))).Click();
+        Click(wait, By.CssSelector("#conversations li[data-conversation] button"));
         wait.Until(d => MessageTexts(d).Contains($"old message {count}"));
         Assert.DoesNotContain("old message 1", MessageTexts(browser));
 
