@@ -43,6 +43,10 @@ internal static class BenchApp
               --flood N             connections per flood wave (default 500)
               --slow N              slowloris connections (default 500)
               --seconds S           length of each phase (default 10)
+          files               one file over loopback: CryptoSphere transfer vs raw TCP (and TLS) on the same bytes
+              --mib N               file size in MiB (default 1024)
+              --rounds R            rounds, each running every variant (default 3)
+              --window BYTES        the sender's file window (default: the node's, 4 MiB)
           all                 legacy-throughput then silent-latency, with their defaults
 
         Results are printed to stdout as Markdown; progress goes to stderr.
@@ -68,6 +72,7 @@ internal static class BenchApp
                 "idle-connections" => Idle(options),
                 "mesh" => Mesh(options),
                 "hostile" => Hostile(options),
+                "files" => Files(options),
                 "all" when options.IsEmpty => RunAll(),
                 "all" => throw new ArgumentException("'all' takes no options"),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
@@ -122,6 +127,14 @@ internal static class BenchApp
         var settings = new HostileLoad.Settings(a.Int("flood", 500, min: 1), a.Int("slow", 500, min: 1), a.Double("seconds", 10, min: 1));
         a.RejectUnused();
         return HostileLoad.Run(settings, Console.Out);
+    }
+
+    private static bool Files(BenchArgs a)
+    {
+        var settings = new FileTransferBench.Settings(a.Int("mib", 1024, min: 1) * 1024L * 1024, a.Int("rounds", 3, min: 1),
+            a.Int("window", 0, min: 0));
+        a.RejectUnused();
+        return FileTransferBench.Run(settings, Console.Out);
     }
 
     private static bool RunAll()

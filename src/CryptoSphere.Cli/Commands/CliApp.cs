@@ -14,6 +14,8 @@ internal static class CliApp
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(WebCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(SendFileCommand.Create());
+        root.Subcommands.Add(TransferCommands.Create());
         foreach (var command in ContactCommands.Create().Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
         root.Subcommands.Add(GroupCommands.Create());

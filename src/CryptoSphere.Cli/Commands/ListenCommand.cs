@@ -24,8 +24,19 @@ internal static class ListenCommand
             var output = Console.Out;
             var gate = new object();
             TrustStore? trust = null;
+            var progressShown = new Dictionary<Guid, DateTimeOffset>();
             void Print(NodeEvent e)
             {
+                // Progress comes up to ten times a second per transfer: plenty for JSON consumers, too much to read.
+                if (!asJson && e is TransferProgress p && p.Transfer.Bytes < p.Transfer.Size)
+                {
+                    lock (gate)
+                    {
+                        if (progressShown.TryGetValue(p.Transfer.Id, out var last) && p.Time - last < TimeSpan.FromSeconds(1))
+                            return;
+                        progressShown[p.Transfer.Id] = p.Time;
+                    }
+                }
                 var line = asJson ? EventJson.Serialize(e) : EventText.Describe(e, trust);
                 if (line is null)
                     return;

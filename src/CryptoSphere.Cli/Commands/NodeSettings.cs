@@ -122,6 +122,23 @@ internal sealed class NodeSettings
         DefaultValueFactory = _ => 5,
     };
 
+    public Option<string?> Downloads { get; } = new("--downloads")
+    {
+        Description = "Folder for received files (default: the data directory)",
+    };
+
+    public Option<bool> AutoAcceptTrusted { get; } = new("--auto-accept-trusted")
+    {
+        Description = "Accept files from peers you trusted without asking",
+    };
+
+    public Option<long> MaxTransferBytes { get; } = new("--max-transfer-bytes")
+    {
+        Description = "Largest file accepted in one transfer, in bytes or with a unit: 500M, 4G (default 4G); bigger offers are refused",
+        DefaultValueFactory = _ => new NodeOptions().MaxTransferBytes,
+        CustomParser = ParseSize,
+    };
+
     public Option<bool> NoDiscovery { get; } = new("--no-discovery")
     {
         Description = "Neither announce this node on the LAN nor listen for others' announcements (also: CRYPTOSPHERE_DISCOVERY=off)",
@@ -163,6 +180,7 @@ internal sealed class NodeSettings
     {
         foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, DataDir, SecureOnly, Accept, LegacyAllow, LegacyDeny,
                      NoDiscovery, DiscoveryPort, DiscoveryGroup, DiscoveryInterface, MaxMessageBytes, MaxFrameBytes, MaxOutboxPerPeer, MaxMessageAgeDays, LegacyRetries,
+                     Downloads, AutoAcceptTrusted, MaxTransferBytes,
                      MaxConnectionsPerIp, MaxConnections, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
         AddPositive(MaxMessageBytes);
@@ -211,6 +229,9 @@ internal sealed class NodeSettings
         Backlog = result.GetValue(Backlog),
         MaxConnectionsPerIp = result.GetValue(MaxConnectionsPerIp),
         MaxConnections = result.GetValue(MaxConnections),
+        DownloadsDirectory = Path.GetFullPath(result.GetValue(Downloads) ?? profile.Directory),
+        AutoAcceptFromTrusted = result.GetValue(AutoAcceptTrusted),
+        MaxTransferBytes = result.GetValue(MaxTransferBytes),
     };
 
     private static void AddPositive(Option<int> option) =>
@@ -227,6 +248,19 @@ internal sealed class NodeSettings
             return port;
         result.AddError($"Invalid port: {error}.");
         return null;
+    }
+
+    /// <summary>Bytes, or a number with a binary unit: K, M, G, T (KiB, MB... are read the same way).</summary>
+    internal static long ParseSize(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
+        var digits = text.TakeWhile(char.IsAsciiDigit).Count();
+        var unit = text[digits..].Trim().ToUpperInvariant().Replace("IB", "").TrimEnd('B');
+        var shift = unit switch { "" => 0, "K" => 10, "M" => 20, "G" => 30, "T" => 40, _ => -1 };
+        if (digits > 0 && shift >= 0 && long.TryParse(text[..digits], out var number) && number > 0 && number <= long.MaxValue >> shift)
+            return number << shift;
+        result.AddError($"Invalid size '{text}': expected a positive number of bytes, optionally with K, M, G or T (e.g. 500M, 4G).");
+        return 0;
     }
 
     private static AcceptPolicy ParseAccept(ArgumentResult result)

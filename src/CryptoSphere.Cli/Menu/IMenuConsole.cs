@@ -1,3 +1,5 @@
+using CryptoSphere.Core.Files;
+using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Trust;
 
@@ -19,4 +21,10 @@ internal interface IMenuConsole
     void ShowMenu(string title, IReadOnlyList<(string Key, string Label)> options);
 
     void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now, TrustStore? trust = null);
+
+    /// <summary>A numbered list of file transfers with their progress.</summary>
+    void ShowTransfers(IReadOnlyList<TransferInfo> transfers);
+
+    /// <summary>How far one transfer is (a bar on a terminal); like <see cref="Notify"/>, it must not garble a prompt.</summary>
+    void ShowProgress(TransferProgress progress);
 }

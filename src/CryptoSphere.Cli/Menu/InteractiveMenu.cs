@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CryptoSphere.Cli.Commands;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
@@ -19,11 +20,17 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         ("6", "Remove a peer"),
         ("7", "Contacts and trust"),
         ("8", "History and search"),
+        ("9", "Send a file"),
+        ("10", "File transfers"),
         ("11", "Groups"),
         ("0", "Quit"),
     ];
 
+    // Progress lines are printed at most this often per transfer, so they do not bury the prompt.
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(2);
+
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _progressShown = new();
 
     /// <summary>Runs until the user quits or the input ends; the caller stops the node.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -47,6 +54,8 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
                     case "6": await RemovePeerAsync(cancellationToken); break;
                     case "7": await new ContactsMenu(node, console).RunAsync(); break;
                     case "8": new HistoryMenu(node, console).Run(); break;
+                    case "9": await SendFileAsync(cancellationToken); break;
+                    case "10": await new TransfersMenu(node, console).RunAsync(); break;
                     case "11": await new GroupsMenu(node, console).RunAsync(); break;
                     case "0": return;
                     case "": break;
@@ -65,6 +74,16 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         // Refreshes would flood the screen, and the menu reports its own failed sends.
         if (e is PeerUpdated or NodeStarted or SendFailed)
             return;
+        if (e is TransferProgress progress)
+        {
+            var last = _progressShown.GetValueOrDefault(progress.Transfer.Id, DateTimeOffset.MinValue);
+            if (progress.Time - last >= ProgressEvery && progress.Transfer.Bytes < progress.Transfer.Size)
+            {
+                _progressShown[progress.Transfer.Id] = progress.Time;
+                console.ShowProgress(progress);
+            }
+            return;
+        }
         if (EventText.Describe(e, node.Trust) is { } text)
             console.Notify(text);
     }
@@ -167,6 +186,33 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         console.Info(result.Success
             ? $"Removed {peer.Name} ({peer.Key}); goodbye sent."
             : $"Removed {peer.Name} ({peer.Key}); the goodbye could not be delivered: {result.Error}");
+    }
+
+    private async Task SendFileAsync(CancellationToken ct)
+    {
+        var peer = PickPeer();
+        if (peer is null)
+            return;
+        var path = console.Ask("File to send: ")?.Trim().Trim('"', '\'');
+        if (string.IsNullOrEmpty(path))
+        {
+            console.Error("no file given.");
+            return;
+        }
+        if (path.StartsWith("~/", StringComparison.Ordinal))
+            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]);
+        console.Info($"Hashing {path}...");
+        var result = peer.Id is { } id
+            ? await node.OfferFileAsync(id, path, cancellationToken: ct)
+            : await node.OfferFileAsync(peer.Key, path, cancellationToken: ct);
+        if (!result.Success)
+        {
+            console.Error($"cannot send {path} to {peer.Name}: {result.Error}");
+            return;
+        }
+        var t = result.Transfer!;
+        console.Info($"Offered {TransferText.File(t)} to {TransferText.Who(t)}; waiting for them to accept. " +
+                     "Progress shows here; option 10 lists transfers and cancels them.");
     }
 
     private Peer? PickPeer()

@@ -1,4 +1,6 @@
 using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Files;
+using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Trust;
 
@@ -42,6 +44,19 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
             Write($"  {i + 1}. {p.Name} {p.Key} {PeerLabels.Protocol(p, trust)} {PeerLabels.Source(p)}, last seen {EventText.Ago(p.LastSeen, now)}, {p.MessageCount} messages");
         }
     }
+
+    public void ShowTransfers(IReadOnlyList<TransferInfo> transfers)
+    {
+        Write($"File transfers ({transfers.Count}):");
+        for (var i = 0; i < transfers.Count; i++)
+        {
+            var t = transfers[i];
+            Write($"  {i + 1}. {(t.IsOutgoing ? "->" : "<-")} {t.Name} {(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}, " +
+                  $"{Sizes.Describe(t.Size)}: {TransferText.Status(t)}");
+        }
+    }
+
+    public void ShowProgress(TransferProgress progress) => Write(EventText.Describe(progress)!);
 
     private void Write(string line)
     {

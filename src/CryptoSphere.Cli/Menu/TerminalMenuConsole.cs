@@ -1,4 +1,6 @@
 using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Files;
+using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Trust;
 using Spectre.Console;
@@ -42,5 +44,32 @@ internal sealed class TerminalMenuConsole : IMenuConsole
                 Markup.Escape(PeerLabels.Protocol(p, trust)), PeerLabels.Source(p), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
         }
         _editor.PrintAbove(() => AnsiConsole.Write(table));
+    }
+
+    public void ShowTransfers(IReadOnlyList<TransferInfo> transfers)
+    {
+        var table = new Table().RoundedBorder().AddColumns("#", "", "File", "Peer", "Size", "Progress", "State");
+        for (var i = 0; i < transfers.Count; i++)
+        {
+            var t = transfers[i];
+            table.AddRow((i + 1).ToString(), t.IsOutgoing ? "->" : "<-", Markup.Escape(t.Name), Markup.Escape(TransferText.Who(t)),
+                Sizes.Describe(t.Size), Bar(t) + " " + TransferText.Percent(t), Markup.Escape(TransferText.Status(t)));
+        }
+        _editor.PrintAbove(() => AnsiConsole.Write(table));
+    }
+
+    public void ShowProgress(TransferProgress progress)
+    {
+        var t = progress.Transfer;
+        _editor.PrintAbove(() => AnsiConsole.MarkupLine(
+            $"{Bar(t)} {Markup.Escape(TransferText.Label(t))}: {Markup.Escape(TransferText.Progress(t, progress.BytesPerSecond, progress.Remaining))}"));
+    }
+
+    /// <summary>A 20-cell bar in Spectre markup, green for the bytes verified so far.</summary>
+    private static string Bar(TransferInfo t)
+    {
+        const int width = 20;
+        var done = t.Size == 0 ? width : (int)(width * t.Bytes / t.Size);
+        return $"[green]{new string('━', done)}[/][grey]{new string('━', width - done)}[/]";
     }
 }

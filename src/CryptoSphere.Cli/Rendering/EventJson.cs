@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 
@@ -106,6 +107,39 @@ internal static class EventJson
                 o["remote"] = i.Remote;
                 o["reason"] = i.Reason;
                 break;
+            case TransferOffered t:
+                AddTransfer(o, t.Transfer);
+                o["from"] = t.From.ToString();
+                break;
+            case TransferAccepted t:
+                AddTransfer(o, t.Transfer);
+                o["resumeOffset"] = t.ResumeOffset;
+                break;
+            case TransferProgress t:
+                AddTransfer(o, t.Transfer);
+                o["bytesPerSecond"] = Math.Round(t.BytesPerSecond);
+                o["remainingSeconds"] = t.Remaining is { } left ? Math.Round(left.TotalSeconds, 1) : null;
+                break;
+            case TransferInterrupted t:
+                AddTransfer(o, t.Transfer);
+                o["reason"] = t.Reason;
+                break;
+            case TransferCompleted t:
+                AddTransfer(o, t.Transfer);
+                break;
+            case TransferFailed t:
+                AddTransfer(o, t.Transfer);
+                o["reason"] = t.Reason;
+                break;
+            case TransferDeclined t:
+                AddTransfer(o, t.Transfer);
+                o["reason"] = t.Reason;
+                break;
+            case TransferCancelled t:
+                AddTransfer(o, t.Transfer);
+                o["reason"] = t.Reason;
+                o["byPeer"] = t.ByPeer;
+                break;
         }
         return o.ToJsonString(Options);
     }
@@ -118,6 +152,20 @@ internal static class EventJson
         o["lastSeen"] = p.LastSeen.ToString("O");
         o["messages"] = p.MessageCount;
         if (p.Id is { } id) o["peerId"] = id.ToString();
+    }
+
+    private static void AddTransfer(JsonObject o, TransferInfo t)
+    {
+        o["transferId"] = t.Id.ToString();
+        o["direction"] = t.IsOutgoing ? "outgoing" : "incoming";
+        o["peerId"] = t.PeerId.ToString();
+        o["peerName"] = t.PeerName;
+        o["name"] = t.Name;
+        o["size"] = t.Size;
+        o["sha256"] = t.Sha256;
+        o["bytes"] = t.Bytes;
+        o["state"] = JsonNamingPolicy.CamelCase.ConvertName(t.State.ToString());
+        o["path"] = t.Path;
     }
 
     private static string Protocol(PeerProtocol p) => p == PeerProtocol.Legacy ? "legacy" : "secure";

@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
@@ -31,6 +32,18 @@ internal static class EventText
         PeerRemoved r => $"Peer {r.Peer.Name} ({r.Peer.Key}) removed: {Reason(r.Reason)}",
         SendFailed f => $"Could not send to {f.To}: {f.Reason}",
         InputRejected i => $"Dropped input from {i.Remote}: {i.Reason}",
+        TransferOffered o => $"{o.Transfer.PeerName} ({o.From}) [{Security(o.Transfer.PeerId, trust)}] offers {TransferText.File(o.Transfer)} " +
+                             "- accept or decline it (menu option 10)",
+        TransferAccepted { ResumeOffset: > 0 } a => $"{TransferText.Label(a.Transfer)}: resuming at {Sizes.Describe(a.ResumeOffset)} of {Sizes.Describe(a.Transfer.Size)}",
+        TransferAccepted a => $"{TransferText.Label(a.Transfer)}: accepted, {Sizes.Describe(a.Transfer.Size)} to go",
+        TransferProgress p => $"{TransferText.Label(p.Transfer)}: {TransferText.Progress(p.Transfer, p.BytesPerSecond, p.Remaining)}",
+        TransferInterrupted i => $"{TransferText.Label(i.Transfer)}: interrupted at {TransferText.Percent(i.Transfer)} - {i.Reason}",
+        TransferCompleted { Transfer.IsOutgoing: true } c => $"Sent {c.Transfer.Name} to {TransferText.Who(c.Transfer)}: the receiver verified its SHA-256",
+        TransferCompleted c => $"Received {c.Transfer.Name} from {TransferText.Who(c.Transfer)}: SHA-256 verified, saved as {c.Transfer.Path}",
+        TransferFailed f => $"{TransferText.Label(f.Transfer)} failed: {f.Reason}",
+        TransferDeclined { Transfer.IsOutgoing: true } d => $"Offer of {d.Transfer.Name} to {TransferText.Who(d.Transfer)} declined: {d.Reason}",
+        TransferDeclined d => $"Offer of {d.Transfer.Name} from {TransferText.Who(d.Transfer)} declined: {d.Reason}",
+        TransferCancelled c => $"{TransferText.Label(c.Transfer)}: cancelled ({c.Reason})",
         _ => null,
     };
 

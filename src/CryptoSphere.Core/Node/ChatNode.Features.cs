@@ -9,6 +9,9 @@ public sealed partial class ChatNode
 {
     private readonly Dictionary<FrameType, Func<SecureSession, ReadOnlySequence<byte>, ValueTask>> _featureHandlers = new();
 
+    // HELLO capability bits of the features this node implements (Secure/Capabilities.cs).
+    private uint _capabilities;
+
     // Each feature file implements its own; the constructor calls them all (unimplemented ones compile away).
     partial void InitializeFileTransfer();
 
@@ -22,6 +25,9 @@ public sealed partial class ChatNode
         InitializePeerExchange();
         InitializeGroups();
     }
+
+    /// <summary>Announces a feature in our HELLO; called from a feature's Initialize method.</summary>
+    private void Advertise(uint capability) => _capabilities |= capability;
 
     /// <summary>Registers the handler of one frame type; called from a feature's Initialize method.</summary>
     private void Handle(FrameType type, Func<SecureSession, ReadOnlySequence<byte>, ValueTask> handler) =>

@@ -48,7 +48,7 @@ public sealed partial class ChatNode
     /// <summary>History, outbox and contacts.</summary>
     public ChatStore Store { get; }
 
-    private HelloMessage OurHello => new(HelloMessage.CurrentVersion, (ushort)Port, 0, _options.Name);
+    private HelloMessage OurHello => new(HelloMessage.CurrentVersion, (ushort)Port, _capabilities, _options.Name);
 
     /// <summary>Peer IDs with a live secure connection right now.</summary>
     public IReadOnlyCollection<PeerId> ConnectedPeerIds => _sessions.Values.Select(s => s.RemoteId).ToList();

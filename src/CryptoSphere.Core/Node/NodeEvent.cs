@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Peers;
@@ -54,3 +55,30 @@ public sealed record GroupChanged(DateTimeOffset Time, Group Group) : NodeEvent(
 public sealed record GroupMessageReceived(
     DateTimeOffset Time, Guid GroupId, string GroupName, PeerKey From, PeerId Author, string Name, string Text,
     Guid MessageId, long Lamport) : NodeEvent(Time);
+
+/// <summary>A peer offers a file; it waits for <see cref="ChatNode.AcceptTransferAsync"/> or <see cref="ChatNode.DeclineTransferAsync"/>.</summary>
+public sealed record TransferOffered(DateTimeOffset Time, TransferInfo Transfer, PeerKey From) : NodeEvent(Time);
+
+/// <summary>Data starts flowing, both sides: from byte 0, or from <paramref name="ResumeOffset"/> when a transfer resumes.</summary>
+public sealed record TransferAccepted(DateTimeOffset Time, TransferInfo Transfer, long ResumeOffset) : NodeEvent(Time);
+
+/// <summary>
+/// Bytes verified so far (<see cref="TransferInfo.Bytes"/>), the recent rate and the time left (null while
+/// unknown). Raised at most ten times a second per transfer, and once at the end.
+/// </summary>
+public sealed record TransferProgress(DateTimeOffset Time, TransferInfo Transfer, double BytesPerSecond, TimeSpan? Remaining) : NodeEvent(Time);
+
+/// <summary>The connection dropped mid-transfer; it resumes from the last verified offset when the peer is back.</summary>
+public sealed record TransferInterrupted(DateTimeOffset Time, TransferInfo Transfer, string Reason) : NodeEvent(Time);
+
+/// <summary>The receiver's SHA-256 matched: incoming, the file is at <see cref="TransferInfo.Path"/>.</summary>
+public sealed record TransferCompleted(DateTimeOffset Time, TransferInfo Transfer) : NodeEvent(Time);
+
+/// <summary>A transfer was given up: hash mismatch (the partial file is deleted), a file error, or a peer that broke the rules.</summary>
+public sealed record TransferFailed(DateTimeOffset Time, TransferInfo Transfer, string Reason) : NodeEvent(Time);
+
+/// <summary>An offer was declined: by the user, or refused by the receiver (too large, not accepting files).</summary>
+public sealed record TransferDeclined(DateTimeOffset Time, TransferInfo Transfer, string Reason) : NodeEvent(Time);
+
+/// <summary>A transfer was cancelled, here (<paramref name="ByPeer"/> false) or by the other side.</summary>
+public sealed record TransferCancelled(DateTimeOffset Time, TransferInfo Transfer, string Reason, bool ByPeer) : NodeEvent(Time);

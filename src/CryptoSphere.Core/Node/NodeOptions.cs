@@ -95,4 +95,31 @@ public sealed class NodeOptions
 
     /// <summary>Most peers one peer-exchange answer carries.</summary>
     public int MaxExchangedPeers { get; set; } = 64;
+
+    /// <summary>
+    /// Where received files go. When null, the folder of the database file (the data directory); a node
+    /// with an in-memory database and no folder declines every file.
+    /// </summary>
+    public string? DownloadsDirectory { get; set; }
+
+    /// <summary>Largest file this node accepts in one transfer; a bigger offer is declined with the reason.</summary>
+    public long MaxTransferBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Accept file offers from trusted peers without asking.</summary>
+    public bool AutoAcceptFromTrusted { get; set; }
+
+    /// <summary>Bytes per FILE_CHUNK (at most 64 KiB).</summary>
+    public int FileChunkBytes { get; set; } = Secure.Messages.FileChunkMessage.MaxDataBytes;
+
+    /// <summary>
+    /// File bytes in flight to one peer (sent, not yet acknowledged), over all transfers to it. A chat
+    /// message queued meanwhile waits behind at most this much; at least 512 KiB is used.
+    /// </summary>
+    public int FileWindowBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Incoming offers that may wait for an answer at once; more are declined.</summary>
+    public int MaxPendingOffers { get; set; } = 100;
+
+    /// <summary>Most progress events per second and per transfer.</summary>
+    public TimeSpan TransferProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 }

@@ -12,7 +12,16 @@ public enum FrameType : byte
     Ack = 0x11,
 
     // 0x20-0x2F: file transfer.
+    FileOffer = 0x20,
+    FileAccept = 0x21,
+    FileDecline = 0x22,
+    FileChunk = 0x23,
+    FileAck = 0x24,
+    FileDone = 0x25,
+    FileCancel = 0x26,
+    FileResult = 0x27,
 
+    // 0x30-0x3F: peer exchange and groups.
     PeersRequest = 0x30,
     Peers = 0x31,
     GroupState = 0x32,

@@ -83,6 +83,26 @@ internal static class Schema
             INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
         END;
         """,
+        """
+        -- File transfers in both directions: what resumes after a restart, and what happened to the others.
+        -- path: the file being sent (outgoing), or the temporary file and then the final one (incoming).
+        CREATE TABLE transfers(
+            id TEXT PRIMARY KEY,
+            direction INTEGER NOT NULL,
+            peer_id TEXT NOT NULL,
+            peer_name TEXT NOT NULL,
+            path TEXT NOT NULL,
+            name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            verified_offset INTEGER NOT NULL DEFAULT 0,
+            state INTEGER NOT NULL,
+            source_write_time INTEGER,
+            error TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL);
+        CREATE INDEX transfers_by_state ON transfers(state, peer_id);
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Files;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary><c>transfers</c>: file transfers recorded in the database, newest first.</summary>
+internal static class TransferCommands
+{
+    public static Command Create()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var limit = new Option<int>("--limit") { Description = "How many of the latest transfers", DefaultValueFactory = _ => 50 };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array" };
+        var command = new Command("transfers", "File transfers sent and received (accepted ones), newest first, with their state");
+        command.Options.Add(dataDir);
+        command.Options.Add(limit);
+        command.Options.Add(json);
+        command.SetAction(result =>
+        {
+            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            if (profile is null)
+                return 2;
+            var rows = new TransferStore(profile.Store).Recent(Math.Max(1, result.GetValue(limit)));
+            if (result.GetValue(json))
+            {
+                var array = new JsonArray(rows.Select(t => (JsonNode)new JsonObject
+                {
+                    ["transferId"] = t.Id.ToString(),
+                    ["direction"] = t.IsOutgoing ? "outgoing" : "incoming",
+                    ["peerId"] = t.PeerId.ToString(),
+                    ["peerName"] = t.PeerName,
+                    ["name"] = t.Name,
+                    ["path"] = t.Path,
+                    ["size"] = t.Size,
+                    ["sha256"] = t.Sha256,
+                    ["bytes"] = t.Bytes,
+                    ["state"] = JsonNamingPolicy.CamelCase.ConvertName(t.State.ToString()),
+                    ["error"] = t.Error,
+                    ["updated"] = t.Updated.ToString("O"),
+                }).ToArray());
+                Console.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                return 0;
+            }
+            if (rows.Count == 0)
+                Console.WriteLine("No transfers.");
+            foreach (var t in rows)
+                Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {t.Name} " +
+                                  $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {t.Path}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,312 @@
+using System.Buffers;
+using CryptoSphere.Core.Files;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Secure.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Node;
+
+// Sending files: the offer, then chunks under the peer's window until the receiver's verdict.
+public sealed partial class ChatNode
+{
+    /// <summary>
+    /// Offers a file to a peer by address. Only CryptoSphere nodes can receive files: an old (legacy) peer is
+    /// refused with a clear error, and so is a node whose version does not announce file transfer.
+    /// </summary>
+    public async Task<OfferResult> OfferFileAsync(PeerKey to, string path, string? name = null, CancellationToken cancellationToken = default)
+    {
+        var session = FindSession(to);
+        if (session is null)
+        {
+            if (IsKnownLegacy(to))
+                return CannotReceiveFiles(to);
+            var dial = await DialAsync(to, KnownSecureId(to), cancellationToken).ConfigureAwait(false);
+            if (dial.MayFallBackToLegacy)
+            {
+                _knownLegacy[to] = 0;
+                return CannotReceiveFiles(to);
+            }
+            if (dial.Session is null)
+                return OfferResult.Failed($"cannot reach {to}: {dial.Error}");
+            session = dial.Session;
+        }
+        return await OfferOnSessionAsync(session, path, name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Offers a file to a peer by ID, over its live connection or at its last known address.</summary>
+    public async Task<OfferResult> OfferFileAsync(PeerId to, string path, string? name = null, CancellationToken cancellationToken = default)
+    {
+        var session = FindSession(to);
+        if (session is null)
+        {
+            var address = Peers.Find(to)?.Key ?? (PeerKey.TryParse(Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
+            if (address is not { } a)
+                return OfferResult.Failed($"no known address for peer {to.Short}");
+            var dial = await DialAsync(a, to, cancellationToken).ConfigureAwait(false);
+            if (dial.Session is null)
+                return OfferResult.Failed($"cannot reach {to.Short} at {a}: {dial.Error}");
+            session = dial.Session;
+        }
+        return await OfferOnSessionAsync(session, path, name, cancellationToken).ConfigureAwait(false);
+    }
+
+    private OfferResult CannotReceiveFiles(PeerKey to)
+    {
+        var error = $"{to} is an old peer that only speaks the legacy (unencrypted) protocol: it cannot receive files. " +
+                    "Files go only to CryptoSphere nodes over the secure protocol";
+        _log.LogWarning("Offer to {Peer} refused: {Error}", to, error);
+        return OfferResult.Failed(error);
+    }
+
+    private async Task<OfferResult> OfferOnSessionAsync(SecureSession session, string path, string? name, CancellationToken cancellationToken)
+    {
+        var peer = session.RemoteId;
+        var peerName = session.RemoteHello!.Name;
+        if ((session.RemoteHello.Capabilities & Capabilities.FileTransfer) == 0)
+            return OfferResult.Failed($"{peerName} ({peer.Short}) runs a CryptoSphere version without file transfer: it cannot receive files");
+
+        string full;
+        FileInfo file;
+        try
+        {
+            full = Path.GetFullPath(path);
+            file = new FileInfo(full);
+            if (!file.Exists)
+                return OfferResult.Failed(Directory.Exists(full) ? $"{path} is a folder; only single files can be sent" : $"no such file: {path}");
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return OfferResult.Failed($"cannot use {path}: {e.Message}");
+        }
+        var offered = name ?? file.Name;
+        if (offered.Length == 0 || WireText.Utf8.GetByteCount(offered) > FileOfferMessage.MaxNameBytes)
+            return OfferResult.Failed($"the file name must be 1 to {FileOfferMessage.MaxNameBytes} bytes of UTF-8");
+        var size = file.Length;
+        var writeTime = file.LastWriteTimeUtc.Ticks;
+
+        // The same file to the same peer again (an interrupted send-file run again): continue that transfer.
+        var existing = _outgoing.Values.FirstOrDefault(t => t.PeerId == peer && t.Path == full && t.Size == size &&
+                                                            t.SourceWriteTime == writeTime && t.Name == offered && !t.State.IsFinished());
+        if (existing is null && _transfers.FindResumable(peer, full, size, writeTime) is { } stored && stored.Name == offered)
+        {
+            existing = new OutgoingTransfer(stored with { State = TransferState.Interrupted }, Convert.FromHexString(stored.Sha256),
+                new TransferMeter(_clock, _options.TransferProgressInterval));
+            existing = _outgoing.GetOrAdd(stored.Id, existing);
+        }
+
+        var transfer = existing;
+        if (transfer is null)
+        {
+            byte[] hash;
+            try
+            {
+                hash = await FileHash.ComputeAsync(full, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return OfferResult.Failed($"cannot read {path}: {e.Message}");
+            }
+            var now = Now;
+            var info = new TransferInfo(Guid.CreateVersion7(), TransferDirection.Outgoing, peer, peerName, offered, full, size,
+                Convert.ToHexStringLower(hash), 0, TransferState.Offered, now, now) { SourceWriteTime = writeTime };
+            transfer = new OutgoingTransfer(info, hash, new TransferMeter(_clock, _options.TransferProgressInterval));
+            _outgoing[info.Id] = transfer;
+            SaveTransfer(info);
+            _log.LogInformation("Offering {Name} ({Size} bytes) to {PeerId} as transfer {Id}", offered, size, peer.Short, info.Id);
+        }
+        else
+        {
+            lock (transfer.Gate)
+                transfer.OfferedOn = null; // offer it again even on the same session
+            _log.LogInformation("Resuming transfer {Id} of {Name} to {PeerId}", transfer.Id, offered, peer.Short);
+        }
+
+        // The session may have dropped while the file was hashed: the offer then goes out when the peer is back.
+        var live = session.Completion.IsCompleted ? FindSession(peer) : session;
+        if (live is not null)
+            await SendOfferAsync(transfer, live).ConfigureAwait(false);
+        return new OfferResult(true, null, Snapshot(transfer)) { Resumed = existing is not null };
+    }
+
+    private async Task SendOfferAsync(OutgoingTransfer transfer, SecureSession session)
+    {
+        lock (transfer.Gate)
+        {
+            if (transfer.State.IsFinished())
+                return;
+            transfer.OfferedOn = session;
+            transfer.PeerName = session.RemoteHello?.Name ?? transfer.PeerName;
+        }
+        if ((session.RemoteHello!.Capabilities & Capabilities.FileTransfer) == 0)
+            return;
+        try
+        {
+            await session.SendAsync(transfer.Offer(), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // Offered again on the next session with this peer.
+        }
+    }
+
+    /// <summary>FILE_ACCEPT: start (or resume) sending from the offset the receiver holds.</summary>
+    private ValueTask OnFileAcceptAsync(SecureSession session, ReadOnlySequence<byte> body)
+    {
+        var accept = FileAcceptMessage.Decode(body);
+        if (!FindOutgoing(session, "FILE_ACCEPT", accept.TransferId, out var transfer))
+            return ValueTask.CompletedTask;
+        if (accept.Offset > transfer.Size)
+        {
+            FailOutgoing(transfer, $"the receiver asked to start at byte {accept.Offset} of a {transfer.Size}-byte file", tellPeer: true);
+            return ValueTask.CompletedTask;
+        }
+        OutgoingTransfer.Run run;
+        lock (transfer.Gate)
+        {
+            if (transfer.State.IsFinished() || transfer.IsRunningOn(session))
+                return ValueTask.CompletedTask;
+            transfer.State = TransferState.Active;
+            transfer.Updated = Now;
+            transfer.Meter.Reset();
+            var window = _sendWindows.GetOrAdd(transfer.PeerId.Value, _ => new SendWindow(Math.Max(MinFileWindowBytes, _options.FileWindowBytes)));
+            run = transfer.BeginRun(session, accept.Offset, window, _stopping.Token);
+        }
+        SaveTransfer(Snapshot(transfer));
+        _log.LogInformation("Transfer {Id} accepted by {PeerId}, sending from byte {Offset}", transfer.Id, session.RemoteId.Short, accept.Offset);
+        Raise(new TransferAccepted(Now, Snapshot(transfer), accept.Offset));
+        Track(Task.Run(() => PumpAsync(transfer, run)));
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task PumpAsync(OutgoingTransfer transfer, OutgoingTransfer.Run run)
+    {
+        var chunk = Math.Clamp(_options.FileChunkBytes, 1024, FileChunkMessage.MaxDataBytes);
+        var outcome = await transfer.PumpAsync(run, chunk).ConfigureAwait(false);
+        switch (outcome.Kind)
+        {
+            case PumpOutcomeKind.Sent:
+                _log.LogDebug("Transfer {Id}: every byte sent, waiting for the receiver's check", transfer.Id);
+                break;
+            case PumpOutcomeKind.Interrupted:
+                lock (transfer.Gate)
+                {
+                    if (!transfer.IsCurrent(run) || transfer.State != TransferState.Active)
+                        return;
+                    transfer.EndRun();
+                    transfer.State = TransferState.Interrupted;
+                    transfer.Updated = Now;
+                }
+                SaveTransfer(Snapshot(transfer));
+                Raise(new TransferInterrupted(Now, Snapshot(transfer), $"connection lost ({outcome.Reason}); resumes when the peer is back"));
+                break;
+            case PumpOutcomeKind.Failed when transfer.IsCurrent(run):
+                FailOutgoing(transfer, outcome.Reason!, tellPeer: true);
+                break;
+        }
+    }
+
+    /// <summary>FILE_ACK: the receiver has written that much; frees window and reports progress.</summary>
+    private ValueTask OnFileAckAsync(SecureSession session, ReadOnlySequence<byte> body)
+    {
+        var ack = FileAckMessage.Decode(body);
+        if (!FindOutgoing(session, "FILE_ACK", ack.TransferId, out var transfer) || !transfer.OnAck(session, ack.Offset))
+            return ValueTask.CompletedTask;
+        if (transfer.Meter.TryReport(ack.Offset, transfer.Size, out var rate, out var remaining))
+            Raise(new TransferProgress(Now, Snapshot(transfer), rate, remaining));
+        SaveProgressThrottled(transfer.Id, ack.Offset, () => transfer.LastSaved, t => transfer.LastSaved = t);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>FILE_DECLINE: the receiver said no, or refused the offer (too large, not accepting files).</summary>
+    private ValueTask OnFileDeclineAsync(SecureSession session, ReadOnlySequence<byte> body)
+    {
+        var decline = FileDeclineMessage.Decode(body);
+        if (!FindOutgoing(session, "FILE_DECLINE", decline.TransferId, out var transfer) || transfer.State.IsFinished())
+            return ValueTask.CompletedTask;
+        var reason = decline.Reason == DeclineReason.Declined
+            ? $"{session.RemoteHello!.Name} declined it" + (decline.Text.Length > 0 ? $": {decline.Text}" : "")
+            : $"{session.RemoteHello!.Name} refused it: {decline.Text}";
+        FinishOutgoing(transfer, TransferState.Declined, reason, t => new TransferDeclined(Now, t, reason));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>FILE_RESULT: the receiver's SHA-256 check, the end of the transfer either way.</summary>
+    private ValueTask OnFileResultAsync(SecureSession session, ReadOnlySequence<byte> body)
+    {
+        var result = FileResultMessage.Decode(body);
+        if (!FindOutgoing(session, "FILE_RESULT", result.TransferId, out var transfer) || transfer.State.IsFinished())
+            return ValueTask.CompletedTask;
+        switch (result.Status)
+        {
+            case FileResultStatus.Ok:
+                lock (transfer.Gate)
+                    transfer.Acked = transfer.Size;
+                FinishOutgoing(transfer, TransferState.Completed, null, t => new TransferCompleted(Now, t));
+                break;
+            case FileResultStatus.HashMismatch:
+                var mismatch = $"SHA-256 mismatch: what {session.RemoteHello!.Name} received differs from the file offered " +
+                               "(corrupted on the way, or the file changed while it was sent); the receiver deleted it";
+                FinishOutgoing(transfer, TransferState.Failed, mismatch, t => new TransferFailed(Now, t, mismatch));
+                break;
+            default:
+                var failed = $"{session.RemoteHello!.Name} could not finish: {result.Reason}";
+                FinishOutgoing(transfer, TransferState.Failed, failed, t => new TransferFailed(Now, t, failed));
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The outgoing transfer a frame is about, when the frame comes from the peer it was offered to.</summary>
+    private bool FindOutgoing(SecureSession session, string what, Guid id, out OutgoingTransfer transfer)
+    {
+        if (!_outgoing.TryGetValue(id, out transfer!))
+        {
+            RejectFileFrame(session, what, id, "no such transfer was offered");
+            return false;
+        }
+        if (transfer.PeerId != session.RemoteId)
+        {
+            // Somebody else's transfer: ignored, and nothing is sent to them.
+            RejectFileFrame(session, what, id, $"it was offered to {transfer.PeerId.Short}, not to {session.RemoteId.Short}");
+            return false;
+        }
+        return true;
+    }
+
+    private void FailOutgoing(OutgoingTransfer transfer, string reason, bool tellPeer)
+    {
+        OutgoingTransfer.Run? run;
+        lock (transfer.Gate)
+        {
+            if (transfer.State.IsFinished())
+                return;
+            transfer.State = TransferState.Failed;
+            run = transfer.EndRun();
+        }
+        if (tellPeer)
+            Track(TellOrRememberAsync(transfer.PeerId, run?.Session ?? transfer.OfferedOn, new FileCancelMessage(transfer.Id, reason)));
+        FinishOutgoing(transfer, TransferState.Failed, reason, t => new TransferFailed(Now, t, reason));
+    }
+
+    /// <summary>Records the final state, stops the pump, saves, logs and raises the event.</summary>
+    private void FinishOutgoing(OutgoingTransfer transfer, TransferState state, string? reason, Func<TransferInfo, NodeEvent> describe)
+    {
+        TransferInfo info;
+        lock (transfer.Gate)
+        {
+            transfer.State = state;
+            transfer.Error = reason ?? transfer.Error;
+            transfer.Updated = Now;
+            transfer.EndRun();
+            info = transfer.Snapshot();
+        }
+        SaveTransfer(info);
+        if (state == TransferState.Completed)
+            _log.LogInformation("Transfer {Id} of {Name} to {PeerId} completed and verified", info.Id, info.Name, info.PeerId.Short);
+        else
+            _log.LogWarning("Transfer {Id} of {Name} to {PeerId} {State}: {Reason}", info.Id, info.Name, info.PeerId.Short, state, reason);
+        Raise(describe(info));
+    }
+}

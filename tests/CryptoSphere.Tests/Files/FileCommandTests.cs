@@ -1,0 +1,106 @@
+using System.Text.Json;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Tests.Cli;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Files;
+
+/// <summary><c>send-file</c>, <c>transfers</c> and <c>listen --json</c> as a user runs them: real processes on 127.0.0.1.</summary>
+public sealed class FileCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string DataDir => Path.Combine(_dir.Path, "cli");
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> SendFile(string to, string path) =>
+        CliProcess.RunAsync("send-file", "--data-dir", DataDir, "--to", to, "--name", "scripted", "--from-port", "4321",
+            "--advertise-ip", "127.0.0.1", path);
+
+    [Fact]
+    public async Task Send_file_waits_for_acceptance_shows_progress_and_exits_zero_once_verified()
+    {
+        var events = new EventWaiter();
+        var downloads = Path.Combine(_dir.Path, "downloads");
+        await using var node = await TestNodes.StartAsync("receiver", events, o => o.DownloadsDirectory = downloads);
+        TestFiles.AcceptEverything(node);
+        var source = TestFiles.Random(_dir, "cli.bin", 3 * 1024 * 1024 + 5);
+
+        var (code, stdout, stderr) = await SendFile($"127.0.0.1:{node.Port}", source);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Offered cli.bin (3 MiB, SHA-256", stdout);
+        Assert.Contains("waiting for them to accept", stdout);
+        Assert.Contains("100% (3 MiB of 3 MiB", stdout);
+        Assert.Contains("Sent cli.bin to receiver", stdout);
+        Assert.Contains("the receiver verified its SHA-256", stdout);
+        var done = await events.WaitFor<TransferCompleted>();
+        Assert.Equal(TestFiles.Sha256(source), TestFiles.Sha256(done.Transfer.Path));
+
+        var (listCode, list, _) = await CliProcess.RunAsync("transfers", "--data-dir", DataDir);
+        Assert.Equal(0, listCode);
+        Assert.Contains("-> cli.bin to receiver", list);
+        Assert.Contains("completed, SHA-256 verified", list);
+    }
+
+    [Fact]
+    public async Task Send_file_to_a_legacy_peer_fails_with_a_clear_message()
+    {
+        await using var oldPeer = RawLegacyPeer.Start();
+
+        var (code, _, stderr) = await SendFile($"127.0.0.1:{oldPeer.Port}", TestFiles.Random(_dir, "x.bin", 100));
+
+        Assert.Equal(1, code);
+        Assert.Contains("legacy", stderr);
+        Assert.Contains("cannot receive files", stderr);
+    }
+
+    [Fact]
+    public async Task Send_file_that_is_declined_exits_non_zero_with_the_reason()
+    {
+        await using var node = await TestNodes.StartAsync("receiver", configure: o => o.DownloadsDirectory = _dir.Path);
+        node.EventRaised += e =>
+        {
+            if (e is TransferOffered o)
+                _ = node.DeclineTransferAsync(o.Transfer.Id, "no thanks");
+        };
+
+        var (code, _, stderr) = await SendFile($"127.0.0.1:{node.Port}", TestFiles.Random(_dir, "y.bin", 100));
+
+        Assert.Equal(1, code);
+        Assert.Contains("declined", stderr);
+        Assert.Contains("no thanks", stderr);
+    }
+
+    [Fact]
+    public async Task Listen_json_reports_an_incoming_offer_and_the_size_cap_option_refuses_big_ones()
+    {
+        await using var listen = CliProcess.Start("listen", "--data-dir", DataDir, "--name", "cli", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", "--max-transfer-bytes", "1K");
+        var started = await listen.Stdout.WaitForAsync("\"node_started\"");
+        var port = JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32();
+        var aliceEvents = new EventWaiter();
+        await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
+
+        var small = (await alice.OfferFileAsync(new Core.Peers.PeerKey("127.0.0.1", port), TestFiles.Random(_dir, "small.txt", 1024))).Info();
+        var big = (await alice.OfferFileAsync(new Core.Peers.PeerKey("127.0.0.1", port), TestFiles.Random(_dir, "big.txt", 1025))).Info();
+
+        var lines = await listen.Stdout.WaitForAsync("\"transfer_declined\"");
+        await listen.Stdout.WaitForAsync("\"transfer_offered\"");
+        var json = listen.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var offered = json.Single(e => e.GetProperty("type").GetString() == "transfer_offered");
+        Assert.Equal(small.Id.ToString(), offered.GetProperty("transferId").GetString());
+        Assert.Equal("small.txt", offered.GetProperty("name").GetString());
+        Assert.Equal(1024, offered.GetProperty("size").GetInt64());
+        Assert.Equal(small.Sha256, offered.GetProperty("sha256").GetString());
+        Assert.Equal("incoming", offered.GetProperty("direction").GetString());
+        Assert.Equal(alice.Identity.Id.ToString(), offered.GetProperty("peerId").GetString());
+        var declined = json.Single(e => e.GetProperty("type").GetString() == "transfer_declined");
+        Assert.Equal(big.Id.ToString(), declined.GetProperty("transferId").GetString());
+        Assert.Contains("limit of 1 KiB", (await aliceEvents.For<TransferDeclined>(big.Id)).Reason);
+
+        listen.Terminate();
+        Assert.Equal(0, await listen.WaitForExitAsync());
+    }
+}
