@@ -148,7 +148,7 @@ public sealed class WebInterface : IAsyncDisposable
         ContactEndpoints.Map(api);
         GroupEndpoints.Map(api);
         EventEndpoint.Map(api);
-        // FILES: file send, progress and incoming offers go here once the node has a file-transfer API.
+        TransferEndpoints.Map(api);
         api.MapFallback(() => ApiError.NotFound("no such API"));
         return app;
     }

@@ -101,8 +101,30 @@ internal static class EventJson
                 o["remote"] = i.Remote;
                 o["reason"] = i.Reason;
                 break;
+            case TransferProgress p:
+                AddTransfer(o, p.Transfer);
+                o["bytesPerSecond"] = p.BytesPerSecond;
+                o["secondsLeft"] = p.Remaining?.TotalSeconds;
+                break;
+            case TransferOffered t: AddTransfer(o, t.Transfer); break;
+            case TransferAccepted t: AddTransfer(o, t.Transfer); break;
+            case TransferCompleted t: AddTransfer(o, t.Transfer); break;
+            case TransferInterrupted t: AddTransfer(o, t.Transfer); o["reason"] = t.Reason; break;
+            case TransferFailed t: AddTransfer(o, t.Transfer); o["reason"] = t.Reason; break;
+            case TransferDeclined t: AddTransfer(o, t.Transfer); o["reason"] = t.Reason; break;
+            case TransferCancelled t: AddTransfer(o, t.Transfer); o["reason"] = t.Reason; break;
         }
         return o.ToJsonString();
+    }
+
+    private static void AddTransfer(JsonObject o, Core.Files.TransferInfo t)
+    {
+        var view = TransferView.From(t);
+        o["transfer"] = new JsonObject
+        {
+            ["id"] = view.Id, ["direction"] = view.Direction, ["peerId"] = view.PeerId, ["peerName"] = view.PeerName,
+            ["name"] = view.Name, ["size"] = view.Size, ["bytes"] = view.Bytes, ["state"] = view.State, ["error"] = view.Error,
+        };
     }
 
     private static void AddPeer(JsonObject o, Peer p)

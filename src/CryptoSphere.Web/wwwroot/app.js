@@ -139,6 +139,7 @@
       case 'contacts': return attempt(loadContacts);
       case 'groups': return attempt(loadGroups);
       case 'me': return attempt(loadMe);
+      case 'files': return attempt(loadTransfers);
       default: return attempt(loadConversations);
     }
   }
@@ -522,10 +523,75 @@
     if (results.length === 0) list.append(el('li', { class: 'muted', text: 'No known peers: nothing was sent.' }));
   }
 
+  // ---- files -------------------------------------------------------------------------------
+
+  function size(bytes) {
+    if (bytes < 1024) return bytes + ' B';
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + ' KiB';
+    if (bytes < 1024 * 1024 * 1024) return (bytes / 1024 / 1024).toFixed(1) + ' MiB';
+    return (bytes / 1024 / 1024 / 1024).toFixed(2) + ' GiB';
+  }
+
+  function transferAction(label, t, verb, extra) {
+    return el('button', { type: 'button', class: extra || '', text: label, onclick: () => attempt(async () => {
+      await api('POST', '/transfers/' + encodeURIComponent(t.id) + '/' + verb);
+      await loadTransfers();
+    }) });
+  }
+
+  function renderTransfer(t, rate) {
+    const done = t.size > 0 ? Math.floor(t.bytes * 100 / t.size) : 100;
+    const active = t.state === 'active' || t.state === 'interrupted';
+    return el('li', { class: 'card', 'data-transfer': t.id },
+      el('span', { class: 'name', text: (t.direction === 'out' ? 'To ' : 'From ') + (t.peerName || t.peerId.slice(0, 7)) }),
+      el('span', { class: 'line', text: t.name + ' · ' + size(t.size) }),
+      el('progress', { max: '100', value: String(done), 'aria-label': 'progress of ' + t.name }),
+      el('span', { class: 'line transfer-state', text: t.state + ' · ' + size(t.bytes) + ' of ' + size(t.size) +
+        (rate ? ' · ' + size(rate) + '/s' : '') + (t.error ? ' · ' + t.error : '') }),
+      el('div', { class: 'actions' },
+        t.direction === 'in' && t.state === 'offered' ? transferAction('Accept', t, 'accept') : null,
+        t.direction === 'in' && t.state === 'offered' ? transferAction('Decline', t, 'decline', 'danger') : null,
+        active ? transferAction('Cancel', t, 'cancel', 'danger') : null));
+  }
+
+  async function loadTransfers() {
+    const transfers = await api('GET', '/transfers');
+    const list = byId('transfers');
+    list.replaceChildren(...transfers.slice().reverse().map((t) => renderTransfer(t)));
+    if (transfers.length === 0) list.append(el('li', { class: 'muted', text: 'No transfers yet.' }));
+    const offers = transfers.filter((t) => t.direction === 'in' && t.state === 'offered').length;
+    byId('offers-badge').hidden = offers === 0;
+    byId('offers-badge').textContent = String(offers);
+  }
+
+  function onTransferEvent(e) {
+    const existing = document.querySelector('#transfers [data-transfer="' + e.transfer.id + '"]');
+    if (e.type === 'transfer_progress' && existing) existing.replaceWith(renderTransfer(e.transfer, e.bytesPerSecond));
+    else scheduleTransfers();
+    if (e.type === 'transfer_offered') toast((e.transfer.peerName || 'A peer') + ' offers ' + e.transfer.name + ' (' + size(e.transfer.size) + '): see Files');
+    if (e.type === 'transfer_completed') toast((e.transfer.direction === 'in' ? 'Received ' : 'Sent ') + e.transfer.name + ', verified');
+    if (e.type === 'transfer_failed') toast(e.transfer.name + ': ' + e.reason, true);
+  }
+
+  async function sendFile() {
+    const input = byId('send-file-input');
+    const to = byId('send-file-to').value.trim();
+    if (!to || input.files.length === 0) throw new Error('choose a peer and a file');
+    const file = input.files[0];
+    const response = await fetch('/api/transfers?to=' + encodeURIComponent(to) + '&name=' + encodeURIComponent(file.name),
+      { method: 'POST', headers: { 'X-CryptoSphere': '1', 'Content-Type': 'application/octet-stream' }, body: file, credentials: 'same-origin' });
+    const data = response.headers.get('content-type')?.includes('json') ? await response.json() : null;
+    if (!response.ok) throw new Error((data && data.error) || response.status + ' ' + response.statusText);
+    input.value = '';
+    toast('Offered ' + file.name + '; waiting for ' + to + ' to accept');
+    await loadTransfers();
+  }
+
   // ---- live events -------------------------------------------------------------------------
 
   const scheduleConversations = debounce(() => attempt(loadConversations), 200);
   const scheduleView = debounce(() => { if (state.view !== 'chats') refreshView(); }, 300);
+  const scheduleTransfers = debounce(() => attempt(loadTransfers), 200);
 
   function onEvent(e) {
     switch (e.type) {
@@ -561,6 +627,16 @@
         break;
       case 'peer_refused':
         toast('Refused ' + e.remote + ': ' + e.reason, true);
+        break;
+      case 'transfer_offered':
+      case 'transfer_accepted':
+      case 'transfer_progress':
+      case 'transfer_interrupted':
+      case 'transfer_completed':
+      case 'transfer_failed':
+      case 'transfer_declined':
+      case 'transfer_cancelled':
+        onTransferEvent(e);
         break;
       case 'node_stopped':
         setLive('offline', 'node stopped');
@@ -645,6 +721,11 @@
       });
     });
 
+    byId('send-file').addEventListener('submit', (e) => {
+      e.preventDefault();
+      attempt(sendFile);
+    });
+
     byId('broadcast').addEventListener('submit', (e) => {
       e.preventDefault();
       attempt(broadcast);
@@ -657,6 +738,7 @@
       await loadMe();
       await loadConversations();
       showRequestCount((await api('GET', '/contacts')).requests.length);
+      await loadTransfers();
     });
     if (byId('locked').hidden) connectEvents();
     // Relative times ("last seen 2 min ago") age on screen.

@@ -38,10 +38,10 @@ public sealed class BrowserTests : IAsyncLifetime
         _profile.Dispose();
     }
 
-    private ChromeDriver Open(int width, int height, bool phone = false)
+    private ChromeDriver Open(int width, int height, bool phone = false, WebNode? node = null)
     {
         _browser = Chromium.Start(_profile.Path, width, height, phone);
-        _browser.Navigate().GoToUrl(_a.Web.LocalLink);
+        _browser.Navigate().GoToUrl((node ?? _a).Web.LocalLink);
         return _browser;
     }
 
@@ -194,5 +194,30 @@ public sealed class BrowserTests : IAsyncLifetime
         });
         var texts = MessageTexts(browser);
         Assert.Equal(Enumerable.Range(1, count).Select(i => $"old message {i}"), texts);
+    }
+
+    [Fact]
+    public async Task An_incoming_file_offer_is_accepted_on_the_page_and_its_progress_ends_verified()
+    {
+        using var dir = new TempDirectory();
+        // A node of its own, with a downloads folder (the shared one keeps everything in memory).
+        await using var receiver = await WebNode.StartAsync("carol", o => o.DownloadsDirectory = dir.Combine("downloads"));
+        var path = dir.Combine("holiday.jpg");
+        var bytes = new byte[2_000_000];
+        new Random(3).NextBytes(bytes);
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var browser = Open(1280, 800, node: receiver);
+        var wait = Wait(browser);
+        browser.FindElement(By.CssSelector("#tabs button[data-view=files]")).Click();
+        var offer = await _b.OfferFileAsync(TestNodes.KeyOf(receiver.Node), path);
+        Assert.True(offer.Success, offer.Error);
+
+        // The offer appears by itself; nothing is written before the user says yes.
+        Click(wait, By.CssSelector("#transfers .card button"), b => b.Text == "Accept");
+        wait.Until(d => d.FindElements(By.CssSelector("#transfers .card .transfer-state")).Any(s => s.Text.StartsWith("completed")));
+        var done = await receiver.Events.WaitFor<TransferCompleted>(c => c.Transfer.Name == "holiday.jpg", Patience);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(done.Transfer.Path));
+        Assert.Equal("100", browser.FindElement(By.CssSelector("#transfers .card progress")).GetAttribute("value"));
     }
 }
