@@ -30,7 +30,7 @@ internal static class EventEndpoint
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         });
-        void OnEvent(NodeEvent e) => channel.Writer.TryWrite(EventJson.Serialize(e));
+        void OnEvent(NodeEvent e) => channel.Writer.TryWrite(NodeEventJson.Serialize(e));
 
         // Ends when the page goes away or the web interface stops, whichever comes first.
         using var end = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted);

@@ -565,12 +565,15 @@
   }
 
   function onTransferEvent(e) {
-    const existing = document.querySelector('#transfers [data-transfer="' + e.transfer.id + '"]');
-    if (e.type === 'transfer_progress' && existing) existing.replaceWith(renderTransfer(e.transfer, e.bytesPerSecond));
+    // The feed's transfer fields, in the shape of the /api/transfers list.
+    const t = { id: e.transferId, direction: e.direction === 'outgoing' ? 'out' : 'in', peerId: e.peerId, peerName: e.peerName,
+      name: e.name, size: e.size, bytes: e.bytes, state: e.state, error: e.reason };
+    const existing = document.querySelector('#transfers [data-transfer="' + t.id + '"]');
+    if (e.type === 'transfer_progress' && existing) existing.replaceWith(renderTransfer(t, e.bytesPerSecond));
     else scheduleTransfers();
-    if (e.type === 'transfer_offered') toast((e.transfer.peerName || 'A peer') + ' offers ' + e.transfer.name + ' (' + size(e.transfer.size) + '): see Files');
-    if (e.type === 'transfer_completed') toast((e.transfer.direction === 'in' ? 'Received ' : 'Sent ') + e.transfer.name + ', verified');
-    if (e.type === 'transfer_failed') toast(e.transfer.name + ': ' + e.reason, true);
+    if (e.type === 'transfer_offered') toast((t.peerName || 'A peer') + ' offers ' + t.name + ' (' + size(t.size) + '): see Files');
+    if (e.type === 'transfer_completed') toast((t.direction === 'in' ? 'Received ' : 'Sent ') + t.name + ', verified');
+    if (e.type === 'transfer_failed') toast(t.name + ': ' + e.reason, true);
   }
 
   async function sendFile() {
