@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
@@ -7,24 +9,28 @@ using Microsoft.Win32.SafeHandles;
 namespace CryptoSphere.Core.Files;
 
 /// <summary>
-/// One file this node receives. Nothing touches the disk before it is accepted; then chunks are written
-/// straight from the receive buffer into a temporary file, so the file is never held in memory. A hashing
-/// task follows the written offset, reading back what was written: SHA-256 (the costliest step) then runs
-/// beside the connection's read loop instead of inside it, and a resume needs no re-hash before it answers.
-/// At the end the SHA-256 is compared with the offer, and only a match is moved into place.
-/// State changes take <see cref="Gate"/>.
+/// One file this node receives. Nothing touches the disk before it is accepted. Then the connection's read
+/// loop only checks each chunk and copies it into a pooled buffer; a writer task of this transfer writes the
+/// buffers to a temporary file and feeds SHA-256 from them. Decryption and the disk plus hashing work thus
+/// run side by side, a bounded queue (<see cref="QueueChunks"/> chunks) keeps memory flat, and the file is
+/// never held in memory. At the end the SHA-256 is compared with the offer, and only a match is moved into
+/// place. State changes take <see cref="Gate"/>.
 /// </summary>
 internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string folder, TransferMeter meter)
 {
+    /// <summary>Chunks accepted from the network and not yet written: 1 MiB at 64 KiB a chunk.</summary>
+    public const int QueueChunks = 16;
+
     private const int HashBlock = 1024 * 1024;
 
     private SafeFileHandle? _file;
     private IncrementalHash? _hash;
+    private Channel<(byte[] Buffer, int Length)>? _queue;
+    private CancellationTokenSource? _stop;
+    private Task _writer = Task.CompletedTask;
+    private long _received = info.Bytes;
+    private long _written = info.Bytes;
     private bool _finishing;
-    private long _hashed;
-    private Task _hasher = Task.CompletedTask;
-    private CancellationTokenSource? _hasherStop;
-    private TaskCompletionSource? _written;
 
     public object Gate { get; } = new();
 
@@ -47,8 +53,8 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     /// <summary>The session chunks are expected on: the one the latest FILE_ACCEPT went out on.</summary>
     public SecureSession? Session { get; set; }
 
-    /// <summary>Bytes written to the temporary file (the hashing task follows behind).</summary>
-    public long Written { get; private set; } = info.Bytes;
+    /// <summary>Bytes written to the temporary file (and hashed, except a resumed prefix still being re-hashed).</summary>
+    public long Written => Interlocked.Read(ref _written);
 
     /// <summary>The offset of the last FILE_ACK sent.</summary>
     public long AckedToPeer { get; set; }
@@ -56,11 +62,6 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     public TransferMeter Meter { get; } = meter;
 
     public DateTimeOffset LastSaved { get; set; }
-
-    public bool IsOpen
-    {
-        get { lock (Gate) return _file is not null; }
-    }
 
     public TransferInfo Snapshot()
     {
@@ -72,15 +73,17 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     }
 
     /// <summary>
-    /// Opens (or creates) the temporary file: after a restart the resume point is what really is on disk,
-    /// and the hashing task starts over from its first byte. Returns the offset to ask the sender to start from.
+    /// Opens (or creates) the temporary file and starts the writer, which first hashes what the file already
+    /// holds: after a restart the resume point is what really is on disk, and the answer need not wait for
+    /// the re-hash. In the same process the resume point also counts chunks still queued. Returns the offset
+    /// to ask the sender to start from. <paramref name="onWritten"/> runs on the writer after each chunk.
     /// </summary>
-    public long Open()
+    public long Open(Func<IncomingTransfer, long, ValueTask> onWritten)
     {
         lock (Gate)
         {
             if (_file is not null)
-                return Written;
+                return _received;
             Directory.CreateDirectory(Folder);
             var file = File.OpenHandle(TempPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             try
@@ -94,12 +97,18 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
                 }
                 _file = file;
                 _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                _hashed = 0;
-                Written = length;
+                _queue = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(QueueChunks)
+                {
+                    SingleReader = true,
+                    SingleWriter = true,
+                    FullMode = BoundedChannelFullMode.Wait,
+                });
+                _stop = new CancellationTokenSource();
+                _received = length;
+                _written = length;
                 AckedToPeer = length;
-                _hasherStop = new CancellationTokenSource();
-                var stop = _hasherStop.Token;
-                _hasher = Task.Run(() => HashAsync(file, stop));
+                var (queue, hash, stop) = (_queue, _hash, _stop.Token);
+                _writer = Task.Run(() => WriteAsync(file, hash, length, queue.Reader, onWritten, stop));
                 return length;
             }
             catch
@@ -110,79 +119,90 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
         }
     }
 
-    /// <summary>Feeds the hash with what has been written, in order, until the whole file is hashed.</summary>
-    private async Task HashAsync(SafeFileHandle file, CancellationToken stop)
+    /// <summary>The writer: re-hashes a resumed prefix, then writes and hashes queued chunks in order.</summary>
+    private async Task WriteAsync(SafeFileHandle file, IncrementalHash hash, long prefix, ChannelReader<(byte[] Buffer, int Length)> queue,
+        Func<IncomingTransfer, long, ValueTask> onWritten, CancellationToken stop)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(HashBlock);
-        try
+        if (prefix > 0)
         {
-            while (true)
+            var block = ArrayPool<byte>.Shared.Rent(HashBlock);
+            try
             {
-                long target;
-                Task? wait = null;
-                lock (Gate)
+                for (long offset = 0; offset < prefix;)
                 {
-                    target = Written;
-                    if (_hashed >= target)
-                    {
-                        if (_hashed >= Size)
-                            return;
-                        _written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        wait = _written.Task;
-                    }
+                    stop.ThrowIfCancellationRequested();
+                    var read = RandomAccess.Read(file, block.AsSpan(0, (int)Math.Min(HashBlock, prefix - offset)), offset);
+                    if (read <= 0)
+                        throw new IOException($"the partial file ended at {offset} bytes, expected {prefix}");
+                    hash.AppendData(block, 0, read);
+                    offset += read;
                 }
-                if (wait is not null)
-                {
-                    await wait.WaitAsync(stop).ConfigureAwait(false);
-                    continue;
-                }
-                stop.ThrowIfCancellationRequested();
-                var length = (int)Math.Min(HashBlock, target - _hashed);
-                var read = RandomAccess.Read(file, buffer.AsSpan(0, length), _hashed);
-                if (read <= 0)
-                    throw new IOException($"the partial file ended at {_hashed} bytes, expected {target}");
-                _hash!.AppendData(buffer, 0, read);
-                _hashed += read;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block);
             }
         }
-        finally
+        var position = prefix;
+        await foreach (var (buffer, length) in queue.ReadAllAsync(stop).ConfigureAwait(false))
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            try
+            {
+                RandomAccess.Write(file, buffer.AsSpan(0, length), position);
+                hash.AppendData(buffer, 0, length);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            position += length;
+            Interlocked.Exchange(ref _written, position);
+            await onWritten(this, position).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// Writes one chunk at its offset. Returns null when it was written, or skipped as stale (another
-    /// session, a finished transfer, bytes we already hold); otherwise why the transfer must fail.
+    /// Checks one chunk and queues its new bytes for the writer (waiting while the queue is full, which is
+    /// the backpressure towards the sender). Returns null when it was queued, or skipped as stale (another
+    /// session, a finished transfer, bytes already held); otherwise why the transfer must fail.
     /// </summary>
-    public string? Write(SecureSession session, in FileChunkMessage chunk, out bool written)
+    public async ValueTask<string?> WriteAsync(SecureSession session, FileChunkMessage chunk)
     {
-        written = false;
+        byte[] buffer;
+        int length;
+        ChannelWriter<(byte[], int)> queue;
         lock (Gate)
         {
-            if (session != Session || State != TransferState.Active || _file is null || _finishing)
+            if (session != Session || State != TransferState.Active || _queue is null || _finishing)
                 return null;
-            var length = chunk.Data.Length;
-            if (length == 0 || length > FileChunkMessage.MaxDataBytes)
-                return $"the sender sent a chunk of {length} bytes (allowed: 1 to {FileChunkMessage.MaxDataBytes})";
-            if (chunk.Offset > Written)
-                return $"the sender sent a chunk at offset {chunk.Offset}, but only {Written} bytes have arrived";
-            if (chunk.Offset + length > Size)
-                return $"the sender sent data past the end of the file ({chunk.Offset + length} of {Size} bytes)";
+            if (_writer.IsFaulted)
+                return $"the receiver could not write the file: {_writer.Exception!.InnerException!.Message}";
+            var size = chunk.Data.Length;
+            if (size == 0 || size > FileChunkMessage.MaxDataBytes)
+                return $"the sender sent a chunk of {size} bytes (allowed: 1 to {FileChunkMessage.MaxDataBytes})";
+            if (chunk.Offset > _received)
+                return $"the sender sent a chunk at offset {chunk.Offset}, but only {_received} bytes have arrived";
+            if (chunk.Offset + size > Size)
+                return $"the sender sent data past the end of the file ({chunk.Offset + size} of {Size} bytes)";
             // A resend of bytes we already hold (after a resume) is harmless: skip what we have.
-            var skip = Written - chunk.Offset;
-            if (skip >= length)
+            var skip = _received - chunk.Offset;
+            if (skip >= size)
                 return null;
-            foreach (var segment in chunk.Data.Slice(skip))
-            {
-                RandomAccess.Write(_file, segment.Span, Written);
-                Written += segment.Length;
-            }
-            _written?.TrySetResult();
-            _written = null;
-            written = true;
-            return null;
+            length = (int)(size - skip);
+            buffer = ArrayPool<byte>.Shared.Rent(length);
+            chunk.Data.Slice(skip).CopyTo(buffer);
+            _received += length;
+            queue = _queue.Writer;
         }
+        try
+        {
+            await queue.WriteAsync((buffer, length)).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer); // closed meanwhile (cancelled, node stopping)
+        }
+        return null;
     }
 
     /// <summary>True once, when FILE_DONE may be acted on (every byte is here and no check runs yet).</summary>
@@ -191,28 +211,31 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
         lock (Gate)
         {
             error = null;
-            if (session != Session || State != TransferState.Active || _file is null || _finishing)
+            if (session != Session || State != TransferState.Active || _queue is null || _finishing)
                 return false;
-            if (Written != Size)
+            if (_received != Size)
             {
-                error = $"the sender finished after {Written} of {Size} bytes";
+                error = $"the sender finished after {_received} of {Size} bytes";
                 return false;
             }
             _finishing = true;
+            _queue.Writer.TryComplete();
             return true;
         }
     }
 
     /// <summary>
-    /// Waits for the hash to cover every byte, flushes to disk, checks SHA-256, and moves the file into place
-    /// under a free name. On a mismatch the temporary file is deleted. Returns the status to report to the sender.
+    /// Waits for the writer to write and hash every byte, flushes to disk, checks SHA-256, and moves the file
+    /// into place under a free name. On a mismatch the temporary file is deleted. Returns the status to report.
     /// </summary>
     public async Task<FileResultStatus> FinishAsync()
     {
-        await _hasher.ConfigureAwait(false);
+        await _writer.ConfigureAwait(false);
         lock (Gate)
         {
-            RandomAccess.FlushToDisk(_file!);
+            if (_file is null)
+                throw new IOException("the transfer was closed before its check");
+            RandomAccess.FlushToDisk(_file);
             var actual = _hash!.GetHashAndReset();
             CloseFile();
             if (!CryptographicOperations.FixedTimeEquals(actual, Sha256))
@@ -225,18 +248,18 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
         }
     }
 
-    /// <summary>Closes the temporary file and keeps it (the transfer resumes later).</summary>
+    /// <summary>Stops the writer and closes the temporary file, keeping it (the transfer resumes later).</summary>
     public void Close()
     {
-        StopHasher();
+        StopWriter();
         lock (Gate)
             CloseFile();
     }
 
-    /// <summary>Closes and deletes the temporary file (cancelled or failed: nothing to resume).</summary>
+    /// <summary>Stops the writer, closes and deletes the temporary file (cancelled or failed: nothing to resume).</summary>
     public void Discard()
     {
-        StopHasher();
+        StopWriter();
         lock (Gate)
         {
             CloseFile();
@@ -244,34 +267,38 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
         }
     }
 
-    // Outside the gate: the hashing task takes it too.
-    private void StopHasher()
+    // Outside the gate: the writer's callback may take it.
+    private void StopWriter()
     {
-        Task hasher;
+        Task writer;
         lock (Gate)
         {
-            _hasherStop?.Cancel();
-            hasher = _hasher;
+            _queue?.Writer.TryComplete();
+            _stop?.Cancel();
+            writer = _writer;
         }
         try
         {
-            hasher.Wait(TimeSpan.FromSeconds(10));
+            writer.Wait(TimeSpan.FromSeconds(10));
         }
         catch (AggregateException)
         {
-            // Cancelled, or it failed reading: either way it is done.
+            // Cancelled, or it failed writing: either way it is done.
         }
     }
 
     private void CloseFile()
     {
+        while (_queue is not null && _queue.Reader.TryRead(out var left))
+            ArrayPool<byte>.Shared.Return(left.Buffer);
+        _queue = null;
         _file?.Dispose();
         _file = null;
         _hash?.Dispose();
         _hash = null;
-        _hasherStop?.Dispose();
-        _hasherStop = null;
-        _hasher = Task.CompletedTask;
+        _stop?.Dispose();
+        _stop = null;
+        _writer = Task.CompletedTask;
         _finishing = false;
     }
 

@@ -167,7 +167,7 @@ public sealed partial class ChatNode
         long offset;
         try
         {
-            offset = await Task.Run(transfer.Open).ConfigureAwait(false);
+            offset = transfer.Open(OnIncomingWrittenAsync);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -225,54 +225,46 @@ public sealed partial class ChatNode
         return TransferActionResult.Ok;
     }
 
-    /// <summary>FILE_CHUNK: written at its offset and hashed, straight from the receive buffer.</summary>
+    /// <summary>FILE_CHUNK: checked and handed to the transfer's writer (the read loop waits only when its queue is full).</summary>
     private async ValueTask OnFileChunkAsync(SecureSession session, ReadOnlySequence<byte> body)
     {
         var chunk = FileChunkMessage.Decode(body);
         if (!FindIncoming(session, "FILE_CHUNK", chunk.TransferId, out var transfer))
             return;
-        string? error;
-        bool written;
-        try
-        {
-            error = transfer.Write(session, chunk, out written);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error = $"the receiver could not write the file: {e.Message}";
-            written = false;
-        }
-        if (error is not null)
-        {
+        if (await transfer.WriteAsync(session, chunk).ConfigureAwait(false) is { } error)
             await FailIncomingAsync(transfer, session, error).ConfigureAwait(false);
-            return;
-        }
-        if (!written)
-            return;
+    }
 
-        long bytes;
+    /// <summary>
+    /// The writer wrote up to <paramref name="written"/>: acknowledge every 256 KiB (and at the end), record
+    /// the progress about once a second, and report it at most ten times a second.
+    /// </summary>
+    private async ValueTask OnIncomingWrittenAsync(IncomingTransfer transfer, long written)
+    {
+        SecureSession? session;
         var ackDue = false;
         lock (transfer.Gate)
         {
-            bytes = transfer.Written;
-            if (bytes - transfer.AckedToPeer >= FileAckIntervalBytes || bytes == transfer.Size)
+            session = transfer.Session;
+            if (written - transfer.AckedToPeer >= FileAckIntervalBytes || written == transfer.Size)
             {
-                transfer.AckedToPeer = bytes;
+                transfer.AckedToPeer = written;
                 ackDue = true;
             }
         }
-        if (ackDue)
+        if (ackDue && session is not null)
         {
             try
             {
-                await session.SendAsync(new FileAckMessage(transfer.Id, bytes), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+                await session.SendAsync(new FileAckMessage(transfer.Id, written), static (m, w) => m.Encode(w)).ConfigureAwait(false);
             }
             catch (IOException)
             {
+                // The resume offset tells the sender the same when the connection is back.
             }
-            SaveProgressThrottled(transfer.Id, bytes, () => transfer.LastSaved, t => transfer.LastSaved = t);
+            SaveProgressThrottled(transfer.Id, written, () => transfer.LastSaved, t => transfer.LastSaved = t);
         }
-        if (transfer.Meter.TryReport(bytes, transfer.Size, out var rate, out var remaining))
+        if (transfer.Meter.TryReport(written, transfer.Size, out var rate, out var remaining))
             Raise(new TransferProgress(Now, transfer.Snapshot(), rate, remaining));
     }
 
