@@ -33,6 +33,16 @@ internal static class BenchApp
           fanout              broadcast and group send to N in-process nodes, until the last acknowledgement
               --receivers LIST      receiver counts (default 10,100)
               --rounds R            sends per count and kind (default 30)
+          idle-connections    a node (the real program) holding many idle secure connections: memory per connection, chat latency
+              --connections N       simulated idle peers (default 5000)
+              --samples N           chat round trips timed meanwhile (default 200)
+          mesh                N nodes find each other by discovery and peer exchange; then a group of all N
+              --nodes N             nodes (default 50)
+              --discovery-port P    UDP port for this run's discovery (default 45377)
+          hostile             a node under a connection flood, slowloris and a frame flood while a peer keeps chatting
+              --flood N             connections per flood wave (default 500)
+              --slow N              slowloris connections (default 500)
+              --seconds S           length of each phase (default 10)
           files               one file over loopback: CryptoSphere transfer vs raw TCP (and TLS) on the same bytes
               --mib N               file size in MiB (default 1024)
               --rounds R            rounds, each running every variant (default 3)
@@ -59,6 +69,9 @@ internal static class BenchApp
                 "secure" => Secure(options),
                 "store" => Store(options),
                 "fanout" => FanOut(options),
+                "idle-connections" => Idle(options),
+                "mesh" => Mesh(options),
+                "hostile" => Hostile(options),
                 "files" => Files(options),
                 "all" when options.IsEmpty => RunAll(),
                 "all" => throw new ArgumentException("'all' takes no options"),
@@ -93,6 +106,27 @@ internal static class BenchApp
         var settings = new FanOutBench.Settings(a.IntList("receivers", [10, 100], min: 1, max: 500), a.Int("rounds", 30, min: 1));
         a.RejectUnused();
         return FanOutBench.Run(settings, Console.Out);
+    }
+
+    private static bool Idle(BenchArgs a)
+    {
+        var settings = new IdleConnections.Settings(a.Int("connections", 5000, min: 1), a.Int("samples", 200, min: 1));
+        a.RejectUnused();
+        return IdleConnections.Run(settings, Console.Out);
+    }
+
+    private static bool Mesh(BenchArgs a)
+    {
+        var settings = new MeshBench.Settings(a.Int("nodes", 50, min: 2, max: 500), a.Int("discovery-port", 45377, min: 1024, max: 65535));
+        a.RejectUnused();
+        return MeshBench.Run(settings, Console.Out);
+    }
+
+    private static bool Hostile(BenchArgs a)
+    {
+        var settings = new HostileLoad.Settings(a.Int("flood", 500, min: 1), a.Int("slow", 500, min: 1), a.Double("seconds", 10, min: 1));
+        a.RejectUnused();
+        return HostileLoad.Run(settings, Console.Out);
     }
 
     private static bool Files(BenchArgs a)

@@ -12,6 +12,7 @@ internal static class CliApp
             "The menu also reads answers line by line from piped input; end of input quits.");
         MenuCommand.Configure(root);
         root.Subcommands.Add(ListenCommand.Create());
+        root.Subcommands.Add(WebCommand.Create());
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(SendFileCommand.Create());
         root.Subcommands.Add(TransferCommands.Create());

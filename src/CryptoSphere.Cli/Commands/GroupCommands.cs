@@ -165,7 +165,7 @@ internal static class GroupCommands
         using var profile = Profile.Open(dataDir);
         if (profile is null)
             return 2;
-        await using var node = new ChatNode(new NodeOptions { Name = name ?? Environment.UserName, Identity = profile.Identity, Store = profile.Store });
+        await using var node = SendOnlyNode.Create(profile, name ?? Environment.UserName, null, TimeSpan.FromSeconds(5));
         node.StartSendOnly(port ?? 0);
         return await work(node);
     }

@@ -11,17 +11,20 @@ internal static class MenuCommand
     public static void Configure(RootCommand root)
     {
         var settings = new NodeSettings();
+        var web = new WebSettings();
         settings.AddTo(root);
+        web.AddTo(root, withSwitch: true);
         root.SetAction(async (result, ct) =>
         {
             IMenuConsole console = Console.IsInputRedirected || Console.IsOutputRedirected
                 ? new PlainMenuConsole(Console.In, Console.Out)
                 : new TerminalMenuConsole();
-            return await RunAsync(console, settings, result, ct);
+            return await RunAsync(console, settings, result, ct, web);
         });
     }
 
-    internal static async Task<int> RunAsync(IMenuConsole console, NodeSettings settings, ParseResult result, CancellationToken ct)
+    internal static async Task<int> RunAsync(IMenuConsole console, NodeSettings settings, ParseResult result, CancellationToken ct,
+        WebSettings? web = null)
     {
         var name = result.GetValue(settings.Name) ?? AskName(console);
         if (name is null)
@@ -45,8 +48,15 @@ internal static class MenuCommand
         console.Info($"Welcome, {name}. Listening on {node.AdvertisedIp}:{node.Port}.");
         console.Info($"Your ID: {node.Identity.Id}");
 
+        await using var site = web is not null && result.GetValue(web.Web)
+            ? await WebLauncher.TryStartAsync(node, web.ToWebOptions(result, node), logs, console.Info,
+                text => console.Info("Warning: " + text), console.Error)
+            : null;
+
         using var signal = new ShutdownSignal(ct);
         await new InteractiveMenu(node, console).RunAsync(signal.Token);
+        if (site is not null)
+            await site.StopAsync();
         console.Info("Saying goodbye to peers...");
         await node.StopAsync();
         console.Info("Bye.");

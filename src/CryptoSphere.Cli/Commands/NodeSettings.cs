@@ -164,18 +164,32 @@ internal sealed class NodeSettings
         CustomParser = ParseAddress,
     };
 
+    public Option<int> MaxConnectionsPerIp { get; } = new("--max-connections-per-ip")
+    {
+        Description = "Connections one address may hold open at once; more are closed at once",
+        DefaultValueFactory = _ => 1024,
+    };
+
+    public Option<int> MaxConnections { get; } = new("--max-connections")
+    {
+        Description = "Connections the node holds open at once, from everyone",
+        DefaultValueFactory = _ => 10_000,
+    };
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, DataDir, SecureOnly, Accept, LegacyAllow, LegacyDeny,
                      NoDiscovery, DiscoveryPort, DiscoveryGroup, DiscoveryInterface, MaxMessageBytes, MaxFrameBytes, MaxOutboxPerPeer, MaxMessageAgeDays, LegacyRetries,
                      Downloads, AutoAcceptTrusted, MaxTransferBytes,
-                     InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
+                     MaxConnectionsPerIp, MaxConnections, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
         AddPositive(MaxMessageBytes);
         AddPositive(InactivitySeconds);
         AddPositive(ReadTimeoutSeconds);
         AddPositive(Backlog);
         AddPositive(MaxFrameBytes);
+        AddPositive(MaxConnectionsPerIp);
+        AddPositive(MaxConnections);
         AddPositive(MaxOutboxPerPeer);
         AddPositive(LegacyRetries);
         MaxMessageAgeDays.Validators.Add(r =>
@@ -213,6 +227,8 @@ internal sealed class NodeSettings
         InactivityTimeout = TimeSpan.FromSeconds(result.GetValue(InactivitySeconds)),
         ReadTimeout = TimeSpan.FromSeconds(result.GetValue(ReadTimeoutSeconds)),
         Backlog = result.GetValue(Backlog),
+        MaxConnectionsPerIp = result.GetValue(MaxConnectionsPerIp),
+        MaxConnections = result.GetValue(MaxConnections),
         DownloadsDirectory = Path.GetFullPath(result.GetValue(Downloads) ?? profile.Directory),
         AutoAcceptFromTrusted = result.GetValue(AutoAcceptTrusted),
         MaxTransferBytes = result.GetValue(MaxTransferBytes),

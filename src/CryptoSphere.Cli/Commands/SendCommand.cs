@@ -36,16 +36,7 @@ internal static class SendCommand
             if (profile is null)
                 return 2;
             var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(timeout)));
-            await using var node = new ChatNode(new NodeOptions
-            {
-                Name = result.GetValue(name)!,
-                AdvertiseIp = result.GetValue(advertise),
-                Identity = profile.Identity,
-                Store = profile.Store,
-                SecureOnly = result.GetValue(secureOnly),
-                ConnectTimeout = wait,
-                HandshakeTimeout = wait,
-            });
+            await using var node = SendOnlyNode.Create(profile, result.GetValue(name)!, result.GetValue(advertise), wait, result.GetValue(secureOnly));
             node.StartSendOnly(result.GetValue(fromPort)!.Value);
 
             var target = result.GetValue(to)!;

@@ -46,15 +46,7 @@ internal static class SendFileCommand
             if (profile is null)
                 return 2;
             var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(timeout)));
-            await using var node = new ChatNode(new NodeOptions
-            {
-                Name = result.GetValue(name)!,
-                AdvertiseIp = result.GetValue(advertise),
-                Identity = profile.Identity,
-                Store = profile.Store,
-                ConnectTimeout = wait,
-                HandshakeTimeout = wait,
-            });
+            await using var node = SendOnlyNode.Create(profile, result.GetValue(name)!, result.GetValue(advertise), wait);
             // Events are kept from the start: an answer can arrive before the offer call returns.
             var events = Channel.CreateUnbounded<NodeEvent>();
             node.EventRaised += e => events.Writer.TryWrite(e);

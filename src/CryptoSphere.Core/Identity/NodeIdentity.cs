@@ -22,6 +22,12 @@ public sealed class NodeIdentity : IDisposable
 
     public PeerId Id { get; }
 
+    private System.Net.Security.SslStreamCertificateContext? _tlsContext;
+
+    /// <summary>Built once and shared by every connection: building it per handshake costs time and memory.</summary>
+    internal System.Net.Security.SslStreamCertificateContext TlsContext =>
+        _tlsContext ??= System.Net.Security.SslStreamCertificateContext.Create(Certificate, null, offline: true);
+
     /// <summary>A new identity held in memory only (tests, one-off sends).</summary>
     public static NodeIdentity CreateEphemeral() => new(CreateCertificate());
 

@@ -31,17 +31,21 @@ public sealed partial class ChatNode
 
     /// <summary>
     /// An address claimed for a peer ID (announced or learned from a peer): connect to it, proving the ID,
-    /// unless already connected, blocked, or tried a moment ago.
+    /// unless already connected, blocked, or that address was tried a moment ago.
     /// </summary>
     private void ConsiderCandidate(PeerId id, PeerKey address, PeerSource source)
     {
         if (id == Identity.Id || FindSession(id) is not null || Trust.StateOf(id) == TrustState.Blocked || _stopping.IsCancellationRequested)
             return;
+        // Per ID and address: one ID is often claimed at several at once (a node announces over IPv4 and IPv6,
+        // and listens on one of them only; peer exchange may carry an old address). A dead one must not hold
+        // back the others until the next announcement.
+        var key = $"{id.Value} {address}";
         var now = Now;
         if (_lastCandidateDial.Count > 10_000)
             _lastCandidateDial.Clear(); // bounded memory whatever peers claim
-        var last = _lastCandidateDial.GetOrAdd(id.Value, DateTimeOffset.MinValue);
-        if (now - last < RedialAfter || !_lastCandidateDial.TryUpdate(id.Value, now, last))
+        var last = _lastCandidateDial.GetOrAdd(key, DateTimeOffset.MinValue);
+        if (now - last < RedialAfter || !_lastCandidateDial.TryUpdate(key, now, last))
             return;
         Track(DialCandidateAsync(id, address, source));
     }

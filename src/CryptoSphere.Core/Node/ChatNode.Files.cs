@@ -38,6 +38,9 @@ public sealed partial class ChatNode
     public TransferInfo? FindTransfer(Guid id) =>
         _outgoing.TryGetValue(id, out var o) ? Snapshot(o) : _incoming.TryGetValue(id, out var i) ? i.Snapshot() : null;
 
+    /// <summary>Where files handed over by a UI are kept while they are offered: beside the downloads, in the data directory.</summary>
+    public string UploadsFolder => Path.Combine(DownloadsFolder ?? Path.GetTempPath(), "uploads");
+
     /// <summary>Where received files go: the option, else the data directory (the database's folder).</summary>
     private string? DownloadsFolder =>
         _options.DownloadsDirectory ?? (Store.Path is { } db ? Path.GetDirectoryName(Path.GetFullPath(db)) : null);

@@ -74,21 +74,50 @@ public sealed partial class ChatNode
         if (WireText.Utf8.GetByteCount(text) > _options.MaxFrameBytes - GroupFrameOverhead)
             throw new ArgumentException($"message too long (the limit is {_options.MaxFrameBytes - GroupFrameOverhead} bytes)");
         var recipients = group.Current.Where(m => m.Id != Identity.Id).Select(m => m.Id).ToList();
-        if (recipients.FirstOrDefault(r => Store.OutboxCount(TargetOf(r)) >= _options.MaxOutboxPerPeer) is { Value: not null } full)
+        var waiting = recipients.ToDictionary(r => r, r => Store.OutboxCount(TargetOf(r)));
+        if (recipients.FirstOrDefault(r => waiting[r] >= _options.MaxOutboxPerPeer) is { Value: not null } full)
             throw new InvalidOperationException($"the outbox for {full.Short} is full ({_options.MaxOutboxPerPeer} messages waiting); nothing was sent");
         var lamport = Store.TickClock(groupId);
         var id = Guid.CreateVersion7();
-        Store.AppendOutgoing(new StoredMessage(id, group.Conversation, true, Identity.Id.Value, $"{AdvertisedIp}:{Port}",
-            _options.Name, text, PeerProtocol.Secure, Now, Now, MessageState.Queued) { Lamport = lamport },
-            recipients.Select(TargetOf).ToList(), Now);
+        var stored = new StoredMessage(id, group.Conversation, true, Identity.Id.Value, $"{AdvertisedIp}:{Port}",
+            _options.Name, text, PeerProtocol.Secure, Now, Now, MessageState.Queued) { Lamport = lamport };
+        var sequence = Store.AppendOutgoing(stored, recipients.Select(TargetOf).ToList(), Now);
+        var frame = AsGroupMessage(stored);
         var sentNow = 0;
         foreach (var member in recipients)
         {
-            if (await FlushSecureAsync(member).ConfigureAwait(false))
+            // A member with nothing else waiting gets this one frame directly; others get their backlog in order.
+            var sent = waiting[member] == 0 && FindSession(member) is { } session
+                ? await SendDirectAsync(member, session, frame, sequence).ConfigureAwait(false)
+                : await FlushSecureAsync(member).ConfigureAwait(false);
+            if (sent)
                 sentNow++;
         }
+        if (sentNow > 0)
+            Store.MarkSent(id, leaveOutbox: false);
         KickOutbox();
         return new GroupSendResult(id, lamport, sentNow, recipients.Count - sentNow);
+    }
+
+    private async Task<bool> SendDirectAsync(PeerId member, SecureSession session, GroupChatMessage frame, long sequence)
+    {
+        var target = TargetOf(member);
+        var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await session.SendAsync(frame, static (m, w) => m.Encode(w)).ConfigureAwait(false);
+            _flushed.AddOrUpdate(target, (session, sequence), (_, f) => f.Session == session ? (session, Math.Max(f.Sequence, sequence)) : (session, sequence));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // the outbox sends it when the member is back
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private static ChatMessage? AsChat(StoredMessage message) =>
@@ -162,7 +191,7 @@ public sealed partial class ChatNode
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask OnGroupMessageAsync(SecureSession from, ReadOnlySequence<byte> body)
+    private async ValueTask OnGroupMessageAsync(SecureSession from, ReadOnlySequence<byte> body)
     {
         var message = GroupChatMessage.Decode(body);
         var group = Store.FindGroup(message.GroupId);
@@ -170,23 +199,24 @@ public sealed partial class ChatNode
         if (group is null || !group.IsMember)
         {
             Reject(from.Address.ToString(), $"message for group {message.GroupId}, which this node is not in");
-            return ValueTask.CompletedTask;
+            return;
         }
         if (!group.HasMember(from.RemoteId))
         {
             Reject(from.Address.ToString(), $"{from.RemoteId.Short} is not a member of {group.Name}");
-            return ValueTask.CompletedTask;
+            return;
         }
         Store.TickClock(group.Id, message.Lamport);
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
             message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received) { Lamport = message.Lamport };
+        await WaitForStoreAsync(from).ConfigureAwait(false);
         Store.AppendReceived(stored, isNew =>
         {
+            from.Unstored.Release();
             if (isNew)
                 Raise(new GroupMessageReceived(Now, group.Id, group.Name, from.Address, from.RemoteId, name, message.Text, message.Id, message.Lamport));
             _ = from.SendAckAsync(message.Id).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
         });
-        return ValueTask.CompletedTask;
     }
 }

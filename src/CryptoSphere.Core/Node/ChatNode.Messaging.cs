@@ -95,6 +95,9 @@ public sealed partial class ChatNode
         Store.AppendOutgoing(new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), true, id.Value,
             address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Queued), target, Now);
         var sent = offlineReason is null && await FlushSecureAsync(id).ConfigureAwait(false);
+        // The session just used can lose a simultaneous connect; the one kept arrives a moment later.
+        if (!sent && offlineReason is null && await NextSessionAsync(id, _options.HandshakeTimeout).ConfigureAwait(false))
+            sent = await FlushSecureAsync(id).ConfigureAwait(false);
         if (!sent)
             _log.LogInformation("Message {Id} to {PeerId} queued: {Reason}", message.Id, id.Short, offlineReason ?? "not connected");
         return new SendResult(address, sent, sent ? null : $"{id.Short} is offline ({offlineReason ?? "not connected"}); queued for delivery")
@@ -144,16 +147,18 @@ public sealed partial class ChatNode
         return SendResult.Failed(to, error);
     }
 
-    private ValueTask OnChatAsync(SecureSession session, ChatMessage message)
+    private async ValueTask OnChatAsync(SecureSession session, ChatMessage message)
     {
         var id = session.RemoteId;
         var address = session.Address;
         var name = session.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), false, id.Value, address.ToString(),
             name, message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received);
+        await WaitForStoreAsync(session).ConfigureAwait(false);
         // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
         Store.AppendReceived(stored, isNew =>
         {
+            session.Unstored.Release();
             if (isNew)
             {
                 if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(id) != TrustState.Trusted)
@@ -163,7 +168,13 @@ public sealed partial class ChatNode
             }
             _ = session.SendAckAsync(message.Id).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
         });
-        return ValueTask.CompletedTask;
+    }
+
+    // A store that cannot keep up for this long is broken (disk full): drop the connection rather than hang it.
+    private static async Task WaitForStoreAsync(SecureSession session)
+    {
+        if (!await session.Unstored.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+            throw new IOException("the message store did not keep up for 30 s");
     }
 
     private void Deliver(PeerKey from, PeerId id, string name, ChatMessage message)

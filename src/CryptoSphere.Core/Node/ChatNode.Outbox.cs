@@ -202,12 +202,13 @@ public sealed partial class ChatNode
         Raise(new MessageFailed(Now, PeerKey.TryParse(message.Address, out var to, out _) ? to : default, message.Id, reason));
     }
 
-    private void OnAck(SecureSession session, Guid id)
-    {
-        if (!Store.MarkDelivered(id, TargetOf(session.RemoteId)))
-            return;
-        if (_deliveries.TryRemove(id, out var waiting))
-            waiting.TrySetResult();
-        Raise(new MessageDelivered(Now, session.Address, session.RemoteId, id));
-    }
+    private void OnAck(SecureSession session, Guid id) =>
+        Store.AppendAcknowledgement(id, TargetOf(session.RemoteId), settled =>
+        {
+            if (!settled)
+                return;
+            if (_deliveries.TryRemove(id, out var waiting))
+                waiting.TrySetResult();
+            Raise(new MessageDelivered(Now, session.Address, session.RemoteId, id));
+        });
 }

@@ -21,6 +21,25 @@ public sealed partial class ChatNode
     private readonly ConcurrentDictionary<string, byte> _reconnecting = new();
     private readonly ConcurrentDictionary<PeerKey, byte> _knownLegacy = new();
     private readonly ConcurrentDictionary<SecureSession, byte> _supervised = new();
+    private readonly ConcurrentDictionary<string, string> _lastRefusal = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _sessionWaiters = new();
+
+    /// <summary>True once a session with <paramref name="id"/> is live (now or within <paramref name="timeout"/>).</summary>
+    private async Task<bool> NextSessionAsync(PeerId id, TimeSpan timeout)
+    {
+        var waiter = _sessionWaiters.GetOrAdd(id.Value, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (FindSession(id) is not null)
+            return true;
+        try
+        {
+            await waiter.Task.WaitAsync(timeout, _stopping.Token).ConfigureAwait(false);
+            return FindSession(id) is not null;
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     public NodeIdentity Identity { get; }
 
@@ -63,6 +82,7 @@ public sealed partial class ChatNode
             // Nothing of a blocked peer is processed: not even its Hello.
             await ssl.DisposeAsync().ConfigureAwait(false);
             Refuse(remote.ToString(), id, "blocked");
+            _lastRefusal[id.Value] = "it is blocked";
             return null;
         }
         var session = new SecureSession(ssl, id, remote, initiator, _options.MaxFrameBytes, _clock)
@@ -86,6 +106,7 @@ public sealed partial class ChatNode
                 session.MarkRegistered();
                 await session.CloseAsync().ConfigureAwait(false);
                 Refuse(remote.ToString(), id, reason);
+                _lastRefusal[id.Value] = reason;
                 return null;
             }
 
@@ -105,6 +126,8 @@ public sealed partial class ChatNode
             _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
             Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
             session.MarkRegistered();
+            if (_sessionWaiters.TryRemove(id.Value, out var waiting))
+                waiting.TrySetResult();
             Store.MakeDue(TargetOf(id), Now);
             KickOutbox();
             _ = RequestPeersAsync(session).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
@@ -255,7 +278,9 @@ public sealed partial class ChatNode
 
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
             var session = await OpenSessionAsync(ssl, id, remote, initiator: true, token, source).ConfigureAwait(false);
-            return session is null ? DialResult.Failed($"peer {id.Short} at {address} refused or was refused") : DialResult.Connected(session);
+            return session is null
+                ? DialResult.Failed($"peer {id.Short} at {address}: {(_lastRefusal.TryRemove(id.Value, out var why) ? why : "refused")}")
+                : DialResult.Connected(session);
         }
         finally
         {

@@ -258,7 +258,21 @@ public sealed partial class ChatNode : IAsyncDisposable
         };
         if (e is PeerRemoved removed)
             _log.LogInformation("Peer {Peer} removed ({Reason})", removed.Peer.Key, removed.Reason);
+        if (change.Kind != PeerChangeKind.Updated)
+            PersistPeer(change.Peer, change.Reason);
         Raise(e);
+    }
+
+    private void PersistPeer(Peer peer, PeerRemovalReason? reason)
+    {
+        try
+        {
+            Store.SavePeer(peer, reason?.ToString(), reason is null ? null : Now);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
+        {
+            _log.LogWarning("Could not record peer {Peer}: {Error}", peer.Key, e.Message);
+        }
     }
 
     private void Raise(NodeEvent e)
@@ -287,6 +301,9 @@ public sealed partial class ChatNode : IAsyncDisposable
 
         // Goodbyes go out in parallel, legacy DISCONNECTs and secure BYEs, bounded by the shutdown timeout.
         _stopping.Cancel();
+        // Last-seen times and message counts change too often to write each time; they are saved here.
+        foreach (var peer in Peers.Snapshot())
+            PersistPeer(peer, null);
         await StopDiscoveryAsync().ConfigureAwait(false);
         using var limit = new CancellationTokenSource(_options.ShutdownTimeout);
         // A send-only node is not leaving the network: its port belongs to a node that keeps running.

@@ -72,7 +72,9 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync(Func<FrameType, ReadOnlySequence<byte>, ValueTask> onFrame)
     {
-        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        // Zero-byte reads wait for data without holding a buffer, so an idle connection costs little memory;
+        // 16 KiB matches a TLS record.
+        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
         try
         {
             while (true)
@@ -114,21 +116,32 @@ internal sealed class FrameConnection : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var reader = _outgoing.Reader;
-        var chunk = ArrayPool<byte>.Shared.Rent(WriteChunk);
         try
         {
             while (true)
             {
                 var result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                while (!buffer.IsEmpty)
+                if (!buffer.IsEmpty)
                 {
-                    var take = (int)Math.Min(buffer.Length, chunk.Length);
-                    buffer.Slice(0, take).CopyTo(chunk);
-                    await _stream.WriteAsync(chunk.AsMemory(0, take), _closed.Token).ConfigureAwait(false);
-                    buffer = buffer.Slice(take);
+                    // Rented per burst, not per connection: thousands of idle connections hold no write buffer.
+                    var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, WriteChunk));
+                    try
+                    {
+                        while (!buffer.IsEmpty)
+                        {
+                            var take = (int)Math.Min(buffer.Length, chunk.Length);
+                            buffer.Slice(0, take).CopyTo(chunk);
+                            await _stream.WriteAsync(chunk.AsMemory(0, take), _closed.Token).ConfigureAwait(false);
+                            buffer = buffer.Slice(take);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(chunk);
+                    }
+                    await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
                 }
-                await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                     break;
@@ -139,7 +152,6 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
             await reader.CompleteAsync().ConfigureAwait(false);
         }
     }

@@ -30,6 +30,14 @@ internal sealed class SecureSession
 
     public PeerId RemoteId { get; }
 
+    /// <summary>
+    /// Messages read from this peer and not yet committed. When it is full, reading from this peer waits
+    /// (TCP pushes back on a flooding sender) while other peers' messages keep their turn at the store.
+    /// </summary>
+    public SemaphoreSlim Unstored { get; } = new(MaxUnstored, MaxUnstored);
+
+    public const int MaxUnstored = 1024;
+
     /// <summary>Peer lists asked for and not yet answered (peer exchange).</summary>
     public int PeerListsAsked;
 

@@ -18,7 +18,7 @@ internal static class TlsHandshake
         PeerId? remote = null;
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(identity.Certificate, null, offline: true),
+            ServerCertificateContext = identity.TlsContext,
             ClientCertificateRequired = true,
             EnabledSslProtocols = SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
@@ -37,7 +37,7 @@ internal static class TlsHandshake
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = "cryptosphere",
-            ClientCertificateContext = SslStreamCertificateContext.Create(identity.Certificate, null, offline: true),
+            ClientCertificateContext = identity.TlsContext,
             EnabledSslProtocols = SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             // The ID is checked after the handshake so a mismatch can name both IDs.

@@ -16,7 +16,27 @@ public sealed partial class ChatStore
         return ids.Select(id => ReadGroup(db, id)!).ToList();
     });
 
-    public Group? FindGroup(Guid id) => Locked(db => ReadGroup(db, id));
+    private readonly Dictionary<Guid, Group> _groupCache = new();
+
+    /// <summary>
+    /// One group. Every group message needs its membership, so a copy is kept and reused while the stored
+    /// version and membership flag are unchanged (another process, the `group` command, may change them).
+    /// </summary>
+    public Group? FindGroup(Guid id) => Locked(db =>
+    {
+        using (var check = Command(db, "SELECT version, is_member FROM groups WHERE id = $id", null, ("$id", id.ToString())))
+        using (var row = check.ExecuteReader())
+        {
+            if (!row.Read())
+                return null;
+            if (_groupCache.TryGetValue(id, out var cached) && cached.Version == row.GetInt64(0) && cached.IsMember == (row.GetInt64(1) == 1))
+                return cached;
+        }
+        var group = ReadGroup(db, id);
+        if (group is not null)
+            _groupCache[id] = group;
+        return group;
+    });
 
     /// <summary>
     /// Stores a group state if it is newer than the one known (or the group is new).

@@ -14,6 +14,7 @@ public sealed partial class ChatStore : IDisposable
     private readonly SqliteConnection _db;
     private readonly object _gate = new();
     private readonly ReceivedMessageWriter _writer;
+    private readonly AcknowledgementWriter _acks;
     private int _disposed;
 
     private ChatStore(SqliteConnection db, string? path)
@@ -21,6 +22,7 @@ public sealed partial class ChatStore : IDisposable
         _db = db;
         Path = path;
         _writer = new ReceivedMessageWriter(this);
+        _acks = new AcknowledgementWriter(this);
     }
 
     /// <summary>The database file, or null for an in-memory store.</summary>
@@ -130,6 +132,7 @@ public sealed partial class ChatStore : IDisposable
     public void Dispose()
     {
         _writer.Complete();
+        _acks.Complete();
         lock (_gate)
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 1)

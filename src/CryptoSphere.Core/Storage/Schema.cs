@@ -14,6 +14,20 @@ internal static class Schema
             last_seen INTEGER NOT NULL,
             last_address TEXT);
 
+        -- Every peer the node has had in its table: who, which protocol, how found, last seen, and when and
+        -- why it left. Written when a peer joins or leaves the table and when the node stops.
+        CREATE TABLE peers(
+            address TEXT PRIMARY KEY,
+            peer_id TEXT,
+            name TEXT NOT NULL,
+            protocol INTEGER NOT NULL,
+            source INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            messages INTEGER NOT NULL,
+            removed_at INTEGER,
+            removed_reason TEXT);
+
         CREATE TABLE conversations(
             id TEXT PRIMARY KEY,
             title TEXT NOT NULL,
@@ -62,10 +76,9 @@ internal static class Schema
             PRIMARY KEY (group_id, peer_id));
         CREATE INDEX outbox_by_target ON outbox(target, message_seq);
 
-        CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61', detail='none');
-        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-            INSERT INTO messages_fts(rowid, text) VALUES (new.seq, new.text);
-        END;
+        -- Rows are indexed per batch by the store (one statement per transaction), not by a trigger per row.
+        CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='seq', tokenize='unicode61', detail='none', columnsize=0);
+        INSERT INTO messages_fts(messages_fts, rank) VALUES('automerge', 16);
         CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
             INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
         END;

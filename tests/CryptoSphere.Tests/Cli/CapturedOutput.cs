@@ -42,7 +42,11 @@ internal sealed class CapturedOutput : TextWriter
         lock (_gate) return _text.Length;
     }
 
-    public async Task<string> WaitForAsync(string expected, int since = 0, TimeSpan? timeout = null)
+    public Task<string> WaitForAsync(string expected, int since = 0, TimeSpan? timeout = null) =>
+        WaitUntilAsync(text => text.Contains(expected, StringComparison.Ordinal), $"'{expected}'", since, timeout);
+
+    /// <summary>Waits until the text written since <paramref name="since"/> satisfies <paramref name="condition"/>; returns that text.</summary>
+    public async Task<string> WaitUntilAsync(Func<string, bool> condition, string what, int since = 0, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (true)
@@ -51,13 +55,13 @@ internal sealed class CapturedOutput : TextWriter
             lock (_gate)
             {
                 var text = _text.ToString(since, _text.Length - since);
-                if (text.Contains(expected, StringComparison.Ordinal))
+                if (condition(text))
                     return text;
                 changed = _changed.Task;
             }
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero || await Task.WhenAny(changed, Task.Delay(left)) != changed)
-                throw new TimeoutException($"'{expected}' was not written; output so far:\n{Text}");
+                throw new TimeoutException($"{what} was not written; output so far:\n{Text}");
         }
     }
 }

@@ -18,19 +18,33 @@ internal sealed class CliProcess : IAsyncDisposable
 
     public StreamWriter Stdin => _process.StandardInput;
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => StartIn(null, discovery: false, args);
+
+    /// <summary>
+    /// Starts the program inside the network namespace <paramref name="networkNamespace"/> (through
+    /// <c>ip netns exec</c>, which execs it: the child's PID is the program's) when one is given.
+    /// <paramref name="discovery"/> leaves LAN discovery on: only for namespaces a test created, never the real network.
+    /// </summary>
+    public static CliProcess StartIn(string? networkNamespace, bool discovery, params string[] args)
     {
         var program = Path.Combine(AppContext.BaseDirectory, "cryptosphere.dll");
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (networkNamespace is not null)
+        {
+            foreach (var a in new[] { "netns", "exec", networkNamespace, "dotnet" })
+                info.ArgumentList.Add(a);
+        }
         info.ArgumentList.Add(program);
-        // Tests never announce on the real network.
-        info.Environment["CRYPTOSPHERE_DISCOVERY"] = "off";
+        if (discovery && networkNamespace is not null)
+            info.Environment.Remove("CRYPTOSPHERE_DISCOVERY");
+        else
+            info.Environment["CRYPTOSPHERE_DISCOVERY"] = "off"; // tests never announce on the real network
         foreach (var a in args)
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
@@ -60,10 +74,20 @@ internal sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, as a service manager would stop it.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>Sends a signal by name with kill(1): TERM, STOP (freezes it, as a long stall would), CONT.</summary>
+    public void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString()])!;
         kill.WaitForExit();
+    }
+
+    /// <summary>SIGKILL at once, without waiting for the exit: cheap enough to call from an event handler.</summary>
+    public void KillNow()
+    {
+        if (!_process.HasExited)
+            _process.Kill();
     }
 
     public bool HasExited => _process.HasExited;

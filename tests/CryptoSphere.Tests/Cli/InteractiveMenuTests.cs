@@ -83,6 +83,9 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
         await PeerSaysHello();
         _input.Send("4", "so you know me");
         await _peerEvents.WaitFor<PeerAdded>(a => a.Peer.Key == MenuKey);
+        // Delivered first: a message still in the outbox would reconnect to the peer to get there.
+        await _peerEvents.WaitFor<MessageReceived>(m => m.Text == "so you know me");
+        await Eventually.HoldsAsync(() => _menuNode.Store.Outbox().Count == 0, "the broadcast is acknowledged");
 
         _input.Send("6", "1");
         var removed = await _peerEvents.WaitFor<PeerRemoved>(r => r.Peer.Key == MenuKey);

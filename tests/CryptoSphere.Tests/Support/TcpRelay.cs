@@ -7,6 +7,8 @@ namespace CryptoSphere.Tests.Support;
 /// <summary>
 /// A TCP relay to a loopback port that can "cut the cable": after <see cref="Freeze"/> it keeps every
 /// connection open but silently drops all bytes both ways and passes on no close, like a dead network path.
+/// After <see cref="DropFromTarget"/> only what the target sends is lost (its replies, acknowledgements),
+/// while its close or reset still reaches the client.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
@@ -17,6 +19,7 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly ConcurrentBag<Task> _pumps = [];
     private readonly Task _acceptLoop;
     private volatile bool _frozen;
+    private volatile bool _dropFromTarget;
 
     private TcpRelay(int target)
     {
@@ -32,6 +35,8 @@ public sealed class TcpRelay : IAsyncDisposable
     public int Port { get; }
 
     public void Freeze() => _frozen = true;
+
+    public void DropFromTarget() => _dropFromTarget = true;
 
     private async Task AcceptLoopAsync()
     {
@@ -58,12 +63,12 @@ public sealed class TcpRelay : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
-            _pumps.Add(PumpAsync(client, upstream));
-            _pumps.Add(PumpAsync(upstream, client));
+            _pumps.Add(PumpAsync(client, upstream, fromTarget: false));
+            _pumps.Add(PumpAsync(upstream, client, fromTarget: true));
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool fromTarget)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -82,11 +87,24 @@ public sealed class TcpRelay : IAsyncDisposable
                     to.Shutdown(SocketShutdown.Send);
                     return;
                 }
+                if (fromTarget && _dropFromTarget)
+                    continue;
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
+            // A reset (the target killed with unread data) is passed on as a close, unless the cable is cut.
+            if (_dropFromTarget && !_frozen && e is SocketException)
+            {
+                try
+                {
+                    to.Shutdown(SocketShutdown.Both);
+                }
+                catch (Exception inner) when (inner is SocketException or ObjectDisposedException)
+                {
+                }
+            }
         }
     }
 

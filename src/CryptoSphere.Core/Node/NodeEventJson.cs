@@ -2,13 +2,16 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Core.Files;
-using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
 
-namespace CryptoSphere.Cli.Rendering;
+namespace CryptoSphere.Core.Node;
 
-/// <summary>One JSON object per node event, for <c>listen --json</c>.</summary>
-internal static class EventJson
+/// <summary>
+/// One JSON object per node event: the format of <c>listen --json</c> and of the web page's live feed.
+/// Built from the event alone (no database), since it runs on the node's own threads.
+/// </summary>
+public static class NodeEventJson
 {
     private static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -27,6 +30,7 @@ internal static class EventJson
                 if (s.RequestedPort is { } asked) o["requestedPort"] = asked;
                 break;
             case MessageReceived m:
+                o["conversation"] = StoredMessage.ConversationOf(m.PeerId, m.From);
                 o["from"] = m.From.ToString();
                 o["name"] = m.Name;
                 o["text"] = m.Text;
@@ -36,6 +40,7 @@ internal static class EventJson
                 if (m.SentAt is { } sentAt) o["sentAt"] = sentAt.ToString("O");
                 break;
             case GroupMessageReceived g:
+                o["conversation"] = StoredMessage.GroupPrefix + g.GroupId;
                 o["groupId"] = g.GroupId.ToString();
                 o["group"] = g.GroupName;
                 o["from"] = g.From.ToString();
@@ -46,6 +51,7 @@ internal static class EventJson
                 o["lamport"] = g.Lamport;
                 break;
             case GroupChanged g:
+                o["conversation"] = g.Group.Conversation;
                 o["groupId"] = g.Group.Id.ToString();
                 o["group"] = g.Group.Name;
                 o["version"] = g.Group.Version;
@@ -58,6 +64,7 @@ internal static class EventJson
                 o["reason"] = f.Reason;
                 break;
             case MessageDelivered d:
+                o["conversation"] = StoredMessage.ConversationOf(d.PeerId, d.To);
                 o["to"] = d.To.ToString();
                 o["peerId"] = d.PeerId.ToString();
                 o["messageId"] = d.MessageId.ToString();

@@ -1,0 +1,36 @@
+using CryptoSphere.Core.Node;
+using CryptoSphere.Web.Access;
+using CryptoSphere.Web.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CryptoSphere.Web.Api;
+
+/// <summary>This node: name, ID (and its QR code, to compare IDs phone to screen), addresses.</summary>
+internal static class IdentityEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/me", Me);
+        api.MapGet("/me/qr.png", (ChatNode node) => Results.File(QrCodes.Png(node.Identity.Id.ToString()), "image/png"));
+        api.MapGet("/me/link-qr.png", LinkQr);
+    }
+
+    private static object Me(ChatNode node, WebAddresses web) => new
+    {
+        name = node.Name,
+        peerId = node.Identity.Id.ToString(),
+        @short = node.Identity.Id.Short,
+        address = $"{node.AdvertisedIp}:{node.Port}",
+        web = new { local = web.Local?.ToString(), network = web.Network?.ToString() },
+    };
+
+    /// <summary>
+    /// The network link with its token, as a QR code, so a phone can open the page without typing
+    /// 43 random characters. Only shown to a page that already holds the token, and only when exposed.
+    /// </summary>
+    private static IResult LinkQr(WebAddresses web, AccessToken token) => web.Network is { } network
+        ? Results.File(QrCodes.Png($"{network}?{TokenGate.QueryName}={token.Value}", 6), "image/png")
+        : ApiError.NotFound("the web interface listens on this machine only (start it with --web-bind to open it from a phone)");
+}

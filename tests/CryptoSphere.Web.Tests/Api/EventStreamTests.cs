@@ -1,0 +1,78 @@
+using System.Text.Json;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Tests.Support;
+using CryptoSphere.Web.Tests.Support;
+
+namespace CryptoSphere.Web.Tests.Api;
+
+/// <summary>The live feed: Server-Sent Events, one JSON object per node event.</summary>
+public sealed class EventStreamTests : IAsyncLifetime
+{
+    private WebNode _a = null!;
+
+    public async Task InitializeAsync() => _a = await WebNode.StartAsync("alice");
+
+    public async Task DisposeAsync() => await _a.DisposeAsync();
+
+    [Fact]
+    public async Task New_messages_delivery_and_peers_arrive_as_events()
+    {
+        var client = await _a.SignedInAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await client.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        await ReadUntilAsync(reader, e => e.GetProperty("type").GetString() == "hello", timeout.Token);
+
+        await using var bob = await TestNodes.StartAsync("bob");
+        var sent = await bob.SendAsync(TestNodes.KeyOf(_a.Node), "<script>alert(1)</script>");
+        Assert.True(sent.Success, sent.Error);
+
+        var added = await ReadUntilAsync(reader, e => e.GetProperty("type").GetString() == "peer_added", timeout.Token);
+        Assert.Equal("bob", added.GetProperty("name").GetString());
+        var message = await ReadUntilAsync(reader, e => e.GetProperty("type").GetString() == "message_received", timeout.Token);
+        Assert.Equal("<script>alert(1)</script>", message.GetProperty("text").GetString());
+        Assert.Equal("peer:" + bob.Identity.Id.Value, message.GetProperty("conversation").GetString());
+
+        var reply = await _a.Node.SendAsync(bob.Identity.Id, "got it");
+        var delivered = await ReadUntilAsync(reader, e => e.GetProperty("type").GetString() == "message_delivered", timeout.Token);
+        Assert.Equal(reply.MessageId.ToString(), delivered.GetProperty("messageId").GetString());
+
+        await bob.StopAsync();
+        await ReadUntilAsync(reader, e => e.GetProperty("type").GetString() == "secure_peer_disconnected", timeout.Token);
+    }
+
+    [Fact]
+    public async Task Stopping_the_interface_ends_open_feeds_promptly()
+    {
+        var client = await _a.SignedInAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await client.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        await ReadUntilAsync(reader, e => e.GetProperty("type").GetString() == "hello", timeout.Token);
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await _a.Web.StopAsync();
+
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(3), $"stop took {stopping.Elapsed}");
+        // The feed has ended: the stream closes rather than hanging.
+        while (await reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
+    }
+
+    private static async Task<JsonElement> ReadUntilAsync(StreamReader reader, Func<JsonElement, bool> match, CancellationToken token)
+    {
+        var seen = new List<string>();
+        while (await reader.ReadLineAsync(token) is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+                continue;
+            seen.Add(line);
+            var e = JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone();
+            if (match(e))
+                return e;
+        }
+        throw new EndOfStreamException("the feed ended; events: " + string.Join("\n", seen));
+    }
+}

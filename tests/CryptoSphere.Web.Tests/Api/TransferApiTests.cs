@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Headers;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Tests.Support;
+using CryptoSphere.Web.Tests.Support;
+
+namespace CryptoSphere.Web.Tests.Api;
+
+/// <summary>File transfers through the API: the page uploads, the node offers, the peer accepts, both see it done.</summary>
+public sealed class TransferApiTests : IAsyncLifetime
+{
+    private readonly TempDirectory _downloads = new();
+    private WebNode _a = null!;
+    private ChatNode _b = null!;
+    private EventWaiter _bEvents = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _a = await WebNode.StartAsync("alice");
+        _bEvents = new EventWaiter();
+        _b = await TestNodes.StartAsync("bob", _bEvents, o => o.DownloadsDirectory = _downloads.Path);
+        _client = await _a.SignedInAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        _bEvents.Dispose();
+        await _b.DisposeAsync();
+        _downloads.Dispose();
+    }
+
+    private static HttpContent FileBody(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return content;
+    }
+
+    [Fact]
+    public async Task An_uploaded_file_is_offered_accepted_and_arrives_identical_under_a_safe_name()
+    {
+        var bytes = new byte[300_000];
+        new Random(7).NextBytes(bytes);
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/transfers?to=127.0.0.1:{_b.Port}&name=..%2F..%2Freport.bin") { Content = FileBody(bytes) };
+        request.Headers.Add("X-CryptoSphere", "1");
+
+        var offered = await Json.ReadAsync(await _client.SendAsync(request));
+        Assert.Equal("out", offered.GetProperty("direction").GetString());
+        Assert.Equal("report.bin", offered.GetProperty("name").GetString());
+
+        var incoming = await _bEvents.WaitFor<TransferOffered>();
+        Assert.True((await _b.AcceptTransferAsync(incoming.Transfer.Id)).Success);
+        var done = await _bEvents.WaitFor<TransferCompleted>(c => c.Transfer.Id == incoming.Transfer.Id, TimeSpan.FromSeconds(30));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(done.Transfer.Path));
+        Assert.Equal(_downloads.Path, Path.GetDirectoryName(done.Transfer.Path));
+
+        await Eventually.HoldsAsync(() => Json.GetAsync(_client, "/api/transfers").Result.EnumerateArray()
+            .Any(t => t.GetProperty("state").GetString() == "completed"), "the sender's list shows it completed");
+    }
+
+    [Fact]
+    public async Task An_upload_without_the_guard_header_is_refused_and_nothing_is_offered()
+    {
+        var response = await _client.PostAsync($"/api/transfers?to=127.0.0.1:{_b.Port}&name=x.bin", FileBody([1, 2, 3]));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty((await Json.GetAsync(_client, "/api/transfers")).EnumerateArray());
+        Assert.Empty(_bEvents.All<TransferOffered>());
+    }
+
+    [Fact]
+    public async Task Accepting_an_unknown_transfer_is_a_clear_error()
+    {
+        var response = await WebNode.PostAsync(_client, $"/api/transfers/{Guid.NewGuid()}/accept");
+        var error = await Json.ReadAsync(response, HttpStatusCode.BadRequest);
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("error").GetString()));
+    }
+}
