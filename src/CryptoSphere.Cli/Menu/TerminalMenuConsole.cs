@@ -25,7 +25,7 @@ internal sealed class TerminalMenuConsole : IMenuConsole
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         foreach (var (key, label) in options)
             grid.AddRow($"[bold yellow]{Markup.Escape(key)}[/]", Markup.Escape(label));
-        _editor.PrintAbove(() => AnsiConsole.Write(new Panel(grid).Header(Markup.Escape(title)).RoundedBorder()));
+        _editor.PrintAbove(() => AnsiConsole.Write(new Panel(grid).Header(Markup.Escape(title)).RoundedBorder().Expand()));
     }
 
     public void ShowPeers(IReadOnlyList<Peer> peers, DateTimeOffset now, TrustStore? trust = null)
