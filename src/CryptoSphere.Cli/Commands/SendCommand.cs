@@ -12,34 +12,24 @@ internal static class SendCommand
 {
     public static Command Create()
     {
-        var to = new Option<string>("--to") { Description = "The peer: HOST:PORT, or a known peer ID (or a unique prefix)", Required = true };
-        var name = new Option<string>("--name", "-n") { Description = "Your display name", Required = true };
-        var fromPort = new Option<int?>("--from-port")
-        {
-            Description = "The port your node listens on, sent so the peer can answer",
-            Required = true,
-            CustomParser = NodeSettings.ParsePort,
-        };
-        var advertise = new Option<string?>("--advertise-ip") { Description = "IP written in legacy headers (default: detected)" };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the connection and for the acknowledgement", DefaultValueFactory = _ => 5 };
+        var common = new OneOffOptions("Seconds to wait for the connection and for the acknowledgement");
         var secureOnly = new Option<bool>("--secure-only") { Description = "Fail rather than send unencrypted to an old peer" };
-        var dataDir = DataDirectory.CreateOption();
         var text = new Argument<string>("text") { Description = "The message (quote it; may contain newlines)" };
         var command = new Command("send", "Send one message to a peer and exit (secure when the peer is a CryptoSphere node)");
-        foreach (var option in new Option[] { to, name, fromPort, advertise, timeout, secureOnly, dataDir })
-            command.Options.Add(option);
+        common.AddTo(command);
+        command.Options.Add(secureOnly);
         command.Arguments.Add(text);
 
         command.SetAction(async (result, ct) =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            using var profile = Profile.Open(result.GetValue(common.DataDir)!);
             if (profile is null)
                 return 2;
-            var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(timeout)));
-            await using var node = SendOnlyNode.Create(profile, result.GetValue(name)!, result.GetValue(advertise), wait, result.GetValue(secureOnly));
-            node.StartSendOnly(result.GetValue(fromPort)!.Value);
+            var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(common.Timeout)));
+            await using var node = SendOnlyNode.Create(profile, result.GetValue(common.Name)!, result.GetValue(common.AdvertiseIp), wait, result.GetValue(secureOnly));
+            node.StartSendOnly(result.GetValue(common.FromPort)!.Value);
 
-            var target = result.GetValue(to)!;
+            var target = result.GetValue(common.To)!;
             SendResult sent;
             if (PeerKey.TryParse(target, out var address, out _))
                 sent = await node.SendAsync(address, result.GetValue(text)!, ct);

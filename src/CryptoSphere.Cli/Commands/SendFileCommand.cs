@@ -18,42 +18,33 @@ internal static class SendFileCommand
 
     public static Command Create()
     {
-        var to = new Option<string>("--to") { Description = "The peer: HOST:PORT, or a known peer ID (or a unique prefix)", Required = true };
-        var name = new Option<string>("--name", "-n") { Description = "Your display name", Required = true };
-        var fromPort = new Option<int?>("--from-port")
-        {
-            Description = "The port your node listens on, sent so the peer can answer",
-            Required = true,
-            CustomParser = NodeSettings.ParsePort,
-        };
+        var common = new OneOffOptions("Seconds to wait for the connection");
         var sendAs = new Option<string?>("--as") { Description = "The name the receiver sees (default: the file's own name)" };
-        var advertise = new Option<string?>("--advertise-ip") { Description = "IP this node advertises (default: detected)" };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the connection", DefaultValueFactory = _ => 5 };
         var plain = new Option<bool>("--plain") { Description = "Progress as plain lines, also on a terminal" };
-        var dataDir = DataDirectory.CreateOption();
         var path = new Argument<string>("path") { Description = "The file to send" };
         var command = new Command("send-file",
             "Offer a file to a peer, wait for it to accept, send it and exit once the receiver verified it.\n" +
             "Exit codes: 0 verified by the receiver, 1 refused, declined, cancelled or failed, 2 bad setup, " +
             $"{Interrupted} interrupted (run the same command again to resume).");
-        foreach (var option in new Option[] { to, name, fromPort, sendAs, advertise, timeout, plain, dataDir })
-            command.Options.Add(option);
+        common.AddTo(command);
+        command.Options.Add(sendAs);
+        command.Options.Add(plain);
         command.Arguments.Add(path);
 
         command.SetAction(async (result, ct) =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            using var profile = Profile.Open(result.GetValue(common.DataDir)!);
             if (profile is null)
                 return 2;
-            var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(timeout)));
-            await using var node = SendOnlyNode.Create(profile, result.GetValue(name)!, result.GetValue(advertise), wait);
+            var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(common.Timeout)));
+            await using var node = SendOnlyNode.Create(profile, result.GetValue(common.Name)!, result.GetValue(common.AdvertiseIp), wait);
             // Events are kept from the start: an answer can arrive before the offer call returns.
             var events = Channel.CreateUnbounded<NodeEvent>();
             node.EventRaised += e => events.Writer.TryWrite(e);
-            node.StartSendOnly(result.GetValue(fromPort)!.Value);
+            node.StartSendOnly(result.GetValue(common.FromPort)!.Value);
             using var signal = new ShutdownSignal(ct);
 
-            var target = result.GetValue(to)!;
+            var target = result.GetValue(common.To)!;
             var file = result.GetValue(path)!;
             Console.WriteLine($"Hashing {file}...");
             OfferResult offer;
