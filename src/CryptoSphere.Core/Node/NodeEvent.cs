@@ -82,3 +82,9 @@ public sealed record TransferDeclined(DateTimeOffset Time, TransferInfo Transfer
 
 /// <summary>A transfer was cancelled, here (<paramref name="ByPeer"/> false) or by the other side.</summary>
 public sealed record TransferCancelled(DateTimeOffset Time, TransferInfo Transfer, string Reason, bool ByPeer) : NodeEvent(Time);
+
+/// <summary>
+/// Events were published while the event queue was full (a subscriber held it up for long): <paramref name="Count"/>
+/// of them were not delivered. Raised once there is room again.
+/// </summary>
+public sealed record EventsMissed(DateTimeOffset Time, long Count) : NodeEvent(Time);
