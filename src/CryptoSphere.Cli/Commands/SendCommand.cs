@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 
@@ -51,7 +52,7 @@ internal static class SendCommand
             }
             if (sent.Delivered is null)
             {
-                Console.WriteLine($"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge).");
+                Console.WriteLine($"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge){PeerLabels.PartsNote(sent.Parts)}.");
                 return 0;
             }
             try

@@ -74,7 +74,8 @@ public sealed partial class ChatNode
                 await Store.AppendReceivedAsync(new StoredMessage(id, StoredMessage.ConversationOf(null, key), false, null,
                     key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, Now, Now, MessageState.Received)).ConfigureAwait(false);
                 Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
-                Raise(new MessageReceived(Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id));
+                Raise(new MessageReceived(Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id)
+                    { InvalidUtf8 = chat.InvalidUtf8 });
                 break;
         }
     }

@@ -120,7 +120,7 @@ public sealed partial class ChatNode
             Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, Now, Now, MessageState.Queued), target, Now);
         var error = firstError ?? await TryLegacyAsync(to, id, text, cancellationToken).ConfigureAwait(false);
         if (error is null)
-            return SendResult.Ok(to) with { MessageId = id };
+            return SendResult.Ok(to) with { MessageId = id, Parts = LegacyParts(text).Count };
 
         Store.RecordAttempt(id, error, Now + Backoff(1));
         _log.LogWarning("Send to {Peer} failed: {Error}", to, error);
@@ -130,15 +130,22 @@ public sealed partial class ChatNode
     }
 
     /// <summary>One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).</summary>
+    // A retry after a later part failed sends every part again: an old peer has no way to say which it got.
     private async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken)
     {
-        var result = await TrySendRawAsync(to, LegacyCodec.EncodeChat(AdvertisedIp, Port, _options.Name, text), cancellationToken)
-            .ConfigureAwait(false);
-        if (!result.Success)
-            return result.Error;
+        foreach (var part in LegacyParts(text))
+        {
+            var result = await TrySendRawAsync(to, LegacyCodec.EncodeChat(AdvertisedIp, Port, _options.Name, part), cancellationToken)
+                .ConfigureAwait(false);
+            if (!result.Success)
+                return result.Error;
+        }
         Store.MarkSent(id, leaveOutbox: true);
         return null;
     }
+
+    private IReadOnlyList<string> LegacyParts(string text) =>
+        LegacyTextSplitter.Split(text, LegacyTextSplitter.TextBudget(AdvertisedIp, Port, _options.Name));
 
     private SendResult Failed(PeerKey to, string error)
     {
