@@ -57,15 +57,19 @@ public sealed partial class ChatNode
     private async Task AcceptAsync(LegacyMessage message, IPEndPoint remote)
     {
         // The header's IP is the sender's own guess and is not trusted; the connection's address is.
-        var key = new PeerKey(PeerKey.HostOf(remote.Address), message.SenderPort ?? remote.Port);
+        var origin = LegacyOrigin.Resolve(remote.Address, message.SenderPort, remote.Port, Port, LegacyOrigin.IsThisHost, Peers);
+        var key = origin.Key;
+        if (!origin.UpdatesPeerTable)
+            _log.LogInformation("Legacy message naming {Peer} leaves the peer table as it is (a secure peer, or this node itself)", key);
         switch (message)
         {
             case LegacyDisconnect:
-                if (Peers.Remove(key, PeerRemovalReason.Disconnected))
+                if (origin.UpdatesPeerTable && Peers.Remove(key, PeerRemovalReason.Disconnected))
                     _log.LogInformation("Peer {Peer} disconnected", key);
                 break;
             case LegacyChat { IsConnectionRequest: true } chat:
-                Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
+                if (origin.UpdatesPeerTable)
+                    Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
                 Raise(new ConnectionRequestReceived(Now, key, chat.Team));
                 break;
             case LegacyChat chat:
@@ -73,7 +77,8 @@ public sealed partial class ChatNode
                 var id = Guid.CreateVersion7();
                 await Store.AppendReceivedAsync(new StoredMessage(id, StoredMessage.ConversationOf(null, key), false, null,
                     key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, Now, Now, MessageState.Received)).ConfigureAwait(false);
-                Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
+                if (origin.UpdatesPeerTable)
+                    Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
                 Raise(new MessageReceived(Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id)
                     { InvalidUtf8 = chat.InvalidUtf8 });
                 break;
