@@ -65,15 +65,19 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
     private async Task ReceiveAsync(LegacyMessage message, IPEndPoint remote)
     {
         // The header's IP is the sender's own guess and is not trusted; the connection's address is.
-        var key = new PeerKey(PeerKey.HostOf(remote.Address), message.SenderPort ?? remote.Port);
+        var origin = LegacyOrigin.Resolve(remote.Address, message.SenderPort, remote.Port, node.Port, LegacyOrigin.IsThisHost, node.Peers);
+        var key = origin.Key;
+        if (!origin.UpdatesPeerTable)
+            LegacyLog.PeerTableLeftAlone(_log, key);
         switch (message)
         {
             case LegacyDisconnect:
-                if (node.Peers.Remove(key, PeerRemovalReason.Disconnected))
+                if (origin.UpdatesPeerTable && node.Peers.Remove(key, PeerRemovalReason.Disconnected))
                     LegacyLog.Disconnected(_log, key);
                 break;
             case LegacyChat { IsConnectionRequest: true } chat:
-                node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
+                if (origin.UpdatesPeerTable)
+                    node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
                 node.Publish(new ConnectionRequestReceived(node.Now, key, chat.Team));
                 break;
             case LegacyChat chat:
@@ -81,8 +85,10 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
                 var id = Guid.CreateVersion7();
                 await node.Store.AppendReceivedAsync(new StoredMessage(id, ConversationId.Legacy(key).ToString(), false, null,
                     key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Received)).ConfigureAwait(false);
-                node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
-                node.Publish(new MessageReceived(node.Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id));
+                if (origin.UpdatesPeerTable)
+                    node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
+                node.Publish(new MessageReceived(node.Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id)
+                    { InvalidUtf8 = chat.InvalidUtf8 });
                 break;
         }
     }

@@ -10,4 +10,7 @@ internal static partial class LegacyLog
 
     [LoggerMessage(401, LogLevel.Warning, "Send to {Peer} failed: {Error}")]
     public static partial void SendFailed(ILogger log, Peers.PeerKey peer, string? error);
+
+    [LoggerMessage(402, LogLevel.Information, "Legacy message naming {Peer} leaves the peer table as it is (a secure peer, or this node itself)")]
+    public static partial void PeerTableLeftAlone(ILogger log, Peers.PeerKey peer);
 }

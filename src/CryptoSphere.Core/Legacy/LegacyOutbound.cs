@@ -13,6 +13,10 @@ internal sealed class LegacyOutbound(NodeRuntime node)
 
     public byte[] Chat(string text) => LegacyCodec.EncodeChat(node.AdvertisedIp, node.Port, node.Options.Name, text);
 
+    /// <summary>The text as the messages the original can read whole (its single 1,024-byte read).</summary>
+    public IReadOnlyList<string> Parts(string text) =>
+        LegacyTextSplitter.Split(text, LegacyTextSplitter.TextBudget(node.AdvertisedIp, node.Port, node.Options.Name));
+
     public byte[] ConnectionRequest() => Chat(LegacyCodec.ConnectionRequestText);
 
     public byte[] Disconnect() => LegacyCodec.EncodeDisconnect(node.AdvertisedIp, node.Port);

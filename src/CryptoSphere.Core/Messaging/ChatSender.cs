@@ -124,7 +124,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
             node.Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Queued), target, node.Now);
         var error = firstError ?? await outbox.TryLegacyAsync(to, id, text, cancellationToken).ConfigureAwait(false);
         if (error is null)
-            return SendResult.Ok(to) with { MessageId = id };
+            return SendResult.Ok(to) with { MessageId = id, Parts = outbox.LegacyParts(text) };
 
         node.Store.RecordAttempt(id, error, node.Now + outbox.Backoff(1));
         MessagingLog.SendFailed(_log, to, error);

@@ -263,15 +263,23 @@ internal sealed class Outbox
         }
     }
 
-    /// <summary>One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).</summary>
+    /// <summary>
+    /// One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).
+    /// A retry after a later part failed sends every part again: an old peer has no way to say which it got.
+    /// </summary>
     public async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken)
     {
-        var result = await _legacy.SendAsync(to, _legacy.Chat(text), cancellationToken).ConfigureAwait(false);
-        if (!result.Success)
-            return result.Error;
+        foreach (var part in _legacy.Parts(text))
+        {
+            var result = await _legacy.SendAsync(to, _legacy.Chat(part), cancellationToken).ConfigureAwait(false);
+            if (!result.Success)
+                return result.Error;
+        }
         _node.Store.MarkSent(id, leaveOutbox: true);
         return null;
     }
+
+    public int LegacyParts(string text) => _legacy.Parts(text).Count;
 
     private void GiveUp(StoredMessage message, string reason)
     {
