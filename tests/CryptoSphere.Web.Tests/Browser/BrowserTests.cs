@@ -201,7 +201,7 @@ public sealed class BrowserTests : IAsyncLifetime
     {
         using var dir = new TempDirectory();
         // A node of its own, with a downloads folder (the shared one keeps everything in memory).
-        await using var receiver = await WebNode.StartAsync("carol", o => o.DownloadsDirectory = dir.Combine("downloads"));
+        await using var receiver = await WebNode.StartAsync("carol", o => o with { DownloadsDirectory = dir.Combine("downloads") });
         var path = dir.Combine("holiday.jpg");
         var bytes = new byte[2_000_000];
         new Random(3).NextBytes(bytes);
