@@ -242,7 +242,7 @@ public sealed class ChatNode : IAsyncDisposable
 
         _node.Work.Stop();
         _peerTable.SaveAll();
-        await _dialer.StopDiscoveryAsync().ConfigureAwait(false);
+        await _dialer.DisposeAsync().ConfigureAwait(false);
         // Goodbyes go out in parallel, legacy DISCONNECTs and secure BYEs, bounded by the shutdown timeout.
         // A send-only node is not leaving the network: its port belongs to a node that keeps running.
         var limit = _node.Options.ShutdownTimeout;
@@ -265,6 +265,7 @@ public sealed class ChatNode : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);
+        _outbox.Dispose();
         _node.Work.Dispose();
         if (_ownsIdentity)
             _node.Identity.Dispose();
