@@ -82,6 +82,13 @@ public sealed class NodeOptions
 
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a dialer waits, silent, for a CryptoSphere listener's greeting at an address it knows nothing
+    /// of, before taking it for an old peer. Long enough for a loaded node (its greeting leaves after 100 ms),
+    /// short enough that the first message to an old peer arrives within a second.
+    /// </summary>
+    public TimeSpan GreetingWait { get; set; } = TimeSpan.FromMilliseconds(800);
+
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(45);
