@@ -84,10 +84,10 @@ public sealed class NodeOptions
 
     /// <summary>
     /// How long a dialer waits, silent, for a CryptoSphere listener's greeting at an address it knows nothing
-    /// of, before taking it for an old peer. Long enough for a loaded node (its greeting leaves after 100 ms),
+    /// of, before taking it for an old peer. Long enough for a loaded node (its greeting leaves after 200 ms),
     /// short enough that the first message to an old peer arrives within a second.
     /// </summary>
-    public TimeSpan GreetingWait { get; set; } = TimeSpan.FromMilliseconds(800);
+    public TimeSpan GreetingWait { get; set; } = TimeSpan.FromMilliseconds(900);
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -18,7 +18,7 @@ internal static class ServerGreeting
     /// A client that speaks first (every TLS client, every legacy sender) has spoken by then, so only a
     /// dialer that is waiting for the greeting ever gets it.
     /// </summary>
-    public static readonly TimeSpan ListenerDelay = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan ListenerDelay = TimeSpan.FromMilliseconds(200);
 
     public enum Answer { Greeted, Silent, Other }
 
