@@ -169,7 +169,16 @@ public sealed partial class ChatStore
     public void MoveToSecure(Guid id, string fromTarget, string peerId, string toTarget) => Locked(db =>
     {
         using var transaction = db.BeginTransaction();
-        Execute(db, "UPDATE messages SET protocol = 1, peer_id = $peer WHERE id = $id", transaction, ("$peer", peerId), ("$id", id.ToString()));
+        // Targets are conversation IDs: the message moves to the peer's conversation, and an address
+        // conversation left empty by the move disappears from the list.
+        Execute(db, "UPDATE messages SET protocol = 1, peer_id = $peer, conversation = $to WHERE id = $id", transaction,
+            ("$peer", peerId), ("$to", toTarget), ("$id", id.ToString()));
+        Execute(db, """
+            INSERT INTO conversations(id, title, last_activity) SELECT $to, name, stored_at FROM messages WHERE id = $id
+            ON CONFLICT(id) DO UPDATE SET last_activity = MAX(last_activity, excluded.last_activity)
+            """, transaction, ("$to", toTarget), ("$id", id.ToString()));
+        Execute(db, "DELETE FROM conversations WHERE id = $from AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation = $from)",
+            transaction, ("$from", fromTarget));
         Execute(db, "UPDATE outbox SET target = $to WHERE target = $from AND message_seq = (SELECT seq FROM messages WHERE id = $id)",
             transaction, ("$to", toTarget), ("$from", fromTarget), ("$id", id.ToString()));
         transaction.Commit();

@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Sessions;
 using CryptoSphere.Core.Secure.Messages;
 
 namespace CryptoSphere.Tests.Support;
@@ -66,6 +67,8 @@ public sealed class RawSecurePeer : IAsyncDisposable
         var socket = await listener.AcceptSocketAsync(limit.Token);
         try
         {
+            // As a node's listener does: a dialer that does not know this address waits for it.
+            await ServerGreeting.GreetIfSilentAsync(socket, limit.Token);
             var (ssl, remote) = await TlsHandshake.AcceptAsync(new NetworkStream(socket, ownsSocket: false), identity,
                 HandshakeTimeout, CancellationToken.None);
             return new RawSecurePeer(socket, ssl, identity, ownsIdentity: false, remote);
