@@ -96,16 +96,11 @@ public sealed partial class ChatStore
     /// <summary>Secure: written, waiting for the ack (stays in the outbox). Legacy: final (leaves the outbox).</summary>
     public void MarkSent(Guid id, bool leaveOutbox) => SetState(id, MessageState.Sent, null, leaveOutbox);
 
-    /// <summary>Acknowledged by the peer; returns false when the ID is unknown or was already delivered.</summary>
-    public bool MarkDelivered(Guid id) => SetState(id, MessageState.Delivered, null, leaveOutbox: true);
-
     /// <summary>
-    /// Acknowledged by one recipient: its outbox row goes, and the message counts as delivered once no
-    /// recipient is left. Returns false when that recipient had nothing pending for this message.
+    /// Queues an acknowledgement from one recipient for the next batch. Its outbox row goes, and the message
+    /// counts as delivered once no recipient is left; <paramref name="done"/> says whether it settled anything
+    /// (false when that recipient had nothing pending for this message).
     /// </summary>
-    public bool MarkDelivered(Guid id, string target) => ApplyAcknowledgements([(id, target)])[0];
-
-    /// <summary>Queues an acknowledgement for the next batch; <paramref name="done"/> says whether it settled anything.</summary>
     public void AppendAcknowledgement(Guid id, string target, Action<bool> done) => _acks.Enqueue(id, target, done);
 
     internal bool[] ApplyAcknowledgements(IReadOnlyList<(Guid Id, string Target)> acks) => Locked(db =>

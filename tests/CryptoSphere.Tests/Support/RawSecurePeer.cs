@@ -60,6 +60,25 @@ public sealed class RawSecurePeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Connects to <paramref name="node"/> (proving its ID) and exchanges HELLOs, as a peer with no listener.</summary>
+    public static async Task<RawSecurePeer> GreetAsync(CryptoSphere.Core.Node.ChatNode node, string name = "raw")
+    {
+        var raw = await ConnectAsync(node.Port, expected: node.Identity.Id);
+        try
+        {
+            await raw.SendHelloAsync(listenPort: (ushort)TestNodes.DeadPort(), name);
+            await raw.ReadUntilAsync(FrameType.Hello);
+            return raw;
+        }
+        catch
+        {
+            await raw.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task SendAckAsync(Guid id) => SendAsync(new AckMessage(id).Encode);
+
     /// <summary>Accepts one connection on <paramref name="listener"/> as the TLS server.</summary>
     public static async Task<RawSecurePeer> AcceptAsync(TcpListener listener, NodeIdentity identity)
     {
