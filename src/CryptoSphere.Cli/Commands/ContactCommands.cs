@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Trust;
@@ -84,14 +83,14 @@ internal static class ContactCommands
                     ["lastSeen"] = c.LastSeen.ToString("O"),
                     ["lastAddress"] = c.LastAddress,
                 }).ToArray());
-                Console.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(CliJson.Write(array));
                 return 0;
             }
             Console.WriteLine($"Your ID: {profile.Identity.Id}");
             if (contacts.Count == 0)
                 Console.WriteLine("No contacts yet.");
             foreach (var c in contacts)
-                Console.WriteLine($"{c.Id}  {EventText.Label(c.State),-10}  {c.Name}  last seen {c.LastSeen:yyyy-MM-dd HH:mm} at {c.LastAddress ?? "?"}");
+                Console.WriteLine($"{c.Id}  {EventText.Label(c.State),-10}  {TerminalText.Safe(c.Name)}  last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}");
             return 0;
         });
         return command;

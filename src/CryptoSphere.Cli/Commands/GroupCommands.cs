@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using CryptoSphere.Cli.Rendering;
 using System.Text.Json.Nodes;
 using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Node;
@@ -34,7 +34,7 @@ internal static class GroupCommands
         command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
         {
             var created = node.CreateGroup(result.GetValue(name)!);
-            Console.WriteLine($"Created group {created.Name} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
+            Console.WriteLine($"Created group {TerminalText.Safe(created.Name)} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
             return await Task.FromResult(0);
         }));
         return command;
@@ -58,7 +58,7 @@ internal static class GroupCommands
             try
             {
                 var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
-                Console.WriteLine($"{(removed ? "Removed" : "Added")} {id.Short} {(removed ? "from" : "to")} {changed.Name} (version {changed.Version}); " +
+                Console.WriteLine($"{(removed ? "Removed" : "Added")} {id.Short} {(removed ? "from" : "to")} {TerminalText.Safe(changed.Name)} (version {changed.Version}); " +
                                   "members are told when your node is connected to them.");
                 return 0;
             }
@@ -82,7 +82,7 @@ internal static class GroupCommands
             if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
                 return Fail(error);
             node.LeaveGroup(target.Id);
-            Console.WriteLine($"You left {target.Name}.");
+            Console.WriteLine($"You left {TerminalText.Safe(target.Name)}.");
             return await Task.FromResult(0);
         }));
         return command;
@@ -113,7 +113,7 @@ internal static class GroupCommands
                 var deadline = DateTime.UtcNow.AddSeconds(result.GetValue(wait));
                 while (Volatile.Read(ref delivered) < sent.SentNow && DateTime.UtcNow < deadline)
                     await Task.Delay(50);
-                Console.WriteLine($"Sent to {target.Name}: delivered to {delivered} of {sent.SentNow + sent.Queued} members; " +
+                Console.WriteLine($"Sent to {TerminalText.Safe(target.Name)}: delivered to {delivered} of {sent.SentNow + sent.Queued} members; " +
                                   $"{sent.SentNow + sent.Queued - delivered} wait in the outbox.");
                 return 0;
             }
@@ -136,12 +136,12 @@ internal static class GroupCommands
         {
             var groups = node.Groups;
             if (result.GetValue(json))
-                Console.WriteLine(new JsonArray(groups.Select(g => (JsonNode)ToJson(g, node)).ToArray()).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(CliJson.Write(new JsonArray(groups.Select(g => (JsonNode)ToJson(g, node)).ToArray())));
             else if (groups.Count == 0)
                 Console.WriteLine("No groups.");
             else
                 foreach (var g in groups)
-                    Console.WriteLine($"{g.Name} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
+                    Console.WriteLine($"{TerminalText.Safe(g.Name)} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
                                       string.Join(", ", g.Current.Select(m => m.Id.Short)));
             return await Task.FromResult(0);
         }));

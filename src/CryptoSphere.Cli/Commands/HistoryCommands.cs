@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Storage;
@@ -9,8 +8,6 @@ namespace CryptoSphere.Cli.Commands;
 /// <summary><c>history</c>, <c>search</c>, <c>outbox</c> and <c>export</c>: reading the database.</summary>
 internal static class HistoryCommands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static IEnumerable<Command> Create()
     {
         yield return History();
@@ -79,12 +76,12 @@ internal static class HistoryCommands
             var rows = store.Outbox();
             if (result.GetValue(json))
             {
-                Console.WriteLine(new JsonArray(rows.Select(r =>
+                Console.WriteLine(CliJson.Write(new JsonArray(rows.Select(r =>
                 {
                     var o = MessageJson.ToJson(r.Message);
                     o["nextAttempt"] = r.NextAttempt.ToString("O");
                     return (JsonNode)o;
-                }).ToArray()).ToJsonString(Indented));
+                }).ToArray())));
                 return 0;
             }
             if (rows.Count == 0)
@@ -125,7 +122,7 @@ internal static class HistoryCommands
     {
         if (json)
         {
-            Console.WriteLine(new JsonArray(messages.Select(m => (JsonNode)MessageJson.ToJson(m)).ToArray()).ToJsonString(Indented));
+            Console.WriteLine(CliJson.Write(new JsonArray(messages.Select(m => (JsonNode)MessageJson.ToJson(m)).ToArray())));
             return;
         }
         if (messages.Count == 0)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Cli.Rendering;
@@ -42,14 +41,14 @@ internal static class TransferCommands
                     ["error"] = t.Error,
                     ["updated"] = t.Updated.ToString("O"),
                 }).ToArray());
-                Console.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                Console.WriteLine(CliJson.Write(array));
                 return 0;
             }
             if (rows.Count == 0)
                 Console.WriteLine("No transfers.");
             foreach (var t in rows)
-                Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {t.Name} " +
-                                  $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {t.Path}");
+                Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {TerminalText.Safe(t.Name)} " +
+                                  $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {TerminalText.Safe(t.Path)}");
             return 0;
         });
         return command;

@@ -1,4 +1,5 @@
 using CryptoSphere.Cli.Commands;
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 
 namespace CryptoSphere.Cli.Menu;
@@ -12,7 +13,7 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
         if (groups.Count == 0)
             console.Info("No groups yet.");
         foreach (var g in groups)
-            console.Info($"  {g.Name} ({g.Id}) v{g.Version}{(g.Admin == node.Identity.Id ? ", you are admin" : "")}{(g.IsMember ? "" : ", left")}: " +
+            console.Info($"  {TerminalText.Safe(g.Name)} ({g.Id}) v{g.Version}{(g.Admin == node.Identity.Id ? ", you are admin" : "")}{(g.IsMember ? "" : ", left")}: " +
                          string.Join(", ", g.Current.Select(m => m.Id.Short)));
         var action = console.Ask("Action - create, add, remove, leave, send (blank to go back): ")?.Trim().ToLowerInvariant();
         try
@@ -40,7 +41,7 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
             if (action == "leave")
             {
                 node.LeaveGroup(group.Id);
-                console.Info($"You left {group.Name}.");
+                console.Info($"You left {TerminalText.Safe(group.Name)}.");
             }
             else if (action == "send")
             {
@@ -53,7 +54,7 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
             else if (PeerIdResolver.TryResolve(console.Ask("Peer ID (or unique prefix): ") ?? "", node.Trust, out var id, out error))
             {
                 var changed = action == "add" ? await node.AddMemberAsync(group.Id, id) : await node.RemoveMemberAsync(group.Id, id);
-                console.Info($"{group.Name} is at version {changed.Version}.");
+                console.Info($"{TerminalText.Safe(group.Name)} is at version {changed.Version}.");
             }
             else
                 console.Error(error + ".");

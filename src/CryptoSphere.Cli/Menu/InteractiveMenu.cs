@@ -184,8 +184,8 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             return;
         var result = await node.RemovePeerAsync(peer.Key, ct);
         console.Info(result.Success
-            ? $"Removed {peer.Name} ({peer.Key}); goodbye sent."
-            : $"Removed {peer.Name} ({peer.Key}); the goodbye could not be delivered: {result.Error}");
+            ? $"Removed {TerminalText.Safe(peer.Name)} ({peer.Key}); goodbye sent."
+            : $"Removed {TerminalText.Safe(peer.Name)} ({peer.Key}); the goodbye could not be delivered: {result.Error}");
     }
 
     private async Task SendFileAsync(CancellationToken ct)
@@ -207,7 +207,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             : await node.OfferFileAsync(peer.Key, path, cancellationToken: ct);
         if (!result.Success)
         {
-            console.Error($"cannot send {path} to {peer.Name}: {result.Error}");
+            console.Error($"cannot send {path} to {TerminalText.Safe(peer.Name)}: {result.Error}");
             return;
         }
         var t = result.Transfer!;

@@ -1,3 +1,4 @@
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Node;
 
@@ -40,8 +41,8 @@ internal sealed class TransfersMenu(ChatNode node, IMenuConsole console)
         if (!result.Success)
             console.Error(result.Error!);
         else if (action == "accept")
-            console.Info($"Accepted {t.Name}; it goes to {Path.GetDirectoryName(t.Path)} once its SHA-256 is verified.");
+            console.Info($"Accepted {TerminalText.Safe(t.Name)}; it goes to {Path.GetDirectoryName(t.Path)} once its SHA-256 is verified.");
         else
-            console.Info($"{(action == "decline" ? "Declined" : "Cancelled")} {t.Name}; {t.PeerName} is told.");
+            console.Info($"{(action == "decline" ? "Declined" : "Cancelled")} {TerminalText.Safe(t.Name)}; {TerminalText.Safe(t.PeerName)} is told.");
     }
 }
