@@ -50,7 +50,7 @@ internal static class ContactCommands
             if (!PeerIdResolver.TryResolve(result.GetValue(idArgument)!, profile.Trust, out var id, out var error))
             {
                 Console.Error.WriteLine($"cryptosphere: {error}");
-                return 1;
+                return UsageErrors.ExitCode;
             }
             profile.Trust.SetState(id, state, DateTimeOffset.UtcNow);
             Console.WriteLine($"{id} is now {state.ToString().ToLowerInvariant()}.");
@@ -68,7 +68,7 @@ internal static class ContactCommands
         command.Options.Add(json);
         command.SetAction(result =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
             var contacts = profile.Trust.All();

@@ -33,10 +33,12 @@ internal static class GroupCommands
         command.Arguments.Add(name);
         command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
         {
-            var created = node.CreateGroup(result.GetValue(name)!);
+            if (string.IsNullOrWhiteSpace(result.GetValue(name)))
+                return Fail("a group needs a name; give one, e.g. group create team");
+            var created = node.CreateGroup(result.GetValue(name)!.Trim());
             Console.WriteLine($"Created group {TerminalText.Safe(created.Name)} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
             return await Task.FromResult(0);
-        }));
+        }, create: true));
         return command;
     }
 
@@ -92,7 +94,7 @@ internal static class GroupCommands
     {
         var dataDir = DataDirectory.CreateOption();
         var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
-        var text = new Argument<string>("text") { Description = "The message" };
+        var text = MessageInput.CreateArgument("The message");
         var name = new Option<string>("--name", "-n") { Description = "Your display name", DefaultValueFactory = _ => Environment.UserName };
         var fromPort = new Option<int?>("--from-port") { Description = "The port your node listens on", CustomParser = NodeSettings.ParsePort };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for members' acknowledgements", DefaultValueFactory = _ => 5 };
@@ -103,13 +105,15 @@ internal static class GroupCommands
         command.Arguments.Add(text);
         command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
         {
-            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
+            if (!MessageInput.TryGet(result.GetValue(text), Console.In, Console.IsInputRedirected, out var message, out var error))
+                return Fail(error);
+            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out error) is not { } target)
                 return Fail(error);
             try
             {
                 var delivered = 0;
                 node.EventRaised += e => { if (e is MessageDelivered) Interlocked.Increment(ref delivered); };
-                var sent = await node.SendToGroupAsync(target.Id, result.GetValue(text)!);
+                var sent = await node.SendToGroupAsync(target.Id, message);
                 var deadline = DateTime.UtcNow.AddSeconds(result.GetValue(wait));
                 while (Volatile.Read(ref delivered) < sent.SentNow && DateTime.UtcNow < deadline)
                     await Task.Delay(50);
@@ -160,9 +164,10 @@ internal static class GroupCommands
     };
 
     // A node that does not listen: it works on the data directory and reaches peers only for `send`.
-    private static async Task<int> WithNode(string dataDir, Func<ChatNode, Task<int>> work, string? name = null, int? port = null)
+    // Only `group create` may start a data directory; the others need groups that must already be there.
+    private static async Task<int> WithNode(string dataDir, Func<ChatNode, Task<int>> work, string? name = null, int? port = null, bool create = false)
     {
-        using var profile = Profile.Open(dataDir);
+        using var profile = create ? Profile.Open(dataDir) : Profile.OpenExisting(dataDir);
         if (profile is null)
             return 2;
         await using var node = SendOnlyNode.Create(profile, name ?? Environment.UserName, null, TimeSpan.FromSeconds(5));
@@ -173,6 +178,6 @@ internal static class GroupCommands
     private static int Fail(string error)
     {
         Console.Error.WriteLine($"cryptosphere: {error}");
-        return 1;
+        return UsageErrors.ExitCode;
     }
 }

@@ -103,19 +103,35 @@ internal static class HistoryCommands
         command.Options.Add(dataDir);
         command.Options.Add(format);
         command.Options.Add(output);
-        command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
+        command.SetAction(result =>
         {
             var path = result.GetValue(output);
-            if (path is not null && File.Exists(path))
-                return Fail($"{path} already exists; choose another --out");
-            using var file = path is null ? null : new StreamWriter(new FileStream(path, FileMode.CreateNew));
-            var writer = file ?? Console.Out;
-            var count = result.GetValue(format) == "markdown" ? MessageExport.Markdown(store, writer) : MessageExport.Json(store, writer);
-            if (path is not null)
-                Console.Error.WriteLine($"Exported {count} messages to {path}.");
-            return 0;
-        }));
+            if (path is not null && ExportTarget.Problem(path) is { } problem)
+                return Fail(problem);
+            return WithStore(result.GetValue(dataDir)!, store => ExportTo(path, result.GetValue(format)!, store));
+        });
         return command;
+    }
+
+    private static int ExportTo(string? path, string format, ChatStore store)
+    {
+        StreamWriter? file;
+        try
+        {
+            file = path is null ? null : new StreamWriter(new FileStream(path, FileMode.CreateNew));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail($"cannot write {path}: {e.Message}");
+        }
+        using (file)
+        {
+            var writer = file ?? Console.Out;
+            var count = format == "markdown" ? MessageExport.Markdown(store, writer) : MessageExport.Json(store, writer);
+            if (path is not null)
+                Console.Error.WriteLine($"Exported {Counted.Of(count, "message")} to {path}.");
+            return 0;
+        }
     }
 
     private static void Print(IReadOnlyList<StoredMessage> messages, bool json, string none)
@@ -133,7 +149,7 @@ internal static class HistoryCommands
 
     private static int WithStore(string dataDir, Func<ChatStore, int> work)
     {
-        using var profile = Profile.Open(dataDir);
+        using var profile = Profile.OpenExisting(dataDir);
         if (profile is null)
             return 2;
         try
@@ -151,6 +167,6 @@ internal static class HistoryCommands
     private static int Fail(string error)
     {
         Console.Error.WriteLine($"cryptosphere: {error}");
-        return 1;
+        return UsageErrors.ExitCode;
     }
 }

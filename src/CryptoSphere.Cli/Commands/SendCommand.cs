@@ -14,7 +14,7 @@ internal static class SendCommand
     {
         var common = new OneOffOptions("Seconds to wait for the connection and for the acknowledgement");
         var secureOnly = new Option<bool>("--secure-only") { Description = "Fail rather than send unencrypted to an old peer" };
-        var text = new Argument<string>("text") { Description = "The message (quote it; may contain newlines)" };
+        var text = MessageInput.CreateArgument("The message (quote it; may contain newlines)");
         var command = new Command("send", "Send one message to a peer and exit (secure when the peer is a CryptoSphere node)");
         common.AddTo(command);
         command.Options.Add(secureOnly);
@@ -22,6 +22,11 @@ internal static class SendCommand
 
         command.SetAction(async (result, ct) =>
         {
+            if (!MessageInput.TryGet(result.GetValue(text), Console.In, Console.IsInputRedirected, out var message, out var refused))
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: {refused}");
+                return UsageErrors.ExitCode;
+            }
             using var profile = Profile.Open(result.GetValue(common.DataDir)!);
             if (profile is null)
                 return 2;
@@ -32,13 +37,13 @@ internal static class SendCommand
             var target = result.GetValue(common.To)!;
             SendResult sent;
             if (PeerKey.TryParse(target, out var address, out _))
-                sent = await node.SendAsync(address, result.GetValue(text)!, ct);
+                sent = await node.SendAsync(address, message, ct);
             else if (PeerIdResolver.TryResolve(target, profile.Trust, out var id, out var error))
-                sent = await node.SendAsync(id, result.GetValue(text)!, ct);
+                sent = await node.SendAsync(id, message, ct);
             else
             {
                 await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
-                return 1;
+                return UsageErrors.ExitCode;
             }
 
             if (!sent.Success)

@@ -57,7 +57,7 @@ internal static class SendFileCommand
                 else
                 {
                     await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
-                    return 1;
+                    return UsageErrors.ExitCode;
                 }
             }
             catch (OperationCanceledException)

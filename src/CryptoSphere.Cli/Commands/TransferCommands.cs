@@ -20,7 +20,7 @@ internal static class TransferCommands
         command.Options.Add(json);
         command.SetAction(result =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
             var rows = new TransferStore(profile.Store).Recent(Math.Max(1, result.GetValue(limit)));

@@ -24,8 +24,12 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
                     return;
                 case "create":
                     var name = console.Ask("Group name: ");
-                    if (!string.IsNullOrWhiteSpace(name))
-                        console.Info($"Created {node.CreateGroup(name).Id}.");
+                    if (name is null)
+                        return;
+                    if (string.IsNullOrWhiteSpace(name))
+                        console.Error("a group needs a name.");
+                    else
+                        console.Info($"Created {TerminalText.Safe(name.Trim())} ({node.CreateGroup(name.Trim()).Id}).");
                     return;
                 case "add" or "remove" or "leave" or "send":
                     break;
@@ -46,8 +50,13 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
             else if (action == "send")
             {
                 var text = console.Ask("Message: ");
-                if (string.IsNullOrEmpty(text))
+                if (text is null)
                     return;
+                if (MessageInput.IsEmpty(text))
+                {
+                    console.Error(MessageInput.EmptyError + ".");
+                    return;
+                }
                 var sent = await node.SendToGroupAsync(group.Id, text);
                 console.Info($"Sent to {sent.SentNow} member(s) now; {sent.Queued} queued.");
             }

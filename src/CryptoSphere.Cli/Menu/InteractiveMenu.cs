@@ -118,8 +118,11 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             var text = console.Ask("> ");
             if (text is null || text.Trim() == "exit")
                 break;
-            if (text.Length == 0)
+            if (MessageInput.IsEmpty(text))
+            {
+                console.Error(MessageInput.EmptyError + ", or 'exit' to end the session.");
                 continue;
+            }
             var result = await send(text);
             if (result.State != MessageState.Failed)
                 console.Info(SentLabel(result));
@@ -156,8 +159,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
     {
         if (!HasPeers())
             return;
-        var text = console.Ask("Message: ");
-        if (string.IsNullOrEmpty(text))
+        if (AskMessage() is not { } text)
             return;
         Report(await node.BroadcastAsync(text, ct), "Sent to");
     }
@@ -167,8 +169,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         var peer = PickPeer();
         if (peer is null)
             return;
-        var text = console.Ask("Message: ");
-        if (string.IsNullOrEmpty(text))
+        if (AskMessage() is not { } text)
             return;
         var result = await node.SendAsync(peer.Key, text, ct);
         if (result.State != MessageState.Failed)
@@ -213,6 +214,20 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         var t = result.Transfer!;
         console.Info($"Offered {TransferText.File(t)} to {TransferText.Who(t)}; waiting for them to accept. " +
                      "Progress shows here; option 10 lists transfers and cancels them.");
+    }
+
+    /// <summary>The message to send, or null (and why) when the user gave none.</summary>
+    private string? AskMessage()
+    {
+        var text = console.Ask("Message: ");
+        if (text is null)
+            return null;
+        if (MessageInput.IsEmpty(text))
+        {
+            console.Error(MessageInput.EmptyError + ".");
+            return null;
+        }
+        return text;
     }
 
     private Peer? PickPeer()
