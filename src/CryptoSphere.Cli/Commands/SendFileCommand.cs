@@ -46,19 +46,25 @@ internal static class SendFileCommand
 
             var target = result.GetValue(common.To)!;
             var file = result.GetValue(path)!;
+            var byAddress = PeerKey.TryParse(target, out var address, out _);
+            var id = default(Core.Identity.PeerId);
+            if (!byAddress && !PeerIdResolver.TryResolve(target, profile.Trust, out id, out var error))
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
+                return UsageErrors.ExitCode;
+            }
+            if (!File.Exists(file))
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: there is no file {file}");
+                return UsageErrors.ExitCode;
+            }
             Console.WriteLine($"Hashing {file}...");
             OfferResult offer;
             try
             {
-                if (PeerKey.TryParse(target, out var address, out _))
-                    offer = await node.OfferFileAsync(address, file, result.GetValue(sendAs), signal.Token);
-                else if (PeerIdResolver.TryResolve(target, profile.Trust, out var id, out var error))
-                    offer = await node.OfferFileAsync(id, file, result.GetValue(sendAs), signal.Token);
-                else
-                {
-                    await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
-                    return UsageErrors.ExitCode;
-                }
+                offer = byAddress
+                    ? await node.OfferFileAsync(address, file, result.GetValue(sendAs), signal.Token)
+                    : await node.OfferFileAsync(id, file, result.GetValue(sendAs), signal.Token);
             }
             catch (OperationCanceledException)
             {

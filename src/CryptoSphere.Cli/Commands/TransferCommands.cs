@@ -18,12 +18,13 @@ internal static class TransferCommands
         command.Options.Add(dataDir);
         command.Options.Add(limit);
         command.Options.Add(json);
+        limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--limit must be a positive number"); });
         command.SetAction(result =>
         {
             using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
-            var rows = new TransferStore(profile.Store).Recent(Math.Max(1, result.GetValue(limit)));
+            var rows = new TransferStore(profile.Store).Recent(result.GetValue(limit));
             if (result.GetValue(json))
             {
                 var array = new JsonArray(rows.Select(t => (JsonNode)new JsonObject

@@ -53,6 +53,8 @@ internal static partial class UsageErrors
         var unrecognized = Unrecognized().Match(message);
         if (unrecognized.Success)
             return $"unknown command or argument '{unrecognized.Groups["token"].Value}'.";
+        // Some messages list the allowed values one per line.
+        message = string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
         return message.EndsWith('.') ? message : message + ".";
     }
 
