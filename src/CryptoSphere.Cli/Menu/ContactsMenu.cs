@@ -30,7 +30,9 @@ internal sealed class ContactsMenu(ChatNode node, IMenuConsole console)
             console.Error($"'{action}' is not an action.");
             return;
         }
-        var answer = console.Ask("Contact number or peer ID: ")?.Trim() ?? "";
+        var answer = console.Ask("Contact number or peer ID (blank to go back): ")?.Trim() ?? "";
+        if (answer.Length == 0)
+            return;
         if (!TryPick(answer, contacts.Select(c => c.Id).ToList(), out var id))
             return;
 

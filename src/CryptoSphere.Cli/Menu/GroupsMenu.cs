@@ -37,7 +37,10 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
                     console.Error($"'{action}' is not an action.");
                     return;
             }
-            if (GroupResolver.Resolve(console.Ask("Group (name or ID): ") ?? "", node.Store, out var error) is not { } group)
+            var wanted = console.Ask("Group (name or ID, blank to go back): ");
+            if (string.IsNullOrWhiteSpace(wanted))
+                return;
+            if (GroupResolver.Resolve(wanted, node.Store, out var error) is not { } group)
             {
                 console.Error(error + ".");
                 return;

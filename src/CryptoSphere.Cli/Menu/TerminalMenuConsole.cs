@@ -10,9 +10,33 @@ namespace CryptoSphere.Cli.Menu;
 /// <summary>The menu on a real terminal: Spectre.Console rendering, incoming messages above the prompt.</summary>
 internal sealed class TerminalMenuConsole : IMenuConsole
 {
-    private readonly LineEditor _editor = new();
+    private readonly LineEditor _editor = new(ReadKey, Console.Out);
 
-    public string? Ask(string prompt) => _editor.ReadLine(prompt);
+    public string? Ask(string prompt)
+    {
+        // Ctrl+C at a prompt cancels the prompt; elsewhere (a send under way) it still stops the program.
+        Console.TreatControlCAsInput = true;
+        try
+        {
+            return _editor.ReadLine(prompt);
+        }
+        finally
+        {
+            Console.TreatControlCAsInput = false;
+        }
+    }
+
+    private static ConsoleKeyInfo? ReadKey()
+    {
+        try
+        {
+            return Console.ReadKey(intercept: true);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     public void Info(string text) => _editor.PrintAbove(() => AnsiConsole.MarkupLine(Safe(text)));
 

@@ -24,7 +24,9 @@ internal sealed class TransfersMenu(ChatNode node, IMenuConsole console)
             console.Error($"'{action}' is not an action.");
             return;
         }
-        var answer = console.Ask($"Transfer number (1-{transfers.Count}): ")?.Trim();
+        var answer = console.Ask($"Transfer number (1-{transfers.Count}, blank to go back): ")?.Trim();
+        if (string.IsNullOrEmpty(answer))
+            return;
         if (!int.TryParse(answer, out var n) || n < 1 || n > transfers.Count)
         {
             console.Error($"'{answer}' is not a transfer number.");
