@@ -90,7 +90,7 @@ internal static class ContactCommands
             if (contacts.Count == 0)
                 Console.WriteLine("No contacts yet.");
             foreach (var c in contacts)
-                Console.WriteLine($"{c.Id}  {EventText.Label(c.State),-10}  {TerminalText.Safe(c.Name)}  last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}");
+                Console.WriteLine($"{c.Id}  {c.State.ToString().ToLowerInvariant(),-8}  {TerminalText.Safe(c.Name)}  last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}");
             return 0;
         });
         return command;

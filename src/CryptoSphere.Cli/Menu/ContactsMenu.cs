@@ -17,10 +17,10 @@ internal sealed class ContactsMenu(ChatNode node, IMenuConsole console)
         for (var i = 0; i < contacts.Count; i++)
         {
             var c = contacts[i];
-            console.Info($"  {i + 1}. {TerminalText.Safe(c.Name)} {c.Id} {EventText.Label(c.State)}, last at {TerminalText.Safe(c.LastAddress ?? "?")}");
+            console.Info($"  {i + 1}. {TerminalText.Safe(c.Name)} {c.Id} {c.State.ToString().ToLowerInvariant()}, last at {TerminalText.Safe(c.LastAddress ?? "?")}");
         }
         foreach (var request in node.ContactRequests)
-            console.Info($"  Contact request: {TerminalText.Safe(request.Name)} ({TerminalText.Safe(request.From.ToString())}) {request.Id.Short}, {request.Messages.Count} message(s) waiting");
+            console.Info($"  Contact request: {TerminalText.Safe(request.Name)} ({TerminalText.Safe(request.From.ToString())}) {request.Id.Short}, {Counted.Of(request.Messages.Count, "message")} waiting");
 
         var action = console.Ask("Action - trust, block, unblock, accept, reject (blank to go back): ")?.Trim().ToLowerInvariant();
         if (string.IsNullOrEmpty(action))

@@ -95,7 +95,8 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
     private void OnEvent(NodeEvent e)
     {
         // Refreshes would flood the screen, and the menu reports its own failed sends.
-        if (e is PeerUpdated or NodeStarted or SendFailed)
+        // A peer the user removed is reported by option 6 itself, once.
+        if (e is PeerUpdated or NodeStarted or SendFailed or PeerRemoved { Reason: PeerRemovalReason.RemovedByUser })
             return;
         if (e is TransferProgress progress)
         {

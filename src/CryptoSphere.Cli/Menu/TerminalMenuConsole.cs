@@ -60,7 +60,7 @@ internal sealed class TerminalMenuConsole : IMenuConsole
             return;
         }
         var table = new Table().RoundedBorder()
-            .AddColumns("#", "Name", "Address", "Protocol", "Found", "Last seen", "Messages");
+            .AddColumns("#", "Name", "Address", "Protocol", "Found", "Last seen", "Received");
         for (var i = 0; i < peers.Count; i++)
         {
             var p = peers[i];

@@ -9,7 +9,8 @@ internal sealed class TransfersMenu(ChatNode node, IMenuConsole console)
 {
     public async Task RunAsync()
     {
-        var transfers = node.Transfers;
+        // Newest first, as the transfers command lists them.
+        var transfers = node.Transfers.OrderByDescending(t => t.Updated).ThenBy(t => t.Id).ToList();
         if (transfers.Count == 0)
         {
             console.Info("No file transfers yet. Send a file with option 9; offers from peers appear here.");
