@@ -42,7 +42,7 @@ internal sealed class Profile : IDisposable
             Console.Error.WriteLine($"cryptosphere: the data directory {directory} is a file; give a folder with --data-dir");
             return null;
         }
-        if (readOnly && !File.Exists(Path.Combine(directory, NodeIdentity.FileName)))
+        if (readOnly && !File.Exists(Path.Combine(directory, NodeIdentity.FileName)) && !File.Exists(Path.Combine(directory, ChatStore.FileName)))
         {
             Console.Error.WriteLine($"cryptosphere: no data directory at {directory} (nothing was created); " +
                                     $"check --data-dir, or start a node there first");

@@ -51,7 +51,7 @@ internal static class SendCommand
                 var kept = sent.State == Core.Storage.MessageState.Queued
                     ? $" It is kept in the outbox of {profile.Directory}: a node running with that data directory will deliver it."
                     : "";
-                await Console.Error.WriteLineAsync($"cryptosphere: could not send to {target}: {sent.Error}.{kept}");
+                await Console.Error.WriteLineAsync($"cryptosphere: could not send to {target}: {Rendering.TerminalText.Safe(sent.Error)}.{kept}");
                 return 1;
             }
             if (sent.Delivered is null)

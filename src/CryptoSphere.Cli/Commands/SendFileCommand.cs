@@ -73,7 +73,7 @@ internal static class SendFileCommand
             }
             if (!offer.Success)
             {
-                await Console.Error.WriteLineAsync($"cryptosphere: cannot send {file} to {target}: {offer.Error}.");
+                await Console.Error.WriteLineAsync($"cryptosphere: cannot send {file} to {target}: {TerminalText.Safe(offer.Error)}.");
                 return 1;
             }
 
@@ -116,7 +116,7 @@ internal static class SendFileCommand
                 new TransferSpeedColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
-                var task = context.AddTask(Markup.Escape(transfer.Name), maxValue: Math.Max(1, transfer.Size));
+                var task = context.AddTask(Markup.Escape(TerminalText.Safe(transfer.Name)), maxValue: Math.Max(1, transfer.Size));
                 task.Value = transfer.Bytes;
                 outcome = await WaitAsync(events, transfer.Id, e =>
                 {
@@ -126,11 +126,11 @@ internal static class SendFileCommand
                             task.Value = p.Transfer.Bytes;
                             break;
                         case TransferAccepted a:
-                            task.Description = Markup.Escape(transfer.Name);
+                            task.Description = Markup.Escape(TerminalText.Safe(transfer.Name));
                             task.Value = a.ResumeOffset;
                             break;
                         case TransferInterrupted:
-                            task.Description = Markup.Escape($"{transfer.Name} (connection lost, waiting for the peer)");
+                            task.Description = Markup.Escape($"{TerminalText.Safe(transfer.Name)} (connection lost, waiting for the peer)");
                             break;
                         case TransferCompleted:
                             task.Value = task.MaxValue;

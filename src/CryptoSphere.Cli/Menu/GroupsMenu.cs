@@ -61,7 +61,7 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
                     return;
                 }
                 var sent = await node.SendToGroupAsync(group.Id, text);
-                console.Info($"Sent to {sent.SentNow} member(s) now; {sent.Queued} queued.");
+                console.Info($"Sent to {Counted.Of(sent.SentNow, "member")} now; {sent.Queued} queued.");
             }
             else if (PeerIdResolver.TryResolve(console.Ask("Peer ID (or unique prefix): ") ?? "", node.Trust, out var id, out error))
             {
