@@ -23,7 +23,7 @@ internal static partial class UsageErrors
             return $"unknown command or argument '{unknown}'. {SeeHelp(parsed)}";
         if (parsed.Errors.Count == 0)
             return null;
-        return $"{Plain(parsed.Errors[0].Message)} {SeeHelp(parsed)}";
+        return $"{Plain(parsed.Errors[0].Message, parsed)} {SeeHelp(parsed)}";
     }
 
     private static string SeeHelp(ParseResult parsed)
@@ -37,7 +37,9 @@ internal static partial class UsageErrors
         return $"See: cryptosphere {string.Join(' ', path.Append("--help"))}";
     }
 
-    private static string Plain(string message)
+    private static string Name(ParseResult parsed) => SeeHelp(parsed)["See: ".Length..^" --help".Length];
+
+    private static string Plain(string message, ParseResult parsed)
     {
         var cannotParse = CannotParse().Match(message);
         if (cannotParse.Success)
@@ -50,6 +52,10 @@ internal static partial class UsageErrors
             };
             return $"{cannotParse.Groups["what"].Value} {cannotParse.Groups["name"].Value} needs {expected}, not '{cannotParse.Groups["value"].Value}'.";
         }
+        if (message.StartsWith("Required argument missing for command", StringComparison.Ordinal))
+            return $"'{Name(parsed)}' is missing an argument.";
+        if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
+            return $"'{Name(parsed)}' needs a subcommand.";
         var unrecognized = Unrecognized().Match(message);
         if (unrecognized.Success)
             return $"unknown command or argument '{unrecognized.Groups["token"].Value}'.";
