@@ -38,7 +38,7 @@ internal static class ListenCommand
                         progressShown[p.Transfer.Id] = p.Time;
                     }
                 }
-                var line = asJson ? NodeEventJson.Serialize(e) : EventText.Describe(e, trust);
+                var line = asJson ? CliJson.EscapeHidden(NodeEventJson.Serialize(e)) : EventText.Describe(e, trust);
                 if (line is null)
                     return;
                 lock (gate)
