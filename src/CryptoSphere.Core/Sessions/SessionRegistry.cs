@@ -309,10 +309,10 @@ internal sealed class SessionRegistry
             catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
             {
                 socket.Dispose();
-                if (expected is not null)
-                    return DialResult.NoAnswer($"{address} did not complete the secure handshake ({e.Message}); " +
-                                               "it is a known secure peer, so no plaintext fallback");
-                return DialResult.NotSecure($"{address} is not a CryptoSphere node ({e.Message})");
+                // Only a known secure peer or one that greeted gets this far: a CryptoSphere node, so never plaintext.
+                return DialResult.NoAnswer($"{address} did not complete the secure handshake ({e.Message}); " +
+                                           (expected is not null ? "it is a known secure peer" : "it greeted as a CryptoSphere node") +
+                                           ", so no plaintext fallback");
             }
 
             var remote = (IPEndPoint)socket.RemoteEndPoint!;

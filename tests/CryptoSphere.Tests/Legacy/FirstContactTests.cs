@@ -67,4 +67,39 @@ public class FirstContactTests
         Assert.Equal(MessageState.Queued, stored.State);
         await sending;
     }
+
+    [Fact]
+    public async Task AnAddressThatGreetsButFailsTheHandshake_GetsNoPlaintext_AndTheMessageWaits()
+    {
+        // Greets as a CryptoSphere node, then closes on the ClientHello: a node in trouble, never an old peer.
+        using var impostor = new TcpListener(IPAddress.Loopback, 0);
+        impostor.Start();
+        var address = new PeerKey(TestNodes.Loopback, ((IPEndPoint)impostor.LocalEndpoint).Port);
+        var seen = new List<byte>();
+        var serving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var socket = await impostor.AcceptSocketAsync();
+                await socket.SendAsync(CryptoSphere.Core.Sessions.ServerGreeting.Bytes, SocketFlags.None);
+                var buffer = new byte[4096];
+                var read = await socket.ReceiveAsync(buffer, SocketFlags.None);
+                lock (seen)
+                    seen.AddRange(buffer.AsSpan(0, read).ToArray());
+            }
+        });
+        await using var node = await TestNodes.StartAsync("alice");
+
+        var result = await node.SendAsync(address, "not for plaintext");
+
+        Assert.False(result.Success);
+        Assert.Equal(MessageState.Queued, result.State);
+        lock (seen)
+        {
+            Assert.NotEmpty(seen);
+            Assert.Equal(0x16, seen[0]);
+            Assert.DoesNotContain("not for plaintext", System.Text.Encoding.UTF8.GetString(seen.ToArray()));
+        }
+        Assert.Equal(MessageState.Queued, Assert.Single(node.Store.History(null, 10)).State);
+    }
 }
