@@ -10,7 +10,8 @@ namespace CryptoSphere.Bench;
 /// </summary>
 internal static class FanOutBench
 {
-    public sealed record Settings(IReadOnlyList<int> Receivers, int Rounds);
+    /// <param name="OnDisk">Every node's database a file in its own directory (WAL, the shipped settings) instead of in memory.</param>
+    public sealed record Settings(IReadOnlyList<int> Receivers, int Rounds, bool OnDisk = false);
 
     // Issue 5's aim: a send to 100 peers acknowledged by all in under 20 ms (median). Smaller counts are shown, not judged.
     private const int AimReceivers = 100;
@@ -18,13 +19,17 @@ internal static class FanOutBench
 
     public static bool Run(Settings settings, TextWriter output)
     {
+        output.WriteLine(settings.OnDisk
+            ? "Nodes: all in this process (component run), each with its database a file on disk (WAL, shipped settings)."
+            : "Nodes: all in this process (component run), each with an in-memory database.");
+        output.WriteLine();
         output.WriteLine($"| receivers | group send: median | group send: p95 | broadcast (1:1 each): median | broadcast: p95 | acknowledgements missing |");
         output.WriteLine("|---|---|---|---|---|---|");
         var verdict = new Verdict();
         foreach (var n in settings.Receivers)
         {
             Console.Error.WriteLine($"{n} receivers...");
-            var (group, broadcast, missing) = MeasureAsync(n, settings.Rounds).GetAwaiter().GetResult();
+            var (group, broadcast, missing) = MeasureAsync(n, settings.Rounds, settings.OnDisk).GetAwaiter().GetResult();
             output.WriteLine($"| {n} | {Median(group):0.0} ms | {P95(group):0.0} ms | {Median(broadcast):0.0} ms | {P95(broadcast):0.0} ms | {missing} |");
             verdict.NoLoss($"{n} receivers: every member acknowledged every send (60 s each)", missing);
             if (n == AimReceivers)
@@ -37,14 +42,16 @@ internal static class FanOutBench
         return verdict.Passed;
     }
 
-    private static async Task<(double[] Group, double[] Broadcast, long Missing)> MeasureAsync(int receivers, int rounds)
+    private static async Task<(double[] Group, double[] Broadcast, long Missing)> MeasureAsync(int receivers, int rounds, bool onDisk)
     {
-        var sender = await StartAsync("sender");
+        var root = onDisk ? Directory.CreateTempSubdirectory("cryptosphere-fanout-").FullName : null;
+        var stores = new List<Core.Storage.ChatStore>();
+        var sender = await StartAsync("sender", root, stores);
         var nodes = new List<ChatNode>();
         try
         {
             for (var i = 0; i < receivers; i++)
-                nodes.Add(await StartAsync("r" + i));
+                nodes.Add(await StartAsync("r" + i, root, stores));
             foreach (var node in nodes)
                 await sender.SendAsync(new Core.Peers.PeerKey("127.0.0.1", node.Port), "hello");
             var group = sender.CreateGroup("bench");
@@ -72,6 +79,13 @@ internal static class FanOutBench
         finally
         {
             await Task.WhenAll(nodes.Append(sender).Select(n => n.DisposeAsync().AsTask()));
+            foreach (var store in stores)
+                store.Dispose();
+            if (root is not null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            }
         }
     }
 
@@ -118,9 +132,15 @@ internal static class FanOutBench
         }
     }
 
-    private static async Task<ChatNode> StartAsync(string name)
+    private static async Task<ChatNode> StartAsync(string name, string? root, List<Core.Storage.ChatStore> stores)
     {
-        var node = new ChatNode(new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
+        var options = new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" };
+        if (root is not null)
+        {
+            options.Store = Core.Storage.ChatStore.Open(Path.Combine(root, name));
+            stores.Add(options.Store);
+        }
+        var node = new ChatNode(options);
         await node.StartAsync();
         return node;
     }

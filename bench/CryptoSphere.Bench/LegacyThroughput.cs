@@ -35,7 +35,7 @@ internal static class LegacyThroughput
         public double InWindowPerSecond => WindowSeconds > 0 ? InWindow / WindowSeconds : 0;
     }
 
-    private sealed class Sender(int index, int capacity)
+    internal sealed class Sender(int index, int capacity)
     {
         public readonly int Index = index;
         public readonly long[] Began = new long[capacity];    // Stopwatch timestamp at connect start, by sequence number
@@ -47,7 +47,7 @@ internal static class LegacyThroughput
         public string? FirstError;
     }
 
-    private sealed class RunState(int maxAttempts, int senders, double rate)
+    internal sealed class RunState(int maxAttempts, int senders, double rate)
     {
         public readonly int MaxAttempts = maxAttempts;
         /// <summary>Stopwatch ticks between two messages of one sender; 0 = as fast as possible.</summary>
@@ -188,7 +188,7 @@ internal static class LegacyThroughput
         }
     }
 
-    private static void SendLoop(Sender me, IPEndPoint node, ManualResetEventSlim go, RunState state)
+    internal static void SendLoop(Sender me, IPEndPoint node, ManualResetEventSlim go, RunState state)
     {
         go.Wait();
         var seq = 0;
