@@ -23,6 +23,9 @@ internal static class ProductSecure
     private const double AimP50Ms = 1;
     private const double AimP99Ms = 5;
     private const int TextBytes = 100;
+    private const string ProductTarget = "cryptosphere listen to listen (TLS, databases on disk)";
+    private const string TlsEchoTarget = "raw TLS 1.3 echo (reference)";
+    private const string TcpEchoTarget = "raw TCP echo (reference)";
 
     private sealed record RunResult(string Target, double Rate, double P50, double P99, long Lost, double CpuSeconds);
 
@@ -56,9 +59,9 @@ internal static class ProductSecure
             var r = runs[i];
             output.WriteLine($"| {i / 3 + 1} | {r.Target} | {r.Rate:N0} | {r.P50:0.000} ms | {r.P99:0.000} ms | {r.Lost:N0} | {r.CpuSeconds:0.00} |");
         }
-        var product = runs.Where(r => r.Target.StartsWith("cryptosphere", StringComparison.Ordinal)).ToList();
-        var tlsEcho = runs.Where(r => r.Target.Contains("TLS", StringComparison.Ordinal)).ToList();
-        var tcpEcho = runs.Where(r => r.Target.Contains("TCP", StringComparison.Ordinal)).ToList();
+        var product = runs.Where(r => r.Target == ProductTarget).ToList();
+        var tlsEcho = runs.Where(r => r.Target == TlsEchoTarget).ToList();
+        var tcpEcho = runs.Where(r => r.Target == TcpEchoTarget).ToList();
         double Med(IEnumerable<RunResult> rs, Func<RunResult, double> f) => ProductLegacy.Median(rs.Select(f));
         var rate = Med(product, r => r.Rate);
         var p50 = Med(product, r => r.P50);
@@ -132,7 +135,7 @@ internal static class ProductSecure
             var stored = CliNode.CountRows(receiver.DataDir, "SELECT COUNT(*) FROM messages WHERE outgoing = 0");
             var outbox = CliNode.CountRows(sender.DataDir, "SELECT COUNT(*) FROM outbox");
             var acknowledged = Interlocked.Read(ref delivered);
-            return (new RunResult("cryptosphere listen to listen (TLS, databases)", rate, Stats.Percentile(sorted, 50), Stats.Percentile(sorted, 99), lost, cpu),
+            return (new RunResult(ProductTarget, rate, Stats.Percentile(sorted, 50), Stats.Percentile(sorted, 99), lost, cpu),
                 Math.Max(0, acknowledged - stored), outbox, Interlocked.Read(ref failed));
 
             // Writes `count` send lines at once (the pipe and the node's own limit pace them) and waits for as many deliveries.
@@ -199,7 +202,7 @@ internal static class ProductSecure
             }
             Array.Sort(latencies);
             await stream.DisposeAsync();
-            return new RunResult(tls ? "raw TLS 1.3 echo (reference)" : "raw TCP echo (reference)", rate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), lost, cpu);
+            return new RunResult(tls ? TlsEchoTarget : TcpEchoTarget, rate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), lost, cpu);
 
             // Writes `count` messages while reading the echo, many per write as the node's write loop coalesces them;
             // returns messages not echoed within 60 s.
