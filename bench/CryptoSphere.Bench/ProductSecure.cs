@@ -181,7 +181,7 @@ internal static class ProductSecure
             Stream stream = client.GetStream();
             using var identity = NodeIdentity.CreateEphemeral();
             if (tls)
-                stream = (await TlsHandshake.ConnectAsync(stream, identity, null, TimeSpan.FromSeconds(10), default)).Stream;
+                stream = (await TlsHandshake.ConnectAsync(stream, identity, null, TimeSpan.FromSeconds(60), default)).Stream;
             var message = new byte[TextBytes];
             var buffer = new byte[64 * 1024];
             long lost = 0;

@@ -83,7 +83,7 @@ internal static class ReferenceServers
         try
         {
             if (identity is not null)
-                stream = (await TlsHandshake.AcceptAsync(stream, identity, TimeSpan.FromSeconds(10), default)).Stream;
+                stream = (await TlsHandshake.AcceptAsync(stream, identity, TimeSpan.FromSeconds(60), default)).Stream;
             var buffer = new byte[64 * 1024];
             int read;
             while ((read = await stream.ReadAsync(buffer)) > 0)
