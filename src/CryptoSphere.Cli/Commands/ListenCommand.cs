@@ -43,10 +43,17 @@ internal static class ListenCommand
                         progressShown[p.Transfer.Id] = p.Time;
                     }
                 }
-                if ((asJson ? NodeEventJson.Serialize(e) : EventText.Describe(e, trust)) is { } line)
-                    PrintLine(line);
+                var line = asJson ? NodeEventJson.Serialize(e) : EventText.Describe(e, trust);
+                if (line is null)
+                    return;
+                lock (gate)
+                {
+                    output.WriteLine(line);
+                    output.Flush();
+                }
             }
 
+            // The lines of --commands (failures) share the lock, so no line is cut by another.
             void PrintLine(string line)
             {
                 lock (gate)
