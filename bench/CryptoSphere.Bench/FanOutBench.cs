@@ -29,7 +29,18 @@ internal static class FanOutBench
         foreach (var n in settings.Receivers)
         {
             Console.Error.WriteLine($"{n} receivers...");
-            var (group, broadcast, missing) = MeasureAsync(n, settings.Rounds, settings.OnDisk).GetAwaiter().GetResult();
+            double[] group, broadcast;
+            long missing;
+            try
+            {
+                (group, broadcast, missing) = MeasureAsync(n, settings.Rounds, settings.OnDisk).GetAwaiter().GetResult();
+            }
+            catch (TimeoutException e)
+            {
+                output.WriteLine($"| {n} | setup failed: {e.Message} | | | | |");
+                verdict.NoLoss($"{n} receivers: the group reached every member (setup, 5 min)", n);
+                continue;
+            }
             output.WriteLine($"| {n} | {Median(group):0.0} ms | {P95(group):0.0} ms | {Median(broadcast):0.0} ms | {P95(broadcast):0.0} ms | {missing} |");
             verdict.NoLoss($"{n} receivers: every member acknowledged every send (60 s each)", missing);
             if (n == AimReceivers)
@@ -147,11 +158,12 @@ internal static class FanOutBench
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Generous: 100 nodes joining one by one on a shared 2-core machine can take minutes.
+        var deadline = DateTime.UtcNow.AddMinutes(5);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("the group did not reach every member");
+                throw new TimeoutException("the group did not reach every member within 5 minutes");
             await Task.Delay(20);
         }
     }

@@ -57,7 +57,7 @@ internal static class IdleConnections
             output.WriteLine($"| idle secure connections held | {alive:N0} of {settings.Connections:N0} ({failed} failed to open), opened in {opened.TotalSeconds:0.0} s |");
             output.WriteLine($"| node memory (RSS) before / after | {before / 1024.0:0.0} MiB / {after / 1024.0:0.0} MiB |");
             output.WriteLine($"| node memory per idle connection | **{perConnection / 1024.0:0.0} KiB** |");
-            output.WriteLine($"| chat round trip to the node meanwhile ({settings.ChatSamples} messages, send to ack) | p50 {Stats.Percentile(latencies, 50):0.00} ms, p99 {Stats.Percentile(latencies, 99):0.00} ms, max {latencies[^1]:0.00} ms |");
+            output.WriteLine($"| chat round trip to the node meanwhile ({settings.ChatSamples} messages, send to ack) | p50 {Stats.Percentile(latencies, 50):0.00} ms, p99 {Stats.Percentile(latencies, 99):0.00} ms, max {(latencies.Length > 0 ? latencies[^1] : double.NaN):0.00} ms |");
             foreach (var s in sessions)
                 s.CloseAsync().GetAwaiter().GetResult();
             var verdict = new Verdict()
