@@ -27,10 +27,10 @@ internal static class ContactCommands
         command.Options.Add(dataDir);
         command.SetAction(result =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
-            if (profile is null)
+            using var identity = Profile.OpenIdentity(result.GetValue(dataDir)!);
+            if (identity is null)
                 return 2;
-            Console.WriteLine(profile.Identity.Id);
+            Console.WriteLine(identity.Id);
             return 0;
         });
         return command;

@@ -65,6 +65,24 @@ internal sealed class Profile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Only the identity (created on first use), for a command that needs nothing else: opening the database
+    /// (SQLite, the schema check) is most of what a one-shot command does before its own work.
+    /// Prints why it cannot be opened and returns null.
+    /// </summary>
+    public static NodeIdentity? OpenIdentity(string directory)
+    {
+        try
+        {
+            return NodeIdentity.LoadOrCreate(directory);
+        }
+        catch (Exception e) when (e is IdentityException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"cryptosphere: {e.Message}");
+            return null;
+        }
+    }
+
     public void Dispose()
     {
         Store.Dispose();
