@@ -44,6 +44,7 @@ internal static class EventText
         TransferDeclined { Transfer.IsOutgoing: true } d => $"Offer of {d.Transfer.Name} to {TransferText.Who(d.Transfer)} declined: {d.Reason}",
         TransferDeclined d => $"Offer of {d.Transfer.Name} from {TransferText.Who(d.Transfer)} declined: {d.Reason}",
         TransferCancelled c => $"{TransferText.Label(c.Transfer)}: cancelled ({c.Reason})",
+        EventsMissed m => $"{m.Count} events were not shown: the node's event queue was full",
         _ => null,
     };
 
