@@ -210,11 +210,17 @@ public sealed partial class ChatNode
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
             message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received) { Lamport = message.Lamport };
-        await WaitForStoreAsync(from).ConfigureAwait(false);
-        Store.AppendReceived(stored, isNew =>
+        var cost = Limits.UnstoredBudget.CostOf(message.Text);
+        await WaitForStoreAsync(from, cost).ConfigureAwait(false);
+        Store.AppendReceivedChecked(stored, outcome =>
         {
-            from.Unstored.Release();
-            if (isNew)
+            from.Unstored.Release(cost);
+            if (outcome.Refusal is { } refusal)
+            {
+                Reject(from.Address.ToString(), $"group message {message.Id} from {from.RemoteId.Short} not stored: {refusal}");
+                return;
+            }
+            if (outcome.IsNew)
                 Raise(new GroupMessageReceived(Now, group.Id, group.Name, from.Address, from.RemoteId, name, message.Text, message.Id, message.Lamport));
             _ = from.SendAckAsync(message.Id).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
         });

@@ -71,8 +71,13 @@ public sealed partial class ChatNode
             case LegacyChat chat:
                 // Stored before it is shown: nothing received is lost on a crash right after.
                 var id = Guid.CreateVersion7();
-                await Store.AppendReceivedAsync(new StoredMessage(id, StoredMessage.ConversationOf(null, key), false, null,
+                var outcome = await Store.AppendReceivedCheckedAsync(new StoredMessage(id, StoredMessage.ConversationOf(null, key), false, null,
                     key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, Now, Now, MessageState.Received)).ConfigureAwait(false);
+                if (outcome.Refusal is { } refusal)
+                {
+                    Reject(key.ToString(), $"legacy message not stored: {refusal}");
+                    break;
+                }
                 Peers.Touch(key, chat.Team, PeerProtocol.Legacy, Now, countsAsMessage: true);
                 Raise(new MessageReceived(Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id));
                 break;

@@ -154,12 +154,18 @@ public sealed partial class ChatNode
         var name = session.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), false, id.Value, address.ToString(),
             name, message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received);
-        await WaitForStoreAsync(session).ConfigureAwait(false);
+        var cost = Limits.UnstoredBudget.CostOf(message.Text);
+        await WaitForStoreAsync(session, cost).ConfigureAwait(false);
         // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
-        Store.AppendReceived(stored, isNew =>
+        Store.AppendReceivedChecked(stored, outcome =>
         {
-            session.Unstored.Release();
-            if (isNew)
+            session.Unstored.Release(cost);
+            if (outcome.Refusal is { } refusal)
+            {
+                Reject(address.ToString(), $"message {message.Id} from {id.Short} not stored: {refusal}");
+                return; // not acknowledged: its author is never told "delivered"
+            }
+            if (outcome.IsNew)
             {
                 if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(id) != TrustState.Trusted)
                     Hold(session, name, message);
@@ -171,9 +177,9 @@ public sealed partial class ChatNode
     }
 
     // A store that cannot keep up for this long is broken (disk full): drop the connection rather than hang it.
-    private static async Task WaitForStoreAsync(SecureSession session)
+    private static async Task WaitForStoreAsync(SecureSession session, long cost)
     {
-        if (!await session.Unstored.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+        if (!await session.Unstored.TakeAsync(cost, TimeSpan.FromSeconds(30)).ConfigureAwait(false))
             throw new IOException("the message store did not keep up for 30 s");
     }
 

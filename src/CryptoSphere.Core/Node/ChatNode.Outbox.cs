@@ -205,6 +205,7 @@ public sealed partial class ChatNode
     private void OnAck(SecureSession session, Guid id) =>
         Store.AppendAcknowledgement(id, TargetOf(session.RemoteId), settled =>
         {
+            session.PendingAcks.Release();
             if (!settled)
                 return;
             if (_deliveries.TryRemove(id, out var waiting))

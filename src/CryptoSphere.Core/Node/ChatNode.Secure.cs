@@ -85,7 +85,7 @@ public sealed partial class ChatNode
             _lastRefusal[id.Value] = "it is blocked";
             return null;
         }
-        var session = new SecureSession(ssl, id, remote, initiator, _options.MaxFrameBytes, _clock)
+        var session = new SecureSession(ssl, id, remote, initiator, _options.MaxFrameBytes, _clock, ReceiveLimits)
         {
             OnChat = OnChatAsync,
             OnAck = OnAck,

@@ -46,11 +46,16 @@ public sealed partial class ChatNode : IAsyncDisposable
         _ownsStore = options.Store is null;
         Store = options.Store ?? ChatStore.OpenInMemory();
         Trust = new TrustStore(Store);
+        Store.Quota = Limits.NodeLimits.QuotaOf(options);
+        ReceiveLimits = Limits.NodeLimits.ReceiveLimitsOf(options);
         Peers.Changed += OnPeerChanged;
         InitializeFeatures();
     }
 
     public event Action<NodeEvent>? EventRaised;
+
+    /// <summary>The memory budgets for what peers send (their use is what tests and benchmarks watch).</summary>
+    internal Limits.ReceiveLimits ReceiveLimits { get; }
 
     public PeerTable Peers { get; } = new();
 

@@ -123,4 +123,34 @@ public sealed class NodeOptions
 
     /// <summary>Most progress events per second and per transfer.</summary>
     public TimeSpan TransferProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Bytes one peer may have received and not yet stored (decoded text counts twice: UTF-16); reading from it waits beyond.</summary>
+    public long MaxUnstoredBytesPerPeer { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>Bytes all peers together may have received and not yet stored.</summary>
+    public long MaxUnstoredBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Messages one peer may have received and not yet stored.</summary>
+    public int MaxUnstoredMessagesPerPeer { get; set; } = 1024;
+
+    /// <summary>Acknowledgements one peer may have sent that are not yet applied; reading from it waits beyond.</summary>
+    public int MaxPendingAcksPerPeer { get; set; } = 1024;
+
+    /// <summary>Acknowledgements all peers together may have sent that are not yet applied.</summary>
+    public int MaxPendingAcks { get; set; } = 65_536;
+
+    /// <summary>Bytes of large frames still arriving, over all connections from one IP address.</summary>
+    public long MaxPartialFrameBytesPerAddress { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>Bytes of large frames still arriving, over all connections.</summary>
+    public long MaxPartialFrameBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>A large frame that holds budget must be complete within this, or its connection is closed.</summary>
+    public TimeSpan PartialFrameDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Bytes of received text the node keeps from one peer that is not trusted (or one legacy IP); more is refused.</summary>
+    public long MaxStoredBytesPerStranger { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Bytes of received text the node keeps from one trusted peer; more is refused.</summary>
+    public long MaxStoredBytesPerTrustedPeer { get; set; } = 4L * 1024 * 1024 * 1024;
 }

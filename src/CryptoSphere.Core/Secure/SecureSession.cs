@@ -16,11 +16,17 @@ internal sealed class SecureSession
     private readonly TimeProvider _clock;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeSpan _waitLimit;
     private long _lastReceivedTicks;
 
-    public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock)
+    public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock,
+        Limits.ReceiveLimits? limits = null)
     {
-        _connection = new FrameConnection(stream, maxFrameBytes);
+        limits ??= Limits.ReceiveLimits.Default;
+        _connection = new FrameConnection(stream, maxFrameBytes, limits.ForAddress(remote.Address));
+        Unstored = limits.ForPeer();
+        PendingAcks = limits.AckSlotsForPeer();
+        _waitLimit = limits.WaitLimit;
         _clock = clock;
         RemoteId = remoteId;
         Remote = remote;
@@ -31,12 +37,16 @@ internal sealed class SecureSession
     public PeerId RemoteId { get; }
 
     /// <summary>
-    /// Messages read from this peer and not yet committed. When it is full, reading from this peer waits
-    /// (TCP pushes back on a flooding sender) while other peers' messages keep their turn at the store.
+    /// Messages read from this peer and not yet committed, counted and in bytes. When it is full, reading from this
+    /// peer waits (TCP pushes back on a flooding sender) while other peers' messages keep their turn at the store.
     /// </summary>
-    public SemaphoreSlim Unstored { get; } = new(MaxUnstored, MaxUnstored);
+    public Limits.UnstoredBudget Unstored { get; }
 
-    public const int MaxUnstored = 1024;
+    /// <summary>
+    /// Acknowledgements read from this peer and not yet applied; whoever applies one releases its slot. When none
+    /// is free, reading waits, so an ACK flood costs the node a fixed amount of memory per connection.
+    /// </summary>
+    public Limits.AckSlots PendingAcks { get; }
 
     /// <summary>Peer lists asked for and not yet answered (peer exchange).</summary>
     public int PeerListsAsked;
@@ -105,8 +115,8 @@ internal sealed class SecureSession
                 var chat = ChatMessage.Decode(body);
                 return _registered.Task.IsCompleted ? OnChat?.Invoke(this, chat) ?? ValueTask.CompletedTask : OnChatWhenRegisteredAsync(chat);
             case FrameType.Ack:
-                OnAck?.Invoke(this, AckMessage.Decode(body).MessageId);
-                return ValueTask.CompletedTask;
+                var ack = AckMessage.Decode(body).MessageId;
+                return PendingAcks.TryTake() ? Acknowledge(ack) : OnAckWhenFreeAsync(ack);
             case FrameType.Ping:
                 OnAlive?.Invoke(this);
                 return _connection.SendAsync(PingMessage.Decode(body), static (p, w) => p.Encode(w, FrameType.Pong));
@@ -127,6 +137,22 @@ internal sealed class SecureSession
                 // Unknown types are skipped: a newer peer may send what this version does not know.
                 return OnFeatureFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
         }
+    }
+
+    private ValueTask Acknowledge(Guid id)
+    {
+        if (OnAck is { } onAck)
+            onAck(this, id);
+        else
+            PendingAcks.Release();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask OnAckWhenFreeAsync(Guid id)
+    {
+        if (!await PendingAcks.TakeAsync(_waitLimit).ConfigureAwait(false))
+            throw new IOException($"acknowledgements were not applied for {_waitLimit.TotalSeconds:0.#} s");
+        await Acknowledge(id).ConfigureAwait(false);
     }
 
     /// <summary>
