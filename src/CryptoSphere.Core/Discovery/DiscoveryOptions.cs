@@ -22,4 +22,10 @@ public sealed class DiscoveryOptions
     public int TimeToLive { get; set; } = 1;
 
     public int MaxPerSourcePerMinute { get; set; } = 30;
+
+    /// <summary>
+    /// Sources the flood limiter tracks one by one. Beyond them, new sources share one allowance (the same per
+    /// minute as one source), so spreading a flood over many addresses gains nothing.
+    /// </summary>
+    public int MaxTrackedSources { get; set; } = 4096;
 }

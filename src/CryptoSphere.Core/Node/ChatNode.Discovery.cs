@@ -18,6 +18,9 @@ public sealed partial class ChatNode
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastCandidateDial = new();
     private LanDiscovery? _discovery;
 
+    /// <summary>LAN discovery while it runs (its counters show what was dropped and why).</summary>
+    internal LanDiscovery? Discovery => _discovery;
+
     private void StartDiscovery()
     {
         if (!_options.Discovery.Enabled)
