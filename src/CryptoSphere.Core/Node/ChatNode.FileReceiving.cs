@@ -78,9 +78,16 @@ public sealed partial class ChatNode
             return (DeclineReason.Unavailable, "the receiver has no downloads folder");
         if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(peer) != TrustState.Trusted)
             return (DeclineReason.Unavailable, "the receiver only accepts files from peers it trusts");
-        if (_incoming.Values.Count(t => t.State == TransferState.Offered) >= _options.MaxPendingOffers)
-            return (DeclineReason.Unavailable, $"the receiver has {_options.MaxPendingOffers} offers waiting for an answer already");
+        if (OfferLimits.Refusal(_incoming.Values, peer, Trust.StateOf(peer) == TrustState.Trusted, _options.MaxPendingOffersPerPeer,
+                _options.MaxPendingOffers) is { } tooMany)
+            return (DeclineReason.Unavailable, tooMany);
         return null;
+    }
+
+    private void ExpireOffers()
+    {
+        foreach (var id in OfferLimits.Expired(_incoming.Values, Now, _options.PendingOfferLifetime))
+            Track(DeclineTransferAsync(id, $"not answered within {Describe(_options.PendingOfferLifetime)}"));
     }
 
     /// <summary>A transfer we know is offered again: the sender reconnected (or restarted) and wants to resume.</summary>

@@ -246,7 +246,10 @@ public sealed partial class ChatNode : IAsyncDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
                 Peers.RemoveSilentSince(Now - _options.InactivityTimeout);
+                ExpireOffers();
+            }
         }
         catch (OperationCanceledException)
         {

@@ -118,8 +118,14 @@ public sealed class NodeOptions
     /// </summary>
     public int FileWindowBytes { get; set; } = 2 * 1024 * 1024;
 
-    /// <summary>Incoming offers that may wait for an answer at once; more are declined.</summary>
+    /// <summary>Incoming offers that may wait for an answer at once; more are declined (trusted peers are not held to it).</summary>
     public int MaxPendingOffers { get; set; } = 100;
+
+    /// <summary>Incoming offers from one peer that may wait for an answer at once; more from it are declined.</summary>
+    public int MaxPendingOffersPerPeer { get; set; } = 10;
+
+    /// <summary>An offer not answered within this is declined (the sender is told), so old offers never pile up.</summary>
+    public TimeSpan PendingOfferLifetime { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Most progress events per second and per transfer.</summary>
     public TimeSpan TransferProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
