@@ -15,7 +15,10 @@ public sealed partial class ChatNode
 {
     private const int ChatFrameOverhead = 1 + 24;
 
-    private readonly ConcurrentDictionary<string, HeldMessages> _held = new();
+    private ContactRequestBook? _requestBook;
+
+    private ContactRequestBook Requests => _requestBook ??= new ContactRequestBook(Store, _options.MaxContactRequestMessagesPerPeer,
+        _options.MaxContactRequestBytesPerPeer, _options.MaxContactRequests);
 
     /// <summary>
     /// Sends one chat message. It is stored first; a peer known to be secure is reached over TLS only and
@@ -152,14 +155,22 @@ public sealed partial class ChatNode
         var id = session.RemoteId;
         var address = session.Address;
         var name = session.RemoteHello!.Name;
+        // A contact request is held on disk, within its bounds; what does not fit is refused unstored and unacknowledged.
+        var hold = _options.Accept == AcceptPolicy.Trusted && Trust.StateOf(id) != TrustState.Trusted;
+        if (hold && Requests.Admit(id, message.Text) is { } full)
+        {
+            Reject(address.ToString(), $"message {message.Id} refused: {full}");
+            return;
+        }
         var stored = new StoredMessage(message.Id, StoredMessage.ConversationOf(id, address), false, id.Value, address.ToString(),
-            name, message.Text, PeerProtocol.Secure, message.SentAt, Now, MessageState.Received);
+            name, message.Text, PeerProtocol.Secure, message.SentAt, Now, hold ? MessageState.Held : MessageState.Received);
         var cost = Limits.UnstoredBudget.CostOf(message.Text);
         await WaitForStoreAsync(session, cost).ConfigureAwait(false);
         // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
         Store.AppendReceivedChecked(stored, outcome =>
         {
             session.Unstored.Release(cost);
+            var firstHeld = hold && Requests.Settle(id, message.Text, outcome.IsNew);
             if (outcome.Refusal is { } refusal)
             {
                 Reject(address.ToString(), $"message {message.Id} from {id.Short} not stored: {refusal}");
@@ -167,8 +178,8 @@ public sealed partial class ChatNode
             }
             if (outcome.IsNew)
             {
-                if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(id) != TrustState.Trusted)
-                    Hold(session, name, message);
+                if (hold)
+                    Hold(session, name, message, firstHeld);
                 else
                     Deliver(address, id, name, message);
             }
@@ -189,12 +200,9 @@ public sealed partial class ChatNode
         Raise(new MessageReceived(Now, from, name, message.Text, PeerProtocol.Secure, id, message.Id, message.SentAt));
     }
 
-    private void Hold(SecureSession session, string name, ChatMessage message)
+    private void Hold(SecureSession session, string name, ChatMessage message, bool first)
     {
-        var held = _held.GetOrAdd(session.RemoteId.Value, _ => new HeldMessages(session.RemoteId, session.Address, name));
-        held.From = session.Address;
-        held.Name = name;
-        if (held.Add(message) == 1)
+        if (first)
         {
             _log.LogInformation("Contact request from {PeerId}", session.RemoteId.Short);
             Raise(new ContactRequestReceived(Now, session.Address, session.RemoteId, name, message.Text));
@@ -202,27 +210,24 @@ public sealed partial class ChatNode
     }
 
     /// <summary>Contact requests waiting for a decision (<c>--accept trusted</c>).</summary>
-    public IReadOnlyList<HeldMessages> ContactRequests => _held.Values.ToList();
+    public IReadOnlyList<HeldMessages> ContactRequests => Requests.List();
 
     /// <summary>Trusts the peer; messages it sent while it was not trusted are shown now.</summary>
     public void TrustPeer(PeerId id)
     {
         Trust.SetState(id, TrustState.Trusted, Now);
-        if (_held.TryRemove(id.Value, out var held))
-        {
-            foreach (var message in held.Messages)
-                Deliver(held.From, id, held.Name, message);
-        }
+        foreach (var m in Requests.Release(id))
+            Deliver(ContactRequestBook.AddressOf(m.Address), id, m.Name, new ChatMessage(m.Id, m.SentAt, m.Text));
     }
 
-    /// <summary>Drops a contact request's messages from view; the peer stays unknown.</summary>
-    public bool RejectContactRequest(PeerId id) => _held.TryRemove(id.Value, out _);
+    /// <summary>Deletes a contact request's messages (they were never shown); the peer stays unknown.</summary>
+    public bool RejectContactRequest(PeerId id) => Requests.Drop(id);
 
     /// <summary>Blocks the peer: its connection is closed at once and nothing more of it is processed.</summary>
     public async Task BlockPeerAsync(PeerId id)
     {
         Trust.SetState(id, TrustState.Blocked, Now);
-        _held.TryRemove(id.Value, out _);
+        Requests.Drop(id);
         if (_sessions.TryRemove(id.Value, out var session))
         {
             session.CloseReason = "blocked";

@@ -159,4 +159,13 @@ public sealed class NodeOptions
 
     /// <summary>Bytes of received text the node keeps from one trusted peer; more is refused.</summary>
     public long MaxStoredBytesPerTrustedPeer { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Messages one untrusted peer may have waiting as a contact request (<c>--accept trusted</c>); more are refused.</summary>
+    public int MaxContactRequestMessagesPerPeer { get; set; } = 100;
+
+    /// <summary>Bytes of text one untrusted peer may have waiting as a contact request; more are refused.</summary>
+    public long MaxContactRequestBytesPerPeer { get; set; } = 1024 * 1024;
+
+    /// <summary>Untrusted peers that may have a contact request waiting at once; a new one beyond is refused.</summary>
+    public int MaxContactRequests { get; set; } = 1000;
 }

@@ -58,6 +58,9 @@ public sealed class StorageQuota(long strangerBytes, long trustedBytes)
         return $"storage quota reached: {used} bytes stored from {(trusted ? "this trusted peer" : "this peer")}, limit {limit}";
     }
 
+    /// <summary>Messages of <paramref name="author"/> were deleted: read its usage again next time.</summary>
+    internal void Forget(string author) => _used.Remove(author);
+
     internal void Add(string author, long bytes) => _used[author] = _used.GetValueOrDefault(author) + bytes;
 
     internal const string LegacyPrefix = "legacy:";
