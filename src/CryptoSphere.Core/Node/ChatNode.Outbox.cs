@@ -202,10 +202,10 @@ public sealed partial class ChatNode
         Raise(new MessageFailed(Now, PeerKey.TryParse(message.Address, out var to, out _) ? to : default, message.Id, reason));
     }
 
-    private void OnAck(SecureSession session, Guid id) =>
+    private void OnAck(SecureSession session, Guid id, Action applied) =>
         Store.AppendAcknowledgement(id, TargetOf(session.RemoteId), settled =>
         {
-            session.PendingAcks.Release();
+            applied();
             if (!settled)
                 return;
             if (_deliveries.TryRemove(id, out var waiting))

@@ -88,7 +88,7 @@ public sealed partial class ChatNode
         var session = new SecureSession(ssl, id, remote, initiator, _options.MaxFrameBytes, _clock, ReceiveLimits)
         {
             OnChat = OnChatAsync,
-            OnAck = OnAck,
+            OnAckApplied = OnAck,
             // Heartbeats count as activity, so a quiet but connected peer is not dropped as silent.
             OnAlive = s => Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, Now, countsAsMessage: false, s.RemoteId),
             OnFeatureFrame = OnFeatureFrameAsync,

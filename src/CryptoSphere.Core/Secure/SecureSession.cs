@@ -72,7 +72,14 @@ internal sealed class SecureSession
 
     public Func<SecureSession, ChatMessage, ValueTask>? OnChat { get; init; }
 
+    /// <summary>An acknowledgement handled at once; its slot is free again when the handler returns.</summary>
     public Action<SecureSession, Guid>? OnAck { get; init; }
+
+    /// <summary>
+    /// An acknowledgement handled later (the node applies them in batches): the handler calls the action it is
+    /// given once done, and until then the ack holds one of <see cref="PendingAcks"/>. Used instead of <see cref="OnAck"/>.
+    /// </summary>
+    public Action<SecureSession, Guid, Action>? OnAckApplied { get; init; }
 
     public Action<SecureSession>? OnAlive { get; init; }
 
@@ -141,10 +148,19 @@ internal sealed class SecureSession
 
     private ValueTask Acknowledge(Guid id)
     {
-        if (OnAck is { } onAck)
-            onAck(this, id);
-        else
+        if (OnAckApplied is { } deferred)
+        {
+            deferred(this, id, PendingAcks.Release);
+            return ValueTask.CompletedTask;
+        }
+        try
+        {
+            OnAck?.Invoke(this, id);
+        }
+        finally
+        {
             PendingAcks.Release();
+        }
         return ValueTask.CompletedTask;
     }
 
