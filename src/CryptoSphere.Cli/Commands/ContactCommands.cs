@@ -54,6 +54,11 @@ internal static class ContactCommands
                 return 1;
             }
             profile.Trust.SetState(id, state, DateTimeOffset.UtcNow);
+            // A contact request waiting on disk is settled the same way as from the menu: shown in history, or deleted.
+            if (state == TrustState.Trusted)
+                profile.Store.ReleaseHeld(id.Value);
+            else if (state == TrustState.Blocked)
+                profile.Store.DropHeld(id.Value);
             Console.WriteLine($"{id} is now {state.ToString().ToLowerInvariant()}.");
             return 0;
         });
@@ -91,7 +96,11 @@ internal static class ContactCommands
             if (contacts.Count == 0)
                 Console.WriteLine("No contacts yet.");
             foreach (var c in contacts)
-                Console.WriteLine($"{c.Id}  {EventText.Label(c.State),-10}  {c.Name}  last seen {c.LastSeen:yyyy-MM-dd HH:mm} at {c.LastAddress ?? "?"}");
+            {
+                var held = profile.Store.HeldFrom(c.Id.Value).Count;
+                Console.WriteLine($"{c.Id}  {EventText.Label(c.State),-10}  {c.Name}  last seen {c.LastSeen:yyyy-MM-dd HH:mm} at {c.LastAddress ?? "?"}" +
+                                  (held > 0 ? $"  ({held} message(s) waiting as a contact request)" : ""));
+            }
             return 0;
         });
         return command;

@@ -11,8 +11,8 @@ internal sealed class ReceivedMessageWriter
 {
     private const int MaxBatch = 4096;
 
-    // A friend's message waits for at most one transaction of this size (plus its own turn).
-    private const long MaxBatchBytes = 8L * 1024 * 1024;
+    // A friend's message waits for at most one transaction of this size (plus its own turn): two of the largest messages.
+    private const long MaxBatchBytes = 2L * 1024 * 1024;
 
     private readonly ChatStore _store;
     private readonly object _gate = new();
