@@ -177,7 +177,12 @@ internal static class HostileLoad
         long acked = 0;
         var session = new SecureSession(ssl, remote, (IPEndPoint)socket.RemoteEndPoint!, true, FrameCodec.DefaultMaxFrameBytes, TimeProvider.System)
         {
-            OnAck = (_, _) => Interlocked.Increment(ref acked),
+            OnFrame = (_, type, _) =>
+            {
+                if (type == FrameType.Ack)
+                    Interlocked.Increment(ref acked);
+                return ValueTask.CompletedTask;
+            },
         };
         await session.OpenAsync(new HelloMessage(HelloMessage.CurrentVersion, 1, 0, "flooder"), TimeSpan.FromSeconds(10), default);
         session.MarkRegistered();
@@ -200,7 +205,12 @@ internal static class HostileLoad
         var (ssl, remote) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: true), identity, null, TimeSpan.FromSeconds(10), default);
         var session = new SecureSession(ssl, remote, (IPEndPoint)socket.RemoteEndPoint!, true, FrameCodec.DefaultMaxFrameBytes, TimeProvider.System)
         {
-            OnAck = (_, _) => onAck?.Invoke(1),
+            OnFrame = (_, type, _) =>
+            {
+                if (type == FrameType.Ack)
+                    onAck?.Invoke(1);
+                return ValueTask.CompletedTask;
+            },
         };
         await session.OpenAsync(new HelloMessage(HelloMessage.CurrentVersion, 1, 0, "flooder"), TimeSpan.FromSeconds(10), default);
         session.MarkRegistered();

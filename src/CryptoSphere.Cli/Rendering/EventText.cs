@@ -15,14 +15,17 @@ internal static class EventText
             $"Port {asked} is in use; listening on {s.AdvertisedIp}:{s.Port} instead",
         NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
         NodeStopped => "Stopped; peers were told goodbye",
-        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}) [{Security(m.PeerId, trust)}]: {m.Text}",
-        GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{g.GroupName} {g.Name} ({g.Author.Short}): {g.Text}",
+        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}]: {m.Text}",
+        GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{g.GroupName} {g.Name} [{Security(g.Author, trust)}]: {g.Text}",
         GroupChanged g => g.Group.IsMember
             ? $"Group {g.Group.Name} is at version {g.Group.Version}: {string.Join(", ", g.Group.Current.Select(m => m.Id.Short))}"
             : $"You are no longer in group {g.Group.Name}",
         MessageDelivered d => $"Delivered to {d.To} ({d.PeerId.Short})",
         MessageFailed f => $"Gave up on a message to {f.To}: {f.Reason}",
         ConnectionRequestReceived r => $"Connection request from {r.Name} ({r.From})",
+        SecurePeerConnected { LookalikeOf: { } real } c =>
+            $"WARNING: a NEW key ({c.PeerId}) calls itself {c.Name} at {c.Address}, like your trusted peer {real.Short} - " +
+            "it is not that peer's key. Do not trust it unless its owner confirms a new key out of band",
         SecurePeerConnected c => $"Secure connection with {c.Name} ({c.Address}), ID {c.PeerId}" +
                                  (c.FirstContact ? " - first contact: compare this ID with them before trusting it" : $" [{Label(c.Trust)}]"),
         SecurePeerDisconnected d => $"Secure connection with {d.Address} ({d.PeerId.Short}) closed: {d.Reason}",

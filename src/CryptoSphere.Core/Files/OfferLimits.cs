@@ -23,4 +23,9 @@ internal static class OfferLimits
     /// <summary>Offers that waited longer than <paramref name="lifetime"/> without an answer.</summary>
     public static IReadOnlyList<Guid> Expired(IEnumerable<IncomingTransfer> incoming, DateTimeOffset now, TimeSpan lifetime) =>
         incoming.Where(t => t.State == TransferState.Offered && now - t.Created > lifetime).Select(t => t.Id).ToList();
+
+    public static string Describe(TimeSpan lifetime) =>
+        lifetime >= TimeSpan.FromDays(1) ? $"{lifetime.TotalDays:0.#} days"
+        : lifetime >= TimeSpan.FromHours(1) ? $"{lifetime.TotalHours:0.#} hours"
+        : $"{lifetime.TotalSeconds:0.#} s";
 }

@@ -168,4 +168,10 @@ public sealed class NodeOptions
 
     /// <summary>Untrusted peers that may have a contact request waiting at once; a new one beyond is refused.</summary>
     public int MaxContactRequests { get; set; } = 1000;
+
+    /// <summary>Candidate dials one untrusted peer can cause per minute by the addresses it sends (group members, peer lists).</summary>
+    public int MaxDialsCausedPerPeer { get; set; } = 32;
+
+    /// <summary>Groups one untrusted peer may have this node keep as their admin; a new one beyond is refused.</summary>
+    public int MaxGroupsPerUntrustedAdmin { get; set; } = 10;
 }

@@ -7,8 +7,8 @@ using CryptoSphere.Core.Secure.Messages;
 namespace CryptoSphere.Core.Secure;
 
 /// <summary>
-/// One authenticated connection to one peer: the Hello exchange, the heartbeat, and frames handed
-/// to the node in order. The node decides what a chat or an ack means.
+/// One authenticated connection to one peer: the session-level frames (HELLO, PING/PONG, BYE, ERROR) and,
+/// in order, every other frame handed to <see cref="OnFrame"/>. What a chat or a file chunk means is not its business.
 /// </summary>
 internal sealed class SecureSession
 {
@@ -16,7 +16,6 @@ internal sealed class SecureSession
     private readonly TimeProvider _clock;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TimeSpan _waitLimit;
     private long _lastReceivedTicks;
 
     public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock,
@@ -26,7 +25,7 @@ internal sealed class SecureSession
         _connection = new FrameConnection(stream, maxFrameBytes, limits.ForAddress(remote.Address));
         Unstored = limits.ForPeer();
         PendingAcks = limits.AckSlotsForPeer();
-        _waitLimit = limits.WaitLimit;
+        WaitLimit = limits.WaitLimit;
         _clock = clock;
         RemoteId = remoteId;
         Remote = remote;
@@ -48,8 +47,8 @@ internal sealed class SecureSession
     /// </summary>
     public Limits.AckSlots PendingAcks { get; }
 
-    /// <summary>Peer lists asked for and not yet answered (peer exchange).</summary>
-    public int PeerListsAsked;
+    /// <summary>Longest reading waits for room in a budget before the connection is given up (the store is stuck).</summary>
+    public TimeSpan WaitLimit { get; }
 
     public IPEndPoint Remote { get; }
 
@@ -70,21 +69,10 @@ internal sealed class SecureSession
 
     public Exception? Fault => _connection.Fault;
 
-    public Func<SecureSession, ChatMessage, ValueTask>? OnChat { get; init; }
-
-    /// <summary>An acknowledgement handled at once; its slot is free again when the handler returns.</summary>
-    public Action<SecureSession, Guid>? OnAck { get; init; }
-
-    /// <summary>
-    /// An acknowledgement handled later (the node applies them in batches): the handler calls the action it is
-    /// given once done, and until then the ack holds one of <see cref="PendingAcks"/>. Used instead of <see cref="OnAck"/>.
-    /// </summary>
-    public Action<SecureSession, Guid, Action>? OnAckApplied { get; init; }
-
     public Action<SecureSession>? OnAlive { get; init; }
 
-    /// <summary>Frames of the feature protocols (files, groups, peer exchange); types nobody handles are skipped.</summary>
-    public Func<SecureSession, FrameType, ReadOnlySequence<byte>, ValueTask>? OnFeatureFrame { get; init; }
+    /// <summary>Every frame above the session level (chat, acks, files, groups, peer exchange), in the order read.</summary>
+    public Func<SecureSession, FrameType, ReadOnlySequence<byte>, ValueTask>? OnFrame { get; init; }
 
     public DateTimeOffset LastReceived => new(Interlocked.Read(ref _lastReceivedTicks), TimeSpan.Zero);
 
@@ -118,12 +106,6 @@ internal sealed class SecureSession
             return OnFirstFrameAsync(type, body);
         switch (type)
         {
-            case FrameType.Chat:
-                var chat = ChatMessage.Decode(body);
-                return _registered.Task.IsCompleted ? OnChat?.Invoke(this, chat) ?? ValueTask.CompletedTask : OnChatWhenRegisteredAsync(chat);
-            case FrameType.Ack:
-                var ack = AckMessage.Decode(body).MessageId;
-                return PendingAcks.TryTake() ? Acknowledge(ack) : OnAckWhenFreeAsync(ack);
             case FrameType.Ping:
                 OnAlive?.Invoke(this);
                 return _connection.SendAsync(PingMessage.Decode(body), static (p, w) => p.Encode(w, FrameType.Pong));
@@ -141,34 +123,8 @@ internal sealed class SecureSession
             case FrameType.Hello:
                 throw new FrameFormatException("a second HELLO");
             default:
-                // Unknown types are skipped: a newer peer may send what this version does not know.
-                return OnFeatureFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
+                return OnFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
         }
-    }
-
-    private ValueTask Acknowledge(Guid id)
-    {
-        if (OnAckApplied is { } deferred)
-        {
-            deferred(this, id, PendingAcks.Release);
-            return ValueTask.CompletedTask;
-        }
-        try
-        {
-            OnAck?.Invoke(this, id);
-        }
-        finally
-        {
-            PendingAcks.Release();
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    private async ValueTask OnAckWhenFreeAsync(Guid id)
-    {
-        if (!await PendingAcks.TakeAsync(_waitLimit).ConfigureAwait(false))
-            throw new IOException($"acknowledgements were not applied for {_waitLimit.TotalSeconds:0.#} s");
-        await Acknowledge(id).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -177,12 +133,8 @@ internal sealed class SecureSession
     /// </summary>
     public void MarkRegistered() => _registered.TrySetResult();
 
-    private async ValueTask OnChatWhenRegisteredAsync(ChatMessage chat)
-    {
-        await _registered.Task.ConfigureAwait(false);
-        if (OnChat is { } onChat)
-            await onChat(this, chat).ConfigureAwait(false);
-    }
+    /// <summary>Completes when <see cref="MarkRegistered"/> was called.</summary>
+    public Task Registered => _registered.Task;
 
     private async ValueTask OnFirstFrameAsync(FrameType type, ReadOnlySequence<byte> body)
     {
@@ -209,10 +161,6 @@ internal sealed class SecureSession
 
     public ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> encode) =>
         _connection.SendAsync(state, encode);
-
-    public ValueTask SendChatAsync(ChatMessage message) => _connection.SendAsync(message, static (m, w) => m.Encode(w));
-
-    public ValueTask SendAckAsync(Guid id) => _connection.SendAsync(new AckMessage(id), static (a, w) => a.Encode(w));
 
     /// <summary>Pings every <paramref name="interval"/>; closes the session when nothing arrived for <paramref name="deadAfter"/>.</summary>
     public async Task KeepAliveAsync(TimeSpan interval, TimeSpan deadAfter, CancellationToken cancellationToken)

@@ -61,6 +61,10 @@ public sealed partial class ChatStore
         return true;
     });
 
+    /// <summary>Groups whose admin is <paramref name="admin"/>.</summary>
+    public int GroupsAdministeredBy(PeerId admin) => Locked(db =>
+        Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM groups WHERE admin = $admin", ("$admin", admin.Value))));
+
     /// <summary>This node leaves: it stops taking part, and keeps the history.</summary>
     public void LeaveGroup(Guid id) => Locked(db =>
         Execute(db, "UPDATE groups SET is_member = 0 WHERE id = $id", null, ("$id", id.ToString())));
