@@ -57,8 +57,19 @@ internal sealed class SecureSession
 
     public HelloMessage? RemoteHello { get; private set; }
 
-    /// <summary>The peer's listening address: the connection's IP and the port from its Hello.</summary>
-    public PeerKey Address => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+    /// <summary>
+    /// The peer's listening address: the connection's IP and the port from its Hello, unless that claim was refused
+    /// (another known ID owns that address), in which case the connection's own endpoint.
+    /// </summary>
+    public PeerKey Address => _claimRefused ? new(PeerKey.HostOf(Remote.Address), Remote.Port) : ClaimedAddress;
+
+    /// <summary>The address its Hello claims: the connection's IP and the port it says it listens on. Unproven.</summary>
+    public PeerKey ClaimedAddress => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+
+    private volatile bool _claimRefused;
+
+    /// <summary>The claimed address belongs to another peer: this session is filed under its TCP endpoint instead.</summary>
+    public void RefuseClaimedAddress() => _claimRefused = true;
 
     /// <summary>Set when the other side sent ERROR or BYE, or we closed it on purpose.</summary>
     public string? CloseReason { get; set; }
