@@ -33,7 +33,8 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
 
         var session = sessions.Find(to);
         DialResult? dial = null;
-        if (session is null && !sessions.IsKnownLegacy(to))
+        // An address bound to a secure ID is dialled (proving that ID) even if something marked it legacy.
+        if (session is null && (!sessions.IsKnownLegacy(to) || sessions.KnownSecureId(to) is not null))
         {
             dial = await sessions.DialAsync(to, sessions.KnownSecureId(to), cancellationToken).ConfigureAwait(false);
             if (dial.MayFallBackToLegacy)

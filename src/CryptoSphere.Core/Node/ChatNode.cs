@@ -86,6 +86,9 @@ public sealed class ChatNode : IAsyncDisposable
 
     internal long CandidateDialsRefused => _dialer.DialsRefused;
 
+    /// <summary>One plaintext (legacy) chat attempt, bypassing the choice of protocol: for tests of the last guard only.</summary>
+    internal Task<SendResult> SendLegacyForTestsAsync(PeerKey to, string text) => _legacy.SendAsync(to, _legacy.Chat(text), CancellationToken.None);
+
     public PeerTable Peers => _node.Peers;
 
     public string Name => _node.Options.Name;
