@@ -57,6 +57,11 @@ internal static class ContactCommands
                 return UsageErrors.ExitCode;
             }
             profile.Trust.SetState(id, state, DateTimeOffset.UtcNow);
+            // A contact request waiting on disk is settled the same way as from the menu: shown in history, or deleted.
+            if (state == TrustState.Trusted)
+                profile.Store.ReleaseHeld(id.Value);
+            else if (state == TrustState.Blocked)
+                profile.Store.DropHeld(id.Value);
             Console.WriteLine($"{id} is now {state.ToString().ToLowerInvariant()}.");
             return 0;
         });
@@ -94,7 +99,11 @@ internal static class ContactCommands
             if (contacts.Count == 0)
                 Console.WriteLine("No contacts yet.");
             foreach (var c in contacts)
-                Console.WriteLine($"{c.Id}  {c.State.ToString().ToLowerInvariant(),-8}  {TerminalText.Safe(c.Name)}  last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}");
+            {
+                var held = profile.Store.HeldFrom(c.Id.Value).Count;
+                Console.WriteLine($"{c.Id}  {c.State.ToString().ToLowerInvariant(),-8}  {TerminalText.Safe(c.Name)}  last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}" +
+                                  (held > 0 ? $"  ({Counted.Of(held, "message")} waiting as a contact request)" : ""));
+            }
             return 0;
         });
         return command;

@@ -25,13 +25,16 @@ internal static class EventText
         NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
         NodeStopped => "Stopped; peers were told goodbye",
         MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {Safe(m.Name)} ({Safe(m.From.ToString())}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}]: {m.Text}",
-        GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{Safe(g.GroupName)} {Safe(g.Name)} ({g.Author.Short}): {g.Text}",
+        GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{Safe(g.GroupName)} {Safe(g.Name)} [{Security(g.Author, trust)}]: {g.Text}",
         GroupChanged g => g.Group.IsMember
             ? $"Group {Safe(g.Group.Name)} is at version {g.Group.Version}: {string.Join(", ", g.Group.Current.Select(m => m.Id.Short))}"
             : $"You are no longer in group {Safe(g.Group.Name)}",
         MessageDelivered d => $"Delivered to {Safe(d.To.ToString())} ({d.PeerId.Short})",
         MessageFailed f => $"Gave up on a message to {Safe(f.To.ToString())}: {Safe(f.Reason)}",
         ConnectionRequestReceived r => $"Connection request from {Safe(r.Name)} ({Safe(r.From.ToString())})",
+        SecurePeerConnected { LookalikeOf: { } real } c =>
+            $"WARNING: a NEW key ({c.PeerId}) calls itself {Safe(c.Name)} at {Safe(c.Address.ToString())}, like your trusted peer {real.Short} - " +
+            "it is not that peer's key. Do not trust it unless its owner confirms a new key out of band",
         // Peers found by discovery or peer exchange are listed (menu 2, peers), not announced a line each.
         PeerAdded { Peer.Source: PeerSource.Announced or PeerSource.Exchanged } => null,
         SecurePeerConnected { Source: PeerSource.Announced or PeerSource.Exchanged } => null,

@@ -20,6 +20,16 @@ internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions
     private readonly ILogger _log = node.Logger<CandidateDialer>();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastDial = new();
     private LanDiscovery? _discovery;
+    private readonly DialBudget _budget = new(node.Options.MaxDialsCausedPerPeer, TimeSpan.FromMinutes(1), node.Clock);
+    private long _dials;
+
+    /// <summary>Candidate dials started, and those refused because the peer whose frame named them spent its budget.</summary>
+    public long Dials => Interlocked.Read(ref _dials);
+
+    public long DialsRefused => _budget.Refused;
+
+    /// <summary>LAN discovery while it runs (its counters show what was dropped and why).</summary>
+    public LanDiscovery? Discovery => _discovery;
 
     public void StartDiscovery()
     {
@@ -43,7 +53,7 @@ internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions
     /// An address claimed for a peer ID: connect to it, proving the ID, unless already connected, blocked, or
     /// that address was tried a moment ago.
     /// </summary>
-    public void Consider(PeerId id, PeerKey address, PeerSource source)
+    public void Consider(PeerId id, PeerKey address, PeerSource source, PeerId? causedBy = null)
     {
         if (id == node.Identity.Id || sessions.Find(id) is not null || node.Trust.StateOf(id) == TrustState.Blocked || node.Work.IsStopping)
             return;
@@ -52,11 +62,29 @@ internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions
         // back the others until the next announcement.
         var key = $"{id.Value} {address}";
         var now = node.Now;
+        // Bounded memory whatever peers claim, without forgetting everything (which would let a flood of
+        // claims redial at once): entries older than the redial delay mean nothing and go; while more than
+        // 10,000 recent ones remain, new candidates wait for the next claim.
         if (_lastDial.Count > 10_000)
-            _lastDial.Clear(); // bounded memory whatever peers claim
+        {
+            foreach (var (stale, at) in _lastDial)
+            {
+                if (now - at >= RedialAfter)
+                    _lastDial.TryRemove(stale, out _);
+            }
+            if (_lastDial.Count > 10_000 && !_lastDial.ContainsKey(key))
+                return;
+        }
         var last = _lastDial.GetOrAdd(key, DateTimeOffset.MinValue);
         if (now - last < RedialAfter || !_lastDial.TryUpdate(key, now, last))
             return;
+        // Addresses named (and not dialled a moment ago) by a peer that is not trusted cost that peer's dial budget.
+        if (causedBy is { } cause && node.Trust.StateOf(cause) != TrustState.Trusted && !_budget.Allow(cause))
+        {
+            DiscoveryLog.CandidateNotReached(_log, id.Short, address, source, $"{cause.Short} has named too many addresses to dial this minute");
+            return;
+        }
+        Interlocked.Increment(ref _dials);
         node.Work.Track(DialAsync(id, address, source));
     }
 

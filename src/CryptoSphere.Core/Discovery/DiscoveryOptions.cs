@@ -22,4 +22,10 @@ public sealed record DiscoveryOptions
     public int TimeToLive { get; init; } = 1;
 
     public int MaxPerSourcePerMinute { get; init; } = 30;
+
+    /// <summary>
+    /// Sources the flood limiter tracks one by one. Beyond them, new sources share one allowance (the same per
+    /// minute as one source), so spreading a flood over many addresses gains nothing.
+    /// </summary>
+    public int MaxTrackedSources { get; init; } = 4096;
 }

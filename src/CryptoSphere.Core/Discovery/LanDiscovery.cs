@@ -28,8 +28,26 @@ internal sealed class LanDiscovery : IAsyncDisposable
         _onAnnouncement = onAnnouncement;
         _log = log;
         _clock = clock;
-        _limiter = new SourceRateLimiter(options.MaxPerSourcePerMinute, TimeSpan.FromMinutes(1), clock);
+        _limiter = new SourceRateLimiter(options.MaxPerSourcePerMinute, TimeSpan.FromMinutes(1), clock, options.MaxTrackedSources);
     }
+
+    private long _accepted;
+    private long _notMulticast;
+    private long _flooded;
+
+    /// <summary>Announcements handed to the node (not our own, not dropped).</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>Datagrams sent straight to this host rather than to the group: dropped.</summary>
+    public long NotMulticast => Interlocked.Read(ref _notMulticast);
+
+    /// <summary>Datagrams within the allowance that were not announcements (garbage, too large).</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    private long _rejected;
+
+    /// <summary>Datagrams over a source's allowance: dropped.</summary>
+    public long Flooded => Interlocked.Read(ref _flooded);
 
     public void Start()
     {
@@ -45,6 +63,8 @@ internal sealed class LanDiscovery : IAsyncDisposable
     private Socket OpenV4()
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        // Tells each datagram's destination, so one sent to this host alone (not to the group) is recognised.
+        socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
         // Every node on this host listens on the same discovery port.
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         socket.Bind(new IPEndPoint(IPAddress.Any, _options.Port));
@@ -62,6 +82,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
         var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.PacketInformation, true);
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(IPAddress.IPv6Any, _options.Port));
             socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group));
@@ -116,10 +137,10 @@ internal sealed class LanDiscovery : IAsyncDisposable
         EndPoint any = socket.AddressFamily == AddressFamily.InterNetwork ? new IPEndPoint(IPAddress.Any, 0) : new IPEndPoint(IPAddress.IPv6Any, 0);
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
+            SocketReceiveMessageFromResult received;
             try
             {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+                received = await socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
@@ -131,19 +152,31 @@ internal sealed class LanDiscovery : IAsyncDisposable
                 continue;
             }
             var source = ((IPEndPoint)received.RemoteEndPoint).Address;
+            // Announcements go to the group. One addressed to this host alone comes from someone who knows the host
+            // and wants it to dial where they say without being seen on the LAN: not an announcement.
+            if (!IsMulticast(received.PacketInformation.Address))
+            {
+                Interlocked.Increment(ref _notMulticast);
+                _log.LogDebug("Discovery datagram from {Source} sent to {Destination}, not to the group: dropped", source,
+                    received.PacketInformation.Address);
+                continue;
+            }
             if (!_limiter.Allow(source))
             {
+                Interlocked.Increment(ref _flooded);
                 _log.LogDebug("Discovery flood from {Source}: datagram dropped", source);
                 continue;
             }
             var announcement = Announcement.TryDecode(buffer.AsSpan(0, received.ReceivedBytes), out var error);
             if (announcement is null)
             {
+                Interlocked.Increment(ref _rejected);
                 _log.LogWarning("Ignored a discovery datagram from {Source}: {Reason}", source, error);
                 continue;
             }
             if (announcement.Id == _current().Id)
                 continue;
+            Interlocked.Increment(ref _accepted);
             try
             {
                 _onAnnouncement(announcement, source.IsIPv4MappedToIPv6 ? source.MapToIPv4() : source);
@@ -154,6 +187,14 @@ internal sealed class LanDiscovery : IAsyncDisposable
             }
         }
     }
+
+    private static bool IsMulticast(IPAddress? destination) => destination switch
+    {
+        null => false,
+        { IsIPv4MappedToIPv6: true } => IsMulticast(destination.MapToIPv4()),
+        { AddressFamily: AddressFamily.InterNetworkV6 } => destination.IsIPv6Multicast,
+        _ => destination.GetAddressBytes()[0] is >= 224 and <= 239,
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -99,9 +99,29 @@ internal sealed class FileReceiver
             return (DeclineReason.Unavailable, "the receiver has no downloads folder");
         if (_node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(peer) != TrustState.Trusted)
             return (DeclineReason.Unavailable, "the receiver only accepts files from peers it trusts");
-        if (_files.Incoming.Values.Count(t => t.State == TransferState.Offered) >= _node.Options.MaxPendingOffers)
-            return (DeclineReason.Unavailable, $"the receiver has {_node.Options.MaxPendingOffers} offers waiting for an answer already");
+        if (OfferLimits.Refusal(_files.Incoming.Values, peer, _node.Trust.StateOf(peer) == TrustState.Trusted,
+                _node.Options.MaxPendingOffersPerPeer, _node.Options.MaxPendingOffers) is { } tooMany)
+            return (DeclineReason.Unavailable, tooMany);
         return null;
+    }
+
+    /// <summary>Declines offers nobody answered within <see cref="NodeOptions.PendingOfferLifetime"/>, until the node stops.</summary>
+    public async Task ExpireOffersAsync()
+    {
+        using var timer = new PeriodicTimer(_node.Options.InactivityCheckInterval, _node.Clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_node.Stopping).ConfigureAwait(false))
+            {
+                var lifetime = _node.Options.PendingOfferLifetime;
+                foreach (var id in OfferLimits.Expired(_files.Incoming.Values, _node.Now, lifetime))
+                    _node.Work.Track(DeclineAsync(id, $"not answered within {OfferLimits.Describe(lifetime)}"));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping.
+        }
     }
 
     /// <summary>A transfer we know is offered again: the sender reconnected (or restarted) and wants to resume.</summary>

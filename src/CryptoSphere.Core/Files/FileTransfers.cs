@@ -64,7 +64,11 @@ internal sealed class FileTransfers
     public long BytesSentFor(Guid id) => _files.Outgoing.TryGetValue(id, out var t) ? t.BytesSent : 0;
 
     /// <summary>The node started: unfinished transfers from before come back.</summary>
-    public void Start() => LoadUnfinishedTransfers();
+    public void Start()
+    {
+        LoadUnfinishedTransfers();
+        _node.Work.Track(_receiver.ExpireOffersAsync());
+    }
 
     /// <summary>The node stopped: incoming files are closed.</summary>
     public void Stop()

@@ -85,7 +85,7 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
             if (_file is not null)
                 return _received;
             Directory.CreateDirectory(Folder);
-            var file = File.OpenHandle(TempPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var file = PartFile.Open(TempPath);
             try
             {
                 var length = RandomAccess.GetLength(file);

@@ -9,6 +9,7 @@ using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Sessions;
 using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Core.Groups;
@@ -166,6 +167,14 @@ internal sealed class GroupService
             _node.Reject(from.Address.ToString(), $"membership change for group {state.Name} from {from.RemoteId.Short}, who is not its admin");
             return ValueTask.CompletedTask;
         }
+        // A peer that is not trusted may make this node keep only so many groups of its own.
+        if (known is null && _node.Trust.StateOf(admin) != TrustState.Trusted
+            && Store.GroupsAdministeredBy(admin) >= _node.Options.MaxGroupsPerUntrustedAdmin)
+        {
+            _node.Reject(from.Address.ToString(),
+                $"group {state.Name} from {from.RemoteId.Short} refused: it already has {_node.Options.MaxGroupsPerUntrustedAdmin} groups on this node and is not trusted");
+            return ValueTask.CompletedTask;
+        }
         if (!Store.SaveGroup(state, Me))
             return ValueTask.CompletedTask;
         var saved = Store.FindGroup(state.Id)!;
@@ -176,7 +185,7 @@ internal sealed class GroupService
             foreach (var member in saved.Current.Where(m => m.Address is not null))
             {
                 if (PeerKey.TryParse(member.Address, out var address, out _))
-                    _dialer.Consider(member.Id, address, PeerSource.Exchanged);
+                    _dialer.Consider(member.Id, address, PeerSource.Exchanged, causedBy: from.RemoteId);
             }
         }
         return ValueTask.CompletedTask;
@@ -197,15 +206,35 @@ internal sealed class GroupService
             _node.Reject(from.Address.ToString(), $"{from.RemoteId.Short} is not a member of {group.Name}");
             return;
         }
+        // Under --accept trusted, a member is vouched for by a trusted admin (or by this node as the admin); a message
+        // from a member nobody trusted waits as that member's contact request, like a 1:1 message would.
+        var hold = _node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(from.RemoteId) != TrustState.Trusted
+                   && group.Admin != Me && _node.Trust.StateOf(group.Admin) != TrustState.Trusted;
+        if (hold && _node.ContactRequests.Admit(from.RemoteId, message.Text) is { } full)
+        {
+            _node.Reject(from.Address.ToString(), $"group message {message.Id} refused: {full}");
+            return;
+        }
         Store.TickClock(group.Id, message.Lamport);
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
-            message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, MessageState.Received) { Lamport = message.Lamport };
-        await from.WaitForStoreAsync().ConfigureAwait(false);
-        Store.AppendReceived(stored, isNew =>
+            message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received) { Lamport = message.Lamport };
+        var cost = await from.WaitForStoreAsync(message.Text).ConfigureAwait(false);
+        Store.AppendReceivedChecked(stored, outcome =>
         {
-            from.Unstored.Release();
-            if (isNew)
+            from.Unstored.Release(cost);
+            var firstHeld = hold && _node.ContactRequests.Settle(from.RemoteId, message.Text, outcome.IsNew);
+            if (outcome.Refusal is { } refusal)
+            {
+                _node.Reject(from.Address.ToString(), $"group message {message.Id} from {from.RemoteId.Short} not stored: {refusal}");
+                return; // not acknowledged: its author is never told "delivered"
+            }
+            if (outcome.IsNew && hold)
+            {
+                if (firstHeld)
+                    _node.Publish(new ContactRequestReceived(_node.Now, from.Address, from.RemoteId, name, message.Text));
+            }
+            else if (outcome.IsNew)
                 _node.Publish(new GroupMessageReceived(_node.Now, group.Id, group.Name, from.Address, from.RemoteId, name, message.Text, message.Id, message.Lamport));
             _ = from.AcknowledgeAsync(message.Id);
         });

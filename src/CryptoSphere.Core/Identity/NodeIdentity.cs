@@ -37,7 +37,7 @@ public sealed class NodeIdentity : IDisposable
         var path = Path.Combine(dataDirectory, FileName);
         if (File.Exists(path))
             return Load(path);
-        Directory.CreateDirectory(dataDirectory);
+        Storage.OwnerOnly.CreateDirectory(dataDirectory);
         var certificate = CreateCertificate();
         Save(certificate, path);
         return new NodeIdentity(certificate);

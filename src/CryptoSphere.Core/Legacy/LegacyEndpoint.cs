@@ -83,8 +83,13 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
             case LegacyChat chat:
                 // Stored before it is shown: nothing received is lost on a crash right after.
                 var id = Guid.CreateVersion7();
-                await node.Store.AppendReceivedAsync(new StoredMessage(id, ConversationId.Legacy(key).ToString(), false, null,
+                var outcome = await node.Store.AppendReceivedCheckedAsync(new StoredMessage(id, ConversationId.Legacy(key).ToString(), false, null,
                     key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Received)).ConfigureAwait(false);
+                if (outcome.Refusal is { } refusal)
+                {
+                    node.Reject(key.ToString(), $"legacy message not stored: {refusal}");
+                    break;
+                }
                 if (origin.UpdatesPeerTable)
                     node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
                 node.Publish(new MessageReceived(node.Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id)

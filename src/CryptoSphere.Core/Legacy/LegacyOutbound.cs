@@ -37,6 +37,10 @@ internal sealed class LegacyOutbound(NodeRuntime node)
     /// <summary>One attempt; the result says why it failed. <paramref name="connected"/>: a silent connection to use (and close).</summary>
     public async Task<SendResult> SendAsync(PeerKey to, byte[] message, CancellationToken cancellationToken, Socket? connected = null)
     {
+        // The one door to plaintext: an address where a secure peer proved its ID is only reached over TLS to
+        // that ID, whatever a legacy message or a stale table entry says about it.
+        if (SecureIdAt(to) is { } secure)
+            return SendResult.Failed(to, $"{to} is the address of secure peer {secure.Short}: nothing is sent there in plaintext");
         try
         {
             if (connected is not null)
@@ -50,4 +54,7 @@ internal sealed class LegacyOutbound(NodeRuntime node)
             return SendResult.Failed(to, e is SocketException s ? SocketErrors.Describe(s) : e.Message);
         }
     }
+
+    private Identity.PeerId? SecureIdAt(PeerKey to) =>
+        node.Peers.Find(to) is { Protocol: PeerProtocol.Secure, Id: { } id } ? id : node.Trust.FindByAddress(to.ToString())?.Id;
 }

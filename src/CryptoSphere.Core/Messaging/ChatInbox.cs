@@ -22,18 +22,19 @@ internal sealed class ChatInbox
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
     private readonly ILogger _log;
-    private readonly ConcurrentDictionary<string, HeldMessages> _held = new();
+    private readonly ContactRequestBook _requests;
 
     public ChatInbox(NodeRuntime node, SessionRegistry sessions, FrameRouter router)
     {
         _node = node;
         _sessions = sessions;
         _log = node.Logger<ChatInbox>();
+        _requests = node.ContactRequests;
         router.Handle(FrameType.Chat, OnChatFrameAsync);
     }
 
     /// <summary>Contact requests waiting for a decision (<c>--accept trusted</c>).</summary>
-    public IReadOnlyList<HeldMessages> ContactRequests => _held.Values.ToList();
+    public IReadOnlyList<HeldMessages> ContactRequests => _requests.List();
 
     private ValueTask OnChatFrameAsync(SecureSession session, ReadOnlySequence<byte> body)
     {
@@ -53,17 +54,30 @@ internal sealed class ChatInbox
         var id = session.RemoteId;
         var address = session.Address;
         var name = session.RemoteHello!.Name;
-        var stored = new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), false, id.Value, address.ToString(),
-            name, message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, MessageState.Received);
-        await session.WaitForStoreAsync().ConfigureAwait(false);
-        // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
-        _node.Store.AppendReceived(stored, isNew =>
+        // A contact request is held on disk, within its bounds; what does not fit is refused unstored and unacknowledged.
+        var hold = _node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(id) != TrustState.Trusted;
+        if (hold && _requests.Admit(id, message.Text) is { } full)
         {
-            session.Unstored.Release();
-            if (isNew)
+            _node.Reject(address.ToString(), $"message {message.Id} refused: {full}");
+            return;
+        }
+        var stored = new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), false, id.Value, address.ToString(),
+            name, message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received);
+        var cost = await session.WaitForStoreAsync(message.Text).ConfigureAwait(false);
+        // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
+        _node.Store.AppendReceivedChecked(stored, outcome =>
+        {
+            session.Unstored.Release(cost);
+            var firstHeld = hold && _requests.Settle(id, message.Text, outcome.IsNew);
+            if (outcome.Refusal is { } refusal)
             {
-                if (_node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(id) != TrustState.Trusted)
-                    Hold(session, name, message);
+                _node.Reject(address.ToString(), $"message {message.Id} from {id.Short} not stored: {refusal}");
+                return; // not acknowledged: its author is never told "delivered"
+            }
+            if (outcome.IsNew)
+            {
+                if (hold)
+                    Hold(session, name, message, firstHeld);
                 else
                     Show(address, id, name, message);
             }
@@ -77,12 +91,9 @@ internal sealed class ChatInbox
         _node.Publish(new MessageReceived(_node.Now, from, name, message.Text, PeerProtocol.Secure, id, message.Id, message.SentAt));
     }
 
-    private void Hold(SecureSession session, string name, ChatMessage message)
+    private void Hold(SecureSession session, string name, ChatMessage message, bool first)
     {
-        var held = _held.GetOrAdd(session.RemoteId.Value, _ => new HeldMessages(session.RemoteId, session.Address, name));
-        held.From = session.Address;
-        held.Name = name;
-        if (held.Add(message) == 1)
+        if (first)
         {
             MessagingLog.ContactRequest(_log, session.RemoteId.Short);
             _node.Publish(new ContactRequestReceived(_node.Now, session.Address, session.RemoteId, name, message.Text));
@@ -93,21 +104,26 @@ internal sealed class ChatInbox
     public void TrustPeer(PeerId id)
     {
         _node.Trust.SetState(id, TrustState.Trusted, _node.Now);
-        if (_held.TryRemove(id.Value, out var held))
+        foreach (var m in _requests.Release(id))
         {
-            foreach (var message in held.Messages)
-                Show(held.From, id, held.Name, message);
+            var from = ContactRequestBook.AddressOf(m.Address);
+            // Group messages held under the same rule (an untrusted member of a group whose admin is not trusted).
+            if (m.IsGroup && Guid.TryParse(m.Conversation[StoredMessage.GroupPrefix.Length..], out var groupId))
+                _node.Publish(new GroupMessageReceived(_node.Now, groupId, _node.Store.FindGroup(groupId)?.Name ?? "", from, id, m.Name, m.Text,
+                    m.Id, m.Lamport ?? 0));
+            else
+                Show(from, id, m.Name, new ChatMessage(m.Id, m.SentAt, m.Text));
         }
     }
 
-    /// <summary>Drops a contact request's messages from view; the peer stays unknown.</summary>
-    public bool RejectContactRequest(PeerId id) => _held.TryRemove(id.Value, out _);
+    /// <summary>Deletes a contact request's messages (they were never shown); the peer stays unknown.</summary>
+    public bool RejectContactRequest(PeerId id) => _requests.Drop(id);
 
     /// <summary>Blocks the peer: its connection is closed at once and nothing more of it is processed.</summary>
     public async Task BlockPeerAsync(PeerId id)
     {
         _node.Trust.SetState(id, TrustState.Blocked, _node.Now);
-        _held.TryRemove(id.Value, out _);
+        _requests.Drop(id);
         await _sessions.CloseAsync(id, "blocked").ConfigureAwait(false);
         foreach (var peer in _node.Peers.Snapshot().Where(p => p.Id == id))
             _node.Peers.Remove(peer.Key, PeerRemovalReason.RemovedByUser);

@@ -300,8 +300,21 @@ internal sealed class Outbox : IDisposable
     private ValueTask OnAckAsync(SecureSession session, ReadOnlySequence<byte> body)
     {
         var id = AckMessage.Decode(body).MessageId;
+        // Reading waits while this peer has its share of acks unapplied: an ACK flood costs fixed memory.
+        return session.PendingAcks.TryTake() ? Apply(session, id) : ApplyWhenFreeAsync(session, id);
+    }
+
+    private async ValueTask ApplyWhenFreeAsync(SecureSession session, Guid id)
+    {
+        await session.WaitForAckSlotAsync().ConfigureAwait(false);
+        await Apply(session, id).ConfigureAwait(false);
+    }
+
+    private ValueTask Apply(SecureSession session, Guid id)
+    {
         _node.Store.AppendAcknowledgement(id, TargetOf(session.RemoteId), settled =>
         {
+            session.PendingAcks.Release();
             if (!settled)
                 return;
             if (_deliveries.TryRemove(id, out var waiting))

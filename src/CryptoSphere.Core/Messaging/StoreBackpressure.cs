@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Limits;
 using CryptoSphere.Core.Secure;
 
 namespace CryptoSphere.Core.Messaging;
@@ -5,13 +6,22 @@ namespace CryptoSphere.Core.Messaging;
 internal static class StoreBackpressure
 {
     /// <summary>
-    /// Takes one of the session's slots for messages read and not yet committed (released by the store's
-    /// callback). A store that cannot keep up for this long is broken (disk full): the connection is dropped
-    /// rather than hung.
+    /// Takes room for one message of <paramref name="text"/> in the session's (and the node's) budget for
+    /// messages read and not yet committed; returns what it took, for the store's callback to release. A store
+    /// that cannot keep up for this long is broken (disk full): the connection is dropped rather than hung.
     /// </summary>
-    public static async Task WaitForStoreAsync(this SecureSession session)
+    public static async Task<long> WaitForStoreAsync(this SecureSession session, string text)
     {
-        if (!await session.Unstored.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
-            throw new IOException("the message store did not keep up for 30 s");
+        var cost = UnstoredBudget.CostOf(text);
+        if (!await session.Unstored.TakeAsync(cost, session.WaitLimit).ConfigureAwait(false))
+            throw new IOException($"the message store did not keep up for {session.WaitLimit.TotalSeconds:0.#} s");
+        return cost;
+    }
+
+    /// <summary>Takes a slot for one acknowledgement read and not yet applied (released once it is applied).</summary>
+    public static async ValueTask WaitForAckSlotAsync(this SecureSession session)
+    {
+        if (!session.PendingAcks.TryTake() && !await session.PendingAcks.TakeAsync(session.WaitLimit).ConfigureAwait(false))
+            throw new IOException($"acknowledgements were not applied for {session.WaitLimit.TotalSeconds:0.#} s");
     }
 }

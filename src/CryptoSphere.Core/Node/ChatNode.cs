@@ -86,6 +86,20 @@ public sealed class ChatNode : IAsyncDisposable
         remove => _events.Subscribers -= value;
     }
 
+    /// <summary>The memory budgets for what peers send (their use is what tests and benchmarks watch).</summary>
+    internal Limits.ReceiveLimits ReceiveLimits => _node.ReceiveLimits;
+
+    /// <summary>LAN discovery while it runs (its counters show what was dropped and why).</summary>
+    internal LanDiscovery? Discovery => _dialer.Discovery;
+
+    /// <summary>Candidate dials started, and those refused because the peer that named them spent its dial budget.</summary>
+    internal long CandidateDials => _dialer.Dials;
+
+    internal long CandidateDialsRefused => _dialer.DialsRefused;
+
+    /// <summary>One plaintext (legacy) chat attempt, bypassing the choice of protocol: for tests of the last guard only.</summary>
+    internal Task<SendResult> SendLegacyForTestsAsync(PeerKey to, string text) => _legacy.SendAsync(to, _legacy.Chat(text), CancellationToken.None);
+
     public PeerTable Peers => _node.Peers;
 
     public string Name => _node.Options.Name;

@@ -4,26 +4,22 @@ using CryptoSphere.Core.Secure.Messages;
 
 namespace CryptoSphere.Core.Node;
 
-/// <summary>Messages from a peer that is not trusted yet (<c>--accept trusted</c>): a contact request.</summary>
-public sealed class HeldMessages(PeerId id, PeerKey from, string name)
+/// <summary>
+/// Messages from a peer that is not trusted yet (<c>--accept trusted</c>): a contact request. A snapshot read
+/// from the database, where the messages wait (never in memory), with how many there are and their size.
+/// </summary>
+public sealed class HeldMessages(PeerId id, PeerKey from, string name, IReadOnlyList<ChatMessage> messages)
 {
-    private readonly List<ChatMessage> _messages = new();
-
     public PeerId Id { get; } = id;
-    public PeerKey From { get; set; } = from;
-    public string Name { get; set; } = name;
 
-    public IReadOnlyList<ChatMessage> Messages
-    {
-        get { lock (_messages) return _messages.ToList(); }
-    }
+    public PeerKey From { get; } = from;
 
-    internal int Add(ChatMessage message)
-    {
-        lock (_messages)
-        {
-            _messages.Add(message);
-            return _messages.Count;
-        }
-    }
+    public string Name { get; } = name;
+
+    public IReadOnlyList<ChatMessage> Messages { get; } = messages;
+
+    public int Count => Messages.Count;
+
+    /// <summary>Bytes of text held (UTF-8), counted against the peer's contact-request allowance.</summary>
+    public long Bytes => Messages.Sum(m => (long)WireText.Utf8.GetByteCount(m.Text));
 }

@@ -31,6 +31,8 @@ public sealed record SecurePeerConnected(
 {
     /// <summary>How the peer was found: announced or exchanged peers are ones the user never turned to.</summary>
     public PeerSource Source { get; init; } = PeerSource.Incoming;
+    /// <summary>A trusted peer whose name or address this new key uses: warn, it is most likely not them.</summary>
+    public PeerId? LookalikeOf { get; init; }
 }
 
 public sealed record SecurePeerDisconnected(DateTimeOffset Time, PeerKey Address, PeerId PeerId, string Reason) : NodeEvent(Time);

@@ -135,9 +135,60 @@ public sealed record NodeOptions
     /// </summary>
     public int FileWindowBytes { get; init; } = 2 * 1024 * 1024;
 
-    /// <summary>Incoming offers that may wait for an answer at once; more are declined.</summary>
+    /// <summary>Incoming offers that may wait for an answer at once; more are declined (trusted peers are not held to it).</summary>
     public int MaxPendingOffers { get; init; } = 100;
+
+    /// <summary>Incoming offers from one peer that may wait for an answer at once; more from it are declined.</summary>
+    public int MaxPendingOffersPerPeer { get; init; } = 10;
+
+    /// <summary>An offer not answered within this is declined (the sender is told), so old offers never pile up.</summary>
+    public TimeSpan PendingOfferLifetime { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>Most progress events per second and per transfer.</summary>
     public TimeSpan TransferProgressInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Bytes one peer may have received and not yet stored (decoded text counts twice: UTF-16); reading from it waits beyond.</summary>
+    public long MaxUnstoredBytesPerPeer { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>Bytes all peers together may have received and not yet stored.</summary>
+    public long MaxUnstoredBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Messages one peer may have received and not yet stored.</summary>
+    public int MaxUnstoredMessagesPerPeer { get; init; } = 1024;
+
+    /// <summary>Acknowledgements one peer may have sent that are not yet applied; reading from it waits beyond.</summary>
+    public int MaxPendingAcksPerPeer { get; init; } = 1024;
+
+    /// <summary>Acknowledgements all peers together may have sent that are not yet applied.</summary>
+    public int MaxPendingAcks { get; init; } = 65_536;
+
+    /// <summary>Bytes of large frames still arriving, over all connections from one IP address.</summary>
+    public long MaxPartialFrameBytesPerAddress { get; init; } = 4L * 1024 * 1024;
+
+    /// <summary>Bytes of large frames still arriving, over all connections.</summary>
+    public long MaxPartialFrameBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>A large frame that holds budget must be complete within this, or its connection is closed.</summary>
+    public TimeSpan PartialFrameDeadline { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Bytes of received text the node keeps from one peer that is not trusted (or one legacy IP); more is refused.</summary>
+    public long MaxStoredBytesPerStranger { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Bytes of received text the node keeps from one trusted peer; more is refused.</summary>
+    public long MaxStoredBytesPerTrustedPeer { get; init; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Messages one untrusted peer may have waiting as a contact request (<c>--accept trusted</c>); more are refused.</summary>
+    public int MaxContactRequestMessagesPerPeer { get; init; } = 100;
+
+    /// <summary>Bytes of text one untrusted peer may have waiting as a contact request; more are refused.</summary>
+    public long MaxContactRequestBytesPerPeer { get; init; } = 1024 * 1024;
+
+    /// <summary>Untrusted peers that may have a contact request waiting at once; a new one beyond is refused.</summary>
+    public int MaxContactRequests { get; init; } = 1000;
+
+    /// <summary>Candidate dials one untrusted peer can cause per minute by the addresses it sends (group members, peer lists).</summary>
+    public int MaxDialsCausedPerPeer { get; init; } = 32;
+
+    /// <summary>Groups one untrusted peer may have this node keep as their admin; a new one beyond is refused.</summary>
+    public int MaxGroupsPerUntrustedAdmin { get; init; } = 10;
 }

@@ -18,9 +18,23 @@ internal sealed class NodeRuntime(
 
     public NodeIdentity Identity { get; } = identity;
 
-    public ChatStore Store { get; } = store;
+    public ChatStore Store { get; } = WithQuota(store, options);
+
+    /// <summary>The memory budgets for what peers send: unstored messages, pending acks, frames still arriving.</summary>
+    public Limits.ReceiveLimits ReceiveLimits { get; } = Limits.NodeLimits.ReceiveLimitsOf(options);
+
+    // What other peers may make this node store is set where the store meets the node's options.
+    private static ChatStore WithQuota(ChatStore store, NodeOptions options)
+    {
+        store.Quota = Limits.NodeLimits.QuotaOf(options);
+        return store;
+    }
 
     public TrustStore Trust { get; } = new(store);
+
+    /// <summary>Contact requests (<c>--accept trusted</c>): what untrusted peers wrote, held on disk within bounds.</summary>
+    public ContactRequestBook ContactRequests { get; } = new(store, options.MaxContactRequestMessagesPerPeer,
+        options.MaxContactRequestBytesPerPeer, options.MaxContactRequests);
 
     public PeerTable Peers { get; } = new();
 

@@ -23,6 +23,16 @@ internal static class FrameCodec
         output.Advance(total);
     }
 
+    /// <summary>The whole length (header included) of the incomplete frame at the front of <paramref name="buffer"/>; 0 when none.</summary>
+    public static long PendingLength(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < HeaderSize)
+            return 0;
+        Span<byte> header = stackalloc byte[HeaderSize];
+        buffer.Slice(0, HeaderSize).CopyTo(header);
+        return HeaderSize + (long)BinaryPrimitives.ReadUInt32BigEndian(header);
+    }
+
     /// <summary>
     /// Takes one frame off the front of <paramref name="buffer"/> if it is all there.
     /// Throws <see cref="FrameFormatException"/> for an empty or oversized frame.

@@ -14,6 +14,7 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     private readonly Stream _stream;
     private readonly int _maxFrameBytes;
+    private readonly Limits.PartialFrameBudget? _partial;
     private readonly Pipe _outgoing = new(new PipeOptions(
         pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, useSynchronizationContext: false));
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -22,10 +23,11 @@ internal sealed class FrameConnection : IAsyncDisposable
     private Task _writeLoop = Task.CompletedTask;
     private int _disposed;
 
-    public FrameConnection(Stream stream, int maxFrameBytes)
+    public FrameConnection(Stream stream, int maxFrameBytes, Limits.PartialFrameBudget? partial = null)
     {
         _stream = stream;
         _maxFrameBytes = maxFrameBytes;
+        _partial = partial;
     }
 
     /// <summary>Why reading stopped: null for a clean close by the other side.</summary>
@@ -75,16 +77,26 @@ internal sealed class FrameConnection : IAsyncDisposable
         // Zero-byte reads wait for data without holding a buffer, so an idle connection costs little memory;
         // 16 KiB matches a TLS record.
         var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
+        // A large frame is buffered whole before it is handled: its bytes are claimed from the address's and the
+        // node's budget before reading on, so half-sent frames on many connections cannot pin unbounded memory.
+        long claimed = 0;
+        CancellationTokenSource? deadline = null;
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                var result = await reader.ReadAsync(deadline?.Token ?? _closed.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                long pending;
                 try
                 {
                     while (FrameCodec.TryRead(ref buffer, _maxFrameBytes, out var type, out var body))
+                    {
                         await onFrame(type, body).ConfigureAwait(false);
+                        if (claimed > 0)
+                            Unclaim(ref claimed, ref deadline);
+                    }
+                    pending = FrameCodec.PendingLength(buffer);
                 }
                 finally
                 {
@@ -96,10 +108,22 @@ internal sealed class FrameConnection : IAsyncDisposable
                         Fault = new FrameFormatException($"connection closed in the middle of a frame ({buffer.Length} bytes left)");
                     break;
                 }
+                if (claimed == 0 && _partial is { } budget && pending > budget.FreeBytes)
+                {
+                    if (!await budget.TakeAsync(pending, _closed.Token).ConfigureAwait(false))
+                        throw new IOException($"no memory budget for a {pending}-byte frame: too many large frames arriving at once");
+                    claimed = pending;
+                    deadline = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+                    deadline.CancelAfter(budget.Deadline);
+                }
             }
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
         {
+        }
+        catch (OperationCanceledException) when (deadline is not null)
+        {
+            Fault = new IOException($"a {claimed}-byte frame was not complete within {_partial!.Deadline.TotalSeconds:0.#} s");
         }
         catch (Exception e)
         {
@@ -107,10 +131,20 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         finally
         {
+            if (claimed > 0)
+                Unclaim(ref claimed, ref deadline);
             // Writing is not cancelled here: what was queued before reading stopped (an ERROR that says
             // why) must still go out. CloseAsync, which the owner calls next, drains it and then closes.
             await reader.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    private void Unclaim(ref long claimed, ref CancellationTokenSource? deadline)
+    {
+        _partial!.Release(claimed);
+        claimed = 0;
+        deadline?.Dispose();
+        deadline = null;
     }
 
     private async Task WriteLoopAsync()
@@ -175,6 +209,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         _closed.Cancel();
         await _stream.DisposeAsync().ConfigureAwait(false);
+        _partial?.Dispose();
         await Task.WhenAll(_readLoop, _writeLoop).WaitAsync(drainTimeout).ContinueWith(_ => { }, TaskScheduler.Default)
             .ConfigureAwait(false);
     }

@@ -18,9 +18,14 @@ internal sealed class SecureSession : IAsyncDisposable
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastReceivedTicks;
 
-    public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock)
+    public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock,
+        Limits.ReceiveLimits? limits = null)
     {
-        _connection = new FrameConnection(stream, maxFrameBytes);
+        limits ??= Limits.ReceiveLimits.Default;
+        _connection = new FrameConnection(stream, maxFrameBytes, limits.ForAddress(remote.Address));
+        Unstored = limits.ForPeer();
+        PendingAcks = limits.AckSlotsForPeer();
+        WaitLimit = limits.WaitLimit;
         _clock = clock;
         RemoteId = remoteId;
         Remote = remote;
@@ -31,12 +36,19 @@ internal sealed class SecureSession : IAsyncDisposable
     public PeerId RemoteId { get; }
 
     /// <summary>
-    /// Messages read from this peer and not yet committed. When it is full, reading from this peer waits
-    /// (TCP pushes back on a flooding sender) while other peers' messages keep their turn at the store.
+    /// Messages read from this peer and not yet committed, counted and in bytes. When it is full, reading from this
+    /// peer waits (TCP pushes back on a flooding sender) while other peers' messages keep their turn at the store.
     /// </summary>
-    public SemaphoreSlim Unstored { get; } = new(MaxUnstored, MaxUnstored);
+    public Limits.UnstoredBudget Unstored { get; }
 
-    public const int MaxUnstored = 1024;
+    /// <summary>
+    /// Acknowledgements read from this peer and not yet applied; whoever applies one releases its slot. When none
+    /// is free, reading waits, so an ACK flood costs the node a fixed amount of memory per connection.
+    /// </summary>
+    public Limits.AckSlots PendingAcks { get; }
+
+    /// <summary>Longest reading waits for room in a budget before the connection is given up (the store is stuck).</summary>
+    public TimeSpan WaitLimit { get; }
 
     public IPEndPoint Remote { get; }
 
@@ -45,8 +57,19 @@ internal sealed class SecureSession : IAsyncDisposable
 
     public HelloMessage? RemoteHello { get; private set; }
 
-    /// <summary>The peer's listening address: the connection's IP and the port from its Hello.</summary>
-    public PeerKey Address => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+    /// <summary>
+    /// The peer's listening address: the connection's IP and the port from its Hello, unless that claim was refused
+    /// (another known ID owns that address), in which case the connection's own endpoint.
+    /// </summary>
+    public PeerKey Address => _claimRefused ? new(PeerKey.HostOf(Remote.Address), Remote.Port) : ClaimedAddress;
+
+    /// <summary>The address its Hello claims: the connection's IP and the port it says it listens on. Unproven.</summary>
+    public PeerKey ClaimedAddress => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+
+    private volatile bool _claimRefused;
+
+    /// <summary>The claimed address belongs to another peer: this session is filed under its TCP endpoint instead.</summary>
+    public void RefuseClaimedAddress() => _claimRefused = true;
 
     /// <summary>Set when the other side sent ERROR or BYE, or we closed it on purpose.</summary>
     public string? CloseReason { get; set; }

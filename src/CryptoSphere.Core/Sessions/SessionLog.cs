@@ -22,4 +22,7 @@ internal static partial class SessionLog
 
     [LoggerMessage(212, LogLevel.Debug, "Reconnect to {PeerId} at {Address} failed: {Error}")]
     public static partial void ReconnectFailed(ILogger log, string peerId, Peers.PeerKey address, string? error);
+
+    [LoggerMessage(213, LogLevel.Warning, "New key {PeerId} uses the name or address of trusted peer {Trusted}: possibly someone posing as it")]
+    public static partial void Lookalike(ILogger log, string peerId, string trusted);
 }

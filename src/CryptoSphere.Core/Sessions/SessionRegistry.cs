@@ -106,7 +106,7 @@ internal sealed class SessionRegistry
             _lastRefusal[id.Value] = "it is blocked";
             return null;
         }
-        var session = new SecureSession(ssl, id, remote, initiator, Options.MaxFrameBytes, _node.Clock)
+        var session = new SecureSession(ssl, id, remote, initiator, Options.MaxFrameBytes, _node.Clock, _node.ReceiveLimits)
         {
             // Heartbeats count as activity, so a quiet but connected peer is not dropped as silent.
             OnAlive = s => _node.Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, s.RemoteId),
@@ -138,12 +138,24 @@ internal sealed class SessionRegistry
                 return registered;
             }
 
+            // An incoming session's address is only claimed (HELLO's listen port). A claim on an address bound to
+            // another ID (a trusted contact's, or a live session's) is not honoured: messages for that address must
+            // never reach this key. The session is filed under its TCP endpoint instead.
+            var claimed = session.ClaimedAddress;
+            if (!initiator && OwnerOf(claimed, id) is { } owner)
+            {
+                session.RefuseClaimedAddress();
+                _node.Reject(claimed.ToString(), $"{id.Short} claims {claimed}, the address of {owner.Short}; filed under {session.Address} instead");
+            }
             var address = session.Address;
             _knownLegacy.TryRemove(address, out _);
             var first = _node.Trust.RecordContact(id, hello.Name, address.ToString(), _node.Now);
             _node.Peers.Touch(address, hello.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, id, source);
             SessionLog.Opened(_log, id.Short, address, initiator ? "outgoing" : "incoming");
-            _node.Publish(new SecurePeerConnected(_node.Now, address, id, hello.Name, _node.Trust.StateOf(id), first) { Source = source });
+            var lookalike = first ? Lookalike.Of(_node.Trust, id, hello.Name, claimed.ToString()) : null;
+            if (lookalike is not null)
+                SessionLog.Lookalike(_log, id.Short, lookalike.Id.Short);
+            _node.Publish(new SecurePeerConnected(_node.Now, address, id, hello.Name, _node.Trust.StateOf(id), first) { LookalikeOf = lookalike?.Id, Source = source });
             session.MarkRegistered();
             if (_sessionWaiters.TryRemove(id.Value, out var waiting))
                 waiting.TrySetResult();
@@ -336,9 +348,19 @@ internal sealed class SessionRegistry
     public SecureSession? Find(PeerId id) =>
         _sessions.TryGetValue(id.Value, out var s) && !s.Completion.IsCompleted ? s : null;
 
-    /// <summary>The ID a secure peer proved at this address before: it must prove it again.</summary>
+    /// <summary>Another ID that owns <paramref name="address"/>: a trusted contact last seen there, or a live session filed there.</summary>
+    private PeerId? OwnerOf(PeerKey address, PeerId claimant)
+    {
+        if (_node.Trust.FindTrustedByAddress(address.ToString()) is { } trusted && trusted.Id != claimant)
+            return trusted.Id;
+        return _sessions.Values.FirstOrDefault(s => s.RemoteId != claimant && s.Address == address && !s.Completion.IsCompleted)?.RemoteId;
+    }
+
+    /// <summary>The ID a secure peer proved at this address before: it must prove it again. A trusted contact's binding comes first.</summary>
     public PeerId? KnownSecureId(PeerKey address)
     {
+        if (_node.Trust.FindTrustedByAddress(address.ToString()) is { } trusted)
+            return trusted.Id;
         if (_node.Peers.Find(address) is { Protocol: PeerProtocol.Secure, Id: { } id })
             return id;
         return _node.Trust.FindByAddress(address.ToString())?.Id;

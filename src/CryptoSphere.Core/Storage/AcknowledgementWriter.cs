@@ -21,10 +21,23 @@ internal sealed class AcknowledgementWriter
         _loop = Task.Run(LoopAsync);
     }
 
+    private long _queued;
+    private long _highWater;
+
+    /// <summary>Acknowledgements queued and not yet applied, and the most there ever were (bounded by the sessions' slots).</summary>
+    public long Queued => Interlocked.Read(ref _queued);
+
+    public long HighWater => Interlocked.Read(ref _highWater);
+
     public void Enqueue(Guid id, string target, Action<bool> done)
     {
         if (!_queue.Writer.TryWrite((id, target, done)))
             throw new ObjectDisposedException(nameof(ChatStore));
+        var queued = Interlocked.Increment(ref _queued);
+        long seen;
+        while (queued > (seen = Interlocked.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, queued, seen) != seen)
+        {
+        }
     }
 
     private async Task LoopAsync()
@@ -42,8 +55,11 @@ internal sealed class AcknowledgementWriter
             }
             catch (Exception e) when (e is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
             {
-                continue; // unrecorded acks: the messages stay in the outbox and are sent again, deduplicated
+                // Unrecorded acks: the messages stay in the outbox and are sent again, deduplicated. The callbacks
+                // still run (settling nothing), so the sessions get their acknowledgement slots back.
+                results = new bool[batch.Count];
             }
+            Interlocked.Add(ref _queued, -batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
                 try

@@ -61,14 +61,27 @@ public sealed partial class ChatStore
         return true;
     });
 
+    /// <summary>Groups whose admin is <paramref name="admin"/>.</summary>
+    public int GroupsAdministeredBy(PeerId admin) => Locked(db =>
+        Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM groups WHERE admin = $admin", ("$admin", admin.Value))));
+
     /// <summary>This node leaves: it stops taking part, and keeps the history.</summary>
     public void LeaveGroup(Guid id) => Locked(db =>
         Execute(db, "UPDATE groups SET is_member = 0 WHERE id = $id", null, ("$id", id.ToString())));
 
-    /// <summary>Lamport clock: a send ticks it; a receive moves it past the received time.</summary>
+    /// <summary>How far one received message may move a group's clock: far more than any honest member ever sends.</summary>
+    public const long MaxClockJump = 1L << 32;
+
+    /// <summary>
+    /// Lamport clock: a send ticks it; a receive moves it past the received time, but by at most
+    /// <see cref="MaxClockJump"/> and never beyond <see cref="Secure.Messages.GroupChatMessage.MaxLamport"/>, so a
+    /// member sending an absurd time cannot make the clock overflow and break the group for everyone.
+    /// </summary>
     public long TickClock(Guid group, long seen = 0) => Locked(db =>
     {
-        Execute(db, "UPDATE groups SET clock = MAX(clock, $seen) + 1 WHERE id = $id", null, ("$id", group.ToString()), ("$seen", seen));
+        Execute(db, """
+            UPDATE groups SET clock = MIN(MAX(clock, MIN($seen, clock + $jump)), $max - 1) + 1 WHERE id = $id
+            """, null, ("$id", group.ToString()), ("$seen", seen), ("$jump", MaxClockJump), ("$max", Secure.Messages.GroupChatMessage.MaxLamport));
         return Convert.ToInt64(Scalar(db, "SELECT clock FROM groups WHERE id = $id", ("$id", group.ToString())));
     });
 

@@ -18,30 +18,68 @@ public sealed partial class ChatStore
         """;
 
     /// <summary>Queues a received message for the next batch; <paramref name="committed"/> says whether it was new.</summary>
-    public void AppendReceived(StoredMessage message, Action<bool>? committed) => _writer.Enqueue(message, committed);
+    public void AppendReceived(StoredMessage message, Action<bool>? committed) =>
+        _writer.Enqueue(message, committed is null ? null : outcome => committed(outcome.IsNew));
+
+    /// <summary>
+    /// Queues a received message for the next batch; <paramref name="done"/> says whether it was new, a resend,
+    /// or refused (over its author's quota, or under an ID another author already used).
+    /// </summary>
+    public void AppendReceivedChecked(StoredMessage message, Action<ReceiveOutcome> done) => _writer.Enqueue(message, done);
 
     /// <summary>Stores a received message now and says whether it was new (legacy: one per connection).</summary>
-    public Task<bool> AppendReceivedAsync(StoredMessage message)
+    public async Task<bool> AppendReceivedAsync(StoredMessage message) => (await AppendReceivedCheckedAsync(message).ConfigureAwait(false)).IsNew;
+
+    /// <summary>Stores a received message now and says what became of it.</summary>
+    public Task<ReceiveOutcome> AppendReceivedCheckedAsync(StoredMessage message)
     {
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _writer.Enqueue(message, isNew => done.TrySetResult(isNew));
+        var done = new TaskCompletionSource<ReceiveOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writer.Enqueue(message, outcome => done.TrySetResult(outcome));
         return done.Task;
     }
 
-    internal void InsertReceived(IEnumerable<StoredMessage> messages, List<bool> isNew) => Locked(db =>
+    /// <summary>What others may make this node store; unlimited until the node sets its limits.</summary>
+    public StorageQuota Quota { get; set; } = StorageQuota.Unlimited;
+
+    /// <summary>Acknowledgements waiting to be applied now, and the most there ever were.</summary>
+    internal long AcknowledgementsQueued => _acks.Queued;
+
+    internal long AcknowledgementsHighWater => _acks.HighWater;
+
+    /// <summary>Received messages waiting for the writer.</summary>
+    internal int ReceivedQueued => _writer.Queued;
+
+    internal void InsertReceived(IEnumerable<StoredMessage> messages, List<ReceiveOutcome> outcomes) => Locked(db =>
     {
         using var transaction = db.BeginTransaction();
         var firstNew = NextSequence(db, transaction);
         using var insert = Command(db, InsertMessageSql, transaction);
+        using var owner = Command(db, "SELECT outgoing, peer_id, address FROM messages WHERE id = $id", transaction, ("$id", ""));
         // One conversation update per batch, with its latest message, rather than one per message.
         var latest = new Dictionary<string, StoredMessage>(StringComparer.Ordinal);
+        var quota = Quota;
         foreach (var message in messages)
         {
+            if (quota.Check(db, transaction, message, out var author, out var bytes) is { } overQuota)
+            {
+                outcomes.Add(ReceiveOutcome.Refused(overQuota));
+                continue;
+            }
             Bind(insert, message);
-            var inserted = insert.ExecuteNonQuery() == 1;
-            if (inserted)
+            if (insert.ExecuteNonQuery() == 1)
+            {
                 latest[message.Conversation] = message;
-            isNew.Add(inserted);
+                quota.Add(author, bytes);
+                outcomes.Add(ReceiveOutcome.New);
+                continue;
+            }
+            // Deduplication is per author: the same author sending the same ID again is a resend; another
+            // author under that ID (a group member pre-empting a message it saw first) is refused.
+            owner.Parameters[0].Value = message.Id.ToString();
+            using var row = owner.ExecuteReader();
+            var sameAuthor = row.Read() && row.GetInt64(0) == 0
+                             && StorageQuota.AuthorOf(row.IsDBNull(1) ? null : row.GetString(1), row.GetString(2)) == author;
+            outcomes.Add(sameAuthor ? ReceiveOutcome.Again : ReceiveOutcome.Refused($"message ID {message.Id} was already used by another author"));
         }
         using var touch = Command(db, TouchConversationSql, transaction);
         foreach (var message in latest.Values)

@@ -30,8 +30,14 @@ public sealed partial class ChatStore : IDisposable
 
     public static ChatStore Open(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        OwnerOnly.CreateDirectory(dataDirectory);
         var path = System.IO.Path.Combine(dataDirectory, FileName);
+        // SQLite gives its -wal and -shm files the database file's mode, so they are owner-only too.
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            if (file == path || File.Exists(file))
+                OwnerOnly.PrepareFile(file);
+        }
         return Open(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString(), path);
     }
 

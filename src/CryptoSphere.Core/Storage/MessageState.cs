@@ -17,4 +17,10 @@ public enum MessageState
 
     /// <summary>A message this node received.</summary>
     Received = 4,
+
+    /// <summary>
+    /// Received from a peer that is not trusted while the node accepts trusted peers only: a contact request,
+    /// kept on disk until the user trusts the peer (then <see cref="Received"/>) or rejects it (then deleted).
+    /// </summary>
+    Held = 5,
 }

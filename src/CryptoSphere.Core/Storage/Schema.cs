@@ -103,6 +103,10 @@ internal static class Schema
             updated_at INTEGER NOT NULL);
         CREATE INDEX transfers_by_state ON transfers(state, peer_id);
         """,
+        """
+        -- What each peer made this node store (its quota), and the messages of one author (deduplication).
+        CREATE INDEX messages_by_peer ON messages(peer_id, outgoing);
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -42,6 +42,15 @@ public sealed class TrustStore(ChatStore store)
         return ReadAll(command).FirstOrDefault();
     });
 
+    /// <summary>The trusted contact last seen at <paramref name="address"/>, if any: that address is bound to its ID.</summary>
+    public Contact? FindTrustedByAddress(string address) => Store.Locked(db =>
+    {
+        using var command = ChatStore.Command(db,
+            $"SELECT {Columns} FROM contacts WHERE last_address = $a AND state = {(int)TrustState.Trusted} ORDER BY last_seen DESC LIMIT 1",
+            null, ("$a", address));
+        return ReadAll(command).FirstOrDefault();
+    });
+
     /// <summary>Records a contact (trust on first use); returns true the first time this ID is ever seen.</summary>
     public bool RecordContact(PeerId id, string name, string? address, DateTimeOffset now) => Store.Locked(db =>
     {

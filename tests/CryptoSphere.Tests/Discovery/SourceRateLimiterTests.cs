@@ -22,3 +22,27 @@ public sealed class SourceRateLimiterTests
         Assert.True(limiter.Allow(flooder));
     }
 }
+
+public sealed class SpreadSourceFloodTests
+{
+    [Fact]
+    public void A_flood_spread_over_more_sources_than_the_table_holds_gets_no_more_than_one_extra_source_would()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new SourceRateLimiter(3, TimeSpan.FromMinutes(1), clock, maxSources: 100);
+        var flooder = IPAddress.Parse("10.0.0.66");
+        Assert.Equal(3, Enumerable.Range(0, 10).Count(_ => limiter.Allow(flooder)));
+
+        var spread = Enumerable.Range(0, 20_000).Select(i => new IPAddress(new byte[] { 10, 1, (byte)(i >> 8), (byte)i })).ToList();
+        var allowed = spread.Count(limiter.Allow);
+
+        // 99 more sources fit in the table, and all the rest share one allowance of 3.
+        Assert.Equal(99 + 3, allowed);
+        Assert.Equal(100, limiter.Tracked);
+        // The table was not flushed: the first flooder is still cut off.
+        Assert.False(limiter.Allow(flooder));
+        // Once the window is over, old sources make room again.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.True(limiter.Allow(IPAddress.Parse("10.9.9.9")));
+    }
+}

@@ -162,8 +162,8 @@ public sealed partial class MultiHostTests(ITestOutputHelper output) : IDisposab
             }
         }));
         // The rest of the network works meanwhile: A and B see each other's outage-time group messages.
-        await Task.WhenAll(b.Stdout.WaitForAsync($"#{Group} a ({a.Id.Short}): down-ga-{DuringOutage:00}", timeout: Left),
-            a.Stdout.WaitForAsync($"#{Group} b ({b.Id.Short}): down-gb-{DuringOutage:00}", timeout: Left));
+        await Task.WhenAll(b.Stdout.WaitForAsync($"#{Group} a [{a.Id.Short}, unverified]: down-ga-{DuringOutage:00}", timeout: Left),
+            a.Stdout.WaitForAsync($"#{Group} b [{b.Id.Short}, unverified]: down-gb-{DuringOutage:00}", timeout: Left));
         var held = MinimumOutage - (_clock.Elapsed - cut);
         if (held > TimeSpan.Zero)
             await Task.Delay(held); // the fault's length, not a wait for something to happen
@@ -230,7 +230,7 @@ public sealed partial class MultiHostTests(ITestOutputHelper output) : IDisposab
 
     private sealed record ShownMessage(MenuNode From, bool InGroup, string Text);
 
-    /// <summary>The chat lines a node printed, in order: `[HH:mm:ss] a (10.x:5000) [SHORT, unverified]: text` and `[HH:mm:ss] #team a (SHORT): text`.</summary>
+    /// <summary>The chat lines a node printed, in order: `[HH:mm:ss] a (10.x:5000) [SHORT, unverified]: text` and `[HH:mm:ss] #team a [SHORT, unverified]: text`.</summary>
     private static List<ShownMessage> Shown(MenuNode node, List<MenuNode> nodes)
     {
         var shown = new List<ShownMessage>();
@@ -256,7 +256,7 @@ public sealed partial class MultiHostTests(ITestOutputHelper output) : IDisposab
     [GeneratedRegex(@"^\[\d\d:\d\d:\d\d\] (?<name>\S+) \((?<from>[^)]+)\) \[(?<short>[A-Z2-7]+), [a-z]+\]: (?<text>.*)$")]
     private static partial Regex DirectLine();
 
-    [GeneratedRegex(@"^\[\d\d:\d\d:\d\d\] #team (?<name>\S+) \((?<short>[A-Z2-7]+)\): (?<text>.*)$")]
+    [GeneratedRegex(@"^\[\d\d:\d\d:\d\d\] #team (?<name>\S+) \[(?<short>[A-Z2-7]+), [a-z]+\]: (?<text>.*)$")]
     private static partial Regex GroupLine();
 
     [GeneratedRegex(@"^Delivered to ", RegexOptions.Multiline)]

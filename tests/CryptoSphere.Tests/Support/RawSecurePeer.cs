@@ -39,13 +39,17 @@ internal sealed class RawSecurePeer : IAsyncDisposable
     public PeerId RemoteId { get; }
 
     /// <summary>Connects to 127.0.0.1:<paramref name="port"/> as a TLS client (a new identity when none is given).</summary>
-    public static async Task<RawSecurePeer> ConnectAsync(int port, NodeIdentity? identity = null, PeerId? expected = null)
+    public static async Task<RawSecurePeer> ConnectAsync(int port, NodeIdentity? identity = null, PeerId? expected = null,
+        IPAddress? from = null)
     {
         var owns = identity is null;
         identity ??= NodeIdentity.CreateEphemeral();
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            // Another loopback address (127.0.0.2) is another host as far as per-address limits go.
+            if (from is not null)
+                socket.Bind(new IPEndPoint(from, 0));
             await socket.ConnectAsync(IPAddress.Loopback, port);
             var (ssl, remote) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: false), identity, expected,
                 HandshakeTimeout, CancellationToken.None);

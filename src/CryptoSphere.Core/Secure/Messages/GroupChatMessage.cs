@@ -11,6 +11,12 @@ internal sealed record GroupChatMessage(Guid GroupId, Guid Id, long Lamport, Dat
 {
     private const int FixedSize = 48;
 
+    /// <summary>
+    /// The largest Lamport time accepted (2^53 - 1: exact in a double, so JSON and the web page read it as sent).
+    /// A clock this far is never reached by counting; a frame beyond it is a forgery and refused.
+    /// </summary>
+    public const long MaxLamport = (1L << 53) - 1;
+
     public void Encode(IBufferWriter<byte> output)
     {
         var length = WireText.Utf8.GetByteCount(Text);
@@ -30,7 +36,7 @@ internal sealed record GroupChatMessage(Guid GroupId, Guid Id, long Lamport, Dat
         WireText.CopyPrefix(body, fixedPart, "GROUP_MESSAGE");
         var lamport = BinaryPrimitives.ReadInt64BigEndian(fixedPart[32..]);
         var millis = BinaryPrimitives.ReadInt64BigEndian(fixedPart[40..]);
-        if (lamport < 0 || millis < 0 || millis > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        if (lamport < 0 || lamport > MaxLamport || millis < 0 || millis > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
             throw new FrameFormatException("GROUP_MESSAGE clock or send time out of range");
         return new GroupChatMessage(new Guid(fixedPart[..16], bigEndian: true), new Guid(fixedPart[16..32], bigEndian: true),
             lamport, DateTimeOffset.FromUnixTimeMilliseconds(millis), WireText.Decode(body.Slice(FixedSize), "GROUP_MESSAGE text"));

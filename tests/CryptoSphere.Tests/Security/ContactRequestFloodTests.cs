@@ -1,0 +1,79 @@
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Security;
+
+/// <summary>Issue 12 #8: contact requests (<c>--accept trusted</c>) are bounded per stranger, kept on disk, and counted.</summary>
+public sealed class ContactRequestFloodTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static Func<NodeOptions, NodeOptions> Guarded => o => o with
+    {
+        Accept = AcceptPolicy.Trusted,
+        MaxContactRequestMessagesPerPeer = 3,
+        MaxContactRequestBytesPerPeer = 10_000,
+    };
+
+    [Fact]
+    public async Task A_stranger_flooding_contact_requests_is_held_to_its_bounds_on_disk_and_nothing_held_is_lost()
+    {
+        var store = ChatStore.Open(_dir.Path);
+        var events = new EventWaiter();
+        var target = await TestNodes.StartAsync("target", events, Guarded, store: store);
+        CryptoSphere.Core.Identity.PeerId chattyId, bigId;
+        List<Guid> ids;
+        try
+        {
+            await using var chatty = await RawSecurePeer.ConnectAsync(target.Port);
+            await chatty.SendHelloAsync(1, "chatty");
+            chattyId = chatty.Id;
+            ids = Enumerable.Range(0, 5).Select(_ => Guid.CreateVersion7()).ToList();
+            foreach (var id in ids)
+                await chatty.SendChatAsync(new ChatMessage(id, DateTimeOffset.UtcNow, new string('c', 1000)));
+            await events.WaitFor<InputRejected>(r => r.Reason.Contains(ids[4].ToString()));
+            Assert.Contains("contact request full", events.All<InputRejected>().Single(r => r.Reason.Contains(ids[3].ToString())).Reason);
+            // The three held are acknowledged (kept); the two refused never are.
+            var acked = new List<Guid>();
+            for (var i = 0; i < 3; i++)
+                acked.Add(AckMessage.Decode(new((await chatty.ReadUntilAsync(FrameType.Ack)).Body)).MessageId);
+            Assert.Equal(ids[..3], acked);
+
+            // Bytes count too: one message of 8 KB fits, the next does not.
+            await using var big = await RawSecurePeer.ConnectAsync(target.Port);
+            await big.SendHelloAsync(2, "big");
+            bigId = big.Id;
+            var first = ChatMessage.Create(new string('b', 8_000));
+            var second = ChatMessage.Create(new string('b', 8_000));
+            await big.SendChatAsync(first);
+            await big.SendChatAsync(second);
+            await events.WaitFor<InputRejected>(r => r.Reason.Contains(second.Id.ToString()) && r.Reason.Contains("bytes"));
+            Assert.Equal(first.Id, AckMessage.Decode(new((await big.ReadUntilAsync(FrameType.Ack)).Body)).MessageId);
+
+            var requests = target.ContactRequests;
+            Assert.Equal(3, requests.Single(r => r.Id == chattyId).Count);
+            Assert.Equal(1, requests.Single(r => r.Id == bigId).Count);
+            Assert.Empty(events.All<MessageReceived>());
+        }
+        finally
+        {
+            await target.DisposeAsync();
+            store.Dispose();
+        }
+
+        // On disk: a restart still has them, and trusting the peer shows all three.
+        using var reopened = ChatStore.Open(_dir.Path);
+        var backEvents = new EventWaiter();
+        await using var back = await TestNodes.StartAsync("target", backEvents, Guarded, store: reopened);
+        Assert.Equal(3, back.ContactRequests.Single(r => r.Id == chattyId).Count);
+        back.TrustPeer(chattyId);
+        Assert.Equal(ids[..3], backEvents.All<MessageReceived>().Select(m => m.MessageId!.Value));
+        Assert.True(back.RejectContactRequest(bigId));
+        Assert.Empty(back.ContactRequests);
+    }
+}

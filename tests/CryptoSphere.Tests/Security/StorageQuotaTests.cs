@@ -1,0 +1,49 @@
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Trust;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Security;
+
+/// <summary>Issue 12 #1: what a peer can make the node store is capped, less for strangers than for trusted peers.</summary>
+public sealed class StorageQuotaTests
+{
+    [Fact]
+    public async Task A_stranger_over_its_storage_quota_is_refused_visibly_while_a_trusted_peer_keeps_its_larger_one()
+    {
+        var events = new EventWaiter();
+        await using var target = await TestNodes.StartAsync("target", events, o => o with
+        {
+            MaxStoredBytesPerStranger = 10_000,
+            MaxStoredBytesPerTrustedPeer = 100_000,
+        });
+        await using var stranger = await RawSecurePeer.ConnectAsync(target.Port);
+        await stranger.SendHelloAsync(1, "stranger");
+        await using var friend = await TestNodes.StartAsync("friend");
+        Assert.True((await friend.SendAsync(TestNodes.KeyOf(target), "hi")).Success);
+        await events.WaitFor<SecurePeerConnected>(c => c.PeerId == friend.Identity.Id);
+        target.TrustPeer(friend.Identity.Id);
+
+        var text = new string('s', 4_000);
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.CreateVersion7()).ToList();
+        foreach (var id in ids)
+            await stranger.SendChatAsync(new ChatMessage(id, DateTimeOffset.UtcNow, text));
+        var refused = await events.WaitFor<InputRejected>(r => r.Reason.Contains(ids[2].ToString()));
+        Assert.Contains("storage quota", refused.Reason);
+        var acked = new List<Guid>();
+        for (var i = 0; i < 2; i++)
+            acked.Add(AckMessage.Decode(new((await stranger.ReadUntilAsync(FrameType.Ack)).Body)).MessageId);
+        Assert.Equal(ids[..2], acked);
+        Assert.DoesNotContain(events.All<MessageReceived>(), m => m.MessageId == ids[2]);
+
+        // The trusted friend stores five times as much.
+        for (var i = 0; i < 5; i++)
+        {
+            var sent = await friend.SendAsync(TestNodes.KeyOf(target), text);
+            Assert.True(sent.Success, sent.Error);
+            await sent.Delivered!.WaitAsync(EventWaiter.DefaultTimeout);
+        }
+        Assert.Equal(TrustState.Trusted, target.Trust.StateOf(friend.Identity.Id));
+    }
+}
