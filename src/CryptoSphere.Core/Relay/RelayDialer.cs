@@ -14,7 +14,26 @@ public sealed class RelayDialer(NodeIdentity identity, TimeSpan timeout, ILogger
 {
     private readonly ILogger _log = logger ?? NullLogger.Instance;
 
+    // strelaysrv admits a session's second connection only while its session loop waits for one, and forgets
+    // the key on first use: a join that loses that race ("already connected") needs a fresh session.
+    private const int SessionAttempts = 3;
+
     public async Task<RelaySession> ConnectAsync(RelayUrl relay, SyncthingDeviceId peer, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ConnectOnceAsync(relay, peer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RelayRefusedException e) when (e.Code == RelayResponse.AlreadyConnected && attempt < SessionAttempts)
+            {
+                RelayLog.SessionRetried(_log, relay, peer.ToString());
+            }
+        }
+    }
+
+    private async Task<RelaySession> ConnectOnceAsync(RelayUrl relay, SyncthingDeviceId peer, CancellationToken cancellationToken)
     {
         RelayLog.SessionRequested(_log, relay, peer.ToString());
         var (tls, relayAddress) = await RelayTls.ConnectAsync(relay, identity, timeout, cancellationToken).ConfigureAwait(false);

@@ -22,4 +22,7 @@ internal static partial class RelayLog
 
     [LoggerMessage(1505, LogLevel.Information, "Session with {Device} through relay {Relay} requested")]
     public static partial void SessionRequested(ILogger logger, RelayUrl relay, string device);
+
+    [LoggerMessage(1506, LogLevel.Debug, "Relay {Relay} lost the race to pair our session with {Device}; asking again")]
+    public static partial void SessionRetried(ILogger logger, RelayUrl relay, string device);
 }

@@ -63,9 +63,21 @@ public sealed partial class SyncthingServer : IAsyncDisposable
 
     private static async Task<SyncthingServer> StartAsync(string program, string directory, string[] extraArguments)
     {
-        var server = new SyncthingServer(program, directory, FreePort(), extraArguments);
-        await server.StartAsync();
-        return server;
+        // A port found free can be taken again before the server binds it (by any socket on the machine):
+        // then the server exits, and a fresh port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new SyncthingServer(program, directory, FreePort(), extraArguments);
+            try
+            {
+                await server.StartAsync();
+                return server;
+            }
+            catch (ServerExitedException) when (attempt < 3)
+            {
+                await server.StopAsync();
+            }
+        }
     }
 
     /// <summary>Starts the process again on the same port with the same keys (after <see cref="StopAsync"/>).</summary>
@@ -107,7 +119,10 @@ public sealed partial class SyncthingServer : IAsyncDisposable
         _process = process;
         try
         {
-            DeviceId = await idSeen.Task.WaitAsync(StartTimeout);
+            var exited = process.WaitForExitAsync();
+            if (await Task.WhenAny(idSeen.Task, exited).WaitAsync(StartTimeout) == exited)
+                throw new ServerExitedException($"{_program} exited:\n{Output}");
+            DeviceId = await idSeen.Task;
             await WaitListeningAsync();
         }
         catch (TimeoutException)
@@ -130,27 +145,53 @@ public sealed partial class SyncthingServer : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
+    // Listening is proved by a TLS handshake showing the certificate whose ID the server printed, so a port
+    // someone else holds is never mistaken for the server.
     private async Task WaitListeningAsync()
     {
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
-            using var probe = new TcpClient();
-            try
-            {
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
+            if (_process is not { HasExited: false })
+                throw new ServerExitedException($"{_program} exited:\n{Output}");
+            if (await ShowsItsCertificateAsync())
                 return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && _process is { HasExited: false })
-            {
-                await Task.Delay(50);
-            }
-            catch (SocketException e)
-            {
-                throw new TimeoutException($"{_program} is not listening on {Port}: {e.Message}");
-            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{_program} is not serving on {Port}");
+            await Task.Delay(50);
         }
     }
+
+    private async Task<bool> ShowsItsCertificateAsync()
+    {
+        using var probe = new TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await probe.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+            await using var tls = new System.Net.Security.SslStream(probe.GetStream());
+            string? seen = null;
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "probe",
+                ApplicationProtocols = [new System.Net.Security.SslApplicationProtocol("bep-relay")],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    seen = certificate is null ? null
+                        : CryptoSphere.Core.Identity.SyncthingDeviceId.FromCertificateDer(certificate.GetRawCertData()).ToString();
+                    return true;
+                },
+            }, timeout.Token);
+            return seen == DeviceId;
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException
+                                       or System.Security.Authentication.AuthenticationException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class ServerExitedException(string message) : Exception(message);
 
     private static int FreePort()
     {
