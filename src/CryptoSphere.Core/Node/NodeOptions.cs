@@ -123,4 +123,10 @@ public sealed class NodeOptions
 
     /// <summary>Most progress events per second and per transfer.</summary>
     public TimeSpan TransferProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Relay and global discovery servers; none unless configured, so by default no server is contacted.</summary>
+    public global::CryptoSphere.Core.Relay.AcrossNetworksOptions AcrossNetworks { get; set; } = global::CryptoSphere.Core.Relay.AcrossNetworksOptions.LanOnly;
+
+    /// <summary>Timeouts, keepalive and backoff of the relay connection.</summary>
+    public global::CryptoSphere.Core.Relay.RelayClientOptions RelayConnection { get; set; } = new();
 }

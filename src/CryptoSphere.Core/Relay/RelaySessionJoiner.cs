@@ -26,7 +26,7 @@ public static class RelaySessionJoiner
             switch (await RelayMessageCodec.ReadAsync(stream, deadline.Token).ConfigureAwait(false))
             {
                 case RelayResponse { IsSuccess: true }:
-                    return new RelaySession(stream, invitation, relay);
+                    return new RelaySession(stream, invitation, relay, new IPEndPoint(address, invitation.Port));
                 case RelayResponse refused:
                     throw new RelayRefusedException(refused.Code, refused.Message);
                 case var other:

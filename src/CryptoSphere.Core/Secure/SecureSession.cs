@@ -45,8 +45,11 @@ internal sealed class SecureSession
 
     public HelloMessage? RemoteHello { get; private set; }
 
-    /// <summary>The peer's listening address: the connection's IP and the port from its Hello.</summary>
-    public PeerKey Address => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+    /// <summary>The peer's listening address: the connection's IP and the port from its Hello (or its relayed key).</summary>
+    public PeerKey Address => RelayedAddress ?? new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+
+    /// <summary>Set for a session through a relay: the connection's IP is the relay's, so the peer gets a key of its own.</summary>
+    public PeerKey? RelayedAddress { get; init; }
 
     /// <summary>Set when the other side sent ERROR or BYE, or we closed it on purpose.</summary>
     public string? CloseReason { get; set; }

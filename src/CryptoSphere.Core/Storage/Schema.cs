@@ -103,6 +103,12 @@ internal static class Schema
             updated_at INTEGER NOT NULL);
         CREATE INDEX transfers_by_state ON transfers(state, peer_id);
         """,
+        """
+        -- Syncthing device ID (SHA-256 of the whole certificate) next to the peer ID (of the key): how relays and
+        -- global discovery know the contact. Learnt from the certificate the peer showed in a handshake.
+        ALTER TABLE contacts ADD COLUMN device_id TEXT;
+        CREATE INDEX contacts_by_device ON contacts(device_id);
+        """,
     ];
 
     public static int Version => Migrations.Length;

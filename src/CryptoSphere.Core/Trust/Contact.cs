@@ -9,4 +9,8 @@ public sealed record Contact(
     string Name,
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
-    string? LastAddress);
+    string? LastAddress)
+{
+    /// <summary>Its Syncthing device ID (hash of its whole certificate), once a handshake showed the certificate.</summary>
+    public SyncthingDeviceId? DeviceId { get; init; }
+}
