@@ -53,6 +53,8 @@ internal static class ListenCommand
                 return 2;
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
             var options = settings.ToNodeOptions(result, result.GetValue(settings.Name)!, result.GetValue(settings.Port)!.Value, profile);
+            if (options is null)
+                return 2;
             trust = profile.Trust;
             await using var node = new ChatNode(options, logs);
             node.EventRaised += Print;

@@ -44,6 +44,8 @@ internal static class WebCommand
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
             var name = result.GetValue(settings.Name) ?? Environment.UserName;
             var options = settings.ToNodeOptions(result, name, result.GetValue(settings.Port) ?? DefaultNodePort, profile);
+            if (options is null)
+                return 2;
             trust = profile.Trust;
             await using var node = new ChatNode(options, logs);
             node.EventRaised += e =>
