@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace CryptoSphere.Tests.GlobalDiscovery;
 
 /// <summary>Against the real Syncthing discovery server (stdiscosrv) on 127.0.0.1.</summary>
-public sealed class StdiscosrvTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class StdiscosrvTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly TempDirectory _temp = new();
@@ -71,7 +71,10 @@ public sealed class StdiscosrvTests(ITestOutputHelper output) : IAsyncDisposable
         Assert.Contains("400", error.Message);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 calls IAsyncLifetime, not IAsyncDisposable, on test classes: the servers must stop here.
+    public async Task DisposeAsync()
     {
         if (_server is not null)
         {

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace CryptoSphere.Tests.Relay;
 
 /// <summary>Reaching a peer beyond the LAN with only what is configured, against the real servers.</summary>
-public sealed class AcrossNetworksTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class AcrossNetworksTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly TempDirectory _temp = new();
@@ -109,7 +109,10 @@ public sealed class AcrossNetworksTests(ITestOutputHelper output) : IAsyncDispos
         return across;
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 calls IAsyncLifetime, not IAsyncDisposable, on test classes: the servers must stop here.
+    public async Task DisposeAsync()
     {
         foreach (var owned in _owned)
         {

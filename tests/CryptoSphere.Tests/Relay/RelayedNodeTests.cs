@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace CryptoSphere.Tests.Relay;
 
 /// <summary>Whole nodes with a relay configured (the real strelaysrv): direct first, then the relay.</summary>
-public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
     private readonly TempDirectory _temp = new();
@@ -88,7 +88,10 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncDisposabl
         Assert.Empty(aliceEvents.All<MessageDelivered>());
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 calls IAsyncLifetime, not IAsyncDisposable, on test classes: the servers must stop here.
+    public async Task DisposeAsync()
     {
         foreach (var owned in _owned)
             await owned.DisposeAsync();

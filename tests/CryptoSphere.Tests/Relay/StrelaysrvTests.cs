@@ -16,7 +16,7 @@ namespace CryptoSphere.Tests.Relay;
 /// Against the real Syncthing relay (strelaysrv) on 127.0.0.1: clients join, one reaches the other by device ID,
 /// and our TLS 1.3 mutual authentication runs end to end through the session.
 /// </summary>
-public sealed class StrelaysrvTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class StrelaysrvTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TempDirectory _temp = new();
     private readonly List<IAsyncDisposable> _owned = [];
@@ -199,7 +199,10 @@ public sealed class StrelaysrvTests(ITestOutputHelper output) : IAsyncDisposable
         return await RelaySecureHandshake.RunAsync(session, me, expected, RelayPeer.Timeout, CancellationToken.None);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 calls IAsyncLifetime, not IAsyncDisposable, on test classes: the servers must stop here.
+    public async Task DisposeAsync()
     {
         foreach (var owned in _owned)
         {

@@ -16,6 +16,16 @@ public sealed partial class SyncthingServer : IAsyncDisposable
     public const string DiscoveryProgram = "stdiscosrv";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
+    // A test run that ends early (crash, abort) must not leave servers behind.
+    private static readonly HashSet<Process> Running = [];
+
+    static SyncthingServer() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        lock (Running)
+            foreach (var process in Running)
+                try { process.Kill(); } catch (InvalidOperationException) { }
+    };
+
     private readonly string _program;
     private readonly string _directory;
     private readonly string[] _extraArguments;
@@ -114,6 +124,8 @@ public sealed partial class SyncthingServer : IAsyncDisposable
         process.OutputDataReceived += onLine;
         process.ErrorDataReceived += onLine;
         process.Start();
+        lock (Running)
+            Running.Add(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
@@ -137,6 +149,8 @@ public sealed partial class SyncthingServer : IAsyncDisposable
         if (_process is not { } process)
             return;
         _process = null;
+        lock (Running)
+            Running.Remove(process);
         if (!process.HasExited)
             process.Kill();
         await process.WaitForExitAsync();
