@@ -40,11 +40,16 @@ internal sealed class RelayReach
 
     public RelayClient? Client => _across?.RelayClient;
 
+    /// <summary>Worth trying through a relay: its device ID is known, and a relay is configured or came with its invite.</summary>
+    public bool CanReach(PeerId id) =>
+        _across is not null && _node.Trust.Find(id) is { DeviceId: not null } contact &&
+        (_node.Options.AcrossNetworks.IsConfigured || contact.Relay is not null);
+
     public void Start()
     {
         var options = _node.Options;
-        if (!options.AcrossNetworks.IsConfigured)
-            return;
+        // With nothing configured this creates no client and contacts no server; only a relay a contact named in
+        // the invite link the user added (see CanReach) is ever dialled.
         _across = new AcrossNetworks(options.AcrossNetworks, _node.Identity, DirectAddresses, options.RelayConnection, _log);
         _across.Invited += OnInvited;
         _sessions.Relay = this;
@@ -112,14 +117,16 @@ internal sealed class RelayReach
     {
         if (_across is not { } across)
             return (null, new InvalidOperationException("no relay or discovery server is configured"));
-        if (_node.Trust.Find(id)?.DeviceId is not { } device)
-            return (null, new InvalidOperationException($"the relay address of {id.Short} is not known yet (meet it once directly)"));
+        var contact = _node.Trust.Find(id);
+        if (contact?.DeviceId is not { } device)
+            return (null, new InvalidOperationException($"the relay address of {id.Short} is not known yet (meet it once directly, or add its invite link)"));
+        RelayUrl[] known = contact.Relay is { } theirs ? [theirs] : [];
         // strelaysrv can fail the other side's session join when both joins arrive at once (its session loop takes
         // one connection at a time); the other side cannot ask again with the same key, so we do, once.
         Exception? last = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var session = await across.ConnectAsync(device, [], token).ConfigureAwait(false);
+            var session = await across.ConnectAsync(device, known, token).ConfigureAwait(false);
             if (session is null)
                 return (null, last ?? new InvalidOperationException("no relay has it joined"));
             try

@@ -281,7 +281,7 @@ internal sealed class SessionRegistry
     public async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
         PeerSource source = PeerSource.Manual)
     {
-        if (expected is { } id && Relay is { } relay)
+        if (expected is { } id && Relay is { } relay && relay.CanReach(id))
         {
             if (RelayReach.IsRelayedKey(address))
                 return await DialRelayedAsync(relay, id, token).ConfigureAwait(false);

@@ -13,4 +13,7 @@ public sealed record Contact(
 {
     /// <summary>Its Syncthing device ID (hash of its whole certificate), once a handshake showed the certificate.</summary>
     public SyncthingDeviceId? DeviceId { get; init; }
+
+    /// <summary>The relay it said (in its invite) it can be reached through.</summary>
+    public Relay.RelayUrl? Relay { get; init; }
 }

@@ -15,7 +15,7 @@ public sealed class TrustStore(ChatStore store)
 
     public ChatStore Store { get; } = store;
 
-    private const string Columns = "peer_id, state, name, first_seen, last_seen, last_address, device_id";
+    private const string Columns = "peer_id, state, name, first_seen, last_seen, last_address, device_id, relay_url";
 
     public IReadOnlyList<Contact> All() => Store.Locked(db =>
     {
@@ -72,6 +72,13 @@ public sealed class TrustStore(ChatStore store)
             ON CONFLICT(peer_id) DO UPDATE SET device_id = excluded.device_id
             """, null, ("$id", id.Value), ("$now", now.ToUnixTimeMilliseconds()), ("$device", device.ToString())));
 
+    /// <summary>Stores the relay the contact is joined to (from its invite): tried first to reach it.</summary>
+    public void RecordRelay(PeerId id, Relay.RelayUrl relay, DateTimeOffset now) => Store.Locked(db =>
+        ChatStore.Execute(db, """
+            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address, relay_url) VALUES ($id, 0, '', $now, $now, NULL, $relay)
+            ON CONFLICT(peer_id) DO UPDATE SET relay_url = excluded.relay_url
+            """, null, ("$id", id.Value), ("$now", now.ToUnixTimeMilliseconds()), ("$relay", relay.ToString())));
+
     /// <summary>The contact whose certificate has this device ID, if any.</summary>
     public Contact? FindByDeviceId(SyncthingDeviceId device) => Store.Locked(db =>
     {
@@ -99,6 +106,7 @@ public sealed class TrustStore(ChatStore store)
                 reader.IsDBNull(5) ? null : reader.GetString(5))
             {
                 DeviceId = !reader.IsDBNull(6) && SyncthingDeviceId.TryParse(reader.GetString(6), out var device) ? device : null,
+                Relay = !reader.IsDBNull(7) && Relay.RelayUrl.TryParse(reader.GetString(7), out var relay, out _) ? relay : null,
             });
         }
         return contacts;

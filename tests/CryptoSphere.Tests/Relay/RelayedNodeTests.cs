@@ -2,6 +2,7 @@ using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Relay;
 using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Trust;
 using CryptoSphere.Tests.Support;
 using Xunit.Abstractions;
 
@@ -61,6 +62,30 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(aliceId.Id, received.PeerId);
         await aliceEvents.WaitFor<MessageDelivered>(d => d.PeerId == bobId.Id && d.To.Host.StartsWith("relay~"), Timeout);
         Assert.Contains(alice.Peers.Snapshot(), p => p.Id == bobId.Id && p.Key.Host.StartsWith("relay~"));
+    }
+
+    [SyncthingServerFact]
+    public async Task SomeoneWithNothingConfigured_ReachesANodeThroughTheRelayInItsInviteLink()
+    {
+        using var aliceId = NodeIdentity.CreateEphemeral();
+        using var bobId = NodeIdentity.CreateEphemeral();
+        using var aliceEvents = new EventWaiter();
+        using var bobEvents = new EventWaiter();
+        var bob = await StartNodeAsync("bob", bobEvents, bobId);
+        // Bob's direct address in the link does not answer (he is behind a NAT); his relay does.
+        var link = new InviteLink(bobId.Id, bob.DeviceId, "bob", [new Core.Peers.PeerKey("127.0.0.1", TestNodes.DeadPort())], bob.RelayClient!.Relay);
+        var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o.Identity = aliceId);
+        _owned.Insert(0, alice);
+        Assert.True(InviteLink.TryParse(link.ToString(), out var parsed, out var error), error);
+
+        parsed!.AddTo(alice.Trust, trusted: true, DateTimeOffset.UtcNow);
+        var sent = await alice.SendAsync(bobId.Id, "hi from the other network");
+
+        Assert.Null(alice.RelayClient);
+        Assert.True(sent.Success, sent.Error);
+        var received = await bobEvents.WaitFor<MessageReceived>(m => m.Text == "hi from the other network", Timeout);
+        Assert.Equal(aliceId.Id, received.PeerId);
+        Assert.Equal(TrustState.Trusted, alice.Trust.StateOf(bobId.Id));
     }
 
     [SyncthingServerFact]
