@@ -38,9 +38,9 @@ internal static class MenuCommand
         if (profile is null)
             return 2;
         using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
-        if (settings.ToNodeOptions(result, name, port.Value, profile) is not { } options)
+        await using var node = settings.CreateNode(result, name, port.Value, profile, logs);
+        if (node is null)
             return 2;
-        await using var node = new ChatNode(options, logs);
         node.EventRaised += e =>
         {
             if (e is NodeStarted s && s.RequestedPort is { } asked)

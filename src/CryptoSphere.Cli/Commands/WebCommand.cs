@@ -43,11 +43,10 @@ internal static class WebCommand
                 return 2;
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
             var name = result.GetValue(settings.Name) ?? Environment.UserName;
-            var options = settings.ToNodeOptions(result, name, result.GetValue(settings.Port) ?? DefaultNodePort, profile);
-            if (options is null)
-                return 2;
             trust = profile.Trust;
-            await using var node = new ChatNode(options, logs);
+            await using var node = settings.CreateNode(result, name, result.GetValue(settings.Port) ?? DefaultNodePort, profile, logs);
+            if (node is null)
+                return 2;
             node.EventRaised += e =>
             {
                 if (EventText.Describe(e, trust) is { } line)

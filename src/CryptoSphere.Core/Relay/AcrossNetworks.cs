@@ -87,7 +87,7 @@ public sealed class AcrossNetworks : IAsyncDisposable
             }
             catch (DiscoveryException e)
             {
-                _log.LogDebug(new EventId(1507, "LookupFailed"), "Lookup of {Device} failed: {Reason}", peer, e.Message);
+                RelayLog.LookupFailed(_log, peer.ToString(), e.Message);
             }
         }
         var dialer = new RelayDialer(_identity, _timeout, _log);
@@ -101,7 +101,7 @@ public sealed class AcrossNetworks : IAsyncDisposable
                                            or TimeoutException or IOException or System.Net.Sockets.SocketException
                                            or System.Security.Authentication.AuthenticationException)
             {
-                _log.LogDebug(new EventId(1508, "RelayDialFailed"), "Relay {Relay} could not reach {Device}: {Reason}", relay, peer, e.Message);
+                RelayLog.DialFailed(_log, relay, peer.ToString(), e.Message);
             }
         }
         return null;

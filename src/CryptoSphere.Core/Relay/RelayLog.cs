@@ -25,4 +25,10 @@ internal static partial class RelayLog
 
     [LoggerMessage(1506, LogLevel.Debug, "Relay {Relay} lost the race to pair our session with {Device}; asking again")]
     public static partial void SessionRetried(ILogger logger, RelayUrl relay, string device);
+
+    [LoggerMessage(1507, LogLevel.Debug, "Lookup of {Device} failed: {Reason}")]
+    public static partial void LookupFailed(ILogger logger, string device, string reason);
+
+    [LoggerMessage(1508, LogLevel.Debug, "Relay {Relay} could not reach {Device}: {Reason}")]
+    public static partial void DialFailed(ILogger logger, RelayUrl relay, string device, string reason);
 }

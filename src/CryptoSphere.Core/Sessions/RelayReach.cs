@@ -17,7 +17,7 @@ namespace CryptoSphere.Core.Sessions;
 /// is configured): stays joined, announces, takes relay invitations following <c>--accept</c>, and gives the
 /// session registry a way to reach a known peer through a relay when its address does not answer.
 /// </summary>
-internal sealed class RelayReach
+internal sealed class RelayReach : IAsyncDisposable
 {
     private const string RelayedHostPrefix = "relay~";
 
@@ -56,9 +56,11 @@ internal sealed class RelayReach
         _across.Start();
     }
 
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
     public async Task StopAsync()
     {
-        if (_across is { } across)
+        if (Interlocked.Exchange(ref _across, null) is { } across)
         {
             _sessions.Relay = null;
             await across.DisposeAsync().ConfigureAwait(false);

@@ -285,7 +285,7 @@ internal sealed class SessionRegistry
         {
             if (RelayReach.IsRelayedKey(address))
                 return await DialRelayedAsync(relay, id, token).ConfigureAwait(false);
-            var direct = await DialDirectAsync(address, expected, token, source).ConfigureAwait(false);
+            var direct = await DialDirectAsync(address, expected, source, token).ConfigureAwait(false);
             if (direct.Session is not null || !direct.Unreachable)
                 return direct;
             var relayed = await DialRelayedAsync(relay, id, token).ConfigureAwait(false);
@@ -293,7 +293,7 @@ internal sealed class SessionRegistry
         }
         if (RelayReach.IsRelayedKey(address))
             return DialResult.NoAnswer($"{address} is reached through a relay, and none is configured");
-        return await DialDirectAsync(address, expected, token, source).ConfigureAwait(false);
+        return await DialDirectAsync(address, expected, source, token).ConfigureAwait(false);
     }
 
     private async Task<DialResult> DialRelayedAsync(RelayReach relay, PeerId id, CancellationToken token)
@@ -329,7 +329,7 @@ internal sealed class SessionRegistry
         return DialResult.NotThePeer(e.Message);
     }
 
-    private async Task<DialResult> DialDirectAsync(PeerKey address, PeerId? expected, CancellationToken token, PeerSource source)
+    private async Task<DialResult> DialDirectAsync(PeerKey address, PeerId? expected, PeerSource source, CancellationToken token)
     {
         var gate = _dialLocks.GetOrAdd(address, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(token).ConfigureAwait(false);

@@ -16,16 +16,19 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly List<IAsyncDisposable> _owned = [];
     private SyncthingServer? _relay;
 
-    private async Task<ChatNode> StartNodeAsync(string name, EventWaiter events, NodeIdentity identity, Action<NodeOptions>? configure = null)
+    private async Task<ChatNode> StartNodeAsync(string name, EventWaiter events, NodeIdentity identity, Func<NodeOptions, NodeOptions>? configure = null)
     {
         _relay ??= await SyncthingServer.StartRelayAsync(_temp.Combine("relay"));
+        var relay = RelayUrl.Parse(_relay.RelayUrl());
         var node = await TestNodes.StartAsync(name, events, o =>
         {
-            o.Identity = identity;
-            o.AcrossNetworks = new AcrossNetworksOptions(RelayUrl.Parse(_relay.RelayUrl()));
-            o.RelayConnection = new RelayClientOptions { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) };
-            configure?.Invoke(o);
-        });
+            var withRelay = o with
+            {
+                AcrossNetworks = new AcrossNetworksOptions(relay),
+                RelayConnection = new RelayClientOptions { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
+            };
+            return configure?.Invoke(withRelay) ?? withRelay;
+        }, identity);
         _owned.Insert(0, node);
         using var joined = new CancellationTokenSource(Timeout);
         await node.RelayClient!.WaitJoinedAsync(joined.Token);
@@ -74,7 +77,7 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
         var bob = await StartNodeAsync("bob", bobEvents, bobId);
         // Bob's direct address in the link does not answer (he is behind a NAT); his relay does.
         var link = new InviteLink(bobId.Id, bob.DeviceId, "bob", [new Core.Peers.PeerKey("127.0.0.1", TestNodes.DeadPort())], bob.RelayClient!.Relay);
-        var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o.Identity = aliceId);
+        var alice = await TestNodes.StartAsync("alice", aliceEvents, identity: aliceId);
         _owned.Insert(0, alice);
         Assert.True(InviteLink.TryParse(link.ToString(), out var parsed, out var error), error);
 
@@ -96,8 +99,8 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
         using var aliceEvents = new EventWaiter();
         using var bobEvents = new EventWaiter();
         // Bob ignores the invitation, so alice's handshake runs into its timeout: a short one keeps the test short.
-        var alice = await StartNodeAsync("alice", aliceEvents, aliceId, o => o.HandshakeTimeout = TimeSpan.FromSeconds(2));
-        var bob = await StartNodeAsync("bob", bobEvents, bobId, o => o.Accept = AcceptPolicy.Trusted);
+        var alice = await StartNodeAsync("alice", aliceEvents, aliceId, o => o with { HandshakeTimeout = TimeSpan.FromSeconds(2) });
+        var bob = await StartNodeAsync("bob", bobEvents, bobId, o => o with { Accept = AcceptPolicy.Trusted });
         // Alice knows bob's device ID (met before); bob does not trust alice.
         alice.Trust.RecordDeviceId(bobId.Id, bob.DeviceId, DateTimeOffset.UtcNow);
         alice.Trust.RecordContact(bobId.Id, "bob", $"127.0.0.1:{TestNodes.DeadPort()}", DateTimeOffset.UtcNow);
