@@ -16,7 +16,7 @@ internal static class CliApp
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(SendFileCommand.Create());
         root.Subcommands.Add(TransferCommands.Create());
-        foreach (var command in ContactCommands.Create().Concat(HistoryCommands.Create()))
+        foreach (var command in ContactCommands.Create().Concat(InviteCommands.Create()).Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
         root.Subcommands.Add(GroupCommands.Create());
         return root;

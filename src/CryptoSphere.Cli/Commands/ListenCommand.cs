@@ -70,6 +70,8 @@ internal static class ListenCommand
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
             trust = profile.Trust;
             await using var node = settings.CreateNode(result, result.GetValue(settings.Name)!, result.GetValue(settings.Port)!.Value, profile, logs);
+            if (node is null)
+                return 2;
             node.EventRaised += Print;
             using var signal = new ShutdownSignal(ct);
             if (!await NodeRunner.TryStartAsync(node))

@@ -50,6 +50,8 @@ internal static class MenuCommand
             return 2;
         using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
         await using var node = settings.CreateNode(result, name, port.Value, profile, logs);
+        if (node is null)
+            return 2;
         node.EventRaised += e =>
         {
             if (e is NodeStarted s && s.RequestedPort is { } asked)

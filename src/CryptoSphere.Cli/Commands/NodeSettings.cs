@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
 using CryptoSphere.Core.Discovery;
+using CryptoSphere.Core.GlobalDiscovery;
+using CryptoSphere.Core.Relay;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
@@ -170,6 +172,18 @@ internal sealed class NodeSettings
         DefaultValueFactory = _ => NodeOptions.Default.MaxConnectionsPerIp,
     };
 
+    public Option<RelayUrl?> Relay { get; } = new("--relay")
+    {
+        Description = "Relay to stay reachable through and to reach peers beyond the LAN: relay://HOST:PORT/?id=DEVICE-ID (none by default)",
+        CustomParser = r => ParseAcross(r, text => AcrossNetworksOptions.TryParse(text, null, out var o, out var e) ? (o.Relay, e) : (null, e)),
+    };
+
+    public Option<DiscoveryServerUrl?> DiscoveryServer { get; } = new("--discovery-server")
+    {
+        Description = "Global discovery server to announce to and look peers up at: https://HOST:PORT/?id=DEVICE-ID (none by default)",
+        CustomParser = r => ParseAcross(r, text => AcrossNetworksOptions.TryParse(null, text, out var o, out var e) ? (o.DiscoveryServer, e) : (null, e)),
+    };
+
     public Option<int> MaxConnections { get; } = new("--max-connections")
     {
         Description = "Connections the node holds open at once, from everyone",
@@ -180,7 +194,7 @@ internal sealed class NodeSettings
     {
         foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, DataDir, SecureOnly, Accept, LegacyAllow, LegacyDeny,
                      NoDiscovery, DiscoveryPort, DiscoveryGroup, DiscoveryInterface, MaxMessageBytes, MaxFrameBytes, MaxOutboxPerPeer, MaxMessageAgeDays, LegacyRetries,
-                     Downloads, AutoAcceptTrusted, MaxTransferBytes,
+                     Downloads, AutoAcceptTrusted, MaxTransferBytes, Relay, DiscoveryServer,
                      MaxConnectionsPerIp, MaxConnections, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
         AddPositive(MaxMessageBytes);
@@ -199,12 +213,39 @@ internal sealed class NodeSettings
         });
     }
 
-    /// <summary>The node these options describe, with the profile's identity and database.</summary>
-    public ChatNode CreateNode(ParseResult result, string name, int port, Profile profile, ILoggerFactory logs) =>
-        new(ToNodeOptions(result, name, port, profile), profile.Identity, profile.Store, logs);
+    /// <summary>The node these options describe, with the profile's identity and database; null when network.json is not valid.</summary>
+    public ChatNode? CreateNode(ParseResult result, string name, int port, Profile profile, ILoggerFactory logs) =>
+        ToNodeOptions(result, name, port, profile) is { } options ? new(options, profile.Identity, profile.Store, logs) : null;
 
-    public NodeOptions ToNodeOptions(ParseResult result, string name, int port, Profile profile) => NodeOptions.Default with
+    /// <summary>
+    /// network.json in the data directory, overridden per setting by --relay / --discovery-server. Null (with the
+    /// one-line error on stderr) when the file is not valid: the node does not start with half its settings.
+    /// </summary>
+    public AcrossNetworksOptions? AcrossNetworks(ParseResult result, Profile profile)
     {
+        if (!AcrossNetworksSettingsFile.TryLoad(profile.Directory, out var fromFile, out var error))
+        {
+            Console.Error.WriteLine($"cryptosphere: {error}");
+            return null;
+        }
+        return fromFile.OverriddenBy(new AcrossNetworksOptions(result.GetValue(Relay), result.GetValue(DiscoveryServer)));
+    }
+
+    private static T? ParseAcross<T>(ArgumentResult result, Func<string, (T? Value, string Error)> parse) where T : class
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        var (value, error) = parse(text);
+        if (value is null)
+            result.AddError(error.Length > 0 ? $"Invalid {error}." : $"Invalid {(result.Parent as OptionResult)?.Option.Name}: a URL is expected.");
+        return value;
+    }
+
+    public NodeOptions? ToNodeOptions(ParseResult result, string name, int port, Profile profile) =>
+        AcrossNetworks(result, profile) is { } across ? ToNodeOptions(result, name, port, profile, across) : null;
+
+    private NodeOptions ToNodeOptions(ParseResult result, string name, int port, Profile profile, AcrossNetworksOptions across) => NodeOptions.Default with
+    {
+        AcrossNetworks = across,
         Name = name,
         SecureOnly = result.GetValue(SecureOnly),
         Accept = result.GetValue(Accept),

@@ -45,6 +45,8 @@ internal static class WebCommand
             var name = result.GetValue(settings.Name) ?? Environment.UserName;
             trust = profile.Trust;
             await using var node = settings.CreateNode(result, name, result.GetValue(settings.Port) ?? DefaultNodePort, profile, logs);
+            if (node is null)
+                return 2;
             node.EventRaised += e =>
             {
                 if (EventText.Describe(e, trust) is { } line)

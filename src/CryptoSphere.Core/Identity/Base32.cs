@@ -23,4 +23,25 @@ internal static class Base32
             chars[index++] = Alphabet[(buffer << (5 - bits)) & 31];
         return new string(chars, 0, index);
     }
+
+    /// <summary>Upper-case input without padding; null when a character is outside the alphabet.</summary>
+    public static byte[]? Decode(string text)
+    {
+        var bytes = new byte[text.Length * 5 / 8];
+        int buffer = 0, bits = 0, index = 0;
+        foreach (var c in text)
+        {
+            var value = Alphabet.IndexOf(c);
+            if (value < 0)
+                return null;
+            buffer = (buffer << 5) | value;
+            bits += 5;
+            if (bits >= 8)
+            {
+                bits -= 8;
+                bytes[index++] = (byte)(buffer >> bits);
+            }
+        }
+        return bytes;
+    }
 }

@@ -37,6 +37,7 @@ public sealed class ChatNode : IAsyncDisposable
     private readonly CandidateDialer _dialer;
     private readonly GroupService _groups;
     private readonly FileTransfers _files;
+    private readonly RelayReach _relay;
     private readonly bool _ownsIdentity;
     private readonly bool _ownsStore;
     private int _state; // 0 new, 1 listening, 2 send-only, 3 stopped
@@ -66,6 +67,7 @@ public sealed class ChatNode : IAsyncDisposable
         // Features are built in dependency order; each registers its frame types and its session hooks.
         var router = new FrameRouter();
         _sessions = new SessionRegistry(_node, router);
+        _relay = new RelayReach(_node, _sessions);
         _peerTable = new PeerTableRecorder(_node);
         _legacy = new LegacyOutbound(_node);
         var legacyEndpoint = new LegacyEndpoint(_node);
@@ -119,6 +121,12 @@ public sealed class ChatNode : IAsyncDisposable
     /// <summary>Peer IDs with a live secure connection right now.</summary>
     public IReadOnlyCollection<PeerId> ConnectedPeerIds => _sessions.ConnectedPeerIds;
 
+    /// <summary>Our certificate's Syncthing device ID: what relays and discovery servers know this node by.</summary>
+    public SyncthingDeviceId DeviceId => SyncthingDeviceId.FromCertificate(_node.Identity.Certificate);
+
+    /// <summary>The relay connection when a relay is configured (state, joins); null otherwise.</summary>
+    public Relay.RelayClient? RelayClient => _relay.Client;
+
     public Task StartAsync() => _events.Settle(() =>
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
@@ -142,6 +150,7 @@ public sealed class ChatNode : IAsyncDisposable
         _outbox.Start();
         _dialer.StartDiscovery();
         _files.Start();
+        _relay.Start();
         _node.Publish(new NodeStarted(_node.Now, _node.AdvertisedIp, _node.Port, requested));
         return Task.CompletedTask;
     });
@@ -255,6 +264,7 @@ public sealed class ChatNode : IAsyncDisposable
         var sendOnly = was == 2;
 
         _node.Work.Stop();
+        await _relay.StopAsync().ConfigureAwait(false);
         _peerTable.SaveAll();
         await _dialer.DisposeAsync().ConfigureAwait(false);
         // Goodbyes go out in parallel, legacy DISCONNECTs and secure BYEs, bounded by the shutdown timeout.

@@ -191,4 +191,9 @@ public sealed record NodeOptions
 
     /// <summary>Groups one untrusted peer may have this node keep as their admin; a new one beyond is refused.</summary>
     public int MaxGroupsPerUntrustedAdmin { get; init; } = 10;
+    /// <summary>Relay and global discovery servers; none unless configured, so by default no server is contacted.</summary>
+    public global::CryptoSphere.Core.Relay.AcrossNetworksOptions AcrossNetworks { get; init; } = global::CryptoSphere.Core.Relay.AcrossNetworksOptions.LanOnly;
+
+    /// <summary>Timeouts, keepalive and backoff of the relay connection.</summary>
+    public global::CryptoSphere.Core.Relay.RelayClientOptions RelayConnection { get; init; } = new();
 }

@@ -58,10 +58,13 @@ internal sealed class SecureSession : IAsyncDisposable
     public HelloMessage? RemoteHello { get; private set; }
 
     /// <summary>
-    /// The peer's listening address: the connection's IP and the port from its Hello, unless that claim was refused
-    /// (another known ID owns that address), in which case the connection's own endpoint.
+    /// The peer's listening address: for a relayed session its relayed key; otherwise the connection's IP and the port
+    /// from its Hello, unless that claim was refused (another known ID owns that address), then the connection's endpoint.
     /// </summary>
-    public PeerKey Address => _claimRefused ? new(PeerKey.HostOf(Remote.Address), Remote.Port) : ClaimedAddress;
+    public PeerKey Address => RelayedAddress ?? (_claimRefused ? new(PeerKey.HostOf(Remote.Address), Remote.Port) : ClaimedAddress);
+
+    /// <summary>Set for a session through a relay: the connection's IP is the relay's, so the peer gets a key of its own.</summary>
+    public PeerKey? RelayedAddress { get; init; }
 
     /// <summary>The address its Hello claims: the connection's IP and the port it says it listens on. Unproven.</summary>
     public PeerKey ClaimedAddress => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);

@@ -88,7 +88,19 @@ internal sealed class SessionRegistry
             _node.Reject(remote.ToString(), $"TLS handshake failed: {e.Message}");
             return;
         }
-        var session = await OpenSessionAsync(ssl, id, remote, initiator: false, token).ConfigureAwait(false);
+        await AcceptSecuredAsync(ssl, id, remote, null, token).ConfigureAwait(false);
+    }
+
+    /// <summary>Dials a peer through a relay: set by <see cref="RelayReach"/> when a relay or discovery server is configured.</summary>
+    public RelayReach? Relay { get; set; }
+
+    /// <summary>
+    /// An incoming connection whose handshake is done (directly, or through a relay session with
+    /// <paramref name="relayed"/> as the peer's key): Hellos, registration, supervision.
+    /// </summary>
+    public async Task AcceptSecuredAsync(SslStream ssl, PeerId id, IPEndPoint remote, PeerKey? relayed, CancellationToken token)
+    {
+        var session = await OpenSessionAsync(ssl, id, remote, initiator: false, token, relayed: relayed).ConfigureAwait(false);
         // When this connection lost to an existing one, that one already has its supervisor.
         if (session is { Initiator: false } && session.RemoteHello is not null && IsCurrent(session))
             await SuperviseAsync(session).ConfigureAwait(false);
@@ -96,7 +108,7 @@ internal sealed class SessionRegistry
 
     /// <summary>Exchanges Hellos and registers the session; null when the peer is refused.</summary>
     private async Task<SecureSession?> OpenSessionAsync(SslStream ssl, PeerId id, IPEndPoint remote, bool initiator,
-        CancellationToken token, PeerSource source = PeerSource.Incoming)
+        CancellationToken token, PeerSource source = PeerSource.Incoming, PeerKey? relayed = null)
     {
         if (_node.Trust.StateOf(id) == TrustState.Blocked)
         {
@@ -108,6 +120,7 @@ internal sealed class SessionRegistry
         }
         var session = new SecureSession(ssl, id, remote, initiator, Options.MaxFrameBytes, _node.Clock, _node.ReceiveLimits)
         {
+            RelayedAddress = relayed,
             // Heartbeats count as activity, so a quiet but connected peer is not dropped as silent.
             OnAlive = s => _node.Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, s.RemoteId),
             OnFrame = _router.RouteAsync,
@@ -150,6 +163,7 @@ internal sealed class SessionRegistry
             var address = session.Address;
             _knownLegacy.TryRemove(address, out _);
             var first = _node.Trust.RecordContact(id, hello.Name, address.ToString(), _node.Now);
+            RecordDeviceId(ssl, id);
             _node.Peers.Touch(address, hello.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, id, source);
             SessionLog.Opened(_log, id.Short, address, initiator ? "outgoing" : "incoming");
             var lookalike = first ? Lookalike.Of(_node.Trust, id, hello.Name, claimed.ToString()) : null;
@@ -261,13 +275,76 @@ internal sealed class SessionRegistry
         }
     }
 
+    // Relays and discovery know a peer by the hash of its whole certificate: kept with the contact so the peer can
+    // be reached through a relay once it is no longer on our network.
+    private void RecordDeviceId(SslStream ssl, PeerId id)
+    {
+        if (ssl.RemoteCertificate is not { } certificate)
+            return;
+        var device = SyncthingDeviceId.FromCertificateDer(certificate.GetRawCertData());
+        if (_node.Trust.Find(id)?.DeviceId != device)
+            _node.Trust.RecordDeviceId(id, device, _node.Now);
+    }
+
     /// <summary>
     /// Connects to <paramref name="address"/> over TLS, proving <paramref name="expected"/> when given. With no
     /// expected ID the dialer first waits, silent, for the <see cref="ServerGreeting"/>, so an old peer never sees a
     /// TLS ClientHello; with <paramref name="keepSilent"/> the connection of such a peer is returned for its legacy message.
+    /// Direct first: when nothing answers there and a relay is configured, the known peer is tried through the relay.
     /// </summary>
     public async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
         PeerSource source = PeerSource.Manual, bool keepSilent = false)
+    {
+        if (expected is { } id && Relay is { } relay && relay.CanReach(id))
+        {
+            if (RelayReach.IsRelayedKey(address))
+                return await DialRelayedAsync(relay, id, token).ConfigureAwait(false);
+            var direct = await DialDirectAsync(address, expected, source, keepSilent, token).ConfigureAwait(false);
+            if (direct.Session is not null || !direct.Unreachable)
+                return direct;
+            var relayed = await DialRelayedAsync(relay, id, token).ConfigureAwait(false);
+            return relayed.Session is not null ? relayed : direct with { Error = $"{direct.Error}; through the relay: {relayed.Error}" };
+        }
+        if (RelayReach.IsRelayedKey(address))
+            return DialResult.NoAnswer($"{address} is reached through a relay, and none is configured");
+        return await DialDirectAsync(address, expected, source, keepSilent, token).ConfigureAwait(false);
+    }
+
+    private async Task<DialResult> DialRelayedAsync(RelayReach relay, PeerId id, CancellationToken token)
+    {
+        if (Find(id) is { } live)
+            return DialResult.Connected(live);
+        var gate = _dialLocks.GetOrAdd(RelayReach.KeyFor(id, 0), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (Find(id) is { } connected)
+                return DialResult.Connected(connected);
+            var (secured, error) = await relay.ConnectAsync(id, token).ConfigureAwait(false);
+            if (secured is not { } s)
+                return error is PeerIdMismatchException mismatch
+                    ? NotThePeer(mismatch)
+                    : DialResult.NoAnswer(error?.Message ?? "no relay reaches it");
+            var session = await OpenSessionAsync(s.Stream, s.Remote, s.RelayEndPoint, initiator: true, token, PeerSource.Manual, s.Key)
+                .ConfigureAwait(false);
+            return session is null
+                ? DialResult.Failed($"peer {id.Short} through the relay: {(_lastRefusal.TryRemove(id.Value, out var why) ? why : "refused")}")
+                : DialResult.Connected(session);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private DialResult NotThePeer(PeerIdMismatchException e)
+    {
+        _node.Refuse("relay", e.Actual, e.Message);
+        return DialResult.NotThePeer(e.Message);
+    }
+
+    private async Task<DialResult> DialDirectAsync(PeerKey address, PeerId? expected, PeerSource source, bool keepSilent,
+        CancellationToken token)
     {
         var gate = _dialLocks.GetOrAdd(address, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(token).ConfigureAwait(false);

@@ -107,6 +107,14 @@ internal static class Schema
         -- What each peer made this node store (its quota), and the messages of one author (deduplication).
         CREATE INDEX messages_by_peer ON messages(peer_id, outgoing);
         """,
+        """
+        -- Syncthing device ID (SHA-256 of the whole certificate) next to the peer ID (of the key): how relays and
+        -- global discovery know the contact. Learnt from the certificate the peer showed in a handshake.
+        -- relay_url: the relay the contact said it is joined to (from an invite link).
+        ALTER TABLE contacts ADD COLUMN device_id TEXT;
+        ALTER TABLE contacts ADD COLUMN relay_url TEXT;
+        CREATE INDEX contacts_by_device ON contacts(device_id);
+        """,
     ];
 
     public static int Version => Migrations.Length;

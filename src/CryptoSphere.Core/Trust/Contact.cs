@@ -9,4 +9,11 @@ public sealed record Contact(
     string Name,
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
-    string? LastAddress);
+    string? LastAddress)
+{
+    /// <summary>Its Syncthing device ID (hash of its whole certificate), once a handshake showed the certificate.</summary>
+    public SyncthingDeviceId? DeviceId { get; init; }
+
+    /// <summary>The relay it said (in its invite) it can be reached through.</summary>
+    public Relay.RelayUrl? Relay { get; init; }
+}

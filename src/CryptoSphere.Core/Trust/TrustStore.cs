@@ -15,7 +15,7 @@ public sealed class TrustStore(ChatStore store)
 
     public ChatStore Store { get; } = store;
 
-    private const string Columns = "peer_id, state, name, first_seen, last_seen, last_address";
+    private const string Columns = "peer_id, state, name, first_seen, last_seen, last_address, device_id, relay_url";
 
     public IReadOnlyList<Contact> All() => Store.Locked(db =>
     {
@@ -71,6 +71,30 @@ public sealed class TrustStore(ChatStore store)
             ON CONFLICT(peer_id) DO UPDATE SET state = excluded.state
             """, null, ("$id", id.Value), ("$state", (int)state), ("$now", now.ToUnixTimeMilliseconds())));
 
+    /// <summary>
+    /// Stores the Syncthing device ID of the certificate <paramref name="id"/> proved itself with (the relay and
+    /// discovery address for it). A contact row is created if there is none yet.
+    /// </summary>
+    public void RecordDeviceId(PeerId id, SyncthingDeviceId device, DateTimeOffset now) => Store.Locked(db =>
+        ChatStore.Execute(db, """
+            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address, device_id) VALUES ($id, 0, '', $now, $now, NULL, $device)
+            ON CONFLICT(peer_id) DO UPDATE SET device_id = excluded.device_id
+            """, null, ("$id", id.Value), ("$now", now.ToUnixTimeMilliseconds()), ("$device", device.ToString())));
+
+    /// <summary>Stores the relay the contact is joined to (from its invite): tried first to reach it.</summary>
+    public void RecordRelay(PeerId id, Relay.RelayUrl relay, DateTimeOffset now) => Store.Locked(db =>
+        ChatStore.Execute(db, """
+            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address, relay_url) VALUES ($id, 0, '', $now, $now, NULL, $relay)
+            ON CONFLICT(peer_id) DO UPDATE SET relay_url = excluded.relay_url
+            """, null, ("$id", id.Value), ("$now", now.ToUnixTimeMilliseconds()), ("$relay", relay.ToString())));
+
+    /// <summary>The contact whose certificate has this device ID, if any.</summary>
+    public Contact? FindByDeviceId(SyncthingDeviceId device) => Store.Locked(db =>
+    {
+        using var command = ChatStore.Command(db, $"SELECT {Columns} FROM contacts WHERE device_id = $d LIMIT 1", null, ("$d", device.ToString()));
+        return ReadAll(command).FirstOrDefault();
+    });
+
     /// <summary>Contacts whose ID starts with <paramref name="prefix"/> (dashes and case ignored).</summary>
     public IReadOnlyList<Contact> MatchPrefix(string prefix)
     {
@@ -88,7 +112,11 @@ public sealed class TrustStore(ChatStore store)
                 continue;
             contacts.Add(new Contact(id, (TrustState)reader.GetInt32(1), reader.GetString(2),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
+                reader.IsDBNull(5) ? null : reader.GetString(5))
+            {
+                DeviceId = !reader.IsDBNull(6) && SyncthingDeviceId.TryParse(reader.GetString(6), out var device) ? device : null,
+                Relay = !reader.IsDBNull(7) && Relay.RelayUrl.TryParse(reader.GetString(7), out var relay, out _) ? relay : null,
+            });
         }
         return contacts;
     }

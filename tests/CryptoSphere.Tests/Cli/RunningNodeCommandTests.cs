@@ -106,6 +106,8 @@ public sealed class RunningNodeCommandTests : IDisposable
         var (listen, _) = await StartListenAsync();
         await using var __ = listen;
         var socket = Path.Combine(_data.Path, "control.sock");
+        // The socket is opened just after node_started is printed: under load the test can get there first.
+        await Eventually.HoldsAsync(() => File.Exists(socket), "the control socket exists");
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
         listen.Terminate();

@@ -1,0 +1,21 @@
+namespace CryptoSphere.Core.Relay.Protocol;
+
+/// <summary>The relay pings a joined client; a client that stops answering is dropped.</summary>
+public sealed record Ping : RelayMessage
+{
+    public override RelayMessageType Type => RelayMessageType.Ping;
+
+    internal override void WriteBody(XdrWriter writer)
+    {
+    }
+}
+
+/// <summary>The answer to <see cref="Ping"/>; either side may also send one unasked to show it is alive.</summary>
+public sealed record Pong : RelayMessage
+{
+    public override RelayMessageType Type => RelayMessageType.Pong;
+
+    internal override void WriteBody(XdrWriter writer)
+    {
+    }
+}

@@ -1,0 +1,3 @@
+namespace CryptoSphere.Core.Relay;
+
+public enum RelayClientState { Stopped, Connecting, Joined, WaitingToRetry }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Relay;
+
+/// <summary>Relay client log lines, event IDs 1500–1519. Keys and tokens are never logged.</summary>
+internal static partial class RelayLog
+{
+    [LoggerMessage(1500, LogLevel.Information, "Joined relay {Relay}")]
+    public static partial void Joined(ILogger logger, RelayUrl relay);
+
+    [LoggerMessage(1501, LogLevel.Warning, "Relay {Relay} unavailable ({Reason}); retrying in {Delay}")]
+    public static partial void Unavailable(ILogger logger, RelayUrl relay, string reason, TimeSpan delay);
+
+    [LoggerMessage(1502, LogLevel.Information, "Relay {Relay} invites us to a session with {Device}")]
+    public static partial void Invited(ILogger logger, RelayUrl relay, string device);
+
+    [LoggerMessage(1503, LogLevel.Debug, "Relay {Relay} pinged")]
+    public static partial void Pinged(ILogger logger, RelayUrl relay);
+
+    [LoggerMessage(1504, LogLevel.Information, "Left relay {Relay}")]
+    public static partial void Left(ILogger logger, RelayUrl relay);
+
+    [LoggerMessage(1505, LogLevel.Information, "Session with {Device} through relay {Relay} requested")]
+    public static partial void SessionRequested(ILogger logger, RelayUrl relay, string device);
+
+    [LoggerMessage(1506, LogLevel.Debug, "Relay {Relay} lost the race to pair our session with {Device}; asking again")]
+    public static partial void SessionRetried(ILogger logger, RelayUrl relay, string device);
+
+    [LoggerMessage(1507, LogLevel.Debug, "Lookup of {Device} failed: {Reason}")]
+    public static partial void LookupFailed(ILogger logger, string device, string reason);
+
+    [LoggerMessage(1508, LogLevel.Debug, "Relay {Relay} could not reach {Device}: {Reason}")]
+    public static partial void DialFailed(ILogger logger, RelayUrl relay, string device, string reason);
+}

@@ -1,0 +1,133 @@
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Relay;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Trust;
+using CryptoSphere.Tests.Support;
+using Xunit.Abstractions;
+
+namespace CryptoSphere.Tests.Relay;
+
+/// <summary>Whole nodes with a relay configured (the real strelaysrv): direct first, then the relay.</summary>
+public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
+    private readonly TempDirectory _temp = new();
+    private readonly List<IAsyncDisposable> _owned = [];
+    private SyncthingServer? _relay;
+
+    private async Task<ChatNode> StartNodeAsync(string name, EventWaiter events, NodeIdentity identity, Func<NodeOptions, NodeOptions>? configure = null)
+    {
+        _relay ??= await SyncthingServer.StartRelayAsync(_temp.Combine("relay"));
+        var relay = RelayUrl.Parse(_relay.RelayUrl());
+        var node = await TestNodes.StartAsync(name, events, o =>
+        {
+            var withRelay = o with
+            {
+                AcrossNetworks = new AcrossNetworksOptions(relay),
+                RelayConnection = new RelayClientOptions { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
+            };
+            return configure?.Invoke(withRelay) ?? withRelay;
+        }, identity);
+        _owned.Insert(0, node);
+        using var joined = new CancellationTokenSource(Timeout);
+        await node.RelayClient!.WaitJoinedAsync(joined.Token);
+        return node;
+    }
+
+    [SyncthingServerFact]
+    public async Task AContactMetOnTheLan_IsReachedThroughTheRelay_WhenItsAddressNoLongerAnswers()
+    {
+        using var aliceId = NodeIdentity.CreateEphemeral();
+        using var bobId = NodeIdentity.CreateEphemeral();
+        using var aliceEvents = new EventWaiter();
+        using var bobEvents = new EventWaiter();
+        var alice = await StartNodeAsync("alice", aliceEvents, aliceId);
+        var bob = await StartNodeAsync("bob", bobEvents, bobId);
+
+        // First meeting, direct: each side stores the other's device ID from the certificate it proved.
+        var first = await alice.SendAsync(TestNodes.KeyOf(bob), "hi on the LAN");
+        Assert.True(first.Success, first.Error);
+        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "hi on the LAN", Timeout);
+        Assert.Equal(bob.DeviceId, alice.Trust.Find(bobId.Id)?.DeviceId);
+        Assert.Equal(alice.DeviceId, bob.Trust.Find(aliceId.Id)?.DeviceId);
+
+        // Bob moves: same identity, another port alice has never heard of.
+        await bob.StopAsync();
+        using var movedEvents = new EventWaiter();
+        var moved = await StartNodeAsync("bob", movedEvents, bobId);
+        Assert.NotEqual(bob.Port, moved.Port);
+
+        var sent = await alice.SendAsync(bobId.Id, "hello across networks");
+
+        Assert.True(sent.Success, sent.Error);
+        var received = await movedEvents.WaitFor<MessageReceived>(m => m.Text == "hello across networks", Timeout);
+        Assert.Equal(aliceId.Id, received.PeerId);
+        await aliceEvents.WaitFor<MessageDelivered>(d => d.PeerId == bobId.Id && d.To.Host.StartsWith("relay~"), Timeout);
+        Assert.Contains(alice.Peers.Snapshot(), p => p.Id == bobId.Id && p.Key.Host.StartsWith("relay~"));
+    }
+
+    [SyncthingServerFact]
+    public async Task SomeoneWithNothingConfigured_ReachesANodeThroughTheRelayInItsInviteLink()
+    {
+        using var aliceId = NodeIdentity.CreateEphemeral();
+        using var bobId = NodeIdentity.CreateEphemeral();
+        using var aliceEvents = new EventWaiter();
+        using var bobEvents = new EventWaiter();
+        var bob = await StartNodeAsync("bob", bobEvents, bobId);
+        // Bob's direct address in the link does not answer (he is behind a NAT); his relay does.
+        var link = new InviteLink(bobId.Id, bob.DeviceId, "bob", [new Core.Peers.PeerKey("127.0.0.1", TestNodes.DeadPort())], bob.RelayClient!.Relay);
+        var alice = await TestNodes.StartAsync("alice", aliceEvents, identity: aliceId);
+        _owned.Insert(0, alice);
+        Assert.True(InviteLink.TryParse(link.ToString(), out var parsed, out var error), error);
+
+        parsed!.AddTo(alice.Trust, trusted: true, DateTimeOffset.UtcNow);
+        var sent = await alice.SendAsync(bobId.Id, "hi from the other network");
+
+        Assert.Null(alice.RelayClient);
+        Assert.True(sent.Success, sent.Error);
+        var received = await bobEvents.WaitFor<MessageReceived>(m => m.Text == "hi from the other network", Timeout);
+        Assert.Equal(aliceId.Id, received.PeerId);
+        Assert.Equal(TrustState.Trusted, alice.Trust.StateOf(bobId.Id));
+    }
+
+    [SyncthingServerFact]
+    public async Task WithAcceptTrusted_AnInvitationFromAnUntrustedDevice_IsRefused_AndNothingIsDelivered()
+    {
+        using var aliceId = NodeIdentity.CreateEphemeral();
+        using var bobId = NodeIdentity.CreateEphemeral();
+        using var aliceEvents = new EventWaiter();
+        using var bobEvents = new EventWaiter();
+        // Bob ignores the invitation, so alice's handshake runs into its timeout: a short one keeps the test short.
+        var alice = await StartNodeAsync("alice", aliceEvents, aliceId, o => o with { HandshakeTimeout = TimeSpan.FromSeconds(2) });
+        var bob = await StartNodeAsync("bob", bobEvents, bobId, o => o with { Accept = AcceptPolicy.Trusted });
+        // Alice knows bob's device ID (met before); bob does not trust alice.
+        alice.Trust.RecordDeviceId(bobId.Id, bob.DeviceId, DateTimeOffset.UtcNow);
+        alice.Trust.RecordContact(bobId.Id, "bob", $"127.0.0.1:{TestNodes.DeadPort()}", DateTimeOffset.UtcNow);
+
+        var sent = await alice.SendAsync(bobId.Id, "let me in");
+
+        var refused = await bobEvents.WaitFor<PeerRefused>(r => r.Reason.Contains("--accept trusted"), Timeout);
+        Assert.Equal("relay", refused.Remote);
+        Assert.Empty(bobEvents.All<MessageReceived>());
+        Assert.DoesNotContain(bob.ConnectedPeerIds, id => id == aliceId.Id);
+        Assert.Equal(CryptoSphere.Core.Storage.MessageState.Queued, sent.State); // waits in alice's outbox
+        Assert.Contains("through the relay", sent.Error);
+        Assert.Empty(aliceEvents.All<MessageDelivered>());
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 calls IAsyncLifetime, not IAsyncDisposable, on test classes: the servers must stop here.
+    public async Task DisposeAsync()
+    {
+        foreach (var owned in _owned)
+            await owned.DisposeAsync();
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync();
+            output.WriteLine(_relay.Output);
+        }
+        _temp.Dispose();
+    }
+}
