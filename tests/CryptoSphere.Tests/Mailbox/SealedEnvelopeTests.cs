@@ -211,6 +211,15 @@ public sealed class SealedEnvelopeTests : IDisposable
         Assert.Equal(text, _bob.Opener.Open(_alice.SealTo(_bob, text)).Payload.Text);
     }
 
+    [Fact]
+    public void Limits_AreTheOnesDocsProtocolStates()
+    {
+        Assert.Equal(262_144, EnvelopePayloadCodec.MaxTextBytes);
+        Assert.Equal(262_416, EnvelopeCodec.MaxCiphertextBytes);
+        Assert.Equal(262_896, EnvelopeCodec.MaxEnvelopeBytes);
+        Assert.True(EnvelopeCodec.MaxEnvelopeBytes + 8 + 5 < Core.Secure.FrameCodec.DefaultMaxFrameBytes, "an ENVELOPE frame must fit the frame cap");
+    }
+
     private static void Resign(byte[] envelope, MailboxParty signer)
     {
         var signedLength = envelope.Length - IdentitySignature.Size;
