@@ -31,6 +31,10 @@ internal static class EnvelopeCodec
             .Short(senderKey).Bytes(ephemeralPoint).ToArray();
     }
 
+    /// <summary>The envelope ID of something that claims to be an envelope, to name it in an answer; empty if it cannot be read.</summary>
+    public static Guid PeekId(ReadOnlySpan<byte> encoded) =>
+        encoded.Length >= 81 && encoded[0] == Version ? new Guid(encoded.Slice(65, 16), bigEndian: true) : Guid.Empty;
+
     public static SealedEnvelope Decode(ReadOnlySpan<byte> encoded)
     {
         if (encoded.Length > MaxEnvelopeBytes)

@@ -43,6 +43,24 @@ internal static class MailboxSchema
             last_state INTEGER,
             last_answer_at INTEGER);
         """,
+        """
+        -- What trusted contacts told us (MAILBOX_INFO): their signed agreement key record and mailbox directory.
+        CREATE TABLE peer_info(
+            peer TEXT PRIMARY KEY,
+            agreement BLOB NOT NULL,
+            directory BLOB NOT NULL,
+            issued INTEGER NOT NULL);
+
+        -- Envelopes this node left with mailboxes, so a receipt or a result maps back to the message.
+        CREATE TABLE sent_envelopes(
+            envelope_id TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            mailbox TEXT NOT NULL,
+            outcome INTEGER,
+            updated_at INTEGER NOT NULL);
+        CREATE INDEX sent_envelopes_by_message ON sent_envelopes(message_id);
+        """,
     ];
 
     public static int Version => Migrations.Length;

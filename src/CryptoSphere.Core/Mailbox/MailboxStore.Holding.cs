@@ -137,6 +137,11 @@ public sealed partial class MailboxStore
         return held;
     });
 
+    /// <summary>How many unexpired envelopes wait for <paramref name="recipient"/> after <paramref name="afterSequence"/>.</summary>
+    public int CountHeld(PeerId recipient, long afterSequence = 0) => Locked(db => Convert.ToInt32(Storage.ChatStore.Scalar(db,
+        "SELECT COUNT(*) FROM envelopes WHERE recipient = $r AND seq > $after AND expires_at > $now",
+        ("$r", recipient.Value), ("$after", afterSequence), ("$now", Now))));
+
     /// <summary>Deletes expired envelopes and old receipts; returns how many envelopes.</summary>
     public int Sweep() => Locked(db =>
     {
