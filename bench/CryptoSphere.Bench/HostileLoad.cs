@@ -150,7 +150,12 @@ internal static class HostileLoad
         long acked = 0;
         var session = new SecureSession(ssl, remote, (IPEndPoint)socket.RemoteEndPoint!, true, FrameCodec.DefaultMaxFrameBytes, TimeProvider.System)
         {
-            OnAck = (_, _) => Interlocked.Increment(ref acked),
+            OnFrame = (_, type, _) =>
+            {
+                if (type == FrameType.Ack)
+                    Interlocked.Increment(ref acked);
+                return ValueTask.CompletedTask;
+            },
         };
         await session.OpenAsync(new HelloMessage(HelloMessage.CurrentVersion, 1, 0, "flooder"), TimeSpan.FromSeconds(10), default);
         session.MarkRegistered();

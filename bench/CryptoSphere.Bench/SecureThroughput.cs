@@ -86,11 +86,16 @@ internal static class SecureThroughput
             var pair = new Pair(p => (
                 new SecureSession(clientStream, b.Id, (IPEndPoint)client.Client.RemoteEndPoint!, true, FrameCodec.DefaultMaxFrameBytes, TimeProvider.System)
                 {
-                    OnAck = (_, _) => p.OnAck(),
+                    OnFrame = (_, type, _) =>
+                    {
+                        if (type == FrameType.Ack)
+                            p.OnAck();
+                        return ValueTask.CompletedTask;
+                    },
                 },
                 new SecureSession(serverStream, a.Id, (IPEndPoint)server.Client.RemoteEndPoint!, false, FrameCodec.DefaultMaxFrameBytes, TimeProvider.System)
                 {
-                    OnChat = (s, m) => s.SendAckAsync(m.Id),
+                    OnFrame = (s, type, body) => type == FrameType.Chat ? s.SendAckAsync(ChatMessage.Decode(body).Id) : ValueTask.CompletedTask,
                 }));
             var hello = new HelloMessage(HelloMessage.CurrentVersion, 1, 0, "bench");
             await Task.WhenAll(pair._sender.OpenAsync(hello, TimeSpan.FromSeconds(10), default),

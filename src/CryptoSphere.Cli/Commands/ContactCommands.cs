@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Control;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Cli.Rendering;
@@ -43,8 +44,11 @@ internal static class ContactCommands
         var command = new Command(name, description);
         command.Options.Add(dataDir);
         command.Arguments.Add(idArgument);
-        command.SetAction(result =>
+        command.SetAction(async (result, ct) =>
         {
+            var request = new JsonObject { ["op"] = name, ["id"] = result.GetValue(idArgument)! };
+            if (await ControlClient.TryRunAsync(result.GetValue(dataDir)!, request, ControlClient.Slack, ct) is { } forwarded)
+                return forwarded.Print();
             using var profile = Profile.Open(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Control;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Core.Groups;
@@ -101,27 +102,18 @@ internal static class GroupCommands
             command.Options.Add(option);
         command.Arguments.Add(groupArgument);
         command.Arguments.Add(text);
-        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        command.SetAction(async (result, ct) =>
         {
-            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
-                return Fail(error);
-            try
-            {
-                var delivered = 0;
-                node.EventRaised += e => { if (e is MessageDelivered) Interlocked.Increment(ref delivered); };
-                var sent = await node.SendToGroupAsync(target.Id, result.GetValue(text)!);
-                var deadline = DateTime.UtcNow.AddSeconds(result.GetValue(wait));
-                while (Volatile.Read(ref delivered) < sent.SentNow && DateTime.UtcNow < deadline)
-                    await Task.Delay(50);
-                Console.WriteLine($"Sent to {target.Name}: delivered to {delivered} of {sent.SentNow + sent.Queued} members; " +
-                                  $"{sent.SentNow + sent.Queued - delivered} wait in the outbox.");
-                return 0;
-            }
-            catch (InvalidOperationException e)
-            {
-                return Fail(e.Message);
-            }
-        }, result.GetValue(name), result.GetValue(fromPort)));
+            var wanted = result.GetValue(groupArgument)!;
+            var message = result.GetValue(text)!;
+            var seconds = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(wait)));
+            var request = new JsonObject { ["op"] = "group-send", ["group"] = wanted, ["text"] = message, ["wait"] = (int)seconds.TotalSeconds };
+            if (await ControlClient.TryRunAsync(result.GetValue(dataDir)!, request, seconds + ControlClient.Slack, ct) is { } forwarded)
+                return forwarded.Print();
+            return await WithNode(result.GetValue(dataDir)!,
+                async node => (await GroupSendAction.RunAsync(node, wanted, message, seconds, ct)).Print(),
+                result.GetValue(name), result.GetValue(fromPort));
+        });
         return command;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Trust;
@@ -58,6 +59,7 @@ internal static class ListenCommand
             using var signal = new ShutdownSignal(ct);
             if (!await NodeRunner.TryStartAsync(node))
                 return 2;
+            await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
             try
             {
                 await Task.Delay(Timeout.Infinite, signal.Token);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Menu;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
@@ -45,6 +46,7 @@ internal static class MenuCommand
         };
         if (!await NodeRunner.TryStartAsync(node))
             return 2;
+        await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
         console.Info($"Welcome, {name}. Listening on {node.AdvertisedIp}:{node.Port}.");
         console.Info($"Your ID: {node.Identity.Id}");
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using CryptoSphere.Core.Node;
-using CryptoSphere.Core.Peers;
+using System.Text.Json.Nodes;
+using CryptoSphere.Cli.Control;
 
 namespace CryptoSphere.Cli.Commands;
 
@@ -22,50 +22,25 @@ internal static class SendCommand
 
         command.SetAction(async (result, ct) =>
         {
-            using var profile = Profile.Open(result.GetValue(common.DataDir)!);
+            var dataDir = result.GetValue(common.DataDir)!;
+            var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(common.Timeout)));
+            var target = result.GetValue(common.To)!;
+            var message = result.GetValue(text)!;
+            var request = new JsonObject
+            {
+                ["op"] = "send", ["to"] = target, ["text"] = message, ["wait"] = (int)wait.TotalSeconds,
+                ["secureOnly"] = result.GetValue(secureOnly),
+            };
+            if (await ControlClient.TryRunAsync(dataDir, request, wait + ControlClient.Slack, ct) is { } forwarded)
+                return forwarded.Print();
+
+            using var profile = Profile.Open(dataDir);
             if (profile is null)
                 return 2;
-            var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(common.Timeout)));
             await using var node = SendOnlyNode.Create(profile, result.GetValue(common.Name)!, result.GetValue(common.AdvertiseIp), wait, result.GetValue(secureOnly));
             node.StartSendOnly(result.GetValue(common.FromPort)!.Value);
-
-            var target = result.GetValue(common.To)!;
-            SendResult sent;
-            if (PeerKey.TryParse(target, out var address, out _))
-                sent = await node.SendAsync(address, result.GetValue(text)!, ct);
-            else if (PeerIdResolver.TryResolve(target, profile.Trust, out var id, out var error))
-                sent = await node.SendAsync(id, result.GetValue(text)!, ct);
-            else
-            {
-                await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
-                return 1;
-            }
-
-            if (!sent.Success)
-            {
-                var kept = sent.State == Core.Storage.MessageState.Queued
-                    ? $" It is kept in the outbox of {profile.Directory}: a node running with that data directory will deliver it."
-                    : "";
-                await Console.Error.WriteLineAsync($"cryptosphere: could not send to {target}: {sent.Error}.{kept}");
-                return 1;
-            }
-            if (sent.Delivered is null)
-            {
-                Console.WriteLine($"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge).");
-                return 0;
-            }
-            try
-            {
-                await sent.Delivered.WaitAsync(wait, ct);
-            }
-            catch (TimeoutException)
-            {
-                await Console.Error.WriteLineAsync($"cryptosphere: sent to {sent.To} over TLS, but no acknowledgement within {wait.TotalSeconds:0} s");
-                return 3;
-            }
-            var peerId = node.Peers.Find(sent.To)?.Id;
-            Console.WriteLine($"Delivered to {sent.To} (secure, peer {peerId}).");
-            return 0;
+            var kept = $"It is kept in the outbox of {profile.Directory}: a node running with that data directory will deliver it.";
+            return (await SendAction.RunAsync(node, profile.Trust, target, message, wait, result.GetValue(secureOnly), kept, ct)).Print();
         });
         return command;
     }

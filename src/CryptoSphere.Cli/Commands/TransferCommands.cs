@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Control;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -19,6 +20,8 @@ internal static class TransferCommands
         command.Options.Add(dataDir);
         command.Options.Add(limit);
         command.Options.Add(json);
+        foreach (var verb in TransferAction.Verbs)
+            command.Subcommands.Add(ActionCommand(verb));
         command.SetAction(result =>
         {
             using var profile = Profile.Open(result.GetValue(dataDir)!);
@@ -51,6 +54,27 @@ internal static class TransferCommands
                 Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {t.Name} " +
                                   $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {t.Path}");
             return 0;
+        });
+        return command;
+    }
+
+    // Accepting, declining and cancelling need the connection to the peer, which only the running node has.
+    private static Command ActionCommand(string verb)
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var id = new Argument<string>("id") { Description = "The transfer's ID, or its first characters as `transfers` shows them" };
+        var command = new Command(verb, $"{char.ToUpperInvariant(verb[0])}{verb[1..]} a file transfer on the node that runs on this data directory");
+        command.Options.Add(dataDir);
+        command.Arguments.Add(id);
+        command.SetAction(async (result, ct) =>
+        {
+            var directory = result.GetValue(dataDir)!;
+            var request = new JsonObject { ["op"] = "transfer", ["verb"] = verb, ["id"] = result.GetValue(id)! };
+            if (await ControlClient.TryRunAsync(directory, request, ControlClient.Slack, ct) is { } forwarded)
+                return forwarded.Print();
+            await Console.Error.WriteLineAsync($"cryptosphere: no node is running on {directory}; {verb} needs one " +
+                                               "(start `cryptosphere listen` or the menu there, and try again)");
+            return 1;
         });
         return command;
     }

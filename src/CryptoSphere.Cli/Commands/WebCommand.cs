@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Trust;
@@ -53,6 +54,7 @@ internal static class WebCommand
             using var signal = new ShutdownSignal(ct);
             if (!await NodeRunner.TryStartAsync(node))
                 return 2;
+            await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
             Print($"Your ID: {node.Identity.Id}");
             await using var site = await WebLauncher.TryStartAsync(node, web.ToWebOptions(result, node), logs, Print,
                 text => Console.Error.WriteLine($"cryptosphere: warning: {text}"), text => Console.Error.WriteLine($"cryptosphere: {text}"));

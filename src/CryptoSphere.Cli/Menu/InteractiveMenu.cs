@@ -241,7 +241,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
     {
         { State: MessageState.Queued } => $"Queued for {result.To}: {result.Error}",
         { Protocol: PeerProtocol.Secure } => $"Sent to {result.To} (secure); waiting for delivery.",
-        _ => $"Sent to {result.To} (unencrypted, unverified).",
+        _ => $"Sent to {result.To} (unencrypted, unverified){PeerLabels.PartsNote(result.Parts)}.",
     };
 
     private void Report(IReadOnlyList<SendResult> results, string verb)

@@ -15,7 +15,7 @@ internal static class EventText
             $"Port {asked} is in use; listening on {s.AdvertisedIp}:{s.Port} instead",
         NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
         NodeStopped => "Stopped; peers were told goodbye",
-        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}) [{Security(m.PeerId, trust)}]: {m.Text}",
+        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {m.Name} ({m.From}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}]: {m.Text}",
         GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{g.GroupName} {g.Name} ({g.Author.Short}): {g.Text}",
         GroupChanged g => g.Group.IsMember
             ? $"Group {g.Group.Name} is at version {g.Group.Version}: {string.Join(", ", g.Group.Current.Select(m => m.Id.Short))}"

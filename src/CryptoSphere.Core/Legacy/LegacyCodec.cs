@@ -13,8 +13,10 @@ public static class LegacyCodec
     private const string TeamSeparator = "> @ <";
     private const string DisconnectSuffix = "> DISCONNECT";
 
-    // Strict decoding: invalid UTF-8 must be refused, not replaced with U+FFFD.
+    // Strict first, so a message that needed repair is known and labelled as such.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    // An old peer's invalid bytes are shown as U+FFFD rather than the message being dropped: the user sees it arrived.
+    private static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     public static byte[] EncodeChat(string senderIp, int senderPort, string team, string text) =>
         StrictUtf8.GetBytes($"<{senderIp}:{senderPort}> @ <{team}>\n{text}\n{EndMarker}");
@@ -28,13 +30,15 @@ public static class LegacyCodec
             return LegacyDecodeResult.Fail("empty connection");
 
         string raw;
+        var repaired = false;
         try
         {
             raw = StrictUtf8.GetString(data);
         }
         catch (DecoderFallbackException)
         {
-            return LegacyDecodeResult.Fail("invalid UTF-8");
+            raw = LenientUtf8.GetString(data);
+            repaired = true;
         }
 
         if (raw[0] != '<')
@@ -44,7 +48,10 @@ public static class LegacyCodec
         if (disconnect is not null)
             return LegacyDecodeResult.Ok(disconnect);
 
-        return DecodeChat(raw);
+        var chat = DecodeChat(raw);
+        return repaired && chat.Message is LegacyChat repairedChat
+            ? LegacyDecodeResult.Ok(repairedChat with { InvalidUtf8 = true })
+            : chat;
     }
 
     private static LegacyDisconnect? TryDecodeDisconnect(string raw)

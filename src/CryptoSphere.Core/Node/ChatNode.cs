@@ -1,9 +1,11 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
+using CryptoSphere.Core.Discovery;
+using CryptoSphere.Core.Files;
+using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Legacy;
+using CryptoSphere.Core.Messaging;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Sessions;
 using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
@@ -12,76 +14,112 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace CryptoSphere.Core.Node;
 
 /// <summary>
-/// One CryptoSphere node: a listener on one TCP port, the peer table, and the sending side.
-/// It publishes what happens through <see cref="EventRaised"/> and never touches the console.
+/// One CryptoSphere node: the composition root of the listener, the session registry and the features
+/// (docs/ARCHITECTURE.md). Its methods delegate; what happens is published through <see cref="EventRaised"/>,
+/// and every call returns after the events it raised reached the subscribers. It never touches the console.
 /// </summary>
-public sealed partial class ChatNode : IAsyncDisposable
+public sealed class ChatNode : IAsyncDisposable
 {
-    private const byte TlsHandshakeRecord = 0x16;
-    private const byte LegacyHeaderStart = (byte)'<';
+    /// <summary>Receivers acknowledge at least this often (and at the end) in a file transfer.</summary>
+    internal const int FileAckIntervalBytes = FileReceiver.AckIntervalBytes;
 
-    private readonly NodeOptions _options;
+    private readonly NodeRuntime _node;
+    private readonly EventBus _events;
     private readonly ILogger _log;
-    private readonly TimeProvider _clock;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<Task, byte> _connections = new();
-    private readonly ConcurrentDictionary<IPAddress, int> _connectionsPerIp = new();
-    private int _openConnections;
-    private long _refusedConnections;
-    private Socket? _listener;
-    private Task? _acceptLoop;
-    private Task? _inactivityMonitor;
-    private int _stopped;
+    private readonly Listener _listener;
+    private readonly SessionRegistry _sessions;
+    private readonly PeerTableRecorder _peerTable;
+    private readonly LegacyOutbound _legacy;
+    private readonly Outbox _outbox;
+    private readonly ChatSender _chat;
+    private readonly ChatInbox _inbox;
+    private readonly PeerActions _peerActions;
+    private readonly CandidateDialer _dialer;
+    private readonly GroupService _groups;
+    private readonly FileTransfers _files;
     private readonly bool _ownsIdentity;
     private readonly bool _ownsStore;
-    private bool _sendOnly;
+    private int _state; // 0 new, 1 listening, 2 send-only, 3 stopped
 
     public ChatNode(NodeOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
     {
-        _options = options;
-        _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ChatNode>();
-        _clock = clock ?? TimeProvider.System;
+        var loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        clock ??= TimeProvider.System;
         _ownsIdentity = options.Identity is null;
-        Identity = options.Identity ?? NodeIdentity.CreateEphemeral();
         _ownsStore = options.Store is null;
-        Store = options.Store ?? ChatStore.OpenInMemory();
-        Trust = new TrustStore(Store);
-        Peers.Changed += OnPeerChanged;
-        InitializeFeatures();
+        _log = loggers.CreateLogger<ChatNode>();
+        _events = new EventBus(_log, clock);
+        _node = new NodeRuntime(options, options.Identity ?? NodeIdentity.CreateEphemeral(), options.Store ?? ChatStore.OpenInMemory(),
+            loggers, clock, _events);
+
+        // Features are built in dependency order; each registers its frame types and its session hooks.
+        var router = new FrameRouter();
+        _sessions = new SessionRegistry(_node, router);
+        _peerTable = new PeerTableRecorder(_node);
+        _legacy = new LegacyOutbound(_node);
+        var legacyEndpoint = new LegacyEndpoint(_node);
+        _listener = new Listener(_node, _sessions.AcceptAsync, legacyEndpoint.HandleAsync);
+        _files = new FileTransfers(_node, _sessions, router);
+        _outbox = new Outbox(_node, _sessions, _legacy, router);
+        _chat = new ChatSender(_node, _sessions, _outbox);
+        _inbox = new ChatInbox(_node, _sessions, router);
+        _peerActions = new PeerActions(_node, _sessions, _legacy, _chat);
+        _dialer = new CandidateDialer(_node, _sessions);
+        _ = new PeerExchange(_node, _sessions, _dialer, router);
+        _groups = new GroupService(_node, _sessions, _outbox, _dialer, router);
     }
 
-    public event Action<NodeEvent>? EventRaised;
+    public event Action<NodeEvent>? EventRaised
+    {
+        add => _events.Subscribers += value;
+        remove => _events.Subscribers -= value;
+    }
 
-    public PeerTable Peers { get; } = new();
+    public PeerTable Peers => _node.Peers;
 
-    public string Name => _options.Name;
+    public string Name => _node.Options.Name;
 
     /// <summary>The port actually listened on (may differ from the asked one); 0 before start.</summary>
-    public int Port { get; private set; }
+    public int Port => _node.Port;
 
-    public string AdvertisedIp { get; private set; } = "";
+    public string AdvertisedIp => _node.AdvertisedIp;
 
-    public Task StartAsync()
+    public NodeIdentity Identity => _node.Identity;
+
+    public TrustStore Trust => _node.Trust;
+
+    /// <summary>History, outbox and contacts.</summary>
+    public ChatStore Store => _node.Store;
+
+    /// <summary>Peer IDs with a live secure connection right now.</summary>
+    public IReadOnlyCollection<PeerId> ConnectedPeerIds => _sessions.ConnectedPeerIds;
+
+    public Task StartAsync() => _events.Settle(() =>
     {
-        if (_listener is not null)
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
             throw new InvalidOperationException("the node is already started");
-
-        _listener = PortBinder.Bind(_options.Bind, _options.Port, _options.StrictPort, _options.MaxPortTries, _options.Backlog);
-        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        AdvertisedIp = _options.AdvertiseIp ?? LocalAddress.Detect();
-
-        int? requested = _options.Port != 0 && _options.Port != Port ? _options.Port : null;
+        var options = _node.Options;
+        try
+        {
+            _node.Port = _listener.Start();
+        }
+        catch
+        {
+            _state = 0;
+            throw;
+        }
+        _node.AdvertisedIp = options.AdvertiseIp ?? LocalAddress.Detect();
+        int? requested = options.Port != 0 && options.Port != _node.Port ? options.Port : null;
         if (requested is not null)
-            _log.LogWarning("Port {Requested} is in use; listening on {Port} instead", requested, Port);
-        _log.LogInformation("Listening on {Bind}:{Port}, advertising {Ip}", _options.Bind, Port, AdvertisedIp);
-
-        _acceptLoop = Task.Factory.StartNew(AcceptLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        _inactivityMonitor = Task.Run(MonitorInactivityAsync);
-        StartOutbox();
-        StartDiscovery();
-        Raise(new NodeStarted(Now, AdvertisedIp, Port, requested));
+            NodeLog.PortMoved(_log, requested.Value, _node.Port);
+        NodeLog.Listening(_log, options.Bind, _node.Port, _node.AdvertisedIp);
+        _peerTable.StartInactivityMonitor();
+        _outbox.Start();
+        _dialer.StartDiscovery();
+        _files.Start();
+        _node.Publish(new NodeStarted(_node.Now, _node.AdvertisedIp, _node.Port, requested));
         return Task.CompletedTask;
-    }
+    });
 
     /// <summary>
     /// Prepares the node to send without listening (one-off sends from the command line);
@@ -89,244 +127,137 @@ public sealed partial class ChatNode : IAsyncDisposable
     /// </summary>
     public void StartSendOnly(int advertisedPort)
     {
-        Port = advertisedPort;
-        AdvertisedIp = _options.AdvertiseIp ?? LocalAddress.Detect();
-        _sendOnly = true;
+        _node.Port = advertisedPort;
+        _node.AdvertisedIp = _node.Options.AdvertiseIp ?? LocalAddress.Detect();
+        Interlocked.CompareExchange(ref _state, 2, 0);
     }
 
-    private DateTimeOffset Now => _clock.GetUtcNow();
+    public Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken = default) =>
+        _events.Settle(() => _chat.SendAsync(to, text, cancellationToken));
 
-    // A thread of its own, blocking in accept: when thousands of connection handlers queue on the thread
-    // pool, new connections are still taken off the kernel's backlog before it overflows.
-    private void AcceptLoop()
-    {
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = _listener!.Accept();
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException) when (token.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (SocketException e)
-            {
-                _log.LogWarning("Accept failed: {Error}", e.SocketErrorCode);
-                continue;
-            }
-            if (Admit(socket) is not { } address)
-                continue;
-            Track(ReleaseAfter(HandleConnectionAsync(socket, token), address));
-        }
-    }
+    public Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken = default) =>
+        _events.Settle(() => _chat.SendAsync(to, text, cancellationToken));
 
-    // Per-address and total connection caps: a flood from one address cannot crowd out everyone else.
-    private IPAddress? Admit(Socket socket)
-    {
-        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        var fromAddress = _connectionsPerIp.AddOrUpdate(address, 1, (_, n) => n + 1);
-        if (fromAddress <= _options.MaxConnectionsPerIp && Interlocked.Increment(ref _openConnections) <= _options.MaxConnections)
-            return address;
-        if (fromAddress <= _options.MaxConnectionsPerIp)
-            Interlocked.Decrement(ref _openConnections);
-        Release(address, countsTotal: false);
-        socket.Dispose();
-        // One line per refused burst, not per connection: a flood must not flood the log too.
-        if (Interlocked.Increment(ref _refusedConnections) % 1000 == 1)
-            _log.LogWarning("Refusing connections from {Address}: over the limit of {PerIp} per address or {Total} in all ({Refused} refused so far)",
-                address, _options.MaxConnectionsPerIp, _options.MaxConnections, _refusedConnections);
-        return null;
-    }
+    public Task<SendResult[]> BroadcastAsync(string text, CancellationToken cancellationToken = default) =>
+        _events.Settle(() => _peerActions.BroadcastAsync(text, cancellationToken));
 
-    private async Task ReleaseAfter(Task handler, IPAddress address)
-    {
-        try
-        {
-            await handler.ConfigureAwait(false);
-        }
-        finally
-        {
-            Release(address, countsTotal: true);
-        }
-    }
+    /// <summary>Menu option 3: a CONNECTION_REQUEST to every legacy peer, a secure connection to every secure one.</summary>
+    public Task<SendResult[]> RequestConnectionsAsync(CancellationToken cancellationToken = default) =>
+        _events.Settle(() => _peerActions.RequestConnectionsAsync(cancellationToken));
 
-    private void Release(IPAddress address, bool countsTotal)
-    {
-        if (countsTotal)
-            Interlocked.Decrement(ref _openConnections);
-        if (_connectionsPerIp.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
-            _connectionsPerIp.TryRemove(KeyValuePair.Create(address, 0));
-    }
+    /// <summary>Sends DISCONNECT to the peer and removes it from the table, even when it cannot be reached.</summary>
+    public Task<SendResult> RemovePeerAsync(PeerKey key, CancellationToken cancellationToken = default) =>
+        _events.Settle(() => _peerActions.RemoveAsync(key, cancellationToken));
 
-    private void Track(Task task)
-    {
-        _connections.TryAdd(task, 0);
-        task.ContinueWith(t => _connections.TryRemove(t, out _), TaskScheduler.Default);
-    }
+    /// <summary>Contact requests waiting for a decision (<c>--accept trusted</c>).</summary>
+    public IReadOnlyList<HeldMessages> ContactRequests => _inbox.ContactRequests;
 
-    private async Task HandleConnectionAsync(Socket socket, CancellationToken token)
-    {
-        var remote = socket.RemoteEndPoint as IPEndPoint;
-        var remoteText = remote?.ToString() ?? "?";
-        try
-        {
-            await Task.Yield();
-            var first = await PeekFirstByteAsync(socket, token).ConfigureAwait(false);
-            switch (first)
-            {
-                case null:
-                    Reject(remoteText, "connection closed or silent before sending anything");
-                    break;
-                case LegacyHeaderStart:
-                    await HandleLegacyAsync(socket, remote!, token).ConfigureAwait(false);
-                    break;
-                case TlsHandshakeRecord:
-                    await HandleSecureAsync(socket, remote!, token).ConfigureAwait(false);
-                    break;
-                default:
-                    Reject(remoteText, $"unknown protocol (first byte 0x{first:x2})");
-                    break;
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (e is SocketException or IOException)
-        {
-            Reject(remoteText, $"connection error: {e.Message}");
-        }
-        catch (Exception e)
-        {
-            // A handler must never take the node down; log and drop this connection only.
-            _log.LogError(e, "Unexpected error on connection from {Remote}", remoteText);
-        }
-        finally
-        {
-            socket.Dispose();
-        }
-    }
+    /// <summary>Trusts the peer; messages it sent while it was not trusted are shown now.</summary>
+    public void TrustPeer(PeerId id) => _events.Settle(() => _inbox.TrustPeer(id));
 
-    private async Task<byte?> PeekFirstByteAsync(Socket socket, CancellationToken token)
-    {
-        var one = new byte[1];
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(_options.ReadTimeout);
-        try
-        {
-            var read = await socket.ReceiveAsync(one, SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
-            return read == 0 ? null : one[0];
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
+    /// <summary>Drops a contact request's messages from view; the peer stays unknown.</summary>
+    public bool RejectContactRequest(PeerId id) => _inbox.RejectContactRequest(id);
 
-    private void Reject(string remote, string reason)
-    {
-        _log.LogWarning("Dropped input from {Remote}: {Reason}", remote, reason);
-        Raise(new InputRejected(Now, remote, reason));
-    }
+    /// <summary>Blocks the peer: its connection is closed at once and nothing more of it is processed.</summary>
+    public Task BlockPeerAsync(PeerId id) => _events.Settle(() => _inbox.BlockPeerAsync(id));
 
-    private async Task MonitorInactivityAsync()
-    {
-        using var timer = new PeriodicTimer(_options.InactivityCheckInterval, _clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
-                Peers.RemoveSilentSince(Now - _options.InactivityTimeout);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    public void UnblockPeer(PeerId id) => _inbox.UnblockPeer(id);
 
-    private void OnPeerChanged(PeerChange change)
-    {
-        NodeEvent e = change.Kind switch
-        {
-            PeerChangeKind.Added => new PeerAdded(Now, change.Peer),
-            PeerChangeKind.Removed => new PeerRemoved(Now, change.Peer, change.Reason!.Value),
-            _ => new PeerUpdated(Now, change.Peer),
-        };
-        if (e is PeerRemoved removed)
-            _log.LogInformation("Peer {Peer} removed ({Reason})", removed.Peer.Key, removed.Reason);
-        if (change.Kind != PeerChangeKind.Updated)
-            PersistPeer(change.Peer, change.Reason);
-        Raise(e);
-    }
+    public IReadOnlyList<Group> Groups => _groups.Groups;
 
-    private void PersistPeer(Peer peer, PeerRemovalReason? reason)
-    {
-        try
-        {
-            Store.SavePeer(peer, reason?.ToString(), reason is null ? null : Now);
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
-        {
-            _log.LogWarning("Could not record peer {Peer}: {Error}", peer.Key, e.Message);
-        }
-    }
+    public Group CreateGroup(string name) => _events.Settle(() => _groups.Create(name));
 
-    private void Raise(NodeEvent e)
-    {
-        var handlers = EventRaised;
-        if (handlers is null)
-            return;
-        foreach (var handler in handlers.GetInvocationList().Cast<Action<NodeEvent>>())
-        {
-            try
-            {
-                handler(e);
-            }
-            catch (Exception ex)
-            {
-                _log.LogError(ex, "An event subscriber failed on {Event}", e.GetType().Name);
-            }
-        }
-    }
+    public Task<Group> AddMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: false));
+
+    public Task<Group> RemoveMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: true));
+
+    public void LeaveGroup(Guid groupId) => _events.Settle(() => _groups.Leave(groupId));
+
+    /// <summary>Stores the message once, with an outbox row per member; members online get it at once.</summary>
+    public Task<GroupSendResult> SendToGroupAsync(Guid groupId, string text) => _events.Settle(() => _groups.SendAsync(groupId, text));
+
+    /// <summary>File transfers in the database, finished ones included.</summary>
+    public TransferStore TransferHistory => _files.History;
+
+    /// <summary>Every transfer this node knows about since it started (and unfinished ones from before), oldest first.</summary>
+    public IReadOnlyList<TransferInfo> Transfers => _files.All;
+
+    public TransferInfo? FindTransfer(Guid id) => _files.Find(id);
+
+    /// <summary>Where files handed over by a UI are kept while they are offered: beside the downloads, in the data directory.</summary>
+    public string UploadsFolder => _files.UploadsFolder;
+
+    /// <summary>
+    /// Offers a file to a peer by address. Only CryptoSphere nodes can receive files: an old (legacy) peer is
+    /// refused with a clear error, and so is a node whose version does not announce file transfer.
+    /// </summary>
+    public Task<OfferResult> OfferFileAsync(PeerKey to, string path, string? name = null, CancellationToken cancellationToken = default) =>
+        _events.Settle(() => _files.Sender.OfferAsync(to, path, name, cancellationToken));
+
+    /// <summary>Offers a file to a peer by ID, over its live connection or at its last known address.</summary>
+    public Task<OfferResult> OfferFileAsync(PeerId to, string path, string? name = null, CancellationToken cancellationToken = default) =>
+        _events.Settle(() => _files.Sender.OfferAsync(to, path, name, cancellationToken));
+
+    /// <summary>Accepts an offer: only now is anything written (an empty temporary file in the downloads folder).</summary>
+    public Task<TransferActionResult> AcceptTransferAsync(Guid id) => _events.Settle(() => _files.Receiver.AcceptAsync(id));
+
+    /// <summary>Declines an offer; the sender is told. Nothing was written.</summary>
+    public Task<TransferActionResult> DeclineTransferAsync(Guid id, string? reason = null) => _events.Settle(() => _files.Receiver.DeclineAsync(id, reason));
+
+    /// <summary>Stops a transfer for good, from either side; the peer is told, and an incoming partial file is deleted.</summary>
+    public Task<TransferActionResult> CancelTransferAsync(Guid id, string reason = "cancelled by the user") =>
+        _events.Settle(() => _files.CancelAsync(id, reason));
+
+    /// <summary>Bytes this process put on the wire for an outgoing transfer (tests check that a resume skips what arrived).</summary>
+    internal long BytesSentFor(Guid id) => _files.BytesSentFor(id);
+
+    /// <summary>Writes any frame on the live session with a peer: for tests of hostile peers only.</summary>
+    internal ValueTask SendRawFrameForTestsAsync(PeerId id, Action<System.Buffers.IBufferWriter<byte>> encode) =>
+        _sessions.Find(id) is { } session
+            ? session.SendAsync(encode, static (e, w) => e(w))
+            : throw new InvalidOperationException($"no session with {id.Short}");
 
     /// <summary>Sends DISCONNECT to every peer (at most <see cref="NodeOptions.ShutdownTimeout"/>), then closes.</summary>
-    public async Task StopAsync()
+    public Task StopAsync() => _events.Settle(StopCoreAsync);
+
+    private async Task StopCoreAsync()
     {
-        if ((_listener is null && !_sendOnly) || Interlocked.Exchange(ref _stopped, 1) == 1)
+        var was = Interlocked.CompareExchange(ref _state, 3, 1);
+        if (was == 2)
+            was = Interlocked.CompareExchange(ref _state, 3, 2);
+        if (was is not (1 or 2))
             return;
+        var sendOnly = was == 2;
 
+        _node.Work.Stop();
+        _peerTable.SaveAll();
+        await _dialer.StopDiscoveryAsync().ConfigureAwait(false);
         // Goodbyes go out in parallel, legacy DISCONNECTs and secure BYEs, bounded by the shutdown timeout.
-        _stopping.Cancel();
-        // Last-seen times and message counts change too often to write each time; they are saved here.
-        foreach (var peer in Peers.Snapshot())
-            PersistPeer(peer, null);
-        await StopDiscoveryAsync().ConfigureAwait(false);
-        using var limit = new CancellationTokenSource(_options.ShutdownTimeout);
         // A send-only node is not leaving the network: its port belongs to a node that keeps running.
-        var legacyPeers = Peers.Snapshot().Where(p => p.Protocol == PeerProtocol.Legacy && !_sendOnly);
-        var goodbyes = legacyPeers.Select(p => TrySendRawAsync(p.Key, LegacyCodec.EncodeDisconnect(AdvertisedIp, Port), limit.Token))
-            .Append(CloseSessionsAsync(sayBye: !_sendOnly));
-        await Task.WhenAll(goodbyes).WaitAsync(_options.ShutdownTimeout + TimeSpan.FromMilliseconds(200))
-            .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        var limit = _node.Options.ShutdownTimeout;
+        using var timeout = new CancellationTokenSource(limit);
+        var goodbyes = Task.WhenAll(
+            sendOnly ? Task.CompletedTask : _peerActions.SayGoodbyeToLegacyPeersAsync(timeout.Token),
+            _sessions.CloseAllAsync(sayBye: !sendOnly));
+        _node.Work.Track(goodbyes);
+        await Task.WhenAny(goodbyes, Task.Delay(limit + TimeSpan.FromMilliseconds(200))).ConfigureAwait(false);
 
-        _listener?.Dispose();
-        var pending = _connections.Keys.Append(_acceptLoop ?? Task.CompletedTask).Append(_inactivityMonitor ?? Task.CompletedTask).Append(_outboxLoop ?? Task.CompletedTask);
-        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-        _log.LogInformation("Node stopped");
-        Raise(new NodeStopped(Now));
+        _listener.Stop();
+        if (!await _node.Work.WaitAsync(TimeSpan.FromSeconds(5), _listener.Completion, _peerTable.Completion, _outbox.Completion).ConfigureAwait(false))
+            NodeLog.StopTimedOut(_log, 5);
+        NodeLog.Stopped(_log);
+        _files.Stop();
+        _node.Publish(new NodeStopped(_node.Now));
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
+        await _events.DisposeAsync().ConfigureAwait(false);
+        _node.Work.Dispose();
         if (_ownsIdentity)
-            Identity.Dispose();
+            _node.Identity.Dispose();
         if (_ownsStore)
-            Store.Dispose();
+            _node.Store.Dispose();
     }
 }

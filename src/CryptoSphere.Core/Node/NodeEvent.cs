@@ -14,7 +14,11 @@ public sealed record NodeStarted(DateTimeOffset Time, string AdvertisedIp, int P
 /// <summary>A chat message. Secure messages carry the sender's proven ID, a message ID and the send time.</summary>
 public sealed record MessageReceived(
     DateTimeOffset Time, PeerKey From, string Name, string Text, PeerProtocol Protocol,
-    PeerId? PeerId = null, Guid? MessageId = null, DateTimeOffset? SentAt = null) : NodeEvent(Time);
+    PeerId? PeerId = null, Guid? MessageId = null, DateTimeOffset? SentAt = null) : NodeEvent(Time)
+{
+    /// <summary>A legacy message whose bytes were not valid UTF-8: the bad sequences show as U+FFFD.</summary>
+    public bool InvalidUtf8 { get; init; }
+}
 
 /// <summary>An outgoing message was given up (retries or age exhausted); it stays in history as failed.</summary>
 public sealed record MessageFailed(DateTimeOffset Time, PeerKey To, Guid MessageId, string Reason) : NodeEvent(Time);
@@ -82,3 +86,9 @@ public sealed record TransferDeclined(DateTimeOffset Time, TransferInfo Transfer
 
 /// <summary>A transfer was cancelled, here (<paramref name="ByPeer"/> false) or by the other side.</summary>
 public sealed record TransferCancelled(DateTimeOffset Time, TransferInfo Transfer, string Reason, bool ByPeer) : NodeEvent(Time);
+
+/// <summary>
+/// Events were published while the event queue was full (a subscriber held it up for long): <paramref name="Count"/>
+/// of them were not delivered. Raised once there is room again.
+/// </summary>
+public sealed record EventsMissed(DateTimeOffset Time, long Count) : NodeEvent(Time);

@@ -38,6 +38,7 @@ public static class NodeEventJson
                 if (m.PeerId is { } id) o["peerId"] = id.ToString();
                 if (m.MessageId is { } messageId) o["messageId"] = messageId.ToString();
                 if (m.SentAt is { } sentAt) o["sentAt"] = sentAt.ToString("O");
+                if (m.InvalidUtf8) o["invalidUtf8"] = true;
                 break;
             case GroupMessageReceived g:
                 o["conversation"] = StoredMessage.GroupPrefix + g.GroupId;

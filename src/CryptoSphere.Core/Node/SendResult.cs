@@ -15,6 +15,9 @@ public sealed record SendResult(PeerKey To, bool Success, string? Error)
 
     public Task? Delivered { get; init; }
 
+    /// <summary>For legacy messages: how many messages the text was cut into to fit the original's 1,024-byte read.</summary>
+    public int Parts { get; init; } = 1;
+
     public static SendResult Ok(PeerKey to) => new(to, true, null);
     public static SendResult Failed(PeerKey to, string error) => new(to, false, error);
 }

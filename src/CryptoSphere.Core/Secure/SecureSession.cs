@@ -7,8 +7,8 @@ using CryptoSphere.Core.Secure.Messages;
 namespace CryptoSphere.Core.Secure;
 
 /// <summary>
-/// One authenticated connection to one peer: the Hello exchange, the heartbeat, and frames handed
-/// to the node in order. The node decides what a chat or an ack means.
+/// One authenticated connection to one peer: the session-level frames (HELLO, PING/PONG, BYE, ERROR) and,
+/// in order, every other frame handed to <see cref="OnFrame"/>. What a chat or a file chunk means is not its business.
 /// </summary>
 internal sealed class SecureSession
 {
@@ -38,9 +38,6 @@ internal sealed class SecureSession
 
     public const int MaxUnstored = 1024;
 
-    /// <summary>Peer lists asked for and not yet answered (peer exchange).</summary>
-    public int PeerListsAsked;
-
     public IPEndPoint Remote { get; }
 
     /// <summary>True when this node opened the connection.</summary>
@@ -60,14 +57,10 @@ internal sealed class SecureSession
 
     public Exception? Fault => _connection.Fault;
 
-    public Func<SecureSession, ChatMessage, ValueTask>? OnChat { get; init; }
-
-    public Action<SecureSession, Guid>? OnAck { get; init; }
-
     public Action<SecureSession>? OnAlive { get; init; }
 
-    /// <summary>Frames of the feature protocols (files, groups, peer exchange); types nobody handles are skipped.</summary>
-    public Func<SecureSession, FrameType, ReadOnlySequence<byte>, ValueTask>? OnFeatureFrame { get; init; }
+    /// <summary>Every frame above the session level (chat, acks, files, groups, peer exchange), in the order read.</summary>
+    public Func<SecureSession, FrameType, ReadOnlySequence<byte>, ValueTask>? OnFrame { get; init; }
 
     public DateTimeOffset LastReceived => new(Interlocked.Read(ref _lastReceivedTicks), TimeSpan.Zero);
 
@@ -101,12 +94,6 @@ internal sealed class SecureSession
             return OnFirstFrameAsync(type, body);
         switch (type)
         {
-            case FrameType.Chat:
-                var chat = ChatMessage.Decode(body);
-                return _registered.Task.IsCompleted ? OnChat?.Invoke(this, chat) ?? ValueTask.CompletedTask : OnChatWhenRegisteredAsync(chat);
-            case FrameType.Ack:
-                OnAck?.Invoke(this, AckMessage.Decode(body).MessageId);
-                return ValueTask.CompletedTask;
             case FrameType.Ping:
                 OnAlive?.Invoke(this);
                 return _connection.SendAsync(PingMessage.Decode(body), static (p, w) => p.Encode(w, FrameType.Pong));
@@ -124,8 +111,7 @@ internal sealed class SecureSession
             case FrameType.Hello:
                 throw new FrameFormatException("a second HELLO");
             default:
-                // Unknown types are skipped: a newer peer may send what this version does not know.
-                return OnFeatureFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
+                return OnFrame?.Invoke(this, type, body) ?? ValueTask.CompletedTask;
         }
     }
 
@@ -135,12 +121,8 @@ internal sealed class SecureSession
     /// </summary>
     public void MarkRegistered() => _registered.TrySetResult();
 
-    private async ValueTask OnChatWhenRegisteredAsync(ChatMessage chat)
-    {
-        await _registered.Task.ConfigureAwait(false);
-        if (OnChat is { } onChat)
-            await onChat(this, chat).ConfigureAwait(false);
-    }
+    /// <summary>Completes when <see cref="MarkRegistered"/> was called.</summary>
+    public Task Registered => _registered.Task;
 
     private async ValueTask OnFirstFrameAsync(FrameType type, ReadOnlySequence<byte> body)
     {
@@ -167,10 +149,6 @@ internal sealed class SecureSession
 
     public ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> encode) =>
         _connection.SendAsync(state, encode);
-
-    public ValueTask SendChatAsync(ChatMessage message) => _connection.SendAsync(message, static (m, w) => m.Encode(w));
-
-    public ValueTask SendAckAsync(Guid id) => _connection.SendAsync(new AckMessage(id), static (a, w) => a.Encode(w));
 
     /// <summary>Pings every <paramref name="interval"/>; closes the session when nothing arrived for <paramref name="deadAfter"/>.</summary>
     public async Task KeepAliveAsync(TimeSpan interval, TimeSpan deadAfter, CancellationToken cancellationToken)

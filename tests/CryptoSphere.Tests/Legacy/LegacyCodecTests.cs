@@ -206,11 +206,23 @@ public class LegacyCodecTests
     // ---- refusals ----
 
     [Fact]
-    public void Decode_InvalidUtf8_Fails()
+    public void Decode_InvalidUtf8_IsKeptWithReplacementCharacters_AndFlagged()
     {
         var raw = Bytes("<1.2.3.4:5000> @ <t>\nbad ").Concat(new byte[] { 0xC3, 0x28, 0xFF }).Concat(Bytes("\n<end>")).ToArray();
 
-        Assert.Contains("UTF-8", DecodeError(raw));
+        var chat = Assert.IsType<LegacyChat>(LegacyCodec.Decode(raw).Message);
+
+        Assert.True(chat.InvalidUtf8);
+        Assert.Equal("bad \uFFFD(\uFFFD", chat.Text);
+        Assert.Equal("t", chat.Team);
+    }
+
+    [Fact]
+    public void Decode_ValidUtf8_IsNotFlagged()
+    {
+        var chat = Assert.IsType<LegacyChat>(LegacyCodec.Decode(LegacyCodec.EncodeChat("1.2.3.4", 5000, "t", "h\u00e9llo")).Message);
+
+        Assert.False(chat.InvalidUtf8);
     }
 
     [Theory]

@@ -175,7 +175,12 @@ public sealed class OfflineDeliveryTests : IDisposable
         var session = new SecureSession(ssl, remoteId, (IPEndPoint)tcp.Client.RemoteEndPoint!, initiator: true,
             FrameCodec.DefaultMaxFrameBytes, TimeProvider.System)
         {
-            OnAck = (_, id) => acks.Writer.TryWrite(id),
+            OnFrame = (_, type, body) =>
+            {
+                if (type == FrameType.Ack)
+                    acks.Writer.TryWrite(AckMessage.Decode(body).MessageId);
+                return ValueTask.CompletedTask;
+            },
         };
         try
         {

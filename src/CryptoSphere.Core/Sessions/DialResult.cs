@@ -1,6 +1,6 @@
 using CryptoSphere.Core.Secure;
 
-namespace CryptoSphere.Core.Node;
+namespace CryptoSphere.Core.Sessions;
 
 /// <summary>How an attempt to reach an address over the secure protocol ended.</summary>
 internal sealed record DialResult(SecureSession? Session, string? Error, bool MayFallBackToLegacy, bool Unreachable)

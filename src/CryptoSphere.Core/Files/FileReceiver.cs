@@ -1,85 +1,106 @@
 using System.Buffers;
-using CryptoSphere.Core.Files;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Sessions;
 using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 
-namespace CryptoSphere.Core.Node;
+namespace CryptoSphere.Core.Files;
 
-// Receiving files: offers wait for the user; accepted ones are written to a temporary file, checked, moved into place.
-public sealed partial class ChatNode
+/// <summary>Receiving files: offers wait for the user; accepted ones are written to a temporary file, checked, moved into place.</summary>
+internal sealed class FileReceiver
 {
+    /// <summary>Receivers acknowledge at least this often (and at the end); senders need a larger window.</summary>
+    public const int AckIntervalBytes = 256 * 1024;
+
+    private readonly NodeRuntime _node;
+    private readonly SessionRegistry _sessions;
+    private readonly FileContext _files;
+    private readonly ILogger _log;
+
+    public FileReceiver(NodeRuntime node, SessionRegistry sessions, FileContext files, FrameRouter router)
+    {
+        _node = node;
+        _sessions = sessions;
+        _files = files;
+        _log = node.Logger<FileReceiver>();
+        router.Handle(FrameType.FileOffer, OnFileOfferAsync);
+        router.Handle(FrameType.FileChunk, OnFileChunkAsync);
+        router.Handle(FrameType.FileDone, OnFileDoneAsync);
+    }
+
     /// <summary>FILE_OFFER: a new offer waits for the user (or is refused); a known one is a resume.</summary>
     private ValueTask OnFileOfferAsync(SecureSession session, ReadOnlySequence<byte> body)
     {
         var offer = FileOfferMessage.Decode(body);
         var peer = session.RemoteId;
-        if (_incoming.TryGetValue(offer.TransferId, out var known))
+        if (_files.Incoming.TryGetValue(offer.TransferId, out var known))
         {
             if (known.PeerId != peer)
-                RejectFileFrame(session, "FILE_OFFER", offer.TransferId, $"that ID belongs to a transfer from {known.PeerId.Short}");
+                _files.RejectFrame(session, "FILE_OFFER", offer.TransferId, $"that ID belongs to a transfer from {known.PeerId.Short}");
             else
                 AnswerRepeatedOffer(known, session);
             return ValueTask.CompletedTask;
         }
-        if (_outgoing.ContainsKey(offer.TransferId))
+        if (_files.Outgoing.ContainsKey(offer.TransferId))
         {
-            RejectFileFrame(session, "FILE_OFFER", offer.TransferId, "that ID belongs to a transfer this node sends");
+            _files.RejectFrame(session, "FILE_OFFER", offer.TransferId, "that ID belongs to a transfer this node sends");
             return ValueTask.CompletedTask;
         }
-        if (_transfers.Find(offer.TransferId) is { } finished)
+        if (_files.Store.Find(offer.TransferId) is { } finished)
         {
             // Finished before a restart, and the sender missed the end: tell it again.
             if (finished.PeerId == peer && !finished.IsOutgoing)
-                Track(AnswerFinishedAsync(session, finished));
+                _node.Work.Track(AnswerFinishedAsync(session, finished));
             else
-                RejectFileFrame(session, "FILE_OFFER", offer.TransferId, "that ID belongs to another transfer");
+                _files.RejectFrame(session, "FILE_OFFER", offer.TransferId, "that ID belongs to another transfer");
             return ValueTask.CompletedTask;
         }
 
-        var now = Now;
+        var now = _node.Now;
         var name = SafeFileName.Sanitize(offer.Name);
-        var folder = DownloadsFolder;
+        var folder = _files.DownloadsFolder;
         var info = new TransferInfo(offer.TransferId, TransferDirection.Incoming, peer, session.RemoteHello!.Name, name,
             folder is null ? "" : DownloadFolder.TempPath(folder, offer.TransferId), offer.Size, Convert.ToHexStringLower(offer.Sha256), 0,
             TransferState.Offered, now, now);
         var refusal = RefuseOffer(offer, peer);
         if (refusal is { } r)
         {
-            Track(TellPeerAsync(peer, session, new FileDeclineMessage(offer.TransferId, r.Reason, r.Text), static (m, w) => m.Encode(w)));
+            _node.Work.Track(_files.TellPeerAsync(peer, session, new FileDeclineMessage(offer.TransferId, r.Reason, r.Text), static (m, w) => m.Encode(w)));
             var reason = $"refused automatically: {r.Text}";
             _log.LogInformation("Offer of {Name} from {PeerId} {Reason}", name, peer.Short, reason);
-            Raise(new TransferDeclined(now, info with { State = TransferState.Declined, Error = reason }, reason));
+            _node.Publish(new TransferDeclined(now, info with { State = TransferState.Declined, Error = reason }, reason));
             return ValueTask.CompletedTask;
         }
 
-        var transfer = new IncomingTransfer(info, offer.Sha256, folder!, new TransferMeter(_clock, _options.TransferProgressInterval))
+        var transfer = new IncomingTransfer(info, offer.Sha256, folder!, new TransferMeter(_node.Clock, _node.Options.TransferProgressInterval))
         {
             Session = session,
         };
-        if (!_incoming.TryAdd(offer.TransferId, transfer))
+        if (!_files.Incoming.TryAdd(offer.TransferId, transfer))
             return ValueTask.CompletedTask;
         _log.LogInformation("{PeerId} offers {Name} ({Size} bytes) as transfer {Id}", peer.Short, name, offer.Size, offer.TransferId);
-        if (_options.AutoAcceptFromTrusted && Trust.StateOf(peer) == TrustState.Trusted)
-            Track(AcceptAsync(transfer));
+        if (_node.Options.AutoAcceptFromTrusted && _node.Trust.StateOf(peer) == TrustState.Trusted)
+            _node.Work.Track(AcceptOfferAsync(transfer));
         else
-            Raise(new TransferOffered(now, transfer.Snapshot(), session.Address));
+            _node.Publish(new TransferOffered(now, transfer.Snapshot(), session.Address));
         return ValueTask.CompletedTask;
     }
 
     /// <summary>Why an offer is refused before the user sees it, or null.</summary>
-    private (DeclineReason Reason, string Text)? RefuseOffer(FileOfferMessage offer, Identity.PeerId peer)
+    private (DeclineReason Reason, string Text)? RefuseOffer(FileOfferMessage offer, PeerId peer)
     {
-        if (offer.Size > _options.MaxTransferBytes)
+        if (offer.Size > _node.Options.MaxTransferBytes)
             return (DeclineReason.TooLarge,
-                $"the file is {Sizes.Describe(offer.Size)} ({offer.Size:N0} bytes), over the receiver's limit of {Sizes.Describe(_options.MaxTransferBytes)} per transfer");
-        if (DownloadsFolder is null)
+                $"the file is {Sizes.Describe(offer.Size)} ({offer.Size:N0} bytes), over the receiver's limit of {Sizes.Describe(_node.Options.MaxTransferBytes)} per transfer");
+        if (_files.DownloadsFolder is null)
             return (DeclineReason.Unavailable, "the receiver has no downloads folder");
-        if (_options.Accept == AcceptPolicy.Trusted && Trust.StateOf(peer) != TrustState.Trusted)
+        if (_node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(peer) != TrustState.Trusted)
             return (DeclineReason.Unavailable, "the receiver only accepts files from peers it trusts");
-        if (_incoming.Values.Count(t => t.State == TransferState.Offered) >= _options.MaxPendingOffers)
-            return (DeclineReason.Unavailable, $"the receiver has {_options.MaxPendingOffers} offers waiting for an answer already");
+        if (_files.Incoming.Values.Count(t => t.State == TransferState.Offered) >= _node.Options.MaxPendingOffers)
+            return (DeclineReason.Unavailable, $"the receiver has {_node.Options.MaxPendingOffers} offers waiting for an answer already");
         return null;
     }
 
@@ -99,10 +120,10 @@ public sealed partial class ChatNode
         switch (state)
         {
             case TransferState.Active or TransferState.Interrupted:
-                Track(ResumeIncomingAsync(transfer, session));
+                _node.Work.Track(ResumeIncomingAsync(transfer, session));
                 break;
             default:
-                Track(AnswerFinishedAsync(session, transfer.Snapshot()));
+                _node.Work.Track(AnswerFinishedAsync(session, transfer.Snapshot()));
                 break;
         }
     }
@@ -133,26 +154,26 @@ public sealed partial class ChatNode
     }
 
     /// <summary>Accepts an offer: only now is anything written (an empty temporary file in the downloads folder).</summary>
-    public async Task<TransferActionResult> AcceptTransferAsync(Guid id)
+    public async Task<TransferActionResult> AcceptAsync(Guid id)
     {
-        if (!_incoming.TryGetValue(id, out var transfer))
+        if (!_files.Incoming.TryGetValue(id, out var transfer))
             return TransferActionResult.Failed($"no incoming transfer {id}");
         lock (transfer.Gate)
         {
             if (transfer.State != TransferState.Offered)
                 return TransferActionResult.Failed($"transfer {id} is not waiting for an answer (it is {transfer.State.ToString().ToLowerInvariant()})");
         }
-        return await AcceptAsync(transfer).ConfigureAwait(false);
+        return await AcceptOfferAsync(transfer).ConfigureAwait(false);
     }
 
-    private async Task<TransferActionResult> AcceptAsync(IncomingTransfer transfer)
+    public async Task<TransferActionResult> AcceptOfferAsync(IncomingTransfer transfer)
     {
         lock (transfer.Gate)
         {
             if (transfer.State != TransferState.Offered)
                 return TransferActionResult.Failed($"transfer {transfer.Id} is not waiting for an answer");
             transfer.State = TransferState.Active;
-            transfer.Updated = Now;
+            transfer.Updated = _node.Now;
         }
         _log.LogInformation("Transfer {Id} of {Name} accepted", transfer.Id, transfer.Name);
         return await ResumeIncomingAsync(transfer, transfer.Session, first: true).ConfigureAwait(false);
@@ -174,28 +195,28 @@ public sealed partial class ChatNode
             var reason = $"the receiver cannot write to {transfer.Folder}: {e.Message}";
             lock (transfer.Gate)
                 transfer.State = TransferState.Failed;
-            await TellPeerAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason), static (m, w) => m.Encode(w)).ConfigureAwait(false);
-            FinishIncoming(transfer, TransferState.Failed, reason, t => new TransferFailed(Now, t, reason));
+            await _files.TellPeerAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+            Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
             return TransferActionResult.Failed(reason);
         }
-        var live = session is { Completion.IsCompleted: false } ? session : FindSession(transfer.PeerId);
+        var live = session is { Completion.IsCompleted: false } ? session : _sessions.Find(transfer.PeerId);
         lock (transfer.Gate)
         {
             if (transfer.State.IsFinished())
                 return TransferActionResult.Failed($"transfer {transfer.Id} is {transfer.State.ToString().ToLowerInvariant()}");
             transfer.State = live is null ? TransferState.Interrupted : TransferState.Active;
             transfer.Session = live;
-            transfer.Updated = Now;
+            transfer.Updated = _node.Now;
             transfer.Meter.Reset();
         }
-        SaveTransfer(transfer.Snapshot());
+        _files.Save(transfer.Snapshot());
         if (live is null)
         {
             if (first)
-                Raise(new TransferInterrupted(Now, transfer.Snapshot(), "accepted while the sender is offline; starts when it is back"));
+                _node.Publish(new TransferInterrupted(_node.Now, transfer.Snapshot(), "accepted while the sender is offline; starts when it is back"));
             return TransferActionResult.Ok;
         }
-        Raise(new TransferAccepted(Now, transfer.Snapshot(), offset));
+        _node.Publish(new TransferAccepted(_node.Now, transfer.Snapshot(), offset));
         try
         {
             await live.SendAsync(new FileAcceptMessage(transfer.Id, offset), static (m, w) => m.Encode(w)).ConfigureAwait(false);
@@ -208,9 +229,9 @@ public sealed partial class ChatNode
     }
 
     /// <summary>Declines an offer; the sender is told. Nothing was written.</summary>
-    public async Task<TransferActionResult> DeclineTransferAsync(Guid id, string? reason = null)
+    public async Task<TransferActionResult> DeclineAsync(Guid id, string? reason = null)
     {
-        if (!_incoming.TryGetValue(id, out var transfer))
+        if (!_files.Incoming.TryGetValue(id, out var transfer))
             return TransferActionResult.Failed($"no incoming transfer {id}");
         lock (transfer.Gate)
         {
@@ -218,10 +239,10 @@ public sealed partial class ChatNode
                 return TransferActionResult.Failed($"transfer {id} is not waiting for an answer (it is {transfer.State.ToString().ToLowerInvariant()})");
             transfer.State = TransferState.Declined;
         }
-        await TellPeerAsync(transfer.PeerId, transfer.Session, new FileDeclineMessage(id, DeclineReason.Declined, reason ?? ""),
+        await _files.TellPeerAsync(transfer.PeerId, transfer.Session, new FileDeclineMessage(id, DeclineReason.Declined, reason ?? ""),
             static (m, w) => m.Encode(w)).ConfigureAwait(false);
         var text = reason is null ? "declined by you" : $"declined by you: {reason}";
-        FinishIncoming(transfer, TransferState.Declined, text, t => new TransferDeclined(Now, t, text));
+        Finish(transfer, TransferState.Declined, text, t => new TransferDeclined(_node.Now, t, text));
         return TransferActionResult.Ok;
     }
 
@@ -246,7 +267,7 @@ public sealed partial class ChatNode
         lock (transfer.Gate)
         {
             session = transfer.Session;
-            if (written - transfer.AckedToPeer >= FileAckIntervalBytes || written == transfer.Size)
+            if (written - transfer.AckedToPeer >= AckIntervalBytes || written == transfer.Size)
             {
                 transfer.AckedToPeer = written;
                 ackDue = true;
@@ -262,10 +283,10 @@ public sealed partial class ChatNode
             {
                 // The resume offset tells the sender the same when the connection is back.
             }
-            SaveProgressThrottled(transfer.Id, written, () => transfer.LastSaved, t => transfer.LastSaved = t);
+            _files.SaveProgressThrottled(transfer.Id, written, () => transfer.LastSaved, t => transfer.LastSaved = t);
         }
         if (transfer.Meter.TryReport(written, transfer.Size, out var rate, out var remaining))
-            Raise(new TransferProgress(Now, transfer.Snapshot(), rate, remaining));
+            _node.Publish(new TransferProgress(_node.Now, transfer.Snapshot(), rate, remaining));
     }
 
     /// <summary>FILE_DONE: every byte was sent; the check (flush, SHA-256, rename) runs off the read loop.</summary>
@@ -285,7 +306,7 @@ public sealed partial class ChatNode
                 await FailIncomingAsync(transfer, session, error).ConfigureAwait(false);
             return;
         }
-        Track(Task.Run(() => VerifyAsync(transfer, session)));
+        _node.Work.Track(Task.Run(() => VerifyAsync(transfer, session)));
     }
 
     private async Task VerifyAsync(IncomingTransfer transfer, SecureSession session)
@@ -305,23 +326,23 @@ public sealed partial class ChatNode
             status = FileResultStatus.Failed;
             reason = $"the receiver could not finish the file: {e.Message}";
         }
-        await TellPeerAsync(transfer.PeerId, session, new FileResultMessage(transfer.Id, status, reason), static (m, w) => m.Encode(w))
+        await _files.TellPeerAsync(transfer.PeerId, session, new FileResultMessage(transfer.Id, status, reason), static (m, w) => m.Encode(w))
             .ConfigureAwait(false);
         if (status == FileResultStatus.Ok)
-            FinishIncoming(transfer, TransferState.Completed, null, t => new TransferCompleted(Now, t));
+            Finish(transfer, TransferState.Completed, null, t => new TransferCompleted(_node.Now, t));
         else
-            FinishIncoming(transfer, TransferState.Failed, reason, t => new TransferFailed(Now, t, reason));
+            Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
     }
 
     /// <summary>The incoming transfer a frame is about, when it comes from the peer that offered it.</summary>
     private bool FindIncoming(SecureSession session, string what, Guid id, out IncomingTransfer transfer)
     {
-        if (_incoming.TryGetValue(id, out transfer!) && transfer.PeerId == session.RemoteId)
+        if (_files.Incoming.TryGetValue(id, out transfer!) && transfer.PeerId == session.RemoteId)
             return true;
-        RejectFileFrame(session, what, id, transfer is null ? "no such transfer was offered" : "it belongs to another peer");
+        _files.RejectFrame(session, what, id, transfer is null ? "no such transfer was offered" : "it belongs to another peer");
         // Tell a confused sender to stop (never in answer to a cancel, so two nodes cannot loop).
         if (transfer is null)
-            Track(TellPeerAsync(session.RemoteId, session, new FileCancelMessage(id, "unknown transfer"), static (m, w) => m.Encode(w)));
+            _node.Work.Track(_files.TellPeerAsync(session.RemoteId, session, new FileCancelMessage(id, "unknown transfer"), static (m, w) => m.Encode(w)));
         return false;
     }
 
@@ -335,25 +356,44 @@ public sealed partial class ChatNode
             transfer.State = TransferState.Failed;
         }
         transfer.Discard();
-        await TellOrRememberAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason)).ConfigureAwait(false);
-        FinishIncoming(transfer, TransferState.Failed, reason, t => new TransferFailed(Now, t, reason));
+        await _files.TellOrRememberAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason)).ConfigureAwait(false);
+        Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
     }
 
     /// <summary>Records the final state, saves, logs and raises the event.</summary>
-    private void FinishIncoming(IncomingTransfer transfer, TransferState state, string? reason, Func<TransferInfo, NodeEvent> describe)
+    public void Finish(IncomingTransfer transfer, TransferState state, string? reason, Func<TransferInfo, NodeEvent> describe)
     {
         lock (transfer.Gate)
         {
             transfer.State = state;
             transfer.Error = reason ?? transfer.Error;
-            transfer.Updated = Now;
+            transfer.Updated = _node.Now;
         }
         var info = transfer.Snapshot();
-        SaveTransfer(info);
+        _files.Save(info);
         if (state == TransferState.Completed)
             _log.LogInformation("Transfer {Id} from {PeerId} verified and saved as {Path}", info.Id, info.PeerId.Short, info.Path);
         else
             _log.LogWarning("Transfer {Id} of {Name} from {PeerId} {State}: {Reason}", info.Id, info.Name, info.PeerId.Short, state, reason);
-        Raise(describe(info));
+        _node.Publish(describe(info));
     }
+
+
+    /// <summary>The peer's session ended: incoming transfers that were flowing wait for it to come back.</summary>
+    public void Interrupt(PeerId peer, string reason)
+    {
+        foreach (var t in _files.Incoming.Values.Where(t => t.PeerId == peer))
+        {
+            lock (t.Gate)
+            {
+                if (t.State != TransferState.Active || t.Session is { Completion.IsCompleted: false })
+                    continue;
+                t.State = TransferState.Interrupted;
+                t.Updated = _node.Now;
+            }
+            _files.Save(t.Snapshot());
+            _node.Publish(new TransferInterrupted(_node.Now, t.Snapshot(), reason));
+        }
+    }
+
 }

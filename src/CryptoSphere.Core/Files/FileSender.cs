@@ -1,31 +1,53 @@
 using System.Buffers;
-using CryptoSphere.Core.Files;
+using System.Collections.Concurrent;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Sessions;
 using Microsoft.Extensions.Logging;
 
-namespace CryptoSphere.Core.Node;
+namespace CryptoSphere.Core.Files;
 
-// Sending files: the offer, then chunks under the peer's window until the receiver's verdict.
-public sealed partial class ChatNode
+/// <summary>Sending files: the offer, then chunks under the peer's window until the receiver's verdict.</summary>
+internal sealed class FileSender
 {
+    private const int MinFileWindowBytes = 512 * 1024;
+
+    private readonly NodeRuntime _node;
+    private readonly SessionRegistry _sessions;
+    private readonly FileContext _files;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, SendWindow> _sendWindows = new();
+
+    public FileSender(NodeRuntime node, SessionRegistry sessions, FileContext files, FrameRouter router)
+    {
+        _node = node;
+        _sessions = sessions;
+        _files = files;
+        _log = node.Logger<FileSender>();
+        router.Handle(FrameType.FileAccept, OnFileAcceptAsync);
+        router.Handle(FrameType.FileDecline, OnFileDeclineAsync);
+        router.Handle(FrameType.FileAck, OnFileAckAsync);
+        router.Handle(FrameType.FileResult, OnFileResultAsync);
+    }
+
     /// <summary>
     /// Offers a file to a peer by address. Only CryptoSphere nodes can receive files: an old (legacy) peer is
     /// refused with a clear error, and so is a node whose version does not announce file transfer.
     /// </summary>
-    public async Task<OfferResult> OfferFileAsync(PeerKey to, string path, string? name = null, CancellationToken cancellationToken = default)
+    public async Task<OfferResult> OfferAsync(PeerKey to, string path, string? name = null, CancellationToken cancellationToken = default)
     {
-        var session = FindSession(to);
+        var session = _sessions.Find(to);
         if (session is null)
         {
-            if (IsKnownLegacy(to))
+            if (_sessions.IsKnownLegacy(to))
                 return CannotReceiveFiles(to);
-            var dial = await DialAsync(to, KnownSecureId(to), cancellationToken).ConfigureAwait(false);
+            var dial = await _sessions.DialAsync(to, _sessions.KnownSecureId(to), cancellationToken).ConfigureAwait(false);
             if (dial.MayFallBackToLegacy)
             {
-                _knownLegacy[to] = 0;
+                _sessions.MarkLegacy(to);
                 return CannotReceiveFiles(to);
             }
             if (dial.Session is null)
@@ -36,15 +58,15 @@ public sealed partial class ChatNode
     }
 
     /// <summary>Offers a file to a peer by ID, over its live connection or at its last known address.</summary>
-    public async Task<OfferResult> OfferFileAsync(PeerId to, string path, string? name = null, CancellationToken cancellationToken = default)
+    public async Task<OfferResult> OfferAsync(PeerId to, string path, string? name = null, CancellationToken cancellationToken = default)
     {
-        var session = FindSession(to);
+        var session = _sessions.Find(to);
         if (session is null)
         {
-            var address = Peers.Find(to)?.Key ?? (PeerKey.TryParse(Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
+            var address = _node.Peers.Find(to)?.Key ?? (PeerKey.TryParse(_node.Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
             if (address is not { } a)
                 return OfferResult.Failed($"no known address for peer {to.Short}");
-            var dial = await DialAsync(a, to, cancellationToken).ConfigureAwait(false);
+            var dial = await _sessions.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
             if (dial.Session is null)
                 return OfferResult.Failed($"cannot reach {to.Short} at {a}: {dial.Error}");
             session = dial.Session;
@@ -87,13 +109,13 @@ public sealed partial class ChatNode
         var writeTime = file.LastWriteTimeUtc.Ticks;
 
         // The same file to the same peer again (an interrupted send-file run again): continue that transfer.
-        var existing = _outgoing.Values.FirstOrDefault(t => t.PeerId == peer && t.Path == full && t.Size == size &&
+        var existing = _files.Outgoing.Values.FirstOrDefault(t => t.PeerId == peer && t.Path == full && t.Size == size &&
                                                             t.SourceWriteTime == writeTime && t.Name == offered && !t.State.IsFinished());
-        if (existing is null && _transfers.FindResumable(peer, full, size, writeTime) is { } stored && stored.Name == offered)
+        if (existing is null && _files.Store.FindResumable(peer, full, size, writeTime) is { } stored && stored.Name == offered)
         {
             existing = new OutgoingTransfer(stored with { State = TransferState.Interrupted }, Convert.FromHexString(stored.Sha256),
-                new TransferMeter(_clock, _options.TransferProgressInterval));
-            existing = _outgoing.GetOrAdd(stored.Id, existing);
+                new TransferMeter(_node.Clock, _node.Options.TransferProgressInterval));
+            existing = _files.Outgoing.GetOrAdd(stored.Id, existing);
         }
 
         var transfer = existing;
@@ -108,12 +130,12 @@ public sealed partial class ChatNode
             {
                 return OfferResult.Failed($"cannot read {path}: {e.Message}");
             }
-            var now = Now;
+            var now = _node.Now;
             var info = new TransferInfo(Guid.CreateVersion7(), TransferDirection.Outgoing, peer, peerName, offered, full, size,
                 Convert.ToHexStringLower(hash), 0, TransferState.Offered, now, now) { SourceWriteTime = writeTime };
-            transfer = new OutgoingTransfer(info, hash, new TransferMeter(_clock, _options.TransferProgressInterval));
-            _outgoing[info.Id] = transfer;
-            SaveTransfer(info);
+            transfer = new OutgoingTransfer(info, hash, new TransferMeter(_node.Clock, _node.Options.TransferProgressInterval));
+            _files.Outgoing[info.Id] = transfer;
+            _files.Save(info);
             _log.LogInformation("Offering {Name} ({Size} bytes) to {PeerId} as transfer {Id}", offered, size, peer.Short, info.Id);
         }
         else
@@ -124,13 +146,13 @@ public sealed partial class ChatNode
         }
 
         // The session may have dropped while the file was hashed: the offer then goes out when the peer is back.
-        var live = session.Completion.IsCompleted ? FindSession(peer) : session;
+        var live = session.Completion.IsCompleted ? _sessions.Find(peer) : session;
         if (live is not null)
             await SendOfferAsync(transfer, live).ConfigureAwait(false);
-        return new OfferResult(true, null, Snapshot(transfer)) { Resumed = existing is not null };
+        return new OfferResult(true, null, FileContext.Snapshot(transfer)) { Resumed = existing is not null };
     }
 
-    private async Task SendOfferAsync(OutgoingTransfer transfer, SecureSession session)
+    public async Task SendOfferAsync(OutgoingTransfer transfer, SecureSession session)
     {
         lock (transfer.Gate)
         {
@@ -168,21 +190,21 @@ public sealed partial class ChatNode
             if (transfer.State.IsFinished() || transfer.IsRunningOn(session))
                 return ValueTask.CompletedTask;
             transfer.State = TransferState.Active;
-            transfer.Updated = Now;
+            transfer.Updated = _node.Now;
             transfer.Meter.Reset();
-            var window = _sendWindows.GetOrAdd(transfer.PeerId.Value, _ => new SendWindow(Math.Max(MinFileWindowBytes, _options.FileWindowBytes)));
-            run = transfer.BeginRun(session, accept.Offset, window, _stopping.Token);
+            var window = _sendWindows.GetOrAdd(transfer.PeerId.Value, _ => new SendWindow(Math.Max(MinFileWindowBytes, _node.Options.FileWindowBytes)));
+            run = transfer.BeginRun(session, accept.Offset, window, _node.Stopping);
         }
-        SaveTransfer(Snapshot(transfer));
+        _files.Save(FileContext.Snapshot(transfer));
         _log.LogInformation("Transfer {Id} accepted by {PeerId}, sending from byte {Offset}", transfer.Id, session.RemoteId.Short, accept.Offset);
-        Raise(new TransferAccepted(Now, Snapshot(transfer), accept.Offset));
-        Track(Task.Run(() => PumpAsync(transfer, run)));
+        _node.Publish(new TransferAccepted(_node.Now, FileContext.Snapshot(transfer), accept.Offset));
+        _node.Work.Track(Task.Run(() => PumpAsync(transfer, run)));
         return ValueTask.CompletedTask;
     }
 
     private async Task PumpAsync(OutgoingTransfer transfer, OutgoingTransfer.Run run)
     {
-        var chunk = Math.Clamp(_options.FileChunkBytes, 1024, FileChunkMessage.MaxDataBytes);
+        var chunk = Math.Clamp(_node.Options.FileChunkBytes, 1024, FileChunkMessage.MaxDataBytes);
         var outcome = await transfer.PumpAsync(run, chunk).ConfigureAwait(false);
         switch (outcome.Kind)
         {
@@ -196,10 +218,10 @@ public sealed partial class ChatNode
                         return;
                     transfer.EndRun();
                     transfer.State = TransferState.Interrupted;
-                    transfer.Updated = Now;
+                    transfer.Updated = _node.Now;
                 }
-                SaveTransfer(Snapshot(transfer));
-                Raise(new TransferInterrupted(Now, Snapshot(transfer), $"connection lost ({outcome.Reason}); resumes when the peer is back"));
+                _files.Save(FileContext.Snapshot(transfer));
+                _node.Publish(new TransferInterrupted(_node.Now, FileContext.Snapshot(transfer), $"connection lost ({outcome.Reason}); resumes when the peer is back"));
                 break;
             case PumpOutcomeKind.Failed when transfer.IsCurrent(run):
                 FailOutgoing(transfer, outcome.Reason!, tellPeer: true);
@@ -214,8 +236,8 @@ public sealed partial class ChatNode
         if (!FindOutgoing(session, "FILE_ACK", ack.TransferId, out var transfer) || !transfer.OnAck(session, ack.Offset))
             return ValueTask.CompletedTask;
         if (transfer.Meter.TryReport(ack.Offset, transfer.Size, out var rate, out var remaining))
-            Raise(new TransferProgress(Now, Snapshot(transfer), rate, remaining));
-        SaveProgressThrottled(transfer.Id, ack.Offset, () => transfer.LastSaved, t => transfer.LastSaved = t);
+            _node.Publish(new TransferProgress(_node.Now, FileContext.Snapshot(transfer), rate, remaining));
+        _files.SaveProgressThrottled(transfer.Id, ack.Offset, () => transfer.LastSaved, t => transfer.LastSaved = t);
         return ValueTask.CompletedTask;
     }
 
@@ -228,7 +250,7 @@ public sealed partial class ChatNode
         var reason = decline.Reason == DeclineReason.Declined
             ? $"{session.RemoteHello!.Name} declined it" + (decline.Text.Length > 0 ? $": {decline.Text}" : "")
             : $"{session.RemoteHello!.Name} refused it: {decline.Text}";
-        FinishOutgoing(transfer, TransferState.Declined, reason, t => new TransferDeclined(Now, t, reason));
+        Finish(transfer, TransferState.Declined, reason, t => new TransferDeclined(_node.Now, t, reason));
         return ValueTask.CompletedTask;
     }
 
@@ -243,16 +265,16 @@ public sealed partial class ChatNode
             case FileResultStatus.Ok:
                 lock (transfer.Gate)
                     transfer.Acked = transfer.Size;
-                FinishOutgoing(transfer, TransferState.Completed, null, t => new TransferCompleted(Now, t));
+                Finish(transfer, TransferState.Completed, null, t => new TransferCompleted(_node.Now, t));
                 break;
             case FileResultStatus.HashMismatch:
                 var mismatch = $"SHA-256 mismatch: what {session.RemoteHello!.Name} received differs from the file offered " +
                                "(corrupted on the way, or the file changed while it was sent); the receiver deleted it";
-                FinishOutgoing(transfer, TransferState.Failed, mismatch, t => new TransferFailed(Now, t, mismatch));
+                Finish(transfer, TransferState.Failed, mismatch, t => new TransferFailed(_node.Now, t, mismatch));
                 break;
             default:
                 var failed = $"{session.RemoteHello!.Name} could not finish: {result.Reason}";
-                FinishOutgoing(transfer, TransferState.Failed, failed, t => new TransferFailed(Now, t, failed));
+                Finish(transfer, TransferState.Failed, failed, t => new TransferFailed(_node.Now, t, failed));
                 break;
         }
         return ValueTask.CompletedTask;
@@ -261,15 +283,15 @@ public sealed partial class ChatNode
     /// <summary>The outgoing transfer a frame is about, when the frame comes from the peer it was offered to.</summary>
     private bool FindOutgoing(SecureSession session, string what, Guid id, out OutgoingTransfer transfer)
     {
-        if (!_outgoing.TryGetValue(id, out transfer!))
+        if (!_files.Outgoing.TryGetValue(id, out transfer!))
         {
-            RejectFileFrame(session, what, id, "no such transfer was offered");
+            _files.RejectFrame(session, what, id, "no such transfer was offered");
             return false;
         }
         if (transfer.PeerId != session.RemoteId)
         {
             // Somebody else's transfer: ignored, and nothing is sent to them.
-            RejectFileFrame(session, what, id, $"it was offered to {transfer.PeerId.Short}, not to {session.RemoteId.Short}");
+            _files.RejectFrame(session, what, id, $"it was offered to {transfer.PeerId.Short}, not to {session.RemoteId.Short}");
             return false;
         }
         return true;
@@ -286,27 +308,28 @@ public sealed partial class ChatNode
             run = transfer.EndRun();
         }
         if (tellPeer)
-            Track(TellOrRememberAsync(transfer.PeerId, run?.Session ?? transfer.OfferedOn, new FileCancelMessage(transfer.Id, reason)));
-        FinishOutgoing(transfer, TransferState.Failed, reason, t => new TransferFailed(Now, t, reason));
+            _node.Work.Track(_files.TellOrRememberAsync(transfer.PeerId, run?.Session ?? transfer.OfferedOn, new FileCancelMessage(transfer.Id, reason)));
+        Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
     }
 
     /// <summary>Records the final state, stops the pump, saves, logs and raises the event.</summary>
-    private void FinishOutgoing(OutgoingTransfer transfer, TransferState state, string? reason, Func<TransferInfo, NodeEvent> describe)
+    public void Finish(OutgoingTransfer transfer, TransferState state, string? reason, Func<TransferInfo, NodeEvent> describe)
     {
         TransferInfo info;
         lock (transfer.Gate)
         {
             transfer.State = state;
             transfer.Error = reason ?? transfer.Error;
-            transfer.Updated = Now;
+            transfer.Updated = _node.Now;
             transfer.EndRun();
             info = transfer.Snapshot();
         }
-        SaveTransfer(info);
+        _files.Save(info);
         if (state == TransferState.Completed)
             _log.LogInformation("Transfer {Id} of {Name} to {PeerId} completed and verified", info.Id, info.Name, info.PeerId.Short);
         else
             _log.LogWarning("Transfer {Id} of {Name} to {PeerId} {State}: {Reason}", info.Id, info.Name, info.PeerId.Short, state, reason);
-        Raise(describe(info));
+        _node.Publish(describe(info));
     }
+
 }

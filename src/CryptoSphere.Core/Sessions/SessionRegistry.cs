@@ -4,18 +4,24 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
-using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 
-namespace CryptoSphere.Core.Node;
+namespace CryptoSphere.Core.Sessions;
 
-// The secure protocol side of the node: TLS sessions, one per peer ID, and their lifecycle.
-public sealed partial class ChatNode
+/// <summary>
+/// The live secure sessions, one per peer ID: accepting and dialing them, keeping them alive, reconnecting,
+/// and telling the features through <see cref="Opened"/> and <see cref="Closed"/> (never through the UI event).
+/// </summary>
+internal sealed class SessionRegistry
 {
+    private readonly NodeRuntime _node;
+    private readonly FrameRouter _router;
+    private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, SecureSession> _sessions = new();
     private readonly ConcurrentDictionary<PeerKey, SemaphoreSlim> _dialLocks = new();
     private readonly ConcurrentDictionary<string, byte> _reconnecting = new();
@@ -24,16 +30,42 @@ public sealed partial class ChatNode
     private readonly ConcurrentDictionary<string, string> _lastRefusal = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _sessionWaiters = new();
 
+    public SessionRegistry(NodeRuntime node, FrameRouter router)
+    {
+        _node = node;
+        _router = router;
+        _log = node.Logger<SessionRegistry>();
+    }
+
+    /// <summary>A session became the peer's current one (after its Hello, before any of its frames is handled).</summary>
+    public event Action<SecureSession>? Opened;
+
+    /// <summary>Any session ended, current or not.</summary>
+    public event Action<SecureSession>? Ended;
+
+    /// <summary>The peer's current session ended, with the reason.</summary>
+    public event Action<SecureSession, string>? Closed;
+
+    private NodeOptions Options => _node.Options;
+
+    private HelloMessage OurHello => new(HelloMessage.CurrentVersion, (ushort)_node.Port, _router.Capabilities, Options.Name);
+
+    /// <summary>Peer IDs with a live secure connection right now.</summary>
+    public IReadOnlyCollection<PeerId> ConnectedPeerIds => _sessions.Values.Select(s => s.RemoteId).ToList();
+
+    /// <summary>Every registered session (some may be closing).</summary>
+    public IEnumerable<SecureSession> All => _sessions.Values;
+
     /// <summary>True once a session with <paramref name="id"/> is live (now or within <paramref name="timeout"/>).</summary>
-    private async Task<bool> NextSessionAsync(PeerId id, TimeSpan timeout)
+    public async Task<bool> NextSessionAsync(PeerId id, TimeSpan timeout)
     {
         var waiter = _sessionWaiters.GetOrAdd(id.Value, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (FindSession(id) is not null)
+        if (Find(id) is not null)
             return true;
         try
         {
-            await waiter.Task.WaitAsync(timeout, _stopping.Token).ConfigureAwait(false);
-            return FindSession(id) is not null;
+            await waiter.Task.WaitAsync(timeout, _node.Stopping).ConfigureAwait(false);
+            return Find(id) is not null;
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
@@ -41,30 +73,19 @@ public sealed partial class ChatNode
         }
     }
 
-    public NodeIdentity Identity { get; }
-
-    public TrustStore Trust { get; }
-
-    /// <summary>History, outbox and contacts.</summary>
-    public ChatStore Store { get; }
-
-    private HelloMessage OurHello => new(HelloMessage.CurrentVersion, (ushort)Port, _capabilities, _options.Name);
-
-    /// <summary>Peer IDs with a live secure connection right now.</summary>
-    public IReadOnlyCollection<PeerId> ConnectedPeerIds => _sessions.Values.Select(s => s.RemoteId).ToList();
-
-    private async Task HandleSecureAsync(Socket socket, IPEndPoint remote, CancellationToken token)
+    /// <summary>An incoming connection whose first byte is a TLS record.</summary>
+    public async Task AcceptAsync(Socket socket, IPEndPoint remote, CancellationToken token)
     {
         SslStream ssl;
         PeerId id;
         try
         {
-            (ssl, id) = await TlsHandshake.AcceptAsync(new NetworkStream(socket, ownsSocket: true), Identity,
-                _options.HandshakeTimeout, token).ConfigureAwait(false);
+            (ssl, id) = await TlsHandshake.AcceptAsync(new NetworkStream(socket, ownsSocket: true), _node.Identity,
+                Options.HandshakeTimeout, token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
         {
-            Reject(remote.ToString(), $"TLS handshake failed: {e.Message}");
+            _node.Reject(remote.ToString(), $"TLS handshake failed: {e.Message}");
             return;
         }
         var session = await OpenSessionAsync(ssl, id, remote, initiator: false, token).ConfigureAwait(false);
@@ -77,35 +98,33 @@ public sealed partial class ChatNode
     private async Task<SecureSession?> OpenSessionAsync(SslStream ssl, PeerId id, IPEndPoint remote, bool initiator,
         CancellationToken token, PeerSource source = PeerSource.Incoming)
     {
-        if (Trust.StateOf(id) == TrustState.Blocked)
+        if (_node.Trust.StateOf(id) == TrustState.Blocked)
         {
             // Nothing of a blocked peer is processed: not even its Hello.
             await ssl.DisposeAsync().ConfigureAwait(false);
-            Refuse(remote.ToString(), id, "blocked");
+            _node.Refuse(remote.ToString(), id, "blocked");
             _lastRefusal[id.Value] = "it is blocked";
             return null;
         }
-        var session = new SecureSession(ssl, id, remote, initiator, _options.MaxFrameBytes, _clock)
+        var session = new SecureSession(ssl, id, remote, initiator, Options.MaxFrameBytes, _node.Clock)
         {
-            OnChat = OnChatAsync,
-            OnAck = OnAck,
             // Heartbeats count as activity, so a quiet but connected peer is not dropped as silent.
-            OnAlive = s => Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, Now, countsAsMessage: false, s.RemoteId),
-            OnFeatureFrame = OnFeatureFrameAsync,
+            OnAlive = s => _node.Peers.Touch(s.Address, s.RemoteHello!.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, s.RemoteId),
+            OnFrame = _router.RouteAsync,
         };
         try
         {
             HelloMessage hello;
             try
             {
-                hello = await session.OpenAsync(OurHello, _options.HandshakeTimeout, token).ConfigureAwait(false);
+                hello = await session.OpenAsync(OurHello, Options.HandshakeTimeout, token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
             {
                 var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
                 session.MarkRegistered();
                 await session.CloseAsync().ConfigureAwait(false);
-                Refuse(remote.ToString(), id, reason);
+                _node.Refuse(remote.ToString(), id, reason);
                 _lastRefusal[id.Value] = reason;
                 return null;
             }
@@ -121,19 +140,16 @@ public sealed partial class ChatNode
 
             var address = session.Address;
             _knownLegacy.TryRemove(address, out _);
-            var first = Trust.RecordContact(id, hello.Name, address.ToString(), Now);
-            Peers.Touch(address, hello.Name, PeerProtocol.Secure, Now, countsAsMessage: false, id, source);
-            _log.LogInformation("Secure session with {PeerId} ({Address}), {Direction}", id.Short, address, initiator ? "outgoing" : "incoming");
-            Raise(new SecurePeerConnected(Now, address, id, hello.Name, Trust.StateOf(id), first));
+            var first = _node.Trust.RecordContact(id, hello.Name, address.ToString(), _node.Now);
+            _node.Peers.Touch(address, hello.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, id, source);
+            SessionLog.Opened(_log, id.Short, address, initiator ? "outgoing" : "incoming");
+            _node.Publish(new SecurePeerConnected(_node.Now, address, id, hello.Name, _node.Trust.StateOf(id), first));
             session.MarkRegistered();
             if (_sessionWaiters.TryRemove(id.Value, out var waiting))
                 waiting.TrySetResult();
-            Store.MakeDue(TargetOf(id), Now);
-            KickOutbox();
-            _ = RequestPeersAsync(session).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
-            _ = PushGroupsToAsync(session).ContinueWith(_ => { }, TaskScheduler.Default);
+            Opened?.Invoke(session);
             if (initiator && _supervised.TryAdd(session, 0))
-                Track(SuperviseAsync(session));
+                _node.Work.Track(SuperviseAsync(session));
             return session;
         }
         finally
@@ -164,7 +180,7 @@ public sealed partial class ChatNode
             if (_sessions.TryUpdate(key, session, existing))
             {
                 existing.CloseReason = "replaced by a newer connection";
-                _ = existing.CloseAsync();
+                _node.Work.Track(existing.CloseAsync());
                 return session;
             }
         }
@@ -172,33 +188,34 @@ public sealed partial class ChatNode
 
     private bool OpenedBySmallerId(SecureSession session)
     {
-        var (opener, other) = session.Initiator ? (Identity.Id, session.RemoteId) : (session.RemoteId, Identity.Id);
+        var (opener, other) = session.Initiator ? (_node.Identity.Id, session.RemoteId) : (session.RemoteId, _node.Identity.Id);
         return string.CompareOrdinal(opener.Value, other.Value) < 0;
     }
 
     private async Task SuperviseAsync(SecureSession session)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var keepAlive = session.KeepAliveAsync(_options.HeartbeatInterval, _options.DeadAfter, stop.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_node.Stopping);
+        var keepAlive = session.KeepAliveAsync(Options.HeartbeatInterval, Options.DeadAfter, stop.Token);
         await session.Completion.ConfigureAwait(false);
-        stop.Cancel();
+        await stop.CancelAsync().ConfigureAwait(false);
         await keepAlive.ConfigureAwait(false);
         await session.CloseAsync().ConfigureAwait(false);
 
         var id = session.RemoteId;
         _supervised.TryRemove(session, out _);
         var wasCurrent = _sessions.TryRemove(KeyValuePair.Create(id.Value, session));
-        KickOutbox();
+        Ended?.Invoke(session);
         if (!wasCurrent)
             return;
 
         var reason = session.CloseReason ?? session.Fault?.Message ?? "connection closed";
-        _log.LogInformation("Secure session with {PeerId} ended: {Reason}", id.Short, reason);
-        Raise(new SecurePeerDisconnected(Now, session.Address, id, reason));
+        SessionLog.Ended(_log, id.Short, reason);
+        _node.Publish(new SecurePeerDisconnected(_node.Now, session.Address, id, reason));
+        Closed?.Invoke(session, reason);
         if (session.ClosedByPeer)
-            Peers.Remove(session.Address, PeerRemovalReason.Disconnected);
-        else if (!_stopping.IsCancellationRequested && Trust.StateOf(id) != TrustState.Blocked)
-            Track(ReconnectAsync(session.Address, id));
+            _node.Peers.Remove(session.Address, PeerRemovalReason.Disconnected);
+        else if (!_node.Work.IsStopping && _node.Trust.StateOf(id) != TrustState.Blocked)
+            _node.Work.Track(ReconnectAsync(session.Address, id));
     }
 
     /// <summary>Reconnects with exponential backoff and jitter until it works, the peer returns by itself, or is dropped.</summary>
@@ -208,22 +225,23 @@ public sealed partial class ChatNode
             return;
         try
         {
-            var delay = _options.ReconnectInitialDelay;
-            while (!_stopping.IsCancellationRequested)
+            var delay = Options.ReconnectInitialDelay;
+            while (!_node.Work.IsStopping)
             {
                 var jitter = 0.8 + Random.Shared.NextDouble() * 0.4;
-                await Task.Delay(delay * jitter, _clock, _stopping.Token).ConfigureAwait(false);
-                if (_sessions.ContainsKey(id.Value) || Peers.Find(address) is null || Trust.StateOf(id) == TrustState.Blocked)
+                await Task.Delay(delay * jitter, _node.Clock, _node.Stopping).ConfigureAwait(false);
+                if (_sessions.ContainsKey(id.Value) || _node.Peers.Find(address) is null || _node.Trust.StateOf(id) == TrustState.Blocked)
                     return;
-                var result = await DialAsync(address, id, _stopping.Token).ConfigureAwait(false);
+                var result = await DialAsync(address, id, _node.Stopping).ConfigureAwait(false);
                 if (result.Session is not null)
                     return;
-                _log.LogDebug("Reconnect to {PeerId} at {Address} failed: {Error}", id.Short, address, result.Error);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+                SessionLog.ReconnectFailed(_log, id.Short, address, result.Error);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.ReconnectMaxDelay.Ticks));
             }
         }
         catch (OperationCanceledException)
         {
+            // The node is stopping.
         }
         finally
         {
@@ -232,39 +250,39 @@ public sealed partial class ChatNode
     }
 
     /// <summary>Connects to <paramref name="address"/> over TLS, proving <paramref name="expected"/> when given.</summary>
-    private async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
+    public async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
         PeerSource source = PeerSource.Manual)
     {
         var gate = _dialLocks.GetOrAdd(address, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (FindSession(address) is { } live)
+            if (Find(address) is { } live)
                 return DialResult.Connected(live);
 
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
                 using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                connectTimeout.CancelAfter(_options.ConnectTimeout);
+                connectTimeout.CancelAfter(Options.ConnectTimeout);
                 await socket.ConnectAsync(address.Host, address.Port, connectTimeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException && !token.IsCancellationRequested)
             {
                 socket.Dispose();
-                return DialResult.NoAnswer(e is SocketException s ? Describe(s) : $"no answer within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+                return DialResult.NoAnswer(e is SocketException s ? SocketErrors.Describe(s) : $"no answer within {Options.ConnectTimeout.TotalSeconds:0.#} s");
             }
 
             SslStream ssl;
             PeerId id;
             try
             {
-                (ssl, id) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: true), Identity, expected,
-                    _options.HandshakeTimeout, token).ConfigureAwait(false);
+                (ssl, id) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: true), _node.Identity, expected,
+                    Options.HandshakeTimeout, token).ConfigureAwait(false);
             }
             catch (PeerIdMismatchException e)
             {
-                Refuse(address.ToString(), e.Actual, e.Message);
+                _node.Refuse(address.ToString(), e.Actual, e.Message);
                 return DialResult.NotThePeer(e.Message);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
@@ -291,36 +309,44 @@ public sealed partial class ChatNode
     private bool IsCurrent(SecureSession session) =>
         _sessions.TryGetValue(session.RemoteId.Value, out var current) && current == session && _supervised.TryAdd(session, 0);
 
-    private SecureSession? FindSession(PeerKey address) =>
+    public SecureSession? Find(PeerKey address) =>
         _sessions.Values.FirstOrDefault(s => s.Address == address && !s.Completion.IsCompleted);
 
-    private SecureSession? FindSession(PeerId id) =>
+    public SecureSession? Find(PeerId id) =>
         _sessions.TryGetValue(id.Value, out var s) && !s.Completion.IsCompleted ? s : null;
 
     /// <summary>The ID a secure peer proved at this address before: it must prove it again.</summary>
-    private PeerId? KnownSecureId(PeerKey address)
+    public PeerId? KnownSecureId(PeerKey address)
     {
-        if (Peers.Find(address) is { Protocol: PeerProtocol.Secure, Id: { } id })
+        if (_node.Peers.Find(address) is { Protocol: PeerProtocol.Secure, Id: { } id })
             return id;
-        return Trust.FindByAddress(address.ToString())?.Id;
+        return _node.Trust.FindByAddress(address.ToString())?.Id;
     }
 
-    private bool IsKnownLegacy(PeerKey address) =>
-        _knownLegacy.ContainsKey(address) || Peers.Find(address) is { Protocol: PeerProtocol.Legacy };
+    /// <summary>The address answered, but not over TLS: an old peer, spoken to in the legacy protocol from now on.</summary>
+    public void MarkLegacy(PeerKey address) => _knownLegacy[address] = 0;
 
-    private void Refuse(string remote, PeerId? id, string reason)
+    public bool IsKnownLegacy(PeerKey address) =>
+        _knownLegacy.ContainsKey(address) || _node.Peers.Find(address) is { Protocol: PeerProtocol.Legacy };
+
+    /// <summary>Closes the peer's current session (blocked or removed by the user); no reconnect follows.</summary>
+    public async Task<bool> CloseAsync(PeerId id, string reason, bool sayBye = false)
     {
-        _log.LogWarning("Refused {Remote} ({PeerId}): {Reason}", remote, id?.Short ?? "?", reason);
-        Raise(new PeerRefused(Now, remote, id, reason));
+        if (!_sessions.TryRemove(id.Value, out var session))
+            return false;
+        session.CloseReason = reason;
+        await session.CloseAsync(sayBye: sayBye).ConfigureAwait(false);
+        return true;
     }
 
-    /// <summary>Writes any frame on the live session with a peer: for tests of hostile peers only.</summary>
-    internal ValueTask SendRawFrameForTestsAsync(PeerId id, Action<System.Buffers.IBufferWriter<byte>> encode) =>
-        FindSession(id) is { } session
-            ? session.SendAsync(encode, static (e, w) => e(w))
-            : throw new InvalidOperationException($"no session with {id.Short}");
+    /// <summary>Closes the live session at this address, if any.</summary>
+    public async Task CloseAsync(PeerKey address, bool sayBye)
+    {
+        if (Find(address) is { } session && _sessions.TryRemove(KeyValuePair.Create(session.RemoteId.Value, session)))
+            await session.CloseAsync(sayBye: sayBye).ConfigureAwait(false);
+    }
 
-    private async Task CloseSessionsAsync(bool sayBye)
+    public async Task CloseAllAsync(bool sayBye)
     {
         var sessions = _sessions.Values.ToList();
         await Task.WhenAll(sessions.Select(s =>

@@ -1,0 +1,57 @@
+using System.Threading.Channels;
+using CryptoSphere.Cli.Control;
+using CryptoSphere.Core.Node;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary>What <c>group send</c> does with a node: send, then count the members' acknowledgements of this message.</summary>
+internal static class GroupSendAction
+{
+    public static async Task<CommandOutcome> RunAsync(ChatNode node, string group, string text, TimeSpan wait, CancellationToken ct)
+    {
+        var outcome = new CommandOutcome();
+        if (GroupResolver.Resolve(group, node.Store, out var error) is not { } target)
+            return outcome.Fail(error);
+        // Subscribed before sending: an acknowledgement can arrive before SendToGroupAsync returns.
+        var acks = Channel.CreateUnbounded<Guid>();
+        void OnEvent(NodeEvent e)
+        {
+            if (e is MessageDelivered d)
+                acks.Writer.TryWrite(d.MessageId);
+        }
+        node.EventRaised += OnEvent;
+        try
+        {
+            GroupSendResult sent;
+            try
+            {
+                sent = await node.SendToGroupAsync(target.Id, text);
+            }
+            catch (InvalidOperationException e)
+            {
+                return outcome.Fail(e.Message);
+            }
+            var members = sent.SentNow + sent.Queued;
+            var delivered = 0;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(wait);
+            try
+            {
+                while (delivered < members && await acks.Reader.WaitToReadAsync(deadline.Token))
+                    while (delivered < members && acks.Reader.TryRead(out var id))
+                        if (id == sent.MessageId)
+                            delivered++;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // Waited as long as asked; the rest stay in the outbox.
+            }
+            return outcome.Say($"Sent to {target.Name}: delivered to {delivered} of {members} member{(members == 1 ? "" : "s")}" +
+                               (delivered < members ? $"; {members - delivered} wait in the outbox." : "."));
+        }
+        finally
+        {
+            node.EventRaised -= OnEvent;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using CryptoSphere.Cli.Control;
+using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary>What <c>send</c> does with a node, whether the node is this process's own or the running one.</summary>
+internal static class SendAction
+{
+    /// <param name="queuedElsewhere">How to explain a queued message when this process's node stops right after.</param>
+    public static async Task<CommandOutcome> RunAsync(ChatNode node, TrustStore trust, string target, string text, TimeSpan wait,
+        bool secureOnly, string? queuedElsewhere, CancellationToken ct)
+    {
+        var outcome = new CommandOutcome();
+        SendResult sent;
+        if (PeerKey.TryParse(target, out var address, out _))
+        {
+            // The running node's own options decide the protocol, so --secure-only is checked before anything is written.
+            if (secureOnly && queuedElsewhere is null && node.Peers.Find(address) is not { Protocol: PeerProtocol.Secure })
+                return outcome.Fail($"--secure-only: the running node does not know {address} as a CryptoSphere node; send to its peer ID instead");
+            sent = await node.SendAsync(address, text, ct);
+        }
+        else if (PeerIdResolver.TryResolve(target, trust, out var id, out var error))
+            sent = await node.SendAsync(id, text, ct);
+        else
+            return outcome.Fail($"invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
+
+        if (sent.State == MessageState.Queued && queuedElsewhere is null)
+            return outcome.Say($"Queued for {sent.To}: {sent.Error}. The running node delivers it when the peer is back.");
+        if (!sent.Success)
+            return outcome.Fail($"could not send to {target}: {sent.Error}.{(sent.State == MessageState.Queued ? " " + queuedElsewhere : "")}");
+        if (sent.Delivered is null)
+            return outcome.Say($"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge){PeerLabels.PartsNote(sent.Parts)}.");
+        try
+        {
+            await sent.Delivered.WaitAsync(wait, ct);
+        }
+        catch (TimeoutException)
+        {
+            return queuedElsewhere is null
+                ? outcome.Say($"Sent to {sent.To} over TLS; not acknowledged within {wait.TotalSeconds:0} s. " +
+                              "The running node keeps it in the outbox until the peer acknowledges it.")
+                : outcome.Fail($"sent to {sent.To} over TLS, but no acknowledgement within {wait.TotalSeconds:0} s", 3);
+        }
+        return outcome.Say($"Delivered to {sent.To} (secure, peer {node.Peers.Find(sent.To)?.Id}).");
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Sessions;
+using CryptoSphere.Core.Trust;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Discovery;
+
+/// <summary>
+/// Addresses claimed for peer IDs (LAN announcements, peer exchange, group membership) are connected to, and
+/// the TLS handshake proves the claimed ID before the peer enters the table. Also runs the LAN discovery.
+/// </summary>
+internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions)
+{
+    private static readonly TimeSpan RedialAfter = TimeSpan.FromSeconds(10);
+
+    private readonly ILogger _log = node.Logger<CandidateDialer>();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastDial = new();
+    private LanDiscovery? _discovery;
+
+    public void StartDiscovery()
+    {
+        if (!node.Options.Discovery.Enabled)
+            return;
+        _discovery = new LanDiscovery(node.Options.Discovery,
+            () => new Announcement(node.Identity.Id, (ushort)node.Port, HelloMessage.CurrentVersion, node.Options.Name),
+            (a, source) => Consider(a.Id, new PeerKey(PeerKey.HostOf(source), a.Port), PeerSource.Announced),
+            _log, node.Clock);
+        _discovery.Start();
+    }
+
+    public async Task StopDiscoveryAsync()
+    {
+        if (_discovery is not null)
+            await _discovery.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An address claimed for a peer ID: connect to it, proving the ID, unless already connected, blocked, or
+    /// that address was tried a moment ago.
+    /// </summary>
+    public void Consider(PeerId id, PeerKey address, PeerSource source)
+    {
+        if (id == node.Identity.Id || sessions.Find(id) is not null || node.Trust.StateOf(id) == TrustState.Blocked || node.Work.IsStopping)
+            return;
+        // Per ID and address: one ID is often claimed at several at once (a node announces over IPv4 and IPv6,
+        // and listens on one of them only; peer exchange may carry an old address). A dead one must not hold
+        // back the others until the next announcement.
+        var key = $"{id.Value} {address}";
+        var now = node.Now;
+        if (_lastDial.Count > 10_000)
+            _lastDial.Clear(); // bounded memory whatever peers claim
+        var last = _lastDial.GetOrAdd(key, DateTimeOffset.MinValue);
+        if (now - last < RedialAfter || !_lastDial.TryUpdate(key, now, last))
+            return;
+        node.Work.Track(DialAsync(id, address, source));
+    }
+
+    private async Task DialAsync(PeerId id, PeerKey address, PeerSource source)
+    {
+        var result = await sessions.DialAsync(address, id, node.Stopping, source).ConfigureAwait(false);
+        if (result.Session is null)
+            DiscoveryLog.CandidateNotReached(_log, id.Short, address, source, result.Error);
+    }
+}

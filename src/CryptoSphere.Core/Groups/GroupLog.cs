@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Groups;
+
+/// <summary>Log messages of groups (event IDs 500-599).</summary>
+internal static partial class GroupLog
+{
+    [LoggerMessage(500, LogLevel.Information, "Group {Name} is at version {Version}; member: {Member}")]
+    public static partial void Changed(ILogger log, string name, long version, bool member);
+}

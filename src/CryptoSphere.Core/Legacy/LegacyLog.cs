@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Legacy;
+
+/// <summary>Log messages of the legacy protocol (event IDs 400-499).</summary>
+internal static partial class LegacyLog
+{
+    [LoggerMessage(400, LogLevel.Information, "Peer {Peer} disconnected")]
+    public static partial void Disconnected(ILogger log, Peers.PeerKey peer);
+
+    [LoggerMessage(401, LogLevel.Warning, "Send to {Peer} failed: {Error}")]
+    public static partial void SendFailed(ILogger log, Peers.PeerKey peer, string? error);
+
+    [LoggerMessage(402, LogLevel.Information, "Legacy message naming {Peer} leaves the peer table as it is (a secure peer, or this node itself)")]
+    public static partial void PeerTableLeftAlone(ILogger log, Peers.PeerKey peer);
+}

@@ -1,0 +1,307 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using CryptoSphere.Core.Conversations;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Legacy;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Secure.Messages;
+using CryptoSphere.Core.Sessions;
+using CryptoSphere.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Messaging;
+
+/// <summary>
+/// Offline delivery: the outbox is the source of truth; a message leaves it when acknowledged (secure),
+/// written (legacy), or given up and reported.
+/// </summary>
+internal sealed class Outbox
+{
+    private readonly NodeRuntime _node;
+    private readonly SessionRegistry _sessions;
+    private readonly LegacyOutbound _legacy;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _deliveries = new();
+    // Per outbox target: the session its messages were last written on, and how far.
+    private readonly ConcurrentDictionary<string, (SecureSession Session, long Sequence)> _flushed = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _flushLocks = new();
+    private readonly SemaphoreSlim _kick = new(0);
+    private Task? _loop;
+
+    public Outbox(NodeRuntime node, SessionRegistry sessions, LegacyOutbound legacy, FrameRouter router)
+    {
+        _node = node;
+        _sessions = sessions;
+        _legacy = legacy;
+        _log = node.Logger<Outbox>();
+        router.Handle(FrameType.Ack, OnAckAsync);
+        sessions.Opened += session =>
+        {
+            _node.Store.MakeDue(TargetOf(session.RemoteId), _node.Now);
+            Kick();
+        };
+        sessions.Ended += _ => Kick();
+    }
+
+    /// <summary>Runs after each pass over the outbox (groups push membership changes made by other processes).</summary>
+    public Func<Task>? AfterPass { get; set; }
+
+    private NodeOptions Options => _node.Options;
+
+    public static string TargetOf(PeerId id) => ConversationId.Peer(id).ToString();
+
+    public static string TargetOf(PeerKey legacy) => ConversationId.Legacy(legacy).ToString();
+
+    public void Start() => _loop = Task.Run(LoopAsync);
+
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    public void Kick()
+    {
+        if (_kick.CurrentCount == 0)
+            _kick.Release();
+    }
+
+    /// <summary>Completes when the receiver acknowledges the message; fails when it is given up.</summary>
+    public Task Delivery(Guid id) => _deliveries.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public TimeSpan Backoff(int attempts)
+    {
+        var ticks = Options.ReconnectInitialDelay.Ticks * Math.Pow(2, Math.Min(attempts, 20));
+        return TimeSpan.FromTicks((long)Math.Min(ticks, Options.ReconnectMaxDelay.Ticks));
+    }
+
+    private static string Describe(TimeSpan age) =>
+        age >= TimeSpan.FromDays(1) ? $"{age.TotalDays:0.#} days"
+        : age >= TimeSpan.FromHours(1) ? $"{age.TotalHours:0.#} hours"
+        : age >= TimeSpan.FromSeconds(1) ? $"{age.TotalSeconds:0.#} s"
+        : $"{age.TotalMilliseconds:0} ms";
+
+    private async Task LoopAsync()
+    {
+        var token = _node.Stopping;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await DeliverDueAsync(token).ConfigureAwait(false);
+                if (AfterPass is { } after)
+                    await after().ConfigureAwait(false);
+                await _kick.WaitAsync(Options.OutboxCheckInterval, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (Exception e) when (e is StorageException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                MessagingLog.OutboxFailed(_log, e.Message);
+                try
+                {
+                    await Task.Delay(Options.OutboxCheckInterval, _node.Clock, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private async Task DeliverDueAsync(CancellationToken token)
+    {
+        var now = _node.Now;
+        foreach (var group in _node.Store.Outbox().GroupBy(r => r.Target))
+        {
+            var rows = group.ToList();
+            foreach (var expired in rows.Where(r => now - r.Message.StoredAt > Options.MaxMessageAge))
+                GiveUp(expired.Message, $"not delivered within {Describe(Options.MaxMessageAge)}");
+            rows.RemoveAll(r => now - r.Message.StoredAt > Options.MaxMessageAge);
+            if (rows.Count == 0 || rows[0].NextAttempt > now)
+                continue;
+
+            if (ConversationId.TryParse(group.Key, out var target) && target.PeerId is { } id)
+                await DeliverSecureAsync(id, rows.Select(r => r.Message).ToList(), token).ConfigureAwait(false);
+            else
+                await DeliverLegacyAsync(rows.Select(r => r.Message).ToList(), token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverSecureAsync(PeerId id, IReadOnlyList<StoredMessage> queued, CancellationToken token)
+    {
+        if (_sessions.Find(id) is null)
+        {
+            if (AddressOf(id, queued[0]) is not { } address)
+            {
+                foreach (var m in queued)
+                    _node.Store.RecordAttempt(m.Id, $"no known address for {id.Short}", _node.Now + Backoff(m.Attempts + 1), TargetOf(id));
+                return;
+            }
+            var dial = await _sessions.DialAsync(address, id, token).ConfigureAwait(false);
+            if (dial.Session is null)
+            {
+                foreach (var m in queued)
+                    _node.Store.RecordAttempt(m.Id, dial.Error ?? "unreachable", _node.Now + Backoff(m.Attempts + 1), TargetOf(id));
+                return;
+            }
+        }
+        await FlushAsync(id).ConfigureAwait(false);
+    }
+
+    // Where to reach a peer: where it was last proven, else where its group's admin says it is.
+    private PeerKey? AddressOf(PeerId id, StoredMessage message)
+    {
+        var text = _node.Peers.Find(id)?.Key.ToString() ?? _node.Trust.Find(id)?.LastAddress;
+        if (text is null && message.IsGroup && ConversationId.TryParse(message.Conversation, out var conversation) && conversation.GroupId is { } group)
+            text = _node.Store.FindGroup(group)?.Members.FirstOrDefault(m => m.Id == id)?.Address;
+        text ??= message.IsGroup ? null : message.Address;
+        return PeerKey.TryParse(text, out var address, out _) ? address : null;
+    }
+
+    /// <summary>
+    /// Writes, in order, every outbox message for <paramref name="id"/> not yet written on its live session.
+    /// Returns false when there is no live session.
+    /// </summary>
+    public async Task<bool> FlushAsync(PeerId id)
+    {
+        var target = TargetOf(id);
+        var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_sessions.Find(id) is not { } session)
+                return false;
+            // On a new session everything unacknowledged goes again; on the same one only what is new.
+            var after = _flushed.TryGetValue(target, out var flushed) && flushed.Session == session ? flushed.Sequence : 0;
+            foreach (var (message, _, _) in _node.Store.Outbox(target, after))
+            {
+                _flushed[target] = (session, message.Sequence);
+                if (OutboxFrames.AsChat(message) is { } chat)
+                    await session.SendChatAsync(chat).ConfigureAwait(false);
+                else
+                    await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+                if (message.State == MessageState.Queued)
+                    _node.Store.MarkSent(message.Id, leaveOutbox: false);
+            }
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // the session closed meanwhile; the rest goes out on the next one
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes one frame of a message just queued (with sequence <paramref name="sequence"/>) straight to a member
+    /// with nothing else waiting, and records it as flushed. False when the session closed: the outbox sends it later.
+    /// </summary>
+    public async Task<bool> SendDirectAsync(PeerId member, SecureSession session, GroupChatMessage frame, long sequence)
+    {
+        var target = TargetOf(member);
+        var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await session.SendAsync(frame, static (m, w) => m.Encode(w)).ConfigureAwait(false);
+            _flushed.AddOrUpdate(target, (session, sequence), (_, f) => f.Session == session ? (session, Math.Max(f.Sequence, sequence)) : (session, sequence));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task DeliverLegacyAsync(IReadOnlyList<StoredMessage> queued, CancellationToken token)
+    {
+        foreach (var message in queued)
+        {
+            if (!PeerKey.TryParse(message.Address, out var to, out _))
+            {
+                GiveUp(message, $"bad address {message.Address}");
+                continue;
+            }
+            // An address never proven to be an old peer may be a CryptoSphere node that was down: TLS first.
+            string? error = null;
+            if (!_sessions.IsKnownLegacy(to))
+            {
+                var dial = await _sessions.DialAsync(to, null, token).ConfigureAwait(false);
+                if (dial.Session is { } session)
+                {
+                    _node.Store.MoveToSecure(message.Id, TargetOf(to), session.RemoteId.Value, TargetOf(session.RemoteId));
+                    await FlushAsync(session.RemoteId).ConfigureAwait(false);
+                    continue;
+                }
+                if (dial.MayFallBackToLegacy)
+                    _sessions.MarkLegacy(to);
+                else
+                    error = dial.Error ?? "unreachable";
+            }
+            if (error is null && Options.SecureOnly)
+            {
+                GiveUp(message, $"{to} only speaks the legacy protocol, and this node is --secure-only");
+                continue;
+            }
+            error ??= await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
+            if (error is null)
+                continue;
+            if (message.Attempts + 1 >= Options.LegacyRetries)
+                GiveUp(message, $"{error} (after {message.Attempts + 1} tries)");
+            else
+                _node.Store.RecordAttempt(message.Id, error, _node.Now + Backoff(message.Attempts + 1));
+            return; // keep the order: later messages wait for this one
+        }
+    }
+
+    /// <summary>
+    /// One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).
+    /// A retry after a later part failed sends every part again: an old peer has no way to say which it got.
+    /// </summary>
+    public async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken)
+    {
+        foreach (var part in _legacy.Parts(text))
+        {
+            var result = await _legacy.SendAsync(to, _legacy.Chat(part), cancellationToken).ConfigureAwait(false);
+            if (!result.Success)
+                return result.Error;
+        }
+        _node.Store.MarkSent(id, leaveOutbox: true);
+        return null;
+    }
+
+    public int LegacyParts(string text) => _legacy.Parts(text).Count;
+
+    private void GiveUp(StoredMessage message, string reason)
+    {
+        if (!_node.Store.MarkFailed(message.Id, reason))
+            return;
+        if (_deliveries.TryRemove(message.Id, out var waiting))
+            waiting.TrySetException(new IOException(reason));
+        MessagingLog.GaveUp(_log, message.Id, message.Address, reason);
+        _node.Publish(new MessageFailed(_node.Now, PeerKey.TryParse(message.Address, out var to, out _) ? to : default, message.Id, reason));
+    }
+
+    private ValueTask OnAckAsync(SecureSession session, ReadOnlySequence<byte> body)
+    {
+        var id = AckMessage.Decode(body).MessageId;
+        _node.Store.AppendAcknowledgement(id, TargetOf(session.RemoteId), settled =>
+        {
+            if (!settled)
+                return;
+            if (_deliveries.TryRemove(id, out var waiting))
+                waiting.TrySetResult();
+            _node.Publish(new MessageDelivered(_node.Now, session.Address, session.RemoteId, id));
+        });
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Node;
+
+/// <summary>
+/// The one way events leave the node: a bounded queue and one delivery task (NATS.Net's event channel).
+/// Subscribers run on that task only, never on a socket's read loop or the store's writer thread, and one at
+/// a time, in the order the events were published.
+/// </summary>
+/// <remarks>
+/// Publishing never blocks: it happens on I/O threads that must not wait for a UI. When the queue is full
+/// (a subscriber stuck for a long time), events are counted, not queued, and once there is room again the
+/// subscribers get one <see cref="EventsMissed"/> with the count, and the log a warning.
+/// A public call waits until the events it published itself are delivered (<see cref="Settle{T}"/>), so a
+/// caller sees them by the time the call returns, as when events were raised inline.
+/// </remarks>
+internal sealed class EventBus : IAsyncDisposable
+{
+    public const int Capacity = 65_536;
+
+    // Set while subscribers run (and in whatever they start): a call from a subscriber must not wait for the
+    // delivery task, which is busy running that subscriber.
+    private static readonly AsyncLocal<EventBus?> Delivering = new();
+    // The events the current public call published: the highest sequence number among them.
+    private static readonly AsyncLocal<CallEvents?> Call = new();
+
+    private readonly Channel<(long Sequence, NodeEvent Event)> _queue = Channel.CreateBounded<(long, NodeEvent)>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Lock _publishing = new();
+    private readonly List<(long Sequence, TaskCompletionSource Done)> _waiters = [];
+    private readonly ILogger _log;
+    private readonly TimeProvider _clock;
+    private readonly Task _delivery;
+    private long _published;
+    private long _delivered;
+    private long _missed;
+
+    public EventBus(ILogger log, TimeProvider clock)
+    {
+        _log = log;
+        _clock = clock;
+        _delivery = Task.Run(DeliverAsync);
+    }
+
+    /// <summary>The public <see cref="ChatNode.EventRaised"/> subscribers.</summary>
+    public event Action<NodeEvent>? Subscribers;
+
+    /// <summary>Events that could not be queued because the queue was full, since the node was made.</summary>
+    public long MissedTotal { get; private set; }
+
+    public void Publish(NodeEvent e)
+    {
+        long sequence;
+        lock (_publishing)
+        {
+            sequence = _published + 1;
+            if (!_queue.Writer.TryWrite((sequence, e)))
+            {
+                Interlocked.Increment(ref _missed);
+                return;
+            }
+            _published = sequence;
+        }
+        if (Call.Value is { } call)
+            call.Last = sequence;
+    }
+
+    /// <summary>Runs a public call; it completes once the events it published have reached the subscribers.</summary>
+    public async Task<T> Settle<T>(Func<Task<T>> call)
+    {
+        var events = Call.Value = new CallEvents();
+        var result = await call().ConfigureAwait(false);
+        await DeliveredAsync(events.Last).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task Settle(Func<Task> call)
+    {
+        var events = Call.Value = new CallEvents();
+        await call().ConfigureAwait(false);
+        await DeliveredAsync(events.Last).ConfigureAwait(false);
+    }
+
+    /// <summary>The same for a synchronous call: blocks until its events are delivered (never inside a subscriber).</summary>
+    public T Settle<T>(Func<T> call)
+    {
+        var outer = Call.Value;
+        var events = Call.Value = new CallEvents();
+        try
+        {
+            var result = call();
+            var delivered = DeliveredAsync(events.Last);
+            if (!delivered.IsCompleted)
+                delivered.Wait(TimeSpan.FromSeconds(30));
+            return result;
+        }
+        finally
+        {
+            Call.Value = outer;
+        }
+    }
+
+    public void Settle(Action call) => Settle(() =>
+    {
+        call();
+        return 0;
+    });
+
+    /// <summary>Completes when every event up to <paramref name="sequence"/> has been handed to the subscribers.</summary>
+    private Task DeliveredAsync(long sequence)
+    {
+        if (sequence == 0 || Delivering.Value == this)
+            return Task.CompletedTask;
+        lock (_waiters)
+        {
+            if (Volatile.Read(ref _delivered) >= sequence || _delivery.IsCompleted)
+                return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((sequence, done));
+            return done.Task;
+        }
+    }
+
+    private async Task DeliverAsync()
+    {
+        Delivering.Value = this;
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+            {
+                Invoke(item.Event);
+                Volatile.Write(ref _delivered, item.Sequence);
+                ReleaseWaiters(item.Sequence);
+                if (Interlocked.Exchange(ref _missed, 0) is var missed and > 0)
+                    ReportMissed(missed);
+            }
+        }
+        ReleaseWaiters(long.MaxValue);
+    }
+
+    private void ReportMissed(long missed)
+    {
+        MissedTotal += missed;
+        NodeLog.EventsMissed(_log, missed, Capacity);
+        Invoke(new EventsMissed(_clock.GetUtcNow(), missed));
+    }
+
+    private void Invoke(NodeEvent e)
+    {
+        var subscribers = Subscribers;
+        if (subscribers is null)
+            return;
+        foreach (var subscriber in subscribers.GetInvocationList().Cast<Action<NodeEvent>>())
+        {
+            try
+            {
+                subscriber(e);
+            }
+            catch (Exception ex)
+            {
+                // A subscriber's bug must not stop the others, nor later events.
+                NodeLog.SubscriberFailed(_log, ex, e.GetType().Name);
+            }
+        }
+    }
+
+    private void ReleaseWaiters(long delivered)
+    {
+        lock (_waiters)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Sequence > delivered)
+                    continue;
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>Delivers what is queued, then ends the delivery task; later events are counted as missed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _delivery.ConfigureAwait(false);
+    }
+
+    private sealed class CallEvents
+    {
+        public long Last;
+    }
+}

@@ -1,0 +1,63 @@
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Node;
+
+/// <summary>
+/// What every part of a node shares: its settings, clock, identity, stores, peer table, event bus and
+/// background work. Features receive this instead of the node, so none of them can reach another feature
+/// through it.
+/// </summary>
+internal sealed class NodeRuntime(
+    NodeOptions options, NodeIdentity identity, ChatStore store, ILoggerFactory loggers, TimeProvider clock, EventBus events)
+{
+    public NodeOptions Options { get; } = options;
+
+    public NodeIdentity Identity { get; } = identity;
+
+    public ChatStore Store { get; } = store;
+
+    public TrustStore Trust { get; } = new(store);
+
+    public PeerTable Peers { get; } = new();
+
+    public ILoggerFactory Loggers { get; } = loggers;
+
+    public TimeProvider Clock { get; } = clock;
+
+    public EventBus Events { get; } = events;
+
+    public BackgroundWork Work { get; } = new(loggers.CreateLogger<BackgroundWork>());
+
+    /// <summary>The port listened on (or advertised by a send-only node); 0 before start.</summary>
+    public int Port { get; set; }
+
+    public string AdvertisedIp { get; set; } = "";
+
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    public CancellationToken Stopping => Work.Stopping;
+
+    public ILogger Logger<T>() => Loggers.CreateLogger<T>();
+
+    private ILogger Log => field ??= Loggers.CreateLogger<ChatNode>();
+
+    public void Publish(NodeEvent e) => Events.Publish(e);
+
+    /// <summary>Bytes from the network that were refused: logged and reported; nothing else changes.</summary>
+    public void Reject(string remote, string reason)
+    {
+        NodeLog.InputDropped(Log, remote, reason);
+        Publish(new InputRejected(Now, remote, reason));
+    }
+
+    /// <summary>A peer refused during or after the handshake (blocked, wrong ID, bad version).</summary>
+    public void Refuse(string remote, PeerId? id, string reason)
+    {
+        NodeLog.PeerRefused(Log, remote, id?.Short ?? "?", reason);
+        Publish(new PeerRefused(Now, remote, id, reason));
+    }
+}

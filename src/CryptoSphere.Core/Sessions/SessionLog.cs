@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Sessions;
+
+/// <summary>Log messages of the session layer (event IDs 200-299): listening, accepting, dialing, sessions.</summary>
+internal static partial class SessionLog
+{
+    [LoggerMessage(200, LogLevel.Warning, "Accept failed: {Error}")]
+    public static partial void AcceptFailed(ILogger log, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(201, LogLevel.Warning, "Refusing connections from {Address}: over the limit of {PerIp} per address or {Total} in all ({Refused} refused so far)")]
+    public static partial void OverLimit(ILogger log, System.Net.IPAddress address, int perIp, int total, long refused);
+
+    [LoggerMessage(202, LogLevel.Error, "Unexpected error on connection from {Remote}")]
+    public static partial void HandlerFailed(ILogger log, Exception error, string remote);
+
+    [LoggerMessage(210, LogLevel.Information, "Secure session with {PeerId} ({Address}), {Direction}")]
+    public static partial void Opened(ILogger log, string peerId, Peers.PeerKey address, string direction);
+
+    [LoggerMessage(211, LogLevel.Information, "Secure session with {PeerId} ended: {Reason}")]
+    public static partial void Ended(ILogger log, string peerId, string reason);
+
+    [LoggerMessage(212, LogLevel.Debug, "Reconnect to {PeerId} at {Address} failed: {Error}")]
+    public static partial void ReconnectFailed(ILogger log, string peerId, Peers.PeerKey address, string? error);
+}
