@@ -21,6 +21,7 @@ internal static class EventText
             ? $"Group {g.Group.Name} is at version {g.Group.Version}: {string.Join(", ", g.Group.Current.Select(m => m.Id.Short))}"
             : $"You are no longer in group {g.Group.Name}",
         MessageDelivered d => $"Delivered to {d.To} ({d.PeerId.Short})",
+        MessageHeldByMailbox h => $"Held by mailbox {h.Mailbox.Short} for {h.Recipient.Short} (offline); still in the outbox",
         MessageFailed f => $"Gave up on a message to {f.To}: {f.Reason}",
         ConnectionRequestReceived r => $"Connection request from {r.Name} ({r.From})",
         SecurePeerConnected c => $"Secure connection with {c.Name} ({c.Address}), ID {c.PeerId}" +

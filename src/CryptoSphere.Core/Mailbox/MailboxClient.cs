@@ -28,9 +28,10 @@ public sealed class MailboxClient(NodeIdentity identity, AgreementKey agreementK
 
     /// <summary>
     /// A message opened from a mailbox envelope (<see cref="OpenedEnvelope.Duplicate"/> when already seen). The
-    /// receipt is sent only after this completes, so the node must have stored the message durably by then.
+    /// receipt is sent only when this returns true, after it completes: the node must have stored the message
+    /// durably by then. False leaves the envelope at the mailbox (a kind this node does not take that way yet).
     /// </summary>
-    public Func<OpenedEnvelope, PeerId, ValueTask>? OnMessage { get; init; }
+    public Func<OpenedEnvelope, PeerId, ValueTask<bool>>? OnMessage { get; init; }
 
     /// <summary>A receipt for one of our messages, checked: the message is delivered.</summary>
     public Action<DeliveryReceipt>? OnDelivered { get; init; }
@@ -146,8 +147,8 @@ public sealed class MailboxClient(NodeIdentity identity, AgreementKey agreementK
             return;
         }
         MailboxLog.Opened(_log, opened.Envelope.Id, opened.Author.Short, mailbox.Short, opened.Duplicate);
-        if (OnMessage is { } onMessage)
-            await onMessage(opened, mailbox).ConfigureAwait(false);
+        if (OnMessage is { } onMessage && !await onMessage(opened, mailbox).ConfigureAwait(false))
+            return;
         var receipt = DeliveryReceipt.Create(identity, opened, _clock);
         await send(new ReceiptMessage(receipt.Encoded.ToArray()).Encode).ConfigureAwait(false);
     }

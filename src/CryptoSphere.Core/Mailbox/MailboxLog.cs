@@ -34,4 +34,7 @@ internal static partial class MailboxLog
 
     [LoggerMessage(EventId = 1614, Level = LogLevel.Warning, Message = "Receipt via {Mailbox} refused: {Reason}")]
     public static partial void ReceiptRefused(ILogger logger, string mailbox, string reason);
+
+    [LoggerMessage(EventId = 1620, Level = LogLevel.Warning, Message = "Mailbox pass failed: {Error}")]
+    public static partial void PassFailed(ILogger logger, string error);
 }

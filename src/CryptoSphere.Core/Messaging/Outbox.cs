@@ -293,15 +293,21 @@ internal sealed class Outbox
 
     private ValueTask OnAckAsync(SecureSession session, ReadOnlySequence<byte> body)
     {
-        var id = AckMessage.Decode(body).MessageId;
-        _node.Store.AppendAcknowledgement(id, TargetOf(session.RemoteId), settled =>
+        Acknowledged(AckMessage.Decode(body).MessageId, session.RemoteId, session.Address);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// <paramref name="from"/> has the message: by ACK on its session, or by a signed receipt that came back
+    /// through a mailbox (<paramref name="address"/> is then where it was last seen, or default).
+    /// </summary>
+    public void Acknowledged(Guid id, PeerId from, PeerKey address) =>
+        _node.Store.AppendAcknowledgement(id, TargetOf(from), settled =>
         {
             if (!settled)
                 return;
             if (_deliveries.TryRemove(id, out var waiting))
                 waiting.TrySetResult();
-            _node.Publish(new MessageDelivered(_node.Now, session.Address, session.RemoteId, id));
+            _node.Publish(new MessageDelivered(_node.Now, address, from, id));
         });
-        return ValueTask.CompletedTask;
-    }
 }

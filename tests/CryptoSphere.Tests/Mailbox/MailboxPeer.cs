@@ -38,7 +38,7 @@ internal sealed class MailboxPeer : IAsyncDisposable
             OnMessage = (opened, mailbox) =>
             {
                 Received.Add((opened, mailbox));
-                return ValueTask.CompletedTask;
+                return ValueTask.FromResult(true);
             },
             OnDelivered = receipt => Delivered.Add(receipt),
             OnPutAnswered = (message, _, mailbox, outcome) => Answers.Add((message, mailbox, outcome)),
