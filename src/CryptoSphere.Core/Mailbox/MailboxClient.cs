@@ -39,10 +39,13 @@ public sealed class MailboxClient(NodeIdentity identity, AgreementKey agreementK
     /// <summary>A mailbox answered about an envelope of ours: (message ID, recipient, mailbox, outcome).</summary>
     public Action<Guid, PeerId, PeerId, PutOutcome>? OnPutAnswered { get; init; }
 
+    /// <summary>Where this node last reached a peer (<c>host:port</c>), for the hints in our mailbox directory.</summary>
+    public Func<PeerId, string?>? AddressOf { get; init; }
+
     /// <summary>Our agreement key and the mailboxes we use, for a contact.</summary>
     public MailboxInfoMessage Info() =>
         new(agreementKey.Record.Encoded.ToArray(),
-            MailboxDirectory.Create(identity, store.Used().Select(u => new MailboxEntry(u.Mailbox, null)), _clock).Encoded.ToArray());
+            MailboxDirectory.Create(identity, store.Used().Select(u => new MailboxEntry(u.Mailbox, AddressOf?.Invoke(u.Mailbox))), _clock).Encoded.ToArray());
 
     /// <summary>
     /// A secure session with <paramref name="peer"/> opened: tell it how to seal mail to us, and if it is one of

@@ -50,6 +50,7 @@ internal sealed class MailboxFeature : IDisposable
             OnMessage = KeepAsync,
             OnDelivered = receipt => _outbox.Acknowledged(receipt.MessageId, receipt.Recipient, AddressOf(receipt.Recipient) ?? default),
             OnPutAnswered = Answered,
+            AddressOf = id => AddressOf(id)?.ToString(),
         };
         _protocol = new MailboxProtocol(node.Identity.Id, new MailboxHolder(Store, _log), client);
         router.Advertise(Capabilities.Mailbox);
