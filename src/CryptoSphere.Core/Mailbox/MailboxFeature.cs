@@ -89,9 +89,13 @@ internal sealed class MailboxFeature : IDisposable
 
     private async ValueTask<bool> KeepAsync(OpenedEnvelope opened, PeerId mailbox)
     {
-        if (opened.Payload.Kind != EnvelopeKind.Direct)
-            return false;
         var author = opened.Author;
+        // Sealed mail from a blocked peer, or from an untrusted one under --accept trusted, is not taken (no
+        // receipt either): it stays at the mailbox until it expires. Direct messages only, for now.
+        var trust = _node.Trust.StateOf(author);
+        if (opened.Payload.Kind != EnvelopeKind.Direct || trust == TrustState.Blocked
+            || (_node.Options.Accept == AcceptPolicy.Trusted && trust != TrustState.Trusted))
+            return false;
         var address = AddressOf(author);
         var name = _node.Trust.Find(author)?.Name ?? author.Short;
         var payload = opened.Payload;

@@ -27,6 +27,23 @@ public sealed class MailboxNodeTests : IDisposable
         trust.SetState(id, TrustState.Trusted, DateTimeOffset.UtcNow);
     }
 
+    /// <summary>Bob asks M to hold his mail, M agrees, and Bob goes offline; returns Bob's contact card.</summary>
+    private static async Task<(PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes)> BobUsesMAsync(
+        StoredNode m, string bobDir, PeerId aliceId)
+    {
+        await using var bob = await StoredNode.StartAsync("bob", bobDir);
+        var bobId = bob.Identity.Id;
+        Trust(bob, m.Identity.Id, "m", m.Key.ToString());
+        Trust(bob, aliceId, "alice", null);
+        Trust(m, bobId, "bob", bob.Key.ToString());
+        Trust(m, aliceId, "alice", null);
+        Assert.True(m.Node.Mailboxes.Serve(bobId));
+        Assert.True(bob.Node.Mailboxes.Use(m.Identity.Id));
+        Assert.True((await bob.Node.SendAsync(m.Key, "hold my mail please")).Success);
+        await Eventually.HoldsAsync(() => bob.Node.Mailboxes.Used().Single().LastState == ServeState.Serving, "M serves Bob");
+        return (bobId, bob.Port, bob.Node.AgreementKey, MailboxDirectory.Create(bob.Identity, [new MailboxEntry(m.Identity.Id, m.Key.ToString())]));
+    }
+
     private static StoredMessage Message(ChatStore store, Guid id) => store.All().Single(m => m.Id == id);
 
     [Fact]
@@ -34,7 +51,7 @@ public sealed class MailboxNodeTests : IDisposable
     {
         const string text = "Night shift: the backup finished at 03:12, tape is in the safe";
         var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
-        PeerId aliceId, bobId;
+        PeerId aliceId;
         using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
             aliceId = identity.Id;
 
@@ -42,24 +59,7 @@ public sealed class MailboxNodeTests : IDisposable
         // agreement key and mailbox list), as she would with his ID, without their nodes ever meeting.
         var m = await StoredNode.StartAsync("m", mDir);
         var mPort = m.Port;
-        AgreementKeyRecord bobKey;
-        MailboxDirectory bobMailboxes;
-        int bobPort;
-        await using (var bob = await StoredNode.StartAsync("bob", bobDir))
-        {
-            bobId = bob.Identity.Id;
-            bobPort = bob.Port;
-            Trust(bob, m.Identity.Id, "m", m.Key.ToString());
-            Trust(bob, aliceId, "alice", null);
-            Trust(m, bobId, "bob", bob.Key.ToString());
-            Trust(m, aliceId, "alice", null);
-            Assert.True(m.Node.Mailboxes.Serve(bobId));
-            Assert.True(bob.Node.Mailboxes.Use(m.Identity.Id));
-            Assert.True((await bob.Node.SendAsync(m.Key, "hold my mail please")).Success);
-            await Eventually.HoldsAsync(() => bob.Node.Mailboxes.Used().Single().LastState == ServeState.Serving, "M serves Bob");
-            bobKey = bob.Node.AgreementKey;
-            bobMailboxes = MailboxDirectory.Create(bob.Identity, [new MailboxEntry(m.Identity.Id, m.Key.ToString())]);
-        }
+        var (bobId, bobPort, bobKey, bobMailboxes) = await BobUsesMAsync(m, bobDir, aliceId);
 
         // Alice writes while Bob is offline: the message waits in her outbox and M takes a sealed copy.
         Guid messageId;
@@ -105,5 +105,37 @@ public sealed class MailboxNodeTests : IDisposable
         await m.DisposeAsync();
         var bytes = Directory.GetFiles(mDir).SelectMany(File.ReadAllBytes).ToArray();
         Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes("tape is in the safe")));
+    }
+
+    [Fact]
+    public async Task MessageThatArrivesBothDirectlyAndFromTheMailbox_IsShownOnce()
+    {
+        const string text = "one copy only, please";
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        await using var m = await StoredNode.StartAsync("m", mDir);
+        var (bobId, bobPort, bobKey, bobMailboxes) = await BobUsesMAsync(m, bobDir, aliceId);
+
+        await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+        Trust(alice, bobId, "bob", $"127.0.0.1:{bobPort}");
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Assert.True(alice.Node.Mailboxes.LearnPeer(bobId, bobKey, bobMailboxes));
+        var messageId = (await alice.Node.SendAsync(bobId, text)).MessageId!.Value;
+        await alice.Events.WaitFor<MessageHeldByMailbox>(h => h.MessageId == messageId, TimeSpan.FromSeconds(20));
+
+        // Bob returns where Alice last saw him, and talks to both: Alice's outbox delivers directly, M hands
+        // over the sealed copy.
+        await using var bob = await StoredNode.StartAsync("bob", bobDir, bobPort);
+        Trust(bob, aliceId, "alice", alice.Key.ToString());
+        await bob.Node.SendAsync(m.Key, "back");
+        await bob.Node.SendAsync(alice.Key, "back too");
+        await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bobId, 10).Count == 0, "Bob fetched and receipted M's copy",
+            TimeSpan.FromSeconds(20));
+
+        Assert.Single(bob.Events.All<MessageReceived>(), r => r.Text == text);
+        Assert.Single(bob.Store.All(), s => s.Id == messageId);
     }
 }
