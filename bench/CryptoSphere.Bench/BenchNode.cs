@@ -43,7 +43,7 @@ internal sealed class BenchNode : IAsyncDisposable
             InactivityTimeout = TimeSpan.FromHours(24),
         };
         if (readTimeout is { } timeout)
-            options.ReadTimeout = timeout;
+            options = options with { ReadTimeout = timeout };
         var node = new ChatNode(options);
         var bench = new BenchNode(node, senders);
         await node.StartAsync().ConfigureAwait(false);

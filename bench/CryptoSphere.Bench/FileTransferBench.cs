@@ -111,7 +111,7 @@ internal static class FileTransferBench
         });
         var senderOptions = new NodeOptions { Name = "sender", Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" };
         if (window > 0)
-            senderOptions.FileWindowBytes = window;
+            senderOptions = senderOptions with { FileWindowBytes = window };
         await using var sender = new ChatNode(senderOptions);
         var accepted = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource<NodeEvent>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -52,9 +52,8 @@ internal static class ListenCommand
             if (profile is null)
                 return 2;
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
-            var options = settings.ToNodeOptions(result, result.GetValue(settings.Name)!, result.GetValue(settings.Port)!.Value, profile);
             trust = profile.Trust;
-            await using var node = new ChatNode(options, logs);
+            await using var node = settings.CreateNode(result, result.GetValue(settings.Name)!, result.GetValue(settings.Port)!.Value, profile, logs);
             node.EventRaised += Print;
             using var signal = new ShutdownSignal(ct);
             if (!await NodeRunner.TryStartAsync(node))

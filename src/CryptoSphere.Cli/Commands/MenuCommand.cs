@@ -38,7 +38,7 @@ internal static class MenuCommand
         if (profile is null)
             return 2;
         using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
-        await using var node = new ChatNode(settings.ToNodeOptions(result, name, port.Value, profile), logs);
+        await using var node = settings.CreateNode(result, name, port.Value, profile, logs);
         node.EventRaised += e =>
         {
             if (e is NodeStarted s && s.RequestedPort is { } asked)

@@ -26,7 +26,7 @@ internal sealed class NodeSettings
     public Option<IPAddress> Bind { get; } = new("--bind")
     {
         Description = "Address to listen on",
-        DefaultValueFactory = _ => IPAddress.Any,
+        DefaultValueFactory = _ => NodeOptions.Default.Bind,
         CustomParser = ParseAddress,
     };
 
@@ -43,25 +43,25 @@ internal sealed class NodeSettings
     public Option<int> MaxMessageBytes { get; } = new("--max-message-bytes")
     {
         Description = "Largest legacy message accepted, in bytes",
-        DefaultValueFactory = _ => 64 * 1024,
+        DefaultValueFactory = _ => NodeOptions.Default.MaxLegacyMessageBytes,
     };
 
     public Option<int> InactivitySeconds { get; } = new("--inactivity-timeout")
     {
         Description = "Seconds of silence after which a peer is dropped",
-        DefaultValueFactory = _ => 600,
+        DefaultValueFactory = _ => (int)NodeOptions.Default.InactivityTimeout.TotalSeconds,
     };
 
     public Option<int> ReadTimeoutSeconds { get; } = new("--read-timeout")
     {
         Description = "Seconds an incoming connection may stay silent before it is cut off",
-        DefaultValueFactory = _ => 10,
+        DefaultValueFactory = _ => (int)NodeOptions.Default.ReadTimeout.TotalSeconds,
     };
 
     public Option<int> Backlog { get; } = new("--backlog")
     {
         Description = "Listen backlog (pending connections the kernel queues)",
-        DefaultValueFactory = _ => 4096,
+        DefaultValueFactory = _ => NodeOptions.Default.Backlog,
     };
 
     public Option<LogLevel> LogLevel { get; } = new("--log-level")
@@ -80,7 +80,7 @@ internal sealed class NodeSettings
     public Option<AcceptPolicy> Accept { get; } = new("--accept")
     {
         Description = "Who may deliver messages: open (anyone not blocked) or trusted (others become contact requests)",
-        DefaultValueFactory = _ => AcceptPolicy.Open,
+        DefaultValueFactory = _ => NodeOptions.Default.Accept,
         CustomParser = ParseAccept,
     };
 
@@ -101,25 +101,25 @@ internal sealed class NodeSettings
     public Option<int> MaxFrameBytes { get; } = new("--max-frame-bytes")
     {
         Description = "Largest secure-protocol frame accepted, in bytes",
-        DefaultValueFactory = _ => FrameCodec.DefaultMaxFrameBytes,
+        DefaultValueFactory = _ => NodeOptions.Default.MaxFrameBytes,
     };
 
     public Option<int> MaxOutboxPerPeer { get; } = new("--max-outbox-per-peer")
     {
         Description = "Most messages one peer may have waiting in the outbox; more are refused and reported",
-        DefaultValueFactory = _ => 10_000,
+        DefaultValueFactory = _ => NodeOptions.Default.MaxOutboxPerPeer,
     };
 
     public Option<double> MaxMessageAgeDays { get; } = new("--max-message-age")
     {
         Description = "Days a message may wait in the outbox before it is given up and reported",
-        DefaultValueFactory = _ => 7,
+        DefaultValueFactory = _ => NodeOptions.Default.MaxMessageAge.TotalDays,
     };
 
     public Option<int> LegacyRetries { get; } = new("--legacy-retries")
     {
         Description = "Tries for a message to an old (legacy) peer that refuses, before it is marked failed",
-        DefaultValueFactory = _ => 5,
+        DefaultValueFactory = _ => NodeOptions.Default.LegacyRetries,
     };
 
     public Option<string?> Downloads { get; } = new("--downloads")
@@ -135,7 +135,7 @@ internal sealed class NodeSettings
     public Option<long> MaxTransferBytes { get; } = new("--max-transfer-bytes")
     {
         Description = "Largest file accepted in one transfer, in bytes or with a unit: 500M, 4G (default 4G); bigger offers are refused",
-        DefaultValueFactory = _ => new NodeOptions().MaxTransferBytes,
+        DefaultValueFactory = _ => NodeOptions.Default.MaxTransferBytes,
         CustomParser = ParseSize,
     };
 
@@ -148,13 +148,13 @@ internal sealed class NodeSettings
     public Option<int> DiscoveryPort { get; } = new("--discovery-port")
     {
         Description = "UDP port of LAN discovery",
-        DefaultValueFactory = _ => 5377,
+        DefaultValueFactory = _ => NodeOptions.Default.Discovery.Port,
     };
 
     public Option<IPAddress> DiscoveryGroup { get; } = new("--discovery-group")
     {
         Description = "IPv4 multicast group of LAN discovery",
-        DefaultValueFactory = _ => IPAddress.Parse("239.255.77.77"),
+        DefaultValueFactory = _ => NodeOptions.Default.Discovery.Group,
         CustomParser = ParseAddress,
     };
 
@@ -167,13 +167,13 @@ internal sealed class NodeSettings
     public Option<int> MaxConnectionsPerIp { get; } = new("--max-connections-per-ip")
     {
         Description = "Connections one address may hold open at once; more are closed at once",
-        DefaultValueFactory = _ => 1024,
+        DefaultValueFactory = _ => NodeOptions.Default.MaxConnectionsPerIp,
     };
 
     public Option<int> MaxConnections { get; } = new("--max-connections")
     {
         Description = "Connections the node holds open at once, from everyone",
-        DefaultValueFactory = _ => 10_000,
+        DefaultValueFactory = _ => NodeOptions.Default.MaxConnections,
     };
 
     public void AddTo(Command command)
@@ -199,11 +199,13 @@ internal sealed class NodeSettings
         });
     }
 
-    public NodeOptions ToNodeOptions(ParseResult result, string name, int port, Profile profile) => new()
+    /// <summary>The node these options describe, with the profile's identity and database.</summary>
+    public ChatNode CreateNode(ParseResult result, string name, int port, Profile profile, ILoggerFactory logs) =>
+        new(ToNodeOptions(result, name, port, profile), profile.Identity, profile.Store, logs);
+
+    public NodeOptions ToNodeOptions(ParseResult result, string name, int port, Profile profile) => NodeOptions.Default with
     {
         Name = name,
-        Identity = profile.Identity,
-        Store = profile.Store,
         SecureOnly = result.GetValue(SecureOnly),
         Accept = result.GetValue(Accept),
         LegacyAllow = result.GetValue(LegacyAllow) ?? [],
@@ -212,7 +214,7 @@ internal sealed class NodeSettings
         MaxOutboxPerPeer = result.GetValue(MaxOutboxPerPeer),
         MaxMessageAge = TimeSpan.FromDays(result.GetValue(MaxMessageAgeDays)),
         LegacyRetries = result.GetValue(LegacyRetries),
-        Discovery = new DiscoveryOptions
+        Discovery = NodeOptions.Default.Discovery with
         {
             Enabled = !result.GetValue(NoDiscovery),
             Port = result.GetValue(DiscoveryPort),

@@ -6,14 +6,12 @@ namespace CryptoSphere.Cli.Commands;
 internal static class SendOnlyNode
 {
     public static ChatNode Create(Profile profile, string name, string? advertiseIp, TimeSpan timeout, bool secureOnly = false) =>
-        new(new NodeOptions
+        new(NodeOptions.Default with
         {
             Name = name,
             AdvertiseIp = advertiseIp,
-            Identity = profile.Identity,
-            Store = profile.Store,
             SecureOnly = secureOnly,
             ConnectTimeout = timeout,
             HandshakeTimeout = timeout,
-        });
+        }, profile.Identity, profile.Store);
 }

@@ -43,9 +43,8 @@ internal static class WebCommand
                 return 2;
             using var logs = Logs.ToStderr(result.GetValue(settings.LogLevel));
             var name = result.GetValue(settings.Name) ?? Environment.UserName;
-            var options = settings.ToNodeOptions(result, name, result.GetValue(settings.Port) ?? DefaultNodePort, profile);
             trust = profile.Trust;
-            await using var node = new ChatNode(options, logs);
+            await using var node = settings.CreateNode(result, name, result.GetValue(settings.Port) ?? DefaultNodePort, profile, logs);
             node.EventRaised += e =>
             {
                 if (EventText.Describe(e, trust) is { } line)

@@ -49,16 +49,9 @@ internal static class EventText
     };
 
     /// <summary>"unencrypted, unverified" for legacy; the short ID and whether the user verified it for secure.</summary>
-    public static string Security(PeerId? id, TrustStore? trust) => id is { } known
-        ? $"{known.Short}, {Label(trust?.StateOf(known) ?? TrustState.Unknown)}"
-        : "unencrypted, unverified";
+    public static string Security(PeerId? id, TrustStore? trust) => TrustLabels.Security(id, trust);
 
-    public static string Label(TrustState state) => state switch
-    {
-        TrustState.Trusted => "verified",
-        TrustState.Blocked => "blocked",
-        _ => "unverified",
-    };
+    public static string Label(TrustState state) => TrustLabels.Of(state);
 
     public static string Reason(PeerRemovalReason reason) => reason switch
     {

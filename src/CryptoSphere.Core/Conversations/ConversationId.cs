@@ -74,6 +74,12 @@ public readonly record struct ConversationId
     public static ConversationId Parse(string text) =>
         TryParse(text, out var id) ? id : throw new FormatException($"'{text}' is not a conversation (peer:ID, legacy:HOST:PORT or group:ID)");
 
+    /// <summary>What follows <c>peer:</c> or <c>legacy:</c> when <paramref name="text"/> starts with one, else the text itself.</summary>
+    public static string WithoutPeerPrefix(string text) =>
+        text.StartsWith(LegacyPrefix, StringComparison.Ordinal) ? text[LegacyPrefix.Length..]
+        : text.StartsWith(PeerPrefix, StringComparison.Ordinal) ? text[PeerPrefix.Length..]
+        : text;
+
     /// <summary>True for text written by <see cref="ToString"/> for a group, without parsing the rest.</summary>
     public static bool IsGroup(string text) => text.StartsWith(GroupPrefix, StringComparison.Ordinal);
 

@@ -13,7 +13,7 @@ namespace CryptoSphere.Core.Discovery;
 /// Addresses claimed for peer IDs (LAN announcements, peer exchange, group membership) are connected to, and
 /// the TLS handshake proves the claimed ID before the peer enters the table. Also runs the LAN discovery.
 /// </summary>
-internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions)
+internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions) : IAsyncDisposable
 {
     private static readonly TimeSpan RedialAfter = TimeSpan.FromSeconds(10);
 
@@ -32,7 +32,8 @@ internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions
         _discovery.Start();
     }
 
-    public async Task StopDiscoveryAsync()
+    /// <summary>Stops announcing and listening for announcements.</summary>
+    public async ValueTask DisposeAsync()
     {
         if (_discovery is not null)
             await _discovery.DisposeAsync().ConfigureAwait(false);

@@ -72,7 +72,7 @@ internal sealed class FileContext(NodeRuntime node, SessionRegistry sessions)
     public void RejectFrame(SecureSession session, string what, Guid id, string why)
     {
         var reason = $"{what} for transfer {id}: {why}";
-        _log.LogWarning("Dropped a frame from {PeerId}: {Reason}", session.RemoteId.Short, reason);
+        FilesLog.FrameDropped(_log, session.RemoteId.Short, reason);
         _node.Publish(new InputRejected(_node.Now, session.Address.ToString(), reason));
     }
 
@@ -84,7 +84,7 @@ internal sealed class FileContext(NodeRuntime node, SessionRegistry sessions)
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
         {
-            _log.LogError("Cannot save transfer {Id}: {Error}", info.Id, e.Message);
+            FilesLog.NotSaved(_log, info.Id, e.Message);
         }
     }
 
@@ -101,7 +101,7 @@ internal sealed class FileContext(NodeRuntime node, SessionRegistry sessions)
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
         {
-            _log.LogWarning("Cannot save the progress of transfer {Id}: {Error}", id, e.Message);
+            FilesLog.ProgressNotSaved(_log, id, e.Message);
         }
     }
 

@@ -70,7 +70,7 @@ internal sealed class FileReceiver
         {
             _node.Work.Track(_files.TellPeerAsync(peer, session, new FileDeclineMessage(offer.TransferId, r.Reason, r.Text), static (m, w) => m.Encode(w)));
             var reason = $"refused automatically: {r.Text}";
-            _log.LogInformation("Offer of {Name} from {PeerId} {Reason}", name, peer.Short, reason);
+            FilesLog.OfferRefused(_log, name, peer.Short, reason);
             _node.Publish(new TransferDeclined(now, info with { State = TransferState.Declined, Error = reason }, reason));
             return ValueTask.CompletedTask;
         }
@@ -81,7 +81,7 @@ internal sealed class FileReceiver
         };
         if (!_files.Incoming.TryAdd(offer.TransferId, transfer))
             return ValueTask.CompletedTask;
-        _log.LogInformation("{PeerId} offers {Name} ({Size} bytes) as transfer {Id}", peer.Short, name, offer.Size, offer.TransferId);
+        FilesLog.Offered(_log, peer.Short, name, offer.Size, offer.TransferId);
         if (_node.Options.AutoAcceptFromTrusted && _node.Trust.StateOf(peer) == TrustState.Trusted)
             _node.Work.Track(AcceptOfferAsync(transfer));
         else
@@ -129,7 +129,7 @@ internal sealed class FileReceiver
     }
 
     /// <summary>Tells the sender how a transfer it still offers ended here.</summary>
-    private async Task AnswerFinishedAsync(SecureSession session, TransferInfo finished)
+    private static async Task AnswerFinishedAsync(SecureSession session, TransferInfo finished)
     {
         try
         {
@@ -175,7 +175,7 @@ internal sealed class FileReceiver
             transfer.State = TransferState.Active;
             transfer.Updated = _node.Now;
         }
-        _log.LogInformation("Transfer {Id} of {Name} accepted", transfer.Id, transfer.Name);
+        FilesLog.Accepted(_log, transfer.Id, transfer.Name);
         return await ResumeIncomingAsync(transfer, transfer.Session, first: true).ConfigureAwait(false);
     }
 
@@ -372,9 +372,9 @@ internal sealed class FileReceiver
         var info = transfer.Snapshot();
         _files.Save(info);
         if (state == TransferState.Completed)
-            _log.LogInformation("Transfer {Id} from {PeerId} verified and saved as {Path}", info.Id, info.PeerId.Short, info.Path);
+            FilesLog.Received(_log, info.Id, info.PeerId.Short, info.Path);
         else
-            _log.LogWarning("Transfer {Id} of {Name} from {PeerId} {State}: {Reason}", info.Id, info.Name, info.PeerId.Short, state, reason);
+            FilesLog.IncomingEnded(_log, info.Id, info.Name, info.PeerId.Short, state, reason);
         _node.Publish(describe(info));
     }
 

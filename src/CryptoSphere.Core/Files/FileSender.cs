@@ -78,7 +78,7 @@ internal sealed class FileSender
     {
         var error = $"{to} is an old peer that only speaks the legacy (unencrypted) protocol: it cannot receive files. " +
                     "Files go only to CryptoSphere nodes over the secure protocol";
-        _log.LogWarning("Offer to {Peer} refused: {Error}", to, error);
+        FilesLog.CannotReceive(_log, to, error);
         return OfferResult.Failed(error);
     }
 
@@ -136,13 +136,13 @@ internal sealed class FileSender
             transfer = new OutgoingTransfer(info, hash, new TransferMeter(_node.Clock, _node.Options.TransferProgressInterval));
             _files.Outgoing[info.Id] = transfer;
             _files.Save(info);
-            _log.LogInformation("Offering {Name} ({Size} bytes) to {PeerId} as transfer {Id}", offered, size, peer.Short, info.Id);
+            FilesLog.Offering(_log, offered, size, peer.Short, info.Id);
         }
         else
         {
             lock (transfer.Gate)
                 transfer.OfferedOn = null; // offer it again even on the same session
-            _log.LogInformation("Resuming transfer {Id} of {Name} to {PeerId}", transfer.Id, offered, peer.Short);
+            FilesLog.Resuming(_log, transfer.Id, offered, peer.Short);
         }
 
         // The session may have dropped while the file was hashed: the offer then goes out when the peer is back.
@@ -152,7 +152,7 @@ internal sealed class FileSender
         return new OfferResult(true, null, FileContext.Snapshot(transfer)) { Resumed = existing is not null };
     }
 
-    public async Task SendOfferAsync(OutgoingTransfer transfer, SecureSession session)
+    public static async Task SendOfferAsync(OutgoingTransfer transfer, SecureSession session)
     {
         lock (transfer.Gate)
         {
@@ -196,7 +196,7 @@ internal sealed class FileSender
             run = transfer.BeginRun(session, accept.Offset, window, _node.Stopping);
         }
         _files.Save(FileContext.Snapshot(transfer));
-        _log.LogInformation("Transfer {Id} accepted by {PeerId}, sending from byte {Offset}", transfer.Id, session.RemoteId.Short, accept.Offset);
+        FilesLog.Sending(_log, transfer.Id, session.RemoteId.Short, accept.Offset);
         _node.Publish(new TransferAccepted(_node.Now, FileContext.Snapshot(transfer), accept.Offset));
         _node.Work.Track(Task.Run(() => PumpAsync(transfer, run)));
         return ValueTask.CompletedTask;
@@ -209,7 +209,7 @@ internal sealed class FileSender
         switch (outcome.Kind)
         {
             case PumpOutcomeKind.Sent:
-                _log.LogDebug("Transfer {Id}: every byte sent, waiting for the receiver's check", transfer.Id);
+                FilesLog.AllSent(_log, transfer.Id);
                 break;
             case PumpOutcomeKind.Interrupted:
                 lock (transfer.Gate)
@@ -326,9 +326,9 @@ internal sealed class FileSender
         }
         _files.Save(info);
         if (state == TransferState.Completed)
-            _log.LogInformation("Transfer {Id} of {Name} to {PeerId} completed and verified", info.Id, info.Name, info.PeerId.Short);
+            FilesLog.Sent(_log, info.Id, info.Name, info.PeerId.Short);
         else
-            _log.LogWarning("Transfer {Id} of {Name} to {PeerId} {State}: {Reason}", info.Id, info.Name, info.PeerId.Short, state, reason);
+            FilesLog.OutgoingEnded(_log, info.Id, info.Name, info.PeerId.Short, state, reason);
         _node.Publish(describe(info));
     }
 

@@ -150,7 +150,7 @@ internal sealed class FileTransfers
         }
         catch (Exception e) when (e is Storage.StorageException or Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
         {
-            _log.LogError("Cannot load unfinished transfers: {Error}", e.Message);
+            FilesLog.NotLoaded(_log, e.Message);
             return;
         }
         foreach (var t in stored)
@@ -169,7 +169,7 @@ internal sealed class FileTransfers
         foreach (var peer in stored.Select(t => t.PeerId).Distinct())
             _node.Work.Track(ReachForTransfersAsync(peer));
         if (stored.Count > 0)
-            _log.LogInformation("{Count} unfinished transfer(s) will resume when their peers are back", stored.Count);
+            FilesLog.WillResume(_log, stored.Count);
     }
 
     private bool HasUnfinishedTransfers(PeerId peer) =>
@@ -202,7 +202,7 @@ internal sealed class FileTransfers
                     await ResumeTransfersAsync(session).ConfigureAwait(false);
                     return;
                 }
-                _log.LogDebug("Peer {PeerId} not reachable for transfers yet: {Error}", peer.Short, dial.Error);
+                FilesLog.NotReachable(_log, peer.Short, dial.Error);
                 await Task.Delay(delay * (0.8 + Random.Shared.NextDouble() * 0.4), _node.Clock, _node.Stopping).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _node.Options.ReconnectMaxDelay.Ticks));
             }
@@ -226,7 +226,7 @@ internal sealed class FileTransfers
                 if (t.State.IsFinished() || t.OfferedOn == session)
                     continue;
             }
-            await _sender.SendOfferAsync(t, session).ConfigureAwait(false);
+            await FileSender.SendOfferAsync(t, session).ConfigureAwait(false);
         }
     }
 

@@ -5,7 +5,7 @@ namespace CryptoSphere.Core.Groups;
 /// <summary>A group as this node knows it. Only <see cref="Admin"/> may change it; each change bumps <see cref="Version"/>.</summary>
 public sealed record Group(Guid Id, string Name, PeerId Admin, long Version, IReadOnlyList<GroupMember> Members, bool IsMember)
 {
-    public string Conversation => Storage.StoredMessage.GroupPrefix + Id;
+    public string Conversation => Conversations.ConversationId.Group(Id).ToString();
 
     public IEnumerable<GroupMember> Current => Members.Where(m => !m.Removed);
 

@@ -105,8 +105,9 @@ public sealed partial class MailboxStore : IDisposable
 
     private static PeerId ReadPeer(SqliteDataReader reader, int column)
     {
-        PeerId.TryParse(reader.GetString(column), out var id);
-        return id;
+        return PeerId.TryParse(reader.GetString(column), out var id)
+            ? id
+            : throw new StorageException($"the mailbox database holds a malformed peer ID in column {column}");
     }
 
     private static DateTimeOffset? ReadTime(SqliteDataReader reader, int column) =>

@@ -40,8 +40,9 @@ internal static class PeerIdWire
     /// <summary>Any 32 bytes are a hash, so this cannot fail; whether the ID is the one expected is the caller's check.</summary>
     public static PeerId Read(ReadOnlySpan<byte> source)
     {
-        PeerId.TryParse(Base32.Encode(source[..Size]), out var id);
-        return id;
+        return PeerId.TryParse(Base32.Encode(source[..Size]), out var id)
+            ? id
+            : throw new InvalidOperationException("32 bytes in base32 are always a peer ID");
     }
 
     /// <summary>The ID of the key in <paramref name="subjectPublicKeyInfo"/>, in wire form.</summary>

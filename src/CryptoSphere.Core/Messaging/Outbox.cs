@@ -17,7 +17,7 @@ namespace CryptoSphere.Core.Messaging;
 /// Offline delivery: the outbox is the source of truth; a message leaves it when acknowledged (secure),
 /// written (legacy), or given up and reported.
 /// </summary>
-internal sealed class Outbox
+internal sealed class Outbox : IDisposable
 {
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
@@ -129,7 +129,7 @@ internal sealed class Outbox
         }
     }
 
-    private async Task DeliverSecureAsync(PeerId id, IReadOnlyList<StoredMessage> queued, CancellationToken token)
+    private async Task DeliverSecureAsync(PeerId id, List<StoredMessage> queued, CancellationToken token)
     {
         if (_sessions.Find(id) is null)
         {
@@ -310,4 +310,6 @@ internal sealed class Outbox
                 waiting.TrySetResult();
             _node.Publish(new MessageDelivered(_node.Now, address, from, id));
         });
+
+    public void Dispose() => _kick.Dispose();
 }

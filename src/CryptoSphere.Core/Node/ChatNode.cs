@@ -43,16 +43,27 @@ public sealed class ChatNode : IAsyncDisposable
     private readonly bool _ownsStore;
     private int _state; // 0 new, 1 listening, 2 send-only, 3 stopped
 
+    /// <summary>A node with an in-memory identity and database (unless the obsolete options carry them).</summary>
     public ChatNode(NodeOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
+#pragma warning disable CS0618 // the options' services, for code written before they moved to the constructor
+        : this(options, options.Identity, options.Store, loggerFactory, clock)
+#pragma warning restore CS0618
+    {
+    }
+
+    /// <summary>
+    /// A node with its services: <paramref name="identity"/> (its key; an in-memory one when null) and
+    /// <paramref name="store"/> (history, outbox, trust; an in-memory database when null). What it makes itself, it disposes.
+    /// </summary>
+    public ChatNode(NodeOptions options, NodeIdentity? identity, ChatStore? store, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
     {
         var loggers = loggerFactory ?? NullLoggerFactory.Instance;
         clock ??= TimeProvider.System;
-        _ownsIdentity = options.Identity is null;
-        _ownsStore = options.Store is null;
+        _ownsIdentity = identity is null;
+        _ownsStore = store is null;
         _log = loggers.CreateLogger<ChatNode>();
         _events = new EventBus(_log, clock);
-        _node = new NodeRuntime(options, options.Identity ?? NodeIdentity.CreateEphemeral(), options.Store ?? ChatStore.OpenInMemory(),
-            loggers, clock, _events);
+        _node = new NodeRuntime(options, identity ?? NodeIdentity.CreateEphemeral(), store ?? ChatStore.OpenInMemory(), loggers, clock, _events);
 
         // Features are built in dependency order; each registers its frame types and its session hooks.
         var router = new FrameRouter();
@@ -241,7 +252,7 @@ public sealed class ChatNode : IAsyncDisposable
 
         _node.Work.Stop();
         _peerTable.SaveAll();
-        await _dialer.StopDiscoveryAsync().ConfigureAwait(false);
+        await _dialer.DisposeAsync().ConfigureAwait(false);
         // Goodbyes go out in parallel, legacy DISCONNECTs and secure BYEs, bounded by the shutdown timeout.
         // A send-only node is not leaving the network: its port belongs to a node that keeps running.
         var limit = _node.Options.ShutdownTimeout;
@@ -264,6 +275,7 @@ public sealed class ChatNode : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);
+        _outbox.Dispose();
         _node.Work.Dispose();
         _mailbox.Dispose();
         if (_ownsIdentity)

@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Conversations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -30,7 +31,7 @@ public static class NodeEventJson
                 if (s.RequestedPort is { } asked) o["requestedPort"] = asked;
                 break;
             case MessageReceived m:
-                o["conversation"] = StoredMessage.ConversationOf(m.PeerId, m.From);
+                o["conversation"] = ConversationId.Of(m.PeerId, m.From).ToString();
                 o["from"] = m.From.ToString();
                 o["name"] = m.Name;
                 o["text"] = m.Text;
@@ -41,7 +42,7 @@ public static class NodeEventJson
                 if (m.InvalidUtf8) o["invalidUtf8"] = true;
                 break;
             case GroupMessageReceived g:
-                o["conversation"] = StoredMessage.GroupPrefix + g.GroupId;
+                o["conversation"] = ConversationId.Group(g.GroupId).ToString();
                 o["groupId"] = g.GroupId.ToString();
                 o["group"] = g.GroupName;
                 o["from"] = g.From.ToString();
@@ -71,7 +72,7 @@ public static class NodeEventJson
                 o["mailbox"] = h.Mailbox.ToString();
                 break;
             case MessageDelivered d:
-                o["conversation"] = StoredMessage.ConversationOf(d.PeerId, d.To);
+                o["conversation"] = ConversationId.Of(d.PeerId, d.To).ToString();
                 o["to"] = d.To.ToString();
                 o["peerId"] = d.PeerId.ToString();
                 o["messageId"] = d.MessageId.ToString();

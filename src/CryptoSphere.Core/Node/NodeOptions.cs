@@ -6,121 +6,131 @@ using CryptoSphere.Core.Storage;
 
 namespace CryptoSphere.Core.Node;
 
-public sealed class NodeOptions
+/// <summary>
+/// A node's settings: immutable, with <see cref="Default"/> as the one place the defaults live (the command line
+/// reads them from there). Change one with <c>with</c>: <c>NodeOptions.Default with { Name = "alice" }</c>.
+/// The services a node uses (identity, store, logging, clock) are not settings: they go to the <see cref="ChatNode"/> constructor.
+/// </summary>
+public sealed record NodeOptions
 {
-    public string Name { get; set; } = "anonymous";
+    /// <summary>Every setting at its default.</summary>
+    public static NodeOptions Default { get; } = new();
+
+    public string Name { get; init; } = "anonymous";
 
     /// <summary>The port to listen on; 0 lets the system choose (tests).</summary>
-    public int Port { get; set; }
+    public int Port { get; init; }
 
-    public IPAddress Bind { get; set; } = IPAddress.Any;
+    public IPAddress Bind { get; init; } = IPAddress.Any;
 
     /// <summary>The IP written in outgoing legacy headers; detected when null.</summary>
-    public string? AdvertiseIp { get; set; }
+    public string? AdvertiseIp { get; init; }
 
     /// <summary>Fail instead of moving to the next free port when <see cref="Port"/> is taken.</summary>
-    public bool StrictPort { get; set; }
+    public bool StrictPort { get; init; }
 
-    public int MaxPortTries { get; set; } = 20;
+    public int MaxPortTries { get; init; } = 20;
 
     // The seed's backlog of 5 overflowed under one fast sender; the kernel caps this at somaxconn anyway.
-    public int Backlog { get; set; } = 4096;
+    public int Backlog { get; init; } = 4096;
 
-    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    public int MaxLegacyMessageBytes { get; set; } = 64 * 1024;
+    public int MaxLegacyMessageBytes { get; init; } = 64 * 1024;
 
     /// <summary>The whole of one legacy message must arrive within this, however slowly it trickles in.</summary>
-    public TimeSpan LegacyMessageDeadline { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan LegacyMessageDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Connections one address may hold open at once; more are closed on accept (floods, slowloris). High, because
     /// a legacy sender opens one connection per message and a burst of them is legitimate.
     /// </summary>
-    public int MaxConnectionsPerIp { get; set; } = 1024;
+    public int MaxConnectionsPerIp { get; init; } = 1024;
 
     /// <summary>Connections the node holds open at once, from everyone.</summary>
-    public int MaxConnections { get; set; } = 10_000;
+    public int MaxConnections { get; init; } = 10_000;
 
-    public TimeSpan InactivityTimeout { get; set; } = TimeSpan.FromSeconds(600);
+    public TimeSpan InactivityTimeout { get; init; } = TimeSpan.FromSeconds(600);
 
-    public TimeSpan InactivityCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan InactivityCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The node's key and certificate; an in-memory one is made when null.</summary>
-    public NodeIdentity? Identity { get; set; }
+    /// <summary>Kept so that code written before the services moved still builds: pass the identity to the constructor.</summary>
+    [Obsolete("pass the identity to the ChatNode constructor")]
+    public NodeIdentity? Identity { get; init; }
 
-    /// <summary>History, outbox and trust decisions; an in-memory database is used when null.</summary>
-    public ChatStore? Store { get; set; }
+    /// <summary>Kept so that code written before the services moved still builds: pass the store to the constructor.</summary>
+    [Obsolete("pass the store to the ChatNode constructor")]
+    public ChatStore? Store { get; init; }
 
     /// <summary>Most messages one peer may have waiting in the outbox; more are refused.</summary>
-    public int MaxOutboxPerPeer { get; set; } = 10_000;
+    public int MaxOutboxPerPeer { get; init; } = 10_000;
 
     /// <summary>How long a message may wait in the outbox before it is given up and reported.</summary>
-    public TimeSpan MaxMessageAge { get; set; } = TimeSpan.FromDays(7);
+    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromDays(7);
 
     /// <summary>How many times a message to an old (legacy) peer is retried before it is marked failed.</summary>
-    public int LegacyRetries { get; set; } = 5;
+    public int LegacyRetries { get; init; } = 5;
 
     /// <summary>How often the outbox is checked for messages due for another attempt.</summary>
-    public TimeSpan OutboxCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan OutboxCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Neither accept nor send legacy (plaintext) messages.</summary>
-    public bool SecureOnly { get; set; }
+    public bool SecureOnly { get; init; }
 
-    public AcceptPolicy Accept { get; set; } = AcceptPolicy.Open;
+    public AcceptPolicy Accept { get; init; } = AcceptPolicy.Open;
 
     /// <summary>Legacy peers have no identity: when not empty, only these IPs may send legacy messages.</summary>
-    public IReadOnlyCollection<IPAddress> LegacyAllow { get; set; } = [];
+    public IReadOnlyCollection<IPAddress> LegacyAllow { get; init; } = [];
 
-    public IReadOnlyCollection<IPAddress> LegacyDeny { get; set; } = [];
+    public IReadOnlyCollection<IPAddress> LegacyDeny { get; init; } = [];
 
-    public int MaxFrameBytes { get; set; } = FrameCodec.DefaultMaxFrameBytes;
+    public int MaxFrameBytes { get; init; } = FrameCodec.DefaultMaxFrameBytes;
 
-    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 
-    public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(45);
+    public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(45);
 
-    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ReconnectInitialDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>LAN discovery by UDP multicast; off unless enabled (the command line enables it).</summary>
-    public DiscoveryOptions Discovery { get; set; } = new();
+    public DiscoveryOptions Discovery { get; init; } = new();
 
     /// <summary>Most peers one peer-exchange answer carries.</summary>
-    public int MaxExchangedPeers { get; set; } = 64;
+    public int MaxExchangedPeers { get; init; } = 64;
 
     /// <summary>
     /// Where received files go. When null, the folder of the database file (the data directory); a node
     /// with an in-memory database and no folder declines every file.
     /// </summary>
-    public string? DownloadsDirectory { get; set; }
+    public string? DownloadsDirectory { get; init; }
 
     /// <summary>Largest file this node accepts in one transfer; a bigger offer is declined with the reason.</summary>
-    public long MaxTransferBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+    public long MaxTransferBytes { get; init; } = 4L * 1024 * 1024 * 1024;
 
     /// <summary>Accept file offers from trusted peers without asking.</summary>
-    public bool AutoAcceptFromTrusted { get; set; }
+    public bool AutoAcceptFromTrusted { get; init; }
 
     /// <summary>Bytes per FILE_CHUNK (at most 64 KiB).</summary>
-    public int FileChunkBytes { get; set; } = Secure.Messages.FileChunkMessage.MaxDataBytes;
+    public int FileChunkBytes { get; init; } = Secure.Messages.FileChunkMessage.MaxDataBytes;
 
     /// <summary>
     /// File bytes in flight to one peer (sent, not yet acknowledged), over all transfers to it. A chat
     /// message queued meanwhile waits behind at most this much; at least 512 KiB is used. 2 MiB covers a
     /// LAN's bandwidth-delay product many times over; on loopback 1, 2 and 4 MiB measured alike and 16 MiB slower.
     /// </summary>
-    public int FileWindowBytes { get; set; } = 2 * 1024 * 1024;
+    public int FileWindowBytes { get; init; } = 2 * 1024 * 1024;
 
     /// <summary>Incoming offers that may wait for an answer at once; more are declined.</summary>
-    public int MaxPendingOffers { get; set; } = 100;
+    public int MaxPendingOffers { get; init; } = 100;
 
     /// <summary>Most progress events per second and per transfer.</summary>
-    public TimeSpan TransferProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan TransferProgressInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 }

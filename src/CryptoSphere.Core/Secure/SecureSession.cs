@@ -10,7 +10,7 @@ namespace CryptoSphere.Core.Secure;
 /// One authenticated connection to one peer: the session-level frames (HELLO, PING/PONG, BYE, ERROR) and,
 /// in order, every other frame handed to <see cref="OnFrame"/>. What a chat or a file chunk means is not its business.
 /// </summary>
-internal sealed class SecureSession
+internal sealed class SecureSession : IAsyncDisposable
 {
     private readonly FrameConnection _connection;
     private readonly TimeProvider _clock;
@@ -189,4 +189,7 @@ internal sealed class SecureSession
         }
         await _connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
+
+    /// <summary>Closes without a goodbye (<see cref="CloseAsync"/> says one).</summary>
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -24,7 +24,7 @@ internal static class TlsHandshake
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (_, certificate, _, _) => Capture(certificate, ref remote),
         };
-        await AuthenticateAsync(ssl, s => s.AuthenticateAsServerAsync(options, Linked(cancellationToken, timeout).Token), timeout)
+        await AuthenticateAsync(ssl, s => s.AuthenticateAsServerAsync(options, Linked(timeout, cancellationToken).Token), timeout)
             .ConfigureAwait(false);
         return (ssl, remote ?? throw new AuthenticationException("the client presented no certificate"));
     }
@@ -43,7 +43,7 @@ internal static class TlsHandshake
             // The ID is checked after the handshake so a mismatch can name both IDs.
             RemoteCertificateValidationCallback = (_, certificate, _, _) => Capture(certificate, ref remote),
         };
-        await AuthenticateAsync(ssl, s => s.AuthenticateAsClientAsync(options, Linked(cancellationToken, timeout).Token), timeout)
+        await AuthenticateAsync(ssl, s => s.AuthenticateAsClientAsync(options, Linked(timeout, cancellationToken).Token), timeout)
             .ConfigureAwait(false);
         var actual = remote ?? throw new AuthenticationException("the server presented no certificate");
         if (expected is { } wanted && wanted != actual)
@@ -63,7 +63,7 @@ internal static class TlsHandshake
         return true;
     }
 
-    private static CancellationTokenSource Linked(CancellationToken token, TimeSpan timeout)
+    private static CancellationTokenSource Linked(TimeSpan timeout, CancellationToken token)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
         cts.CancelAfter(timeout);

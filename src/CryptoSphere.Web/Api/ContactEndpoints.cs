@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Node;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -27,7 +28,7 @@ internal static class ContactEndpoints
 
     private static IResult Decide(ChatNode node, string peer, Action<Core.Identity.PeerId> decide)
     {
-        if (!SendTarget.TryResolveId(peer, node, out var id, out var error))
+        if (!Recipients.TryResolvePeerId(peer, node.Trust, out var id, out var error))
             return ApiError.BadRequest(error);
         decide(id);
         return Results.Ok(Contact(node, id));
@@ -35,7 +36,7 @@ internal static class ContactEndpoints
 
     private static async Task<IResult> BlockAsync(ChatNode node, string peer)
     {
-        if (!SendTarget.TryResolveId(peer, node, out var id, out var error))
+        if (!Recipients.TryResolvePeerId(peer, node.Trust, out var id, out var error))
             return ApiError.BadRequest(error);
         await node.BlockPeerAsync(id);
         return Results.Ok(Contact(node, id));
@@ -43,7 +44,7 @@ internal static class ContactEndpoints
 
     private static IResult Reject(ChatNode node, string peer)
     {
-        if (!SendTarget.TryResolveId(peer, node, out var id, out var error))
+        if (!Recipients.TryResolvePeerId(peer, node.Trust, out var id, out var error))
             return ApiError.BadRequest(error);
         return node.RejectContactRequest(id)
             ? Results.Ok(new { rejected = id.ToString() })

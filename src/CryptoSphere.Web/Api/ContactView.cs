@@ -1,5 +1,5 @@
 using CryptoSphere.Core.Node;
-using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Web.Api;
@@ -10,8 +10,8 @@ public sealed record ContactView(
     bool Connected, string Conversation)
 {
     internal static ContactView From(Contact c, bool connected) => new(
-        c.Id.ToString(), c.Id.Short, c.Name, Labels.Trust(c.State), c.FirstSeen, c.LastSeen, c.LastAddress, connected,
-        StoredMessage.ConversationOf(c.Id, default));
+        c.Id.ToString(), c.Id.Short, c.Name, Core.Trust.TrustLabels.Of(c.State), c.FirstSeen, c.LastSeen, c.LastAddress, connected,
+        ConversationId.Peer(c.Id).ToString());
 }
 
 /// <summary>With <c>--accept trusted</c>: a peer that is not trusted wrote; its messages wait for a decision.</summary>

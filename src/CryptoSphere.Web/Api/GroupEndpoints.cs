@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Node;
 using Microsoft.AspNetCore.Builder;
@@ -36,7 +37,7 @@ internal static class GroupEndpoints
     private static async Task<IResult> ChangeAsync(ChatNode node, Guid id, string? peer,
         Func<Guid, Core.Identity.PeerId, Task<Group>> change)
     {
-        if (!SendTarget.TryResolveId(peer ?? "", node, out var member, out var error))
+        if (!Recipients.TryResolvePeerId(peer ?? "", node.Trust, out var member, out var error))
             return ApiError.BadRequest(error);
         try
         {

@@ -1,22 +1,12 @@
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Storage;
-using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Web.Api;
 
-/// <summary>The words the page shows, the same ones the terminal uses.</summary>
+/// <summary>The words the page shows, the same ones the terminal uses (trust labels: Core/Trust/TrustLabels.cs).</summary>
 internal static class Labels
 {
-    public const string Unencrypted = "unencrypted";
-
-    public static string Trust(TrustState state) => state switch
-    {
-        TrustState.Trusted => "verified",
-        TrustState.Blocked => "blocked",
-        _ => "unverified",
-    };
-
     public static string Protocol(PeerProtocol protocol) => protocol == PeerProtocol.Legacy ? "legacy" : "secure";
 
     public static string State(MessageState state) => state.ToString().ToLowerInvariant();

@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Storage;
@@ -24,7 +25,7 @@ internal static class MessageEndpoints
 
     private static IReadOnlyList<ConversationView> Conversations(ChatNode node)
     {
-        var trust = new TrustLabels(node.Trust);
+        var trust = new TrustLabelCache(node.Trust);
         var connected = node.ConnectedPeerIds;
         var groups = node.Groups.ToDictionary(g => g.Conversation, StringComparer.Ordinal);
         var views = new List<ConversationView>();
@@ -35,7 +36,7 @@ internal static class MessageEndpoints
                 views.Add(new ConversationView(c.Id, "group", group.Name, c.LastActivity, c.Messages, null, "group",
                     group.Current.Any(m => connected.Contains(m.Id)), null));
             }
-            else if (c.Id.StartsWith("peer:", StringComparison.Ordinal) && Core.Identity.PeerId.TryParse(c.Id[5..], out var id))
+            else if (ConversationId.TryParse(c.Id, out var conversation) && conversation.PeerId is { } id)
             {
                 var contact = node.Trust.Find(id);
                 var title = contact?.Name is { Length: > 0 } name ? name : c.Title.Length > 0 ? c.Title : id.Short;
@@ -44,10 +45,10 @@ internal static class MessageEndpoints
             }
             else
             {
-                var address = c.Id.StartsWith("legacy:", StringComparison.Ordinal) ? c.Id[7..] : null;
+                var address = ConversationId.TryParse(c.Id, out var legacy) && legacy.Kind == ConversationKind.Legacy ? legacy.Value : null;
                 var online = PeerKey.TryParse(address, out var key, out _) && node.Peers.Find(key) is not null;
                 views.Add(new ConversationView(c.Id, "legacy", c.Title.Length > 0 ? c.Title : address ?? c.Id, c.LastActivity, c.Messages,
-                    null, Labels.Unencrypted, online, address));
+                    null, Core.Trust.TrustLabels.Unencrypted, online, address));
             }
         }
         // Groups nobody has written in yet still belong in the list, so their chat can be opened.
@@ -60,7 +61,7 @@ internal static class MessageEndpoints
     private static IResult History(ChatNode node, string id, long? before, int? limit)
     {
         var size = Math.Clamp(limit ?? DefaultPage, 1, MaxPage);
-        var trust = new TrustLabels(node.Trust);
+        var trust = new TrustLabelCache(node.Trust);
         var page = node.Store.History(id, size, before);
         return Results.Ok(new
         {
@@ -75,7 +76,7 @@ internal static class MessageEndpoints
     {
         if (string.IsNullOrWhiteSpace(q))
             return ApiError.BadRequest("give words to search for");
-        var trust = new TrustLabels(node.Trust);
+        var trust = new TrustLabelCache(node.Trust);
         return Results.Ok(node.Store.Search(q, Math.Clamp(limit ?? DefaultPage, 1, MaxPage)).Select(m => MessageView.From(m, trust)).ToList());
     }
 
@@ -83,7 +84,7 @@ internal static class MessageEndpoints
     {
         if (string.IsNullOrWhiteSpace(request.Text))
             return ApiError.BadRequest("the message is empty");
-        if (!SendTarget.TryResolve(request.To, node, out var target, out var error))
+        if (!Recipients.TryResolve(request.To, node.Trust, out var target, out var error))
             return ApiError.BadRequest(error);
 
         if (target.Group is { } group)
@@ -107,7 +108,7 @@ internal static class MessageEndpoints
         if (target.Id is { } id)
         {
             result = await node.SendAsync(id, request.Text);
-            conversation = StoredMessage.ConversationOf(id, default);
+            conversation = ConversationId.Peer(id).ToString();
         }
         else
         {
@@ -132,8 +133,8 @@ internal static class MessageEndpoints
     private static string ConversationOf(ChatNode node, PeerKey address, SendResult result)
     {
         if (result.Protocol != PeerProtocol.Secure)
-            return StoredMessage.ConversationOf(null, address);
+            return ConversationId.Legacy(address).ToString();
         var id = node.Peers.Find(address)?.Id ?? node.Trust.FindByAddress(address.ToString())?.Id;
-        return StoredMessage.ConversationOf(id, address);
+        return ConversationId.Of(id, address).ToString();
     }
 }

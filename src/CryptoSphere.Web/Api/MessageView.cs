@@ -8,8 +8,8 @@ public sealed record MessageView(
     string Text, string Protocol, string Security, DateTimeOffset SentAt, DateTimeOffset StoredAt, string State,
     string? Error, long? Lamport)
 {
-    internal static MessageView From(StoredMessage m, TrustLabels trust) => new(
+    internal static MessageView From(StoredMessage m, TrustLabelCache trust) => new(
         m.Sequence, m.Id, m.Conversation, m.Outgoing, Labels.Id(m.PeerId), Labels.Short(m.PeerId), m.Address, m.Name, m.Text,
-        Labels.Protocol(m.Protocol), m.Protocol == Core.Peers.PeerProtocol.Legacy ? Labels.Unencrypted : trust.Of(m.PeerId),
+        Labels.Protocol(m.Protocol), m.Protocol == Core.Peers.PeerProtocol.Legacy ? Core.Trust.TrustLabels.Unencrypted : trust.Of(m.PeerId),
         m.SentAt, m.StoredAt, Labels.State(m.State), m.Error, m.Lamport);
 }

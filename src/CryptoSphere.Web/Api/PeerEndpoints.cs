@@ -18,7 +18,7 @@ internal static class PeerEndpoints
 
     private static IReadOnlyList<PeerView> List(ChatNode node)
     {
-        var trust = new TrustLabels(node.Trust);
+        var trust = new TrustLabelCache(node.Trust);
         var connected = node.ConnectedPeerIds;
         return node.Peers.Snapshot().Select(p => PeerView.From(p, trust, connected)).ToList();
     }

@@ -1,5 +1,5 @@
 using CryptoSphere.Core.Peers;
-using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Conversations;
 
 namespace CryptoSphere.Web.Api;
 
@@ -8,9 +8,9 @@ public sealed record PeerView(
     string Address, string Name, string? PeerId, string? Short, string Protocol, string Security, bool Connected,
     string Source, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Messages, string Conversation)
 {
-    internal static PeerView From(Peer p, TrustLabels trust, IReadOnlyCollection<Core.Identity.PeerId> connected) => new(
+    internal static PeerView From(Peer p, TrustLabelCache trust, IReadOnlyCollection<Core.Identity.PeerId> connected) => new(
         p.Key.ToString(), p.Name, p.Id?.ToString(), p.Id?.Short, Labels.Protocol(p.Protocol),
-        p.Protocol == PeerProtocol.Legacy ? Labels.Unencrypted : trust.Of(p.Id),
+        p.Protocol == PeerProtocol.Legacy ? Core.Trust.TrustLabels.Unencrypted : trust.Of(p.Id),
         p.Id is { } id && connected.Contains(id), p.Source.ToString().ToLowerInvariant(),
-        p.FirstSeen, p.LastSeen, p.MessageCount, StoredMessage.ConversationOf(p.Protocol == PeerProtocol.Secure ? p.Id : null, p.Key));
+        p.FirstSeen, p.LastSeen, p.MessageCount, ConversationId.Of(p.Protocol == PeerProtocol.Secure ? p.Id : null, p.Key).ToString());
 }

@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Node;
 using Microsoft.AspNetCore.Builder;
@@ -28,7 +29,7 @@ internal static class TransferEndpoints
     // The body is the file itself, streamed to disk: a transfer never holds the whole file in memory.
     private static async Task<IResult> OfferAsync(HttpContext context, ChatNode node, string? to, string? name)
     {
-        if (!SendTarget.TryResolve(to, node, out var target, out var error))
+        if (!Recipients.TryResolve(to, node.Trust, out var target, out var error))
             return ApiError.BadRequest(error);
         if (target.Group is not null)
             return ApiError.BadRequest("files go to one peer, not to a group");

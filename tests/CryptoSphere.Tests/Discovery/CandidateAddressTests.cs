@@ -19,11 +19,11 @@ public sealed class CandidateAddressTests
         using (var probe = new UdpClient(new IPEndPoint(IPAddress.Any, 0)))
             port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
         var events = new EventWaiter();
-        await using var alice = await TestNodes.StartAsync("alice", events, o => o.Discovery = new DiscoveryOptions
+        await using var alice = await TestNodes.StartAsync("alice", events, o => o with { Discovery = new DiscoveryOptions
         {
             Enabled = true, Port = port, TimeToLive = 0, Interface = IPAddress.Loopback, GroupV6 = null,
             Interval = TimeSpan.FromHours(1),
-        });
+        } });
         await using var bob = await TestNodes.StartAsync("bob");
 
         using var sender = new UdpClient();

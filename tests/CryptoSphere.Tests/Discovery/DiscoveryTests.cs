@@ -20,13 +20,13 @@ public sealed class DiscoveryTests
         return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
     }
 
-    private static Action<NodeOptions> WithDiscovery(int port) => o =>
+    private static Func<NodeOptions, NodeOptions> WithDiscovery(int port) => o => o with
     {
-        o.Discovery = new DiscoveryOptions
+        Discovery = new DiscoveryOptions
         {
             Enabled = true, Port = port, TimeToLive = 0, Interface = IPAddress.Loopback, GroupV6 = null,
             Interval = TimeSpan.FromMilliseconds(300),
-        };
+        },
     };
 
     [Fact]

@@ -16,8 +16,8 @@ public sealed class ChatDuringTransferTests : IDisposable
         const int size = 24 * 1024 * 1024;
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
-        await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o.FileWindowBytes = 1024 * 1024);
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = Path.Combine(_dir.Path, "downloads"));
+        await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o with { FileWindowBytes = 1024 * 1024 });
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
         TestFiles.AcceptEverything(bob);
         // 10 MB/s, a 100 Mbit/s LAN: the file needs about 2.5 s; a message waits behind at most 1 MiB of it.
         await using var relay = new StallingRelay(bob.Port, bytesPerSecond: 10_000_000);

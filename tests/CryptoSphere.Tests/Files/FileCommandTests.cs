@@ -23,7 +23,7 @@ public sealed class FileCommandTests : IDisposable
     {
         var events = new EventWaiter();
         var downloads = Path.Combine(_dir.Path, "downloads");
-        await using var node = await TestNodes.StartAsync("receiver", events, o => o.DownloadsDirectory = downloads);
+        await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = downloads });
         TestFiles.AcceptEverything(node);
         var source = TestFiles.Random(_dir, "cli.bin", 3 * 1024 * 1024 + 5);
 
@@ -59,7 +59,7 @@ public sealed class FileCommandTests : IDisposable
     [Fact]
     public async Task Send_file_that_is_declined_exits_non_zero_with_the_reason()
     {
-        await using var node = await TestNodes.StartAsync("receiver", configure: o => o.DownloadsDirectory = _dir.Path);
+        await using var node = await TestNodes.StartAsync("receiver", configure: o => o with { DownloadsDirectory = _dir.Path });
         node.EventRaised += e =>
         {
             if (e is TransferOffered o)

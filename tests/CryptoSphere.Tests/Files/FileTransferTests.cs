@@ -14,11 +14,11 @@ public sealed class FileTransferTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private Task<ChatNode> Receiver(EventWaiter events, Action<NodeOptions>? configure = null) =>
+    private Task<ChatNode> Receiver(EventWaiter events, Func<NodeOptions, NodeOptions>? configure = null) =>
         TestNodes.StartAsync("bob", events, o =>
         {
-            o.DownloadsDirectory = _downloads;
-            configure?.Invoke(o);
+            o = o with { DownloadsDirectory = _downloads };
+            return configure?.Invoke(o) ?? o;
         });
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class FileTransferTests : IDisposable
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bob = await Receiver(bobEvents, o => o.MaxTransferBytes = 1024 * 1024);
+        await using var bob = await Receiver(bobEvents, o => o with { MaxTransferBytes = 1024 * 1024 });
         var source = TestFiles.Random(_dir, "big.bin", 1024 * 1024 + 1);
 
         var offer = (await alice.OfferFileAsync(TestNodes.KeyOf(bob), source)).Info();

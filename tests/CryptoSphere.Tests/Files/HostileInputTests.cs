@@ -23,7 +23,7 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _bob = await TestNodes.StartAsync("bob", _bobEvents, o => o.DownloadsDirectory = _downloads);
+        _bob = await TestNodes.StartAsync("bob", _bobEvents, o => o with { DownloadsDirectory = _downloads });
         _mallory = await RecordingSecurePeer.ConnectAsync(_bob.Port);
     }
 

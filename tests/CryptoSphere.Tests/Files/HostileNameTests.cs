@@ -17,7 +17,7 @@ public sealed class HostileNameTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _alice = await TestNodes.StartAsync("alice");
-        _bob = await TestNodes.StartAsync("bob", _bobEvents, o => o.DownloadsDirectory = _downloads);
+        _bob = await TestNodes.StartAsync("bob", _bobEvents, o => o with { DownloadsDirectory = _downloads });
         TestFiles.AcceptEverything(_bob);
     }
 

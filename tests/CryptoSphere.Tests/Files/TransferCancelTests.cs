@@ -22,7 +22,7 @@ public sealed class TransferCancelTests : IDisposable
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = _downloads });
         TestFiles.AcceptEverything(bob);
         await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
         var id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "a.bin", FileSize))).Info().Id;
@@ -50,7 +50,7 @@ public sealed class TransferCancelTests : IDisposable
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = _downloads });
         TestFiles.AcceptEverything(bob);
         await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
         var id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "b.bin", FileSize))).Info().Id;
@@ -79,7 +79,7 @@ public sealed class TransferCancelTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
         var bobDir = _dir.Combine("bob");
         Guid id;
-        await using (var bob = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads))
+        await using (var bob = await StoredNode.StartAsync("bob", bobDir, configure: o => o with { DownloadsDirectory = _downloads }))
         {
             TestFiles.AcceptEverything(bob.Node);
             await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
@@ -91,7 +91,7 @@ public sealed class TransferCancelTests : IDisposable
         Assert.True((await alice.CancelTransferAsync(id)).Success);
         Assert.Single(TestFiles.PartialFiles(_downloads));
 
-        await using var restarted = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads);
+        await using var restarted = await StoredNode.StartAsync("bob", bobDir, configure: o => o with { DownloadsDirectory = _downloads });
         var bobEvents = restarted.Events;
 
         var cancelled = await bobEvents.For<TransferCancelled>(id);
@@ -106,7 +106,7 @@ public sealed class TransferCancelTests : IDisposable
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = _downloads });
         var id = (await alice.OfferFileAsync(TestNodes.KeyOf(bob), TestFiles.Random(_dir, "c.bin", 10_000))).Info().Id;
         await bobEvents.For<TransferOffered>(id);
 

@@ -21,7 +21,7 @@ public sealed class TransferIntegrityTests : IDisposable
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = _downloads });
         TestFiles.AcceptEverything(bob);
         await using var relay = new StallingRelay(bob.Port, stallAfterBytes: 1024 * 1024);
         var source = TestFiles.Random(_dir, "corrupt.bin", size);
@@ -52,7 +52,7 @@ public sealed class TransferIntegrityTests : IDisposable
     {
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice");
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = _downloads });
         TestFiles.AcceptEverything(bob);
         var sources = Enumerable.Range(1, 4).Select(i => TestFiles.Random(_dir, $"f{i}.bin", 1024 * 1024 * i + i, seed: i)).ToList();
 
@@ -69,10 +69,10 @@ public sealed class TransferIntegrityTests : IDisposable
     {
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice");
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o =>
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with
         {
-            o.DownloadsDirectory = _downloads;
-            o.AutoAcceptFromTrusted = true;
+            DownloadsDirectory = _downloads,
+            AutoAcceptFromTrusted = true,
         });
         bob.TrustPeer(alice.Identity.Id);
         var id = (await alice.OfferFileAsync(TestNodes.KeyOf(bob), TestFiles.Random(_dir, "auto.bin", 300_000))).Info().Id;
@@ -86,10 +86,10 @@ public sealed class TransferIntegrityTests : IDisposable
     {
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice");
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o =>
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with
         {
-            o.DownloadsDirectory = _downloads;
-            o.AutoAcceptFromTrusted = true;
+            DownloadsDirectory = _downloads,
+            AutoAcceptFromTrusted = true,
         });
         var id = (await alice.OfferFileAsync(TestNodes.KeyOf(bob), TestFiles.Random(_dir, "ask.bin", 1000))).Info().Id;
 
@@ -129,7 +129,7 @@ public sealed class TransferIntegrityTests : IDisposable
     public async Task Offering_a_missing_file_fails_clearly()
     {
         await using var alice = await TestNodes.StartAsync("alice");
-        await using var bob = await TestNodes.StartAsync("bob", configure: o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", configure: o => o with { DownloadsDirectory = _downloads });
 
         var result = await alice.OfferFileAsync(TestNodes.KeyOf(bob), _dir.Combine("nope.bin"));
 

@@ -21,8 +21,8 @@ public sealed class TransferMenuTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _menuNode = await TestNodes.StartAsync("menu", _menuEvents, o => o.DownloadsDirectory = MenuDownloads);
-        _peer = await TestNodes.StartAsync("peer", _peerEvents, o => o.DownloadsDirectory = Path.Combine(_dir.Path, "peer-downloads"));
+        _menuNode = await TestNodes.StartAsync("menu", _menuEvents, o => o with { DownloadsDirectory = MenuDownloads });
+        _peer = await TestNodes.StartAsync("peer", _peerEvents, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "peer-downloads") });
         var menu = new InteractiveMenu(_menuNode, new PlainMenuConsole(_input, _output));
         _menu = Task.Run(() => menu.RunAsync(CancellationToken.None));
         await _output.WaitForAsync("Choice: ");

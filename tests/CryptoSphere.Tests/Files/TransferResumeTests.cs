@@ -27,7 +27,7 @@ public sealed class TransferResumeTests : IDisposable
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = _downloads });
         TestFiles.AcceptEverything(bob);
         await using var relay = new StallingRelay(bob.Port, StallAfter);
         var source = TestFiles.Random(_dir, "resume.bin", FileSize);
@@ -61,7 +61,7 @@ public sealed class TransferResumeTests : IDisposable
         Guid id;
         long heldBeforeRestart;
 
-        await using (var bob = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads))
+        await using (var bob = await StoredNode.StartAsync("bob", bobDir, configure: o => o with { DownloadsDirectory = _downloads }))
         {
             TestFiles.AcceptEverything(bob.Node);
             await using var relay = new StallingRelay(bob.Port, StallAfter);
@@ -77,7 +77,7 @@ public sealed class TransferResumeTests : IDisposable
         Assert.True(heldBeforeRestart > 0);
 
         // A new port: the restarted receiver dials the sender itself.
-        await using var restarted = await StoredNode.StartAsync("bob", bobDir, configure: o => o.DownloadsDirectory = _downloads);
+        await using var restarted = await StoredNode.StartAsync("bob", bobDir, configure: o => o with { DownloadsDirectory = _downloads });
         var bobEvents = restarted.Events;
         Assert.Contains(restarted.Node.Transfers, t => t.Id == id && !t.State.IsFinished());
 
@@ -97,7 +97,7 @@ public sealed class TransferResumeTests : IDisposable
     public async Task A_restarted_sender_resumes_without_sending_the_whole_file_again()
     {
         var bobEvents = new EventWaiter();
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.DownloadsDirectory = _downloads);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = _downloads });
         TestFiles.AcceptEverything(bob);
         var aliceDir = _dir.Combine("alice");
         var source = TestFiles.Random(_dir, "sender-restart.bin", FileSize);

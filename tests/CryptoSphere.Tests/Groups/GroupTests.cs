@@ -15,20 +15,13 @@ public sealed class GroupTests : IDisposable
 
     public void Dispose() => _carolDir.Dispose();
 
-    private static Action<NodeOptions> Fast => o =>
+    private static Func<NodeOptions, NodeOptions> Fast => o => o with
     {
-        o.ReconnectInitialDelay = TimeSpan.FromMilliseconds(100);
-        o.OutboxCheckInterval = TimeSpan.FromMilliseconds(100);
+        ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
+        OutboxCheckInterval = TimeSpan.FromMilliseconds(100),
     };
 
-    private Action<NodeOptions> Carol(NodeIdentity identity, ChatStore store, int port = 0) => o =>
-    {
-        Fast(o);
-        o.Identity = identity;
-        o.Store = store;
-        o.Port = port;
-        o.StrictPort = port != 0;
-    };
+    private static Func<NodeOptions, NodeOptions> Carol(int port = 0) => o => Fast(o) with { Port = port, StrictPort = port != 0 };
 
     /// <summary>Alice (admin), Bob and Carol, all connected, in one group.</summary>
     private static async Task<Group> FormGroupAsync(ChatNode alice, EventWaiter aliceEvents, params (ChatNode Node, EventWaiter Events)[] members)
@@ -55,7 +48,7 @@ public sealed class GroupTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents, Fast);
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, Fast);
         var carolStore = ChatStore.Open(_carolDir.Path);
-        var carol = await TestNodes.StartAsync("carol", carolEvents, Carol(carolIdentity, carolStore));
+        var carol = await TestNodes.StartAsync("carol", carolEvents, Carol(), carolIdentity, carolStore);
         var carolPort = carol.Port;
         var group = await FormGroupAsync(alice, aliceEvents, (bob, bobEvents), (carol, carolEvents));
 
@@ -69,7 +62,7 @@ public sealed class GroupTests : IDisposable
 
         var backEvents = new EventWaiter();
         using var backStore = ChatStore.Open(_carolDir.Path);
-        await using var back = await TestNodes.StartAsync("carol", backEvents, Carol(carolIdentity, backStore, carolPort));
+        await using var back = await TestNodes.StartAsync("carol", backEvents, Carol(carolPort), carolIdentity, backStore);
 
         var got1 = await backEvents.WaitFor<GroupMessageReceived>(m => m.MessageId == first.MessageId, TimeSpan.FromSeconds(20));
         var got2 = await backEvents.WaitFor<GroupMessageReceived>(m => m.MessageId == second.MessageId, TimeSpan.FromSeconds(20));

@@ -49,7 +49,7 @@ public class ChatNodeTests
     {
         var free = TestNodes.DeadPort();
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("alice", events, o => o.Port = free);
+        await using var node = await TestNodes.StartAsync("alice", events, o => o with { Port = free });
 
         var started = await events.WaitFor<NodeStarted>();
 
@@ -66,7 +66,7 @@ public class ChatNodeTests
         var taken = ((IPEndPoint)blocker.LocalEndpoint).Port;
         var events = new EventWaiter();
 
-        await using var node = await TestNodes.StartAsync("alice", events, o => o.Port = taken);
+        await using var node = await TestNodes.StartAsync("alice", events, o => o with { Port = taken });
 
         var started = await events.WaitFor<NodeStarted>();
         Assert.NotEqual(taken, started.Port);
@@ -83,9 +83,7 @@ public class ChatNodeTests
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
         blocker.Start();
         var taken = ((IPEndPoint)blocker.LocalEndpoint).Port;
-        var options = TestNodes.Options("alice");
-        options.Port = taken;
-        options.StrictPort = true;
+        var options = TestNodes.Options("alice") with { Port = taken, StrictPort = true };
         var events = new EventWaiter();
         await using var node = new ChatNode(options);
         events.Attach(node);
@@ -247,7 +245,7 @@ public class ChatNodeTests
     public async Task OversizedMessage_IsRejected_AndTheNodeAcceptsTheNextOne()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o => o.MaxLegacyMessageBytes = 256);
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with { MaxLegacyMessageBytes = 256 });
         var headerPort = TestNodes.DeadPort();
 
         var sourcePort = await RawLegacyPeer.SendAsync(node.Port, Chat(headerPort, "big", new string('x', 2000)));
@@ -298,7 +296,7 @@ public class ChatNodeTests
     public async Task SenderThatStallsMidMessage_IsRejected_NotDeliveredTruncated()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o => o.ReadTimeout = TimeSpan.FromMilliseconds(300));
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with { ReadTimeout = TimeSpan.FromMilliseconds(300) });
         using var staller = new TcpClient { NoDelay = true };
         await staller.ConnectAsync(IPAddress.Loopback, node.Port);
 
@@ -329,7 +327,7 @@ public class ChatNodeTests
     public async Task SilentClient_DoesNotDelayAnotherSender()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o => o.ReadTimeout = TimeSpan.FromSeconds(30));
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with { ReadTimeout = TimeSpan.FromSeconds(30) });
         using var silent = new TcpClient();
         await silent.ConnectAsync(IPAddress.Loopback, node.Port);
 
@@ -348,10 +346,10 @@ public class ChatNodeTests
     public async Task SilentPeer_IsRemovedAsInactive()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o =>
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with
         {
-            o.InactivityTimeout = TimeSpan.FromMilliseconds(300);
-            o.InactivityCheckInterval = TimeSpan.FromMilliseconds(50);
+            InactivityTimeout = TimeSpan.FromMilliseconds(300),
+            InactivityCheckInterval = TimeSpan.FromMilliseconds(50),
         });
 
         var key = await RegisterAsync(node, events, TestNodes.DeadPort());

@@ -12,10 +12,10 @@ public sealed class ConnectionLimitTests
     public async Task Connections_over_the_per_address_limit_are_closed_at_once()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("n", events, o =>
+        await using var node = await TestNodes.StartAsync("n", events, o => o with
         {
-            o.MaxConnectionsPerIp = 3;
-            o.ReadTimeout = TimeSpan.FromSeconds(30);
+            MaxConnectionsPerIp = 3,
+            ReadTimeout = TimeSpan.FromSeconds(30),
         });
         var silent = new List<Socket>();
         try
@@ -49,10 +49,10 @@ public sealed class ConnectionLimitTests
     public async Task A_legacy_sender_trickling_bytes_is_cut_off_at_the_message_deadline()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("n", events, o =>
+        await using var node = await TestNodes.StartAsync("n", events, o => o with
         {
-            o.ReadTimeout = TimeSpan.FromSeconds(30);
-            o.LegacyMessageDeadline = TimeSpan.FromMilliseconds(500);
+            ReadTimeout = TimeSpan.FromSeconds(30),
+            LegacyMessageDeadline = TimeSpan.FromMilliseconds(500),
         });
         using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await slow.ConnectAsync(IPAddress.Loopback, node.Port);

@@ -12,17 +12,17 @@ public sealed class NeverPlaintextTests
     public async Task A_message_queued_for_an_unknown_address_goes_over_tls_when_a_node_appears_there()
     {
         var port = TestNodes.DeadPort();
-        await using var alice = await TestNodes.StartAsync("alice", null, o =>
+        await using var alice = await TestNodes.StartAsync("alice", null, o => o with
         {
-            o.ReconnectInitialDelay = TimeSpan.FromMilliseconds(100);
-            o.OutboxCheckInterval = TimeSpan.FromMilliseconds(100);
+            ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
+            OutboxCheckInterval = TimeSpan.FromMilliseconds(100),
         });
 
         var queued = await alice.SendAsync(new PeerKey(TestNodes.Loopback, port), "who is there?");
         Assert.Equal(MessageState.Queued, queued.State);
 
         var bobEvents = new EventWaiter();
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => { o.Port = port; o.StrictPort = true; });
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { Port = port, StrictPort = true });
 
         var received = await bobEvents.WaitFor<MessageReceived>(m => m.Text == "who is there?", TimeSpan.FromSeconds(20));
         Assert.Equal(PeerProtocol.Secure, received.Protocol);

@@ -213,7 +213,7 @@ public sealed class OfflineDeliveryTests : IDisposable
     [Fact]
     public async Task A_message_to_an_unreachable_legacy_peer_is_retried_then_failed_and_reported()
     {
-        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o.LegacyRetries = 2);
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o with { LegacyRetries = 2 });
         var dead = new PeerKey(TestNodes.Loopback, TestNodes.DeadPort());
 
         var result = await a.Node.SendAsync(dead, "anyone there?");
@@ -245,7 +245,7 @@ public sealed class OfflineDeliveryTests : IDisposable
     [Fact]
     public async Task A_full_outbox_refuses_the_next_message_and_stores_nothing_for_it()
     {
-        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o.MaxOutboxPerPeer = 2);
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o with { MaxOutboxPerPeer = 2 });
         var (ghost, address) = OfflineContact(a);
 
         var results = await SendAllAsync(a.Node, address, "first", "second", "third");
@@ -263,11 +263,11 @@ public sealed class OfflineDeliveryTests : IDisposable
     public async Task The_outbox_limit_holds_for_an_unreachable_legacy_peer_too()
     {
         // Many tries, far apart: the first two messages are still waiting when the third is sent.
-        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o =>
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o with
         {
-            o.MaxOutboxPerPeer = 2;
-            o.LegacyRetries = 100;
-            o.ReconnectInitialDelay = TimeSpan.FromSeconds(30);
+            MaxOutboxPerPeer = 2,
+            LegacyRetries = 100,
+            ReconnectInitialDelay = TimeSpan.FromSeconds(30),
         });
         var dead = new PeerKey(TestNodes.Loopback, TestNodes.DeadPort());
 
@@ -282,7 +282,7 @@ public sealed class OfflineDeliveryTests : IDisposable
     [Fact]
     public async Task A_message_older_than_the_maximum_age_is_given_up_and_reported()
     {
-        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o.MaxMessageAge = TimeSpan.FromMilliseconds(200));
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path, configure: o => o with { MaxMessageAge = TimeSpan.FromMilliseconds(200) });
         var (ghost, address) = OfflineContact(a);
 
         var result = await a.Node.SendAsync(address, "too late");

@@ -160,7 +160,7 @@ public class SecureNodeTests
     public async Task SecureOnly_RefusesLegacyBothWays_ButTalksToSecureNodes()
     {
         var bobEvents = new EventWaiter();
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.SecureOnly = true);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { SecureOnly = true });
         await using var oldPeer = RawLegacyPeer.Start();
         await using var alice = await TestNodes.StartAsync("alice");
 
@@ -207,7 +207,7 @@ public class SecureNodeTests
     {
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
-        await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o.ReconnectInitialDelay = TimeSpan.FromMilliseconds(100));
+        await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o with { ReconnectInitialDelay = TimeSpan.FromMilliseconds(100) });
         await using var bob = await TestNodes.StartAsync("bob", bobEvents);
         await DeliveredAsync(await alice.SendAsync(TestNodes.KeyOf(bob), "friends?"));
 
@@ -230,7 +230,7 @@ public class SecureNodeTests
     {
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice");
-        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o.Accept = AcceptPolicy.Trusted);
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { Accept = AcceptPolicy.Trusted });
 
         // Held messages are still acknowledged: they were received and kept.
         await DeliveredAsync(await alice.SendAsync(TestNodes.KeyOf(bob), "knock knock"));
@@ -275,10 +275,10 @@ public class SecureNodeTests
             await aliceEvents.WaitFor<SecurePeerDisconnected>(d => d.PeerId == bobId);
         }
         var malloryEvents = new EventWaiter();
-        await using var mallory = await TestNodes.StartAsync("bob", malloryEvents, o =>
+        await using var mallory = await TestNodes.StartAsync("bob", malloryEvents, o => o with
         {
-            o.Port = bobKey.Port;
-            o.StrictPort = true;
+            Port = bobKey.Port,
+            StrictPort = true,
         });
         Assert.Equal(bobKey.Port, mallory.Port);
 
@@ -477,10 +477,10 @@ public class SecureNodeTests
     public async Task Heartbeat_DropsAPeerThatGoesSilent()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o =>
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with
         {
-            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
-            o.DeadAfter = TimeSpan.FromMilliseconds(400);
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+            DeadAfter = TimeSpan.FromMilliseconds(400),
         });
         await using var raw = await ConnectRawAsync(node);
 
@@ -498,10 +498,10 @@ public class SecureNodeTests
     public async Task Heartbeat_KeepsAPeerThatAnswers_AndPingsOnlyOnce()
     {
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o =>
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with
         {
-            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
-            o.DeadAfter = TimeSpan.FromMilliseconds(400);
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+            DeadAfter = TimeSpan.FromMilliseconds(400),
         });
         await using var raw = await ConnectRawAsync(node);
 
@@ -527,12 +527,11 @@ public class SecureNodeTests
         using var nodeIdentity = small;
         using var peerIdentity = large;
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o =>
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with
         {
-            o.Identity = nodeIdentity;
-            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
-            o.DeadAfter = TimeSpan.FromSeconds(5);
-        });
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+            DeadAfter = TimeSpan.FromSeconds(5),
+        }, nodeIdentity);
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         try
@@ -580,13 +579,13 @@ public class SecureNodeTests
         using var bobData = new TempDirectory();
         using var bobIdentity = NodeIdentity.LoadOrCreate(bobData.Path);
         var aliceEvents = new EventWaiter();
-        await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o =>
+        await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o with
         {
-            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
-            o.DeadAfter = TimeSpan.FromMilliseconds(400);
-            o.ReconnectInitialDelay = TimeSpan.FromMilliseconds(100);
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+            DeadAfter = TimeSpan.FromMilliseconds(400),
+            ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
         });
-        var bob = await TestNodes.StartAsync("bob", configure: o => o.Identity = bobIdentity);
+        var bob = await TestNodes.StartAsync("bob", identity: bobIdentity);
         var bobKey = TestNodes.KeyOf(bob);
         await using var cable = TcpRelay.Start(bob.Port);
 
@@ -603,12 +602,11 @@ public class SecureNodeTests
         using var sameIdentity = NodeIdentity.LoadOrCreate(bobData.Path);
         Assert.Equal(bobIdentity.Id, sameIdentity.Id);
         var bob2Events = new EventWaiter();
-        await using var bob2 = await TestNodes.StartAsync("bob", bob2Events, o =>
+        await using var bob2 = await TestNodes.StartAsync("bob", bob2Events, o => o with
         {
-            o.Identity = sameIdentity;
-            o.Port = bobKey.Port;
-            o.StrictPort = true;
-        });
+            Port = bobKey.Port,
+            StrictPort = true,
+        }, sameIdentity);
 
         await aliceEvents.WaitFor<SecurePeerDisconnected>(d => d.PeerId == bobIdentity.Id);
         var back = await bob2Events.WaitFor<SecurePeerConnected>();

@@ -36,7 +36,7 @@ public class OpenSslInteropTests
         using (var key = client.Certificate.GetECDsaPrivateKey()!)
             await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o => o.HandshakeTimeout = TimeSpan.FromSeconds(1));
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with { HandshakeTimeout = TimeSpan.FromSeconds(1) });
 
         var info = new ProcessStartInfo(openssl)
         {

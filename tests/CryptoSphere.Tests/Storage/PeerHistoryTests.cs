@@ -18,7 +18,7 @@ public sealed class PeerHistoryTests : IDisposable
         var events = new EventWaiter();
         using (var store = ChatStore.Open(_dir.Path))
         {
-            await using var node = await TestNodes.StartAsync("n", events, o => o.Store = store);
+            await using var node = await TestNodes.StartAsync("n", events, store: store);
             await RawLegacyPeer.SendAsync(node.Port, "<127.0.0.1:7001> @ <stays>\nhi\n<end>");
             await RawLegacyPeer.SendAsync(node.Port, "<127.0.0.1:7002> @ <leaves>\nhi\n<end>");
             await events.WaitFor<MessageReceived>(m => m.Name == "leaves");

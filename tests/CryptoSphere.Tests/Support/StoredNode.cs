@@ -34,7 +34,7 @@ public sealed class StoredNode : IAsyncDisposable
     /// Starts a node on <paramref name="dataDirectory"/>; a non-zero <paramref name="port"/> is taken strictly
     /// (a restarted peer must come back where the others remember it).
     /// </summary>
-    public static async Task<StoredNode> StartAsync(string name, string dataDirectory, int port = 0, Action<NodeOptions>? configure = null)
+    public static async Task<StoredNode> StartAsync(string name, string dataDirectory, int port = 0, Func<NodeOptions, NodeOptions>? configure = null)
     {
         var store = ChatStore.Open(dataDirectory);
         NodeIdentity? identity = null;
@@ -42,16 +42,16 @@ public sealed class StoredNode : IAsyncDisposable
         try
         {
             identity = NodeIdentity.LoadOrCreate(dataDirectory);
-            var options = TestNodes.Options(name);
-            options.Store = store;
-            options.Identity = identity;
-            options.Port = port;
-            options.StrictPort = port != 0;
-            options.ReconnectInitialDelay = TimeSpan.FromMilliseconds(100);
-            options.ReconnectMaxDelay = TimeSpan.FromMilliseconds(500);
-            options.OutboxCheckInterval = TimeSpan.FromMilliseconds(100);
-            configure?.Invoke(options);
-            node = new ChatNode(options);
+            var options = TestNodes.Options(name) with
+            {
+                Port = port,
+                StrictPort = port != 0,
+                ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
+                ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
+                OutboxCheckInterval = TimeSpan.FromMilliseconds(100),
+            };
+            options = configure?.Invoke(options) ?? options;
+            node = new ChatNode(options, identity, store);
             var events = new EventWaiter(node);
             await node.StartAsync();
             return new StoredNode(dataDirectory, store, identity, node, events);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
 
 namespace CryptoSphere.Tests.Support;
 
@@ -10,7 +12,7 @@ public static class TestNodes
 {
     public const string Loopback = "127.0.0.1";
 
-    public static NodeOptions Options(string name) => new()
+    public static NodeOptions Options(string name) => NodeOptions.Default with
     {
         Name = name,
         Port = 0,
@@ -18,12 +20,16 @@ public static class TestNodes
         AdvertiseIp = Loopback,
     };
 
-    /// <summary>Creates and starts a node; <paramref name="events"/> is attached before the start.</summary>
-    public static async Task<ChatNode> StartAsync(string name, EventWaiter? events = null, Action<NodeOptions>? configure = null)
+    /// <summary>
+    /// Creates and starts a node; <paramref name="events"/> is attached before the start. A node given no
+    /// <paramref name="identity"/> or <paramref name="store"/> makes in-memory ones.
+    /// </summary>
+    public static async Task<ChatNode> StartAsync(string name, EventWaiter? events = null, Func<NodeOptions, NodeOptions>? configure = null,
+        NodeIdentity? identity = null, ChatStore? store = null)
     {
         var options = Options(name);
-        configure?.Invoke(options);
-        var node = new ChatNode(options);
+        options = configure?.Invoke(options) ?? options;
+        var node = new ChatNode(options, identity, store);
         events?.Attach(node);
         try
         {

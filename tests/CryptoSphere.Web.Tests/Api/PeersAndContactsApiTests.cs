@@ -17,7 +17,7 @@ public sealed class PeersAndContactsApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _a = await WebNode.StartAsync("alice", o => o.Accept = AcceptPolicy.Trusted);
+        _a = await WebNode.StartAsync("alice", o => o with { Accept = AcceptPolicy.Trusted });
         _bEvents = new EventWaiter();
         _b = await TestNodes.StartAsync("bob", _bEvents);
         _client = await _a.SignedInAsync();

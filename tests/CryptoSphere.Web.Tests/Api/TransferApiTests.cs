@@ -19,7 +19,7 @@ public sealed class TransferApiTests : IAsyncLifetime
     {
         _a = await WebNode.StartAsync("alice");
         _bEvents = new EventWaiter();
-        _b = await TestNodes.StartAsync("bob", _bEvents, o => o.DownloadsDirectory = _downloads.Path);
+        _b = await TestNodes.StartAsync("bob", _bEvents, o => o with { DownloadsDirectory = _downloads.Path });
         _client = await _a.SignedInAsync();
     }
 

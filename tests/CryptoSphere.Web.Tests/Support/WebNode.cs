@@ -33,12 +33,12 @@ public sealed class WebNode : IAsyncDisposable
 
     public Uri Url => Web.LocalUrl;
 
-    public static async Task<WebNode> StartAsync(string name, Action<NodeOptions>? configure = null)
+    public static async Task<WebNode> StartAsync(string name, Func<NodeOptions, NodeOptions>? configure = null)
     {
         var logs = new CapturingLoggerProvider();
         var factory = logs.CreateFactory();
         var options = TestNodes.Options(name);
-        configure?.Invoke(options);
+        options = configure?.Invoke(options) ?? options;
         var node = new ChatNode(options, factory);
         var events = new EventWaiter(node);
         try

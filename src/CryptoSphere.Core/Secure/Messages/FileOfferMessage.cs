@@ -16,10 +16,10 @@ public sealed record FileOfferMessage(Guid TransferId, long Size, byte[] Sha256,
     public void Encode(IBufferWriter<byte> output)
     {
         if (Sha256.Length != HashSize)
-            throw new ArgumentException("a SHA-256 hash is 32 bytes", nameof(Sha256));
+            throw new ArgumentException("a SHA-256 hash is 32 bytes");
         var name = WireText.Utf8.GetBytes(Name);
         if (name.Length > MaxNameBytes)
-            throw new ArgumentException($"file name longer than {MaxNameBytes} bytes", nameof(Name));
+            throw new ArgumentException($"file name longer than {MaxNameBytes} bytes");
         FrameCodec.Write(output, FrameType.FileOffer, (this, name), FixedSize + name.Length, static (span, s) =>
         {
             FileFields.WriteId(span, s.Item1.TransferId);

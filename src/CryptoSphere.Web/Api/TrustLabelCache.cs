@@ -4,18 +4,18 @@ using CryptoSphere.Core.Trust;
 namespace CryptoSphere.Web.Api;
 
 /// <summary>Trust labels for one response: each ID is read from the database once, however many rows name it.</summary>
-internal sealed class TrustLabels(TrustStore trust)
+internal sealed class TrustLabelCache(TrustStore trust)
 {
     private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
 
-    public string Of(PeerId? id) => id is { } known ? Of(known.Value) : Labels.Unencrypted;
+    public string Of(PeerId? id) => id is { } known ? Of(known.Value) : TrustLabels.Unencrypted;
 
     public string Of(string? peerId)
     {
         if (peerId is null || !PeerId.TryParse(peerId, out var id))
-            return Labels.Unencrypted;
+            return TrustLabels.Unencrypted;
         if (!_known.TryGetValue(id.Value, out var label))
-            _known[id.Value] = label = Labels.Trust(trust.StateOf(id));
+            _known[id.Value] = label = TrustLabels.Of(trust.StateOf(id));
         return label;
     }
 }

@@ -1,0 +1,124 @@
+using CryptoSphere.Core.Groups;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
+
+namespace CryptoSphere.Core.Conversations;
+
+/// <summary>Who a message goes to, as resolved from what a user typed: an address, a peer ID, or a group.</summary>
+public sealed record Recipient(PeerKey? Address, PeerId? Id, Group? Group);
+
+/// <summary>
+/// Turning what a user typed into a peer, a group or a conversation: the one place the command line and the web
+/// interface do it, so the same words mean the same peer everywhere.
+/// </summary>
+public static class Recipients
+{
+    /// <summary>A whole peer ID, or a unique prefix of a known one.</summary>
+    public static bool TryResolvePeerId(string text, TrustStore trust, out PeerId id, out string error) =>
+        TryMatch(text, trust, out id, out error,
+            $"no known peer ID starts with '{text}' (give the whole 52-character ID for a peer never seen)");
+
+    private static bool TryMatch(string text, TrustStore trust, out PeerId id, out string error, string noMatch)
+    {
+        error = "";
+        if (PeerId.TryParse(text, out id))
+            return true;
+        var matches = trust.MatchPrefix(text);
+        switch (matches.Count)
+        {
+            case 1:
+                id = matches[0].Id;
+                return true;
+            case 0:
+                error = noMatch;
+                return false;
+            default:
+                error = $"'{text}' matches {matches.Count} peers ({string.Join(", ", matches.Select(m => m.Id.Short))}); type more of the ID";
+                return false;
+        }
+    }
+
+    /// <summary>A group by its ID, a unique prefix of it, or its unique name.</summary>
+    public static Group? ResolveGroup(string text, ChatStore store, out string error)
+    {
+        error = "";
+        var groups = store.Groups();
+        var matches = groups.Where(g => g.Id.ToString().StartsWith(text.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count == 0)
+            matches = groups.Where(g => string.Equals(g.Name, text.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count == 1)
+            return matches[0];
+        error = matches.Count == 0
+            ? $"no group is called or has an ID starting with '{text}'"
+            : $"'{text}' matches {matches.Count} groups ({string.Join(", ", matches.Select(g => $"{g.Name} {g.Id}"))}); use the ID";
+        return null;
+    }
+
+    /// <summary>
+    /// Where a message goes: a conversation ID (<c>peer:</c>, <c>legacy:</c>, <c>group:</c>), HOST:PORT, a whole
+    /// peer ID, or a unique prefix of a known one.
+    /// </summary>
+    public static bool TryResolve(string? text, TrustStore trust, out Recipient recipient, out string error)
+    {
+        recipient = new Recipient(null, null, null);
+        error = "";
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            error = "say who to send to: HOST:PORT or a peer ID";
+            return false;
+        }
+        if (ConversationId.IsGroup(text))
+        {
+            if (ConversationId.TryParse(text, out var conversation) && trust.Store.FindGroup(conversation.GroupId!.Value) is { } group)
+            {
+                recipient = recipient with { Group = group };
+                return true;
+            }
+            error = $"unknown group {text}";
+            return false;
+        }
+        // A conversation ID the caller already has names its peer: the prefix goes.
+        text = ConversationId.WithoutPeerPrefix(text);
+
+        // IDs never contain ':', addresses always do.
+        if (text.Contains(':'))
+        {
+            if (!PeerKey.TryParse(text, out var address, out error))
+                return false;
+            recipient = recipient with { Address = address };
+            return true;
+        }
+        if (!TryMatch(text, trust, out var id, out error,
+                $"'{text}' is neither HOST:PORT nor a known peer ID (give the whole ID for a peer never seen)"))
+            return false;
+        recipient = recipient with { Id = id };
+        return true;
+    }
+
+    /// <summary>A PEER argument (a group's name or ID, a peer ID or prefix, or HOST:PORT) as the conversation it names.</summary>
+    public static bool TryResolveConversation(string text, TrustStore trust, out ConversationId conversation, out string error)
+    {
+        conversation = default;
+        if (TryResolvePeerId(text, trust, out var id, out error))
+        {
+            conversation = ConversationId.Peer(id);
+            return true;
+        }
+        if (ResolveGroup(text, trust.Store, out _) is { } group)
+        {
+            conversation = ConversationId.Group(group.Id);
+            error = "";
+            return true;
+        }
+        if (PeerKey.TryParse(text, out var address, out _))
+        {
+            conversation = ConversationId.Of(trust.FindByAddress(address.ToString())?.Id, address);
+            error = "";
+            return true;
+        }
+        return false;
+    }
+}
