@@ -33,6 +33,7 @@ internal static class BenchApp
           fanout              broadcast and group send to N in-process nodes, until the last acknowledgement
               --receivers LIST      receiver counts (default 10,100)
               --rounds R            sends per count and kind (default 30)
+              --on-disk             every node's database a file on disk (default: in memory)
           idle-connections    a node (the real program) holding many idle secure connections: memory per connection, chat latency
               --connections N       simulated idle peers (default 5000)
               --samples N           chat round trips timed meanwhile (default 200)
@@ -49,6 +50,23 @@ internal static class BenchApp
               --window BYTES        the sender's file window (default: the node's, 2 MiB)
           all                 legacy-throughput then silent-latency, with their defaults
 
+        product path: the real `cryptosphere` program in its own processes, driven from outside, with a reference
+        measured in the same run (each takes --cli PATH: the program to run, a .dll run with `dotnet` or an
+        executable; default: the cryptosphere.dll built next to this bench)
+          product-legacy      N senders, one connection per message, into `listen --json` vs a minimal accept-and-read server
+              --senders N           sender threads (default 8)
+              --seconds S           length of each run (default 3)
+              --max-messages N      stop a run after N connection attempts (default 30000)
+              --rounds R            rounds, each running both targets (default 3)
+          product-secure      two `listen` processes with their databases, sends written to `listen --commands`,
+                              vs raw TLS 1.3 and TCP echo servers
+              --messages N          messages in flight per run (default 20000)
+              --samples N           one-at-a-time round trips per run (default 2000)
+              --rounds R            rounds (default 3)
+          product-oneshot     `id`, `history` and `send` (to a running node) as whole processes; an idle node's memory
+              --runs N              counted runs of each command (default 5)
+              --warmup N            runs not counted, first (default 1)
+
         Results are printed to stdout as Markdown; progress goes to stderr.
         """;
 
@@ -59,6 +77,9 @@ internal static class BenchApp
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        // Hidden: a product-path benchmark starts this program again as its reference server process.
+        if (args[0] == "reference-server" && args.Length == 2 && args[1] is "legacy" or "echo-tls" or "echo-tcp")
+            return ReferenceServers.Serve(args[1]) ? 0 : 1;
         try
         {
             var options = BenchArgs.Parse(args.AsSpan(1));
@@ -73,6 +94,9 @@ internal static class BenchApp
                 "mesh" => Mesh(options),
                 "hostile" => Hostile(options),
                 "files" => Files(options),
+                "product-legacy" => ProductLegacyRun(options),
+                "product-secure" => ProductSecureRun(options),
+                "product-oneshot" => ProductOneShotRun(options),
                 "all" when options.IsEmpty => RunAll(),
                 "all" => throw new ArgumentException("'all' takes no options"),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
@@ -103,7 +127,7 @@ internal static class BenchApp
 
     private static bool FanOut(BenchArgs a)
     {
-        var settings = new FanOutBench.Settings(a.IntList("receivers", [10, 100], min: 1, max: 500), a.Int("rounds", 30, min: 1));
+        var settings = new FanOutBench.Settings(a.IntList("receivers", [10, 100], min: 1, max: 500), a.Int("rounds", 30, min: 1), a.Flag("on-disk"));
         a.RejectUnused();
         return FanOutBench.Run(settings, Console.Out);
     }
@@ -135,6 +159,37 @@ internal static class BenchApp
             a.Int("window", 0, min: 0));
         a.RejectUnused();
         return FileTransferBench.Run(settings, Console.Out);
+    }
+
+    private static void UseCli(BenchArgs a)
+    {
+        if (a.String("cli") is { } path)
+            CliNode.Program = Path.GetFullPath(path);
+    }
+
+    private static bool ProductLegacyRun(BenchArgs a)
+    {
+        UseCli(a);
+        var settings = new ProductLegacy.Settings(a.Int("senders", 8, min: 1, max: 1000), a.Double("seconds", 3, min: 0.1),
+            a.Int("max-messages", 30_000, min: 1), a.Int("rounds", 3, min: 1));
+        a.RejectUnused();
+        return ProductLegacy.Run(settings, Console.Out);
+    }
+
+    private static bool ProductSecureRun(BenchArgs a)
+    {
+        UseCli(a);
+        var settings = new ProductSecure.Settings(a.Int("messages", 20_000, min: 1), a.Int("samples", 2_000, min: 1), a.Int("rounds", 3, min: 1));
+        a.RejectUnused();
+        return ProductSecure.Run(settings, Console.Out);
+    }
+
+    private static bool ProductOneShotRun(BenchArgs a)
+    {
+        UseCli(a);
+        var settings = new ProductOneShot.Settings(a.Int("runs", 5, min: 1), a.Int("warmup", 1, min: 0));
+        a.RejectUnused();
+        return ProductOneShot.Run(settings, Console.Out);
     }
 
     private static bool RunAll()

@@ -39,6 +39,8 @@ internal sealed class BenchArgs
         return value is null ? true : throw new ArgumentException($"--{name} takes no value");
     }
 
+    public string? String(string name) => Raw(name);
+
     public int Int(string name, int fallback, int min = int.MinValue, int max = int.MaxValue) =>
         Raw(name) is { } text ? ParseInt(name, text, min, max) : fallback;
 

@@ -28,6 +28,11 @@ internal static class FileTransferBench
 
     private const int CopyBlock = 64 * 1024;
 
+    // Issue 6's aims: a transfer at least half as fast as a raw TCP copy of the same file (TLS and hashing on),
+    // and memory flat during it (the working set within one transfer moves less than this).
+    private const double AimShareOfFileCopy = 0.5;
+    private const long AimFlatBytes = 64L * 1024 * 1024;
+
     public static bool Run(Settings settings, TextWriter output)
     {
         var dir = Path.Combine(Path.GetTempPath(), "cryptosphere-filebench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -37,6 +42,8 @@ internal static class FileTransferBench
             var source = Path.Combine(dir, "source.bin");
             Console.Error.WriteLine($"writing {Sizes.Describe(settings.Bytes)} of random bytes...");
             WriteRandom(source, settings.Bytes);
+            var sourceHash = Hash(source);
+            long corrupt = 0, failed = 0;
             // Warm-up on a small file: JIT, TLS, thread pool.
             TransferAsync(WriteSmall(dir), Path.Combine(dir, "warmup"), settings.WindowBytes).GetAwaiter().GetResult();
 
@@ -56,10 +63,28 @@ internal static class FileTransferBench
                 File.Delete(Path.Combine(dir, $"raw-{round}.bin"));
                 Console.Error.WriteLine($"round {round}/{settings.Rounds}: CryptoSphere transfer...");
                 var downloads = Path.Combine(dir, $"downloads-{round}");
-                transfers.Add(WithCpu(settings.Bytes, () => TransferAsync(source, downloads, settings.WindowBytes).GetAwaiter().GetResult()));
-                Directory.Delete(downloads, recursive: true);
+                try
+                {
+                    transfers.Add(WithCpu(settings.Bytes, () => TransferAsync(source, downloads, settings.WindowBytes).GetAwaiter().GetResult()));
+                    // The receiver verified it; the bench checks too, so a verification bug cannot pass as a fast transfer.
+                    var received = Directory.GetFiles(downloads);
+                    if (received.Length != 1 || !Hash(received[0]).AsSpan().SequenceEqual(sourceHash))
+                        corrupt++;
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+                {
+                    Console.Error.WriteLine($"round {round}: transfer failed: {e.Message}");
+                    failed++;
+                }
+                if (Directory.Exists(downloads))
+                    Directory.Delete(downloads, recursive: true);
             }
 
+            if (transfers.Count == 0)
+            {
+                output.WriteLine($"CHECK FAILED: all {failed} transfers failed.");
+                return false;
+            }
             var rawMemory = Median(memoryRaw.Select(r => r.Rate));
             var rawFile = Median(fileRaw.Select(r => r.Rate));
             var tls = Median(memoryTls.Select(r => r.Rate));
@@ -87,7 +112,14 @@ internal static class FileTransferBench
             output.WriteLine($"| peak during CryptoSphere transfers | {Mib(transfers.Max(t => t.Figures.PeakWorkingSet))} |");
             output.WriteLine($"| peak managed heap during CryptoSphere transfers | {Mib(transfers.Max(t => t.Figures.PeakHeap))} |");
             output.WriteLine($"| working set sampled every 20 ms during the last transfer, min / max | {Mib(transfers[^1].Figures.MinWorkingSet)} / {Mib(transfers[^1].Figures.PeakWorkingSet)} |");
-            return true;
+            var swing = transfers.Max(t => t.Figures.PeakWorkingSet - t.Figures.MinWorkingSet);
+            var verdict = new Verdict()
+                .Aim("accept to verified, share of the raw TCP file copy", $">= {AimShareOfFileCopy:0.00}", $"{data / rawFile:0.00}", data / rawFile >= AimShareOfFileCopy)
+                .Aim("memory flat: working set max - min within one transfer", $"< {Mib(AimFlatBytes)}", Mib(swing), swing < AimFlatBytes)
+                .NoLoss("every transfer completed", failed, $"of {settings.Rounds}")
+                .NoLoss("every received file identical to the source (length and SHA-256, checked by the bench)", corrupt);
+            verdict.Print(output);
+            return verdict.Passed;
         }
         finally
         {
@@ -263,6 +295,12 @@ internal static class FileTransferBench
         await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
         var server = await accept;
         return (client, server);
+    }
+
+    private static byte[] Hash(string path)
+    {
+        using var file = File.OpenRead(path);
+        return System.Security.Cryptography.SHA256.HashData(file);
     }
 
     private static void WriteRandom(string path, long bytes)

@@ -20,6 +20,10 @@ internal static class HostileLoad
 
     private static readonly IPAddress Attacker = IPAddress.Parse("127.0.0.2");
 
+    // Issue 12's aims: an attack never costs another peer more than 3x its idle latency, nor the node more than 256 MiB above idle.
+    private const double AimLatencyFactor = 3;
+    private const double AimExtraMiB = 256;
+
     public static bool Run(Settings settings, TextWriter output)
     {
         return RunAsync().GetAwaiter().GetResult();
@@ -35,26 +39,49 @@ internal static class HostileLoad
 
             output.WriteLine($"| load (for {settings.Seconds:0} s) | attacker's work | chat messages acknowledged | chat round trip p50 | p99 | max | node memory after |");
             output.WriteLine("|---|---|---:|---:|---:|---:|---:|");
-            var ok = true;
-            ok &= await PhaseAsync("none (baseline)", () => Task.FromResult("-"));
-            ok &= await PhaseAsync($"connection flood ({settings.FloodConnections:N0} opened and dropped at once, repeatedly)", () => FloodAsync(node.Port, settings.FloodConnections, duration));
-            ok &= await PhaseAsync($"slowloris ({settings.SlowConnections:N0} connections, one byte every 2 s)", () => SlowlorisAsync(node.Port, settings.SlowConnections, duration));
-            ok &= await PhaseAsync("a secure peer sending CHAT frames as fast as it can", () => FastFramesAsync(node.Port, duration));
-            return ok;
+            var verdict = new Verdict();
+            var baseline = await PhaseAsync("none (baseline)", () => Task.FromResult("-"));
+            verdict.NoLoss("baseline: every chat message acknowledged", baseline.Lost, $"{baseline.Acked:N0} acknowledged");
+            Judge("connection flood", await PhaseAsync($"connection flood ({settings.FloodConnections:N0} opened and dropped at once, repeatedly)", () => FloodAsync(node.Port, settings.FloodConnections, duration)));
+            Judge("slowloris", await PhaseAsync($"slowloris ({settings.SlowConnections:N0} connections, one byte every 2 s)", () => SlowlorisAsync(node.Port, settings.SlowConnections, duration)));
+            Judge("frame flood", await PhaseAsync("a secure peer sending CHAT frames as fast as it can", () => FastFramesAsync(node.Port, duration)));
+            verdict.Print(output);
+            return verdict.Passed;
 
-            async Task<bool> PhaseAsync(string label, Func<Task<string>> attack)
+            void Judge(string attack, (double P50, double MiB, long Acked, long Lost) phase)
+            {
+                var bound = baseline.P50 * AimLatencyFactor;
+                verdict.Aim($"{attack}: chat round trip p50", $"<= {AimLatencyFactor:0}x baseline ({bound:0.00} ms)", $"{phase.P50:0.00} ms", phase.P50 <= bound)
+                    .Aim($"{attack}: process memory", $"<= baseline + {AimExtraMiB:0} MiB ({baseline.MiB + AimExtraMiB:0} MiB)", $"{phase.MiB:0} MiB", phase.MiB <= baseline.MiB + AimExtraMiB)
+                    .NoLoss($"{attack}: every chat message acknowledged", phase.Lost, $"{phase.Acked:N0} acknowledged");
+            }
+
+            // Round trip p50 (ms), working set after (MiB), chat messages acknowledged, and lost (not sent, or not acknowledged in 30 s).
+            async Task<(double P50, double MiB, long Acked, long Lost)> PhaseAsync(string label, Func<Task<string>> attack)
             {
                 Console.Error.WriteLine(label + "...");
                 using var stop = new CancellationTokenSource(duration);
                 var attacking = attack();
                 var latencies = new List<double>();
+                long lost = 0;
                 while (!stop.IsCancellationRequested)
                 {
                     var start = Stopwatch.GetTimestamp();
                     var sent = await chatter.SendAsync(target, "still there?");
                     if (sent.Delivered is null)
+                    {
+                        lost++;
                         break;
-                    await sent.Delivered.WaitAsync(TimeSpan.FromSeconds(30));
+                    }
+                    try
+                    {
+                        await sent.Delivered.WaitAsync(TimeSpan.FromSeconds(30));
+                    }
+                    catch (TimeoutException)
+                    {
+                        lost++;
+                        break;
+                    }
                     latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     await Task.Delay(10);
                 }
@@ -64,7 +91,7 @@ internal static class HostileLoad
                 var memory = Process.GetCurrentProcess().WorkingSet64 / 1024.0 / 1024.0;
                 output.WriteLine($"| {label} | {work} | {sorted.Length} | {Stats.Percentile(sorted, 50):0.00} ms | {Stats.Percentile(sorted, 99):0.00} ms | " +
                                  $"{(sorted.Length > 0 ? sorted[^1] : double.NaN):0.00} ms | {memory:0} MiB (whole bench process) |");
-                return sorted.Length > 0;
+                return (Stats.Percentile(sorted, 50), memory, sorted.Length, lost);
             }
         }
     }

@@ -6,32 +6,52 @@ namespace CryptoSphere.Bench;
 /// <summary>What a legacy peer does for every message: connect, write it all, close. Blocking, as the original peer did.</summary>
 internal static class LegacySocket
 {
-    public enum Outcome { Sent, ConnectFailed, WriteFailed }
+    /// <summary>Refused: the connect was refused, or the receiver reset the connection while it was written
+    /// (it closed it unread). A message closed unread after it was written is reported later, by the watcher.</summary>
+    public enum Outcome { Sent, Refused, ConnectFailed, WriteFailed }
 
-    public static Outcome Send(IPEndPoint node, byte[] message, out SocketException? error)
+    /// <param name="watcher">When given, it gets the socket after the write to learn whether the receiver read the
+    /// message; <paramref name="unread"/> runs if it did not.</param>
+    public static Outcome Send(IPEndPoint node, byte[] message, out SocketException? error, CloseWatcher? watcher = null, Action? unread = null)
     {
         error = null;
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var handedOver = false;
         try
         {
-            socket.Connect(node);
-        }
-        catch (SocketException e)
-        {
-            error = e;
-            return Outcome.ConnectFailed;
-        }
-        try
-        {
-            for (var offset = 0; offset < message.Length;)
-                offset += socket.Send(message, offset, message.Length - offset, SocketFlags.None);
-            socket.Shutdown(SocketShutdown.Send);
+            try
+            {
+                socket.Connect(node);
+            }
+            catch (SocketException e)
+            {
+                error = e;
+                return e.SocketErrorCode == SocketError.ConnectionRefused ? Outcome.Refused : Outcome.ConnectFailed;
+            }
+            try
+            {
+                for (var offset = 0; offset < message.Length;)
+                    offset += socket.Send(message, offset, message.Length - offset, SocketFlags.None);
+                socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (SocketException e)
+            {
+                error = e;
+                return e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown
+                    ? Outcome.Refused
+                    : Outcome.WriteFailed;
+            }
+            if (watcher is not null)
+            {
+                watcher.Watch(socket, unread ?? (() => { }));
+                handedOver = true;
+            }
             return Outcome.Sent;
         }
-        catch (SocketException e)
+        finally
         {
-            error = e;
-            return Outcome.WriteFailed;
+            if (!handedOver)
+                socket.Dispose();
         }
     }
 }

@@ -26,6 +26,17 @@ internal static class Machine
         }
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages (/proc/loadavg): how busy the shared machine was.</summary>
+    public static string LoadAverage() =>
+        ReadFirstLine("/proc/loadavg") is { } line ? string.Join(", ", line.Split(' ').Take(3)) : "?";
+
+    /// <summary>CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
     private static bool IsReleaseBuild()
     {
 #if DEBUG

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using CryptoSphere.Cli.Control;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Trust;
@@ -28,10 +27,10 @@ internal static class ContactCommands
         command.Options.Add(dataDir);
         command.SetAction(result =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
-            if (profile is null)
+            using var identity = Profile.OpenIdentity(result.GetValue(dataDir)!);
+            if (identity is null)
                 return 2;
-            Console.WriteLine(profile.Identity.Id);
+            Console.WriteLine(identity.Id);
             return 0;
         });
         return command;
@@ -55,7 +54,7 @@ internal static class ContactCommands
             if (!PeerIdResolver.TryResolve(result.GetValue(idArgument)!, profile.Trust, out var id, out var error))
             {
                 Console.Error.WriteLine($"cryptosphere: {error}");
-                return 1;
+                return UsageErrors.ExitCode;
             }
             profile.Trust.SetState(id, state, DateTimeOffset.UtcNow);
             Console.WriteLine($"{id} is now {state.ToString().ToLowerInvariant()}.");
@@ -73,7 +72,7 @@ internal static class ContactCommands
         command.Options.Add(json);
         command.SetAction(result =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
             var contacts = profile.Trust.All();
@@ -88,14 +87,14 @@ internal static class ContactCommands
                     ["lastSeen"] = c.LastSeen.ToString("O"),
                     ["lastAddress"] = c.LastAddress,
                 }).ToArray());
-                Console.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(CliJson.Write(array));
                 return 0;
             }
             Console.WriteLine($"Your ID: {profile.Identity.Id}");
             if (contacts.Count == 0)
                 Console.WriteLine("No contacts yet.");
             foreach (var c in contacts)
-                Console.WriteLine($"{c.Id}  {EventText.Label(c.State),-10}  {c.Name}  last seen {c.LastSeen:yyyy-MM-dd HH:mm} at {c.LastAddress ?? "?"}");
+                Console.WriteLine($"{c.Id}  {c.State.ToString().ToLowerInvariant(),-8}  {TerminalText.Safe(c.Name)}  last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}");
             return 0;
         });
         return command;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using CryptoSphere.Cli.Control;
-using System.Text.Json;
+using CryptoSphere.Cli.Rendering;
 using System.Text.Json.Nodes;
 using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Node;
@@ -34,10 +34,12 @@ internal static class GroupCommands
         command.Arguments.Add(name);
         command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
         {
-            var created = node.CreateGroup(result.GetValue(name)!);
-            Console.WriteLine($"Created group {created.Name} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
+            if (string.IsNullOrWhiteSpace(result.GetValue(name)))
+                return Fail("a group needs a name; give one, e.g. group create team");
+            var created = node.CreateGroup(result.GetValue(name)!.Trim());
+            Console.WriteLine($"Created group {TerminalText.Safe(created.Name)} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
             return await Task.FromResult(0);
-        }));
+        }, create: true));
         return command;
     }
 
@@ -59,7 +61,7 @@ internal static class GroupCommands
             try
             {
                 var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
-                Console.WriteLine($"{(removed ? "Removed" : "Added")} {id.Short} {(removed ? "from" : "to")} {changed.Name} (version {changed.Version}); " +
+                Console.WriteLine($"{(removed ? "Removed" : "Added")} {id.Short} {(removed ? "from" : "to")} {TerminalText.Safe(changed.Name)} (version {changed.Version}); " +
                                   "members are told when your node is connected to them.");
                 return 0;
             }
@@ -83,7 +85,7 @@ internal static class GroupCommands
             if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
                 return Fail(error);
             node.LeaveGroup(target.Id);
-            Console.WriteLine($"You left {target.Name}.");
+            Console.WriteLine($"You left {TerminalText.Safe(target.Name)}.");
             return await Task.FromResult(0);
         }));
         return command;
@@ -93,7 +95,7 @@ internal static class GroupCommands
     {
         var dataDir = DataDirectory.CreateOption();
         var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
-        var text = new Argument<string>("text") { Description = "The message" };
+        var text = MessageInput.CreateArgument("The message");
         var name = new Option<string>("--name", "-n") { Description = "Your display name", DefaultValueFactory = _ => Environment.UserName };
         var fromPort = new Option<int?>("--from-port") { Description = "The port your node listens on", CustomParser = NodeSettings.ParsePort };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for members' acknowledgements", DefaultValueFactory = _ => 5 };
@@ -104,8 +106,9 @@ internal static class GroupCommands
         command.Arguments.Add(text);
         command.SetAction(async (result, ct) =>
         {
+            if (!MessageInput.TryGet(result.GetValue(text), Console.In, Console.IsInputRedirected, out var message, out var refused))
+                return Fail(refused);
             var wanted = result.GetValue(groupArgument)!;
-            var message = result.GetValue(text)!;
             var seconds = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(wait)));
             var request = new JsonObject { ["op"] = "group-send", ["group"] = wanted, ["text"] = message, ["wait"] = (int)seconds.TotalSeconds };
             if (await ControlClient.TryRunAsync(result.GetValue(dataDir)!, request, seconds + ControlClient.Slack, ct) is { } forwarded)
@@ -128,12 +131,12 @@ internal static class GroupCommands
         {
             var groups = node.Groups;
             if (result.GetValue(json))
-                Console.WriteLine(new JsonArray(groups.Select(g => (JsonNode)ToJson(g, node)).ToArray()).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(CliJson.Write(new JsonArray(groups.Select(g => (JsonNode)ToJson(g, node)).ToArray())));
             else if (groups.Count == 0)
                 Console.WriteLine("No groups.");
             else
                 foreach (var g in groups)
-                    Console.WriteLine($"{g.Name} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
+                    Console.WriteLine($"{TerminalText.Safe(g.Name)} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
                                       string.Join(", ", g.Current.Select(m => m.Id.Short)));
             return await Task.FromResult(0);
         }));
@@ -152,9 +155,10 @@ internal static class GroupCommands
     };
 
     // A node that does not listen: it works on the data directory and reaches peers only for `send`.
-    private static async Task<int> WithNode(string dataDir, Func<ChatNode, Task<int>> work, string? name = null, int? port = null)
+    // Only `group create` may start a data directory; the others need groups that must already be there.
+    private static async Task<int> WithNode(string dataDir, Func<ChatNode, Task<int>> work, string? name = null, int? port = null, bool create = false)
     {
-        using var profile = Profile.Open(dataDir);
+        using var profile = create ? Profile.Open(dataDir) : Profile.OpenExisting(dataDir);
         if (profile is null)
             return 2;
         await using var node = SendOnlyNode.Create(profile, name ?? Environment.UserName, null, TimeSpan.FromSeconds(5));
@@ -165,6 +169,6 @@ internal static class GroupCommands
     private static int Fail(string error)
     {
         Console.Error.WriteLine($"cryptosphere: {error}");
-        return 1;
+        return UsageErrors.ExitCode;
     }
 }

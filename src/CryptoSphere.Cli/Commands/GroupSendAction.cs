@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using CryptoSphere.Cli.Control;
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 
 namespace CryptoSphere.Cli.Commands;
@@ -46,7 +47,7 @@ internal static class GroupSendAction
             {
                 // Waited as long as asked; the rest stay in the outbox.
             }
-            return outcome.Say($"Sent to {target.Name}: delivered to {delivered} of {members} member{(members == 1 ? "" : "s")}" +
+            return outcome.Say($"Sent to {TerminalText.Safe(target.Name)}: delivered to {delivered} of {members} member{(members == 1 ? "" : "s")}" +
                                (delivered < members ? $"; {members - delivered} wait in the outbox." : "."));
         }
         finally

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Storage;
@@ -9,8 +8,6 @@ namespace CryptoSphere.Cli.Commands;
 /// <summary><c>history</c>, <c>search</c>, <c>outbox</c> and <c>export</c>: reading the database.</summary>
 internal static class HistoryCommands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static IEnumerable<Command> Create()
     {
         yield return History();
@@ -79,12 +76,12 @@ internal static class HistoryCommands
             var rows = store.Outbox();
             if (result.GetValue(json))
             {
-                Console.WriteLine(new JsonArray(rows.Select(r =>
+                Console.WriteLine(CliJson.Write(new JsonArray(rows.Select(r =>
                 {
                     var o = MessageJson.ToJson(r.Message);
                     o["nextAttempt"] = r.NextAttempt.ToString("O");
                     return (JsonNode)o;
-                }).ToArray()).ToJsonString(Indented));
+                }).ToArray())));
                 return 0;
             }
             if (rows.Count == 0)
@@ -106,26 +103,42 @@ internal static class HistoryCommands
         command.Options.Add(dataDir);
         command.Options.Add(format);
         command.Options.Add(output);
-        command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
+        command.SetAction(result =>
         {
             var path = result.GetValue(output);
-            if (path is not null && File.Exists(path))
-                return Fail($"{path} already exists; choose another --out");
-            using var file = path is null ? null : new StreamWriter(new FileStream(path, FileMode.CreateNew));
-            var writer = file ?? Console.Out;
-            var count = result.GetValue(format) == "markdown" ? MessageExport.Markdown(store, writer) : MessageExport.Json(store, writer);
-            if (path is not null)
-                Console.Error.WriteLine($"Exported {count} messages to {path}.");
-            return 0;
-        }));
+            if (path is not null && ExportTarget.Problem(path) is { } problem)
+                return Fail(problem);
+            return WithStore(result.GetValue(dataDir)!, store => ExportTo(path, result.GetValue(format)!, store));
+        });
         return command;
+    }
+
+    private static int ExportTo(string? path, string format, ChatStore store)
+    {
+        StreamWriter? file;
+        try
+        {
+            file = path is null ? null : new StreamWriter(new FileStream(path, FileMode.CreateNew));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail($"cannot write {path}: {e.Message}");
+        }
+        using (file)
+        {
+            var writer = file ?? Console.Out;
+            var count = format == "markdown" ? MessageExport.Markdown(store, writer) : MessageExport.Json(store, writer);
+            if (path is not null)
+                Console.Error.WriteLine($"Exported {Counted.Of(count, "message")} to {path}.");
+            return 0;
+        }
     }
 
     private static void Print(IReadOnlyList<StoredMessage> messages, bool json, string none)
     {
         if (json)
         {
-            Console.WriteLine(new JsonArray(messages.Select(m => (JsonNode)MessageJson.ToJson(m)).ToArray()).ToJsonString(Indented));
+            Console.WriteLine(CliJson.Write(new JsonArray(messages.Select(m => (JsonNode)MessageJson.ToJson(m)).ToArray())));
             return;
         }
         if (messages.Count == 0)
@@ -136,7 +149,7 @@ internal static class HistoryCommands
 
     private static int WithStore(string dataDir, Func<ChatStore, int> work)
     {
-        using var profile = Profile.Open(dataDir);
+        using var profile = Profile.OpenExisting(dataDir);
         if (profile is null)
             return 2;
         try
@@ -154,6 +167,6 @@ internal static class HistoryCommands
     private static int Fail(string error)
     {
         Console.Error.WriteLine($"cryptosphere: {error}");
-        return 1;
+        return UsageErrors.ExitCode;
     }
 }

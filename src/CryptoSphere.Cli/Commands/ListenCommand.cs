@@ -13,9 +13,15 @@ internal static class ListenCommand
     {
         var settings = new NodeSettings();
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line instead of text" };
+        var commands = new Option<bool>("--commands")
+        {
+            Description = "Also read commands from standard input, one per line: send TARGET TEXT (TARGET: HOST:PORT or a peer ID). "
+                          + "Sends do not wait for each other; deliveries and failures are printed as event lines",
+        };
         var command = new Command("listen", "Run a node without the menu and print each event as one line");
         settings.AddTo(command);
         command.Options.Add(json);
+        command.Options.Add(commands);
         settings.Port.Required = true;
         settings.Name.Required = true;
 
@@ -38,9 +44,19 @@ internal static class ListenCommand
                         progressShown[p.Transfer.Id] = p.Time;
                     }
                 }
-                var line = asJson ? NodeEventJson.Serialize(e) : EventText.Describe(e, trust);
+                var line = asJson ? CliJson.EscapeHidden(NodeEventJson.Serialize(e)) : EventText.Describe(e, trust);
                 if (line is null)
                     return;
+                lock (gate)
+                {
+                    output.WriteLine(line);
+                    output.Flush();
+                }
+            }
+
+            // The lines of --commands (failures) share the lock, so no line is cut by another.
+            void PrintLine(string line)
+            {
                 lock (gate)
                 {
                     output.WriteLine(line);
@@ -59,6 +75,9 @@ internal static class ListenCommand
             if (!await NodeRunner.TryStartAsync(node))
                 return 2;
             await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
+            var reading = result.GetValue(commands)
+                ? ListenInput.RunAsync(new StreamReader(Console.OpenStandardInput()), node, profile.Trust, asJson, PrintLine, signal.Token)
+                : Task.CompletedTask;
             try
             {
                 await Task.Delay(Timeout.Infinite, signal.Token);
@@ -66,6 +85,8 @@ internal static class ListenCommand
             catch (OperationCanceledException)
             {
             }
+            // A read from a terminal cannot be cancelled: give sends in progress a moment, not the reader.
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(1)));
             await node.StopAsync();
             return 0;
         });

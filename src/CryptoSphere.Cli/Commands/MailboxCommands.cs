@@ -59,7 +59,7 @@ internal static class MailboxCommands
             if (quota.Problem is { } problem)
             {
                 Console.Error.WriteLine($"cryptosphere: {problem}");
-                return 1;
+                return UsageErrors.ExitCode;
             }
             return Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, (store, id) =>
                 store.Serve(id, quota)
@@ -116,7 +116,7 @@ internal static class MailboxCommands
         if (!PeerIdResolver.TryResolve(idText, profile.Trust, out var id, out var error))
         {
             Console.Error.WriteLine($"cryptosphere: {error}");
-            return 1;
+            return UsageErrors.ExitCode;
         }
         using var store = OpenStore(profile);
         if (store is null)

@@ -27,12 +27,23 @@ internal static class MenuCommand
     internal static async Task<int> RunAsync(IMenuConsole console, NodeSettings settings, ParseResult result, CancellationToken ct,
         WebSettings? web = null)
     {
-        var name = result.GetValue(settings.Name) ?? AskName(console);
-        if (name is null)
+        string? name;
+        int? port;
+        try
+        {
+            name = result.GetValue(settings.Name) ?? AskName(console);
+            port = name is null ? null : result.GetValue(settings.Port) ?? AskPort(console);
+        }
+        catch (PromptCancelledException)
+        {
+            name = null;
+            port = null;
+        }
+        if (name is null || port is null)
+        {
+            console.Info("Bye.");
             return 0;
-        var port = result.GetValue(settings.Port) ?? AskPort(console);
-        if (port is null)
-            return 0;
+        }
 
         using var profile = Profile.Open(result.GetValue(settings.DataDir)!, forNode: true);
         if (profile is null)
@@ -70,7 +81,9 @@ internal static class MenuCommand
         while (true)
         {
             var name = console.Ask("Your name: ")?.Trim();
-            if (name is null || name.Length > 0)
+            if (name is null || name.Equals("exit", StringComparison.OrdinalIgnoreCase))
+                return null;
+            if (name.Length > 0)
                 return name;
             console.Error("the name cannot be empty.");
         }
@@ -81,7 +94,7 @@ internal static class MenuCommand
         while (true)
         {
             var answer = console.Ask($"Port to listen on ({PortRules.Min}-{PortRules.Max}): ");
-            if (answer is null)
+            if (answer is null || answer.Trim().Equals("exit", StringComparison.OrdinalIgnoreCase))
                 return null;
             if (PortRules.TryParse(answer, out var port, out var error))
                 return port;

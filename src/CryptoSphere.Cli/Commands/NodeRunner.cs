@@ -17,5 +17,11 @@ internal static class NodeRunner
             await Console.Error.WriteLineAsync($"cryptosphere: cannot listen: {e.Message}");
             return false;
         }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // A --bind address this machine does not have, most often.
+            await Console.Error.WriteLineAsync($"cryptosphere: cannot listen: {e.Message} (check --bind)");
+            return false;
+        }
     }
 }

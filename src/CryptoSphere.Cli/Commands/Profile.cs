@@ -27,8 +27,27 @@ internal sealed class Profile : IDisposable
     /// Opens the profile, or prints why it cannot be opened and returns null. A running node passes
     /// <paramref name="forNode"/> so that no second node can use the same directory.
     /// </summary>
-    public static Profile? Open(string directory, bool forNode = false)
+    public static Profile? Open(string directory, bool forNode = false) => Open(directory, forNode, readOnly: false);
+
+    /// <summary>
+    /// For commands that only read: a data directory that does not exist (a mistyped <c>--data-dir</c>) is an
+    /// error, never a new identity.
+    /// </summary>
+    public static Profile? OpenExisting(string directory) => Open(directory, forNode: false, readOnly: true);
+
+    private static Profile? Open(string directory, bool forNode, bool readOnly)
     {
+        if (File.Exists(directory))
+        {
+            Console.Error.WriteLine($"cryptosphere: the data directory {directory} is a file; give a folder with --data-dir");
+            return null;
+        }
+        if (readOnly && !File.Exists(Path.Combine(directory, NodeIdentity.FileName)) && !File.Exists(Path.Combine(directory, ChatStore.FileName)))
+        {
+            Console.Error.WriteLine($"cryptosphere: no data directory at {directory} (nothing was created); " +
+                                    $"check --data-dir, or start a node there first");
+            return null;
+        }
         DataDirectoryLock? dataLock = null;
         NodeIdentity? identity = null;
         try
@@ -41,6 +60,24 @@ internal sealed class Profile : IDisposable
         {
             identity?.Dispose();
             dataLock?.Dispose();
+            Console.Error.WriteLine($"cryptosphere: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Only the identity (created on first use), for a command that needs nothing else: opening the database
+    /// (SQLite, the schema check) is most of what a one-shot command does before its own work.
+    /// Prints why it cannot be opened and returns null.
+    /// </summary>
+    public static NodeIdentity? OpenIdentity(string directory)
+    {
+        try
+        {
+            return NodeIdentity.LoadOrCreate(directory);
+        }
+        catch (Exception e) when (e is IdentityException or IOException or UnauthorizedAccessException)
+        {
             Console.Error.WriteLine($"cryptosphere: {e.Message}");
             return null;
         }

@@ -26,12 +26,14 @@ internal static class SendAction
         else if (PeerIdResolver.TryResolve(target, trust, out var id, out var error))
             sent = await node.SendAsync(id, text, ct);
         else
-            return outcome.Fail($"invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
+            return outcome.Fail($"invalid --to: '{TerminalText.Safe(target)}' is neither HOST:PORT nor a known peer ID ({error})",
+                UsageErrors.ExitCode);
 
         if (sent.State == MessageState.Queued && queuedElsewhere is null)
-            return outcome.Say($"Queued for {sent.To}: {sent.Error}. The running node delivers it when the peer is back.");
+            return outcome.Say($"Queued for {sent.To}: {TerminalText.Safe(sent.Error)}. The running node delivers it when the peer is back.");
         if (!sent.Success)
-            return outcome.Fail($"could not send to {target}: {sent.Error}.{(sent.State == MessageState.Queued ? " " + queuedElsewhere : "")}");
+            return outcome.Fail($"could not send to {TerminalText.Safe(target)}: {TerminalText.Safe(sent.Error)}." +
+                                (sent.State == MessageState.Queued ? " " + queuedElsewhere : ""));
         if (sent.Delivered is null)
             return outcome.Say($"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge){PeerLabels.PartsNote(sent.Parts)}.");
         try

@@ -14,7 +14,7 @@ internal static class SendCommand
     {
         var common = new OneOffOptions("Seconds to wait for the connection and for the acknowledgement");
         var secureOnly = new Option<bool>("--secure-only") { Description = "Fail rather than send unencrypted to an old peer" };
-        var text = new Argument<string>("text") { Description = "The message (quote it; may contain newlines)" };
+        var text = MessageInput.CreateArgument("The message (quote it; may contain newlines)");
         var command = new Command("send", "Send one message to a peer and exit (secure when the peer is a CryptoSphere node)");
         common.AddTo(command);
         command.Options.Add(secureOnly);
@@ -22,10 +22,14 @@ internal static class SendCommand
 
         command.SetAction(async (result, ct) =>
         {
+            if (!MessageInput.TryGet(result.GetValue(text), Console.In, Console.IsInputRedirected, out var message, out var refused))
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: {refused}");
+                return UsageErrors.ExitCode;
+            }
             var dataDir = result.GetValue(common.DataDir)!;
             var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(common.Timeout)));
             var target = result.GetValue(common.To)!;
-            var message = result.GetValue(text)!;
             var request = new JsonObject
             {
                 ["op"] = "send", ["to"] = target, ["text"] = message, ["wait"] = (int)wait.TotalSeconds,

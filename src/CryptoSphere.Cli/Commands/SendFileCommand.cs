@@ -46,19 +46,25 @@ internal static class SendFileCommand
 
             var target = result.GetValue(common.To)!;
             var file = result.GetValue(path)!;
+            var byAddress = PeerKey.TryParse(target, out var address, out _);
+            var id = default(Core.Identity.PeerId);
+            if (!byAddress && !PeerIdResolver.TryResolve(target, profile.Trust, out id, out var error))
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
+                return UsageErrors.ExitCode;
+            }
+            if (!File.Exists(file))
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: there is no file {file}");
+                return UsageErrors.ExitCode;
+            }
             Console.WriteLine($"Hashing {file}...");
             OfferResult offer;
             try
             {
-                if (PeerKey.TryParse(target, out var address, out _))
-                    offer = await node.OfferFileAsync(address, file, result.GetValue(sendAs), signal.Token);
-                else if (PeerIdResolver.TryResolve(target, profile.Trust, out var id, out var error))
-                    offer = await node.OfferFileAsync(id, file, result.GetValue(sendAs), signal.Token);
-                else
-                {
-                    await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
-                    return 1;
-                }
+                offer = byAddress
+                    ? await node.OfferFileAsync(address, file, result.GetValue(sendAs), signal.Token)
+                    : await node.OfferFileAsync(id, file, result.GetValue(sendAs), signal.Token);
             }
             catch (OperationCanceledException)
             {
@@ -67,7 +73,7 @@ internal static class SendFileCommand
             }
             if (!offer.Success)
             {
-                await Console.Error.WriteLineAsync($"cryptosphere: cannot send {file} to {target}: {offer.Error}.");
+                await Console.Error.WriteLineAsync($"cryptosphere: cannot send {file} to {target}: {TerminalText.Safe(offer.Error)}.");
                 return 1;
             }
 
@@ -110,7 +116,7 @@ internal static class SendFileCommand
                 new TransferSpeedColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
-                var task = context.AddTask(Markup.Escape(transfer.Name), maxValue: Math.Max(1, transfer.Size));
+                var task = context.AddTask(Markup.Escape(TerminalText.Safe(transfer.Name)), maxValue: Math.Max(1, transfer.Size));
                 task.Value = transfer.Bytes;
                 outcome = await WaitAsync(events, transfer.Id, e =>
                 {
@@ -120,11 +126,11 @@ internal static class SendFileCommand
                             task.Value = p.Transfer.Bytes;
                             break;
                         case TransferAccepted a:
-                            task.Description = Markup.Escape(transfer.Name);
+                            task.Description = Markup.Escape(TerminalText.Safe(transfer.Name));
                             task.Value = a.ResumeOffset;
                             break;
                         case TransferInterrupted:
-                            task.Description = Markup.Escape($"{transfer.Name} (connection lost, waiting for the peer)");
+                            task.Description = Markup.Escape($"{TerminalText.Safe(transfer.Name)} (connection lost, waiting for the peer)");
                             break;
                         case TransferCompleted:
                             task.Value = task.MaxValue;

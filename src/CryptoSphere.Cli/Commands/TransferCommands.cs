@@ -1,6 +1,5 @@
 using System.CommandLine;
 using CryptoSphere.Cli.Control;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Cli.Rendering;
@@ -22,12 +21,13 @@ internal static class TransferCommands
         command.Options.Add(json);
         foreach (var verb in TransferAction.Verbs)
             command.Subcommands.Add(ActionCommand(verb));
+        limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--limit must be a positive number"); });
         command.SetAction(result =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
-            var rows = new TransferStore(profile.Store).Recent(Math.Max(1, result.GetValue(limit)));
+            var rows = new TransferStore(profile.Store).Recent(result.GetValue(limit));
             if (result.GetValue(json))
             {
                 var array = new JsonArray(rows.Select(t => (JsonNode)new JsonObject
@@ -45,14 +45,14 @@ internal static class TransferCommands
                     ["error"] = t.Error,
                     ["updated"] = t.Updated.ToString("O"),
                 }).ToArray());
-                Console.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                Console.WriteLine(CliJson.Write(array));
                 return 0;
             }
             if (rows.Count == 0)
                 Console.WriteLine("No transfers.");
             foreach (var t in rows)
-                Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {t.Name} " +
-                                  $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {t.Path}");
+                Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {TerminalText.Safe(t.Name)} " +
+                                  $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {TerminalText.Safe(t.Path)}");
             return 0;
         });
         return command;

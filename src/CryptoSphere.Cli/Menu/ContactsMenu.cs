@@ -17,10 +17,10 @@ internal sealed class ContactsMenu(ChatNode node, IMenuConsole console)
         for (var i = 0; i < contacts.Count; i++)
         {
             var c = contacts[i];
-            console.Info($"  {i + 1}. {c.Name} {c.Id} {EventText.Label(c.State)}, last at {c.LastAddress ?? "?"}");
+            console.Info($"  {i + 1}. {TerminalText.Safe(c.Name)} {c.Id} {c.State.ToString().ToLowerInvariant()}, last at {TerminalText.Safe(c.LastAddress ?? "?")}");
         }
         foreach (var request in node.ContactRequests)
-            console.Info($"  Contact request: {request.Name} ({request.From}) {request.Id.Short}, {request.Messages.Count} message(s) waiting");
+            console.Info($"  Contact request: {TerminalText.Safe(request.Name)} ({TerminalText.Safe(request.From.ToString())}) {request.Id.Short}, {Counted.Of(request.Messages.Count, "message")} waiting");
 
         var action = console.Ask("Action - trust, block, unblock, accept, reject (blank to go back): ")?.Trim().ToLowerInvariant();
         if (string.IsNullOrEmpty(action))
@@ -30,7 +30,9 @@ internal sealed class ContactsMenu(ChatNode node, IMenuConsole console)
             console.Error($"'{action}' is not an action.");
             return;
         }
-        var answer = console.Ask("Contact number or peer ID: ")?.Trim() ?? "";
+        var answer = console.Ask("Contact number or peer ID (blank to go back): ")?.Trim() ?? "";
+        if (answer.Length == 0)
+            return;
         if (!TryPick(answer, contacts.Select(c => c.Id).ToList(), out var id))
             return;
 

@@ -17,8 +17,10 @@ internal sealed class HistoryMenu(ChatNode node, IMenuConsole console)
             return;
         }
         for (var i = 0; i < conversations.Count; i++)
-            console.Info($"  {i + 1}. {conversations[i].Title} ({conversations[i].Id}), {conversations[i].Messages} messages");
-        var answer = console.Ask($"Conversation number (1-{conversations.Count}), or 's' to search: ")?.Trim();
+            console.Info($"  {i + 1}. {TerminalText.Safe(conversations[i].Title)} ({TerminalText.Safe(conversations[i].Id)}), {Counted.Of(conversations[i].Messages, "message")}");
+        var answer = console.Ask($"Conversation number (1-{conversations.Count}), or 's' to search (blank to go back): ")?.Trim();
+        if (string.IsNullOrEmpty(answer))
+            return;
         if (answer is "s" or "S")
         {
             Search();

@@ -8,7 +8,10 @@ namespace CryptoSphere.Cli.Menu;
 /// <summary>What the menu needs from a screen: a plain one for pipes, a rich one for terminals.</summary>
 internal interface IMenuConsole
 {
-    /// <summary>Asks one question; null means the input has ended.</summary>
+    /// <summary>
+    /// Asks one question; null means the input has ended. A terminal throws <see cref="PromptCancelledException"/>
+    /// when the user presses Ctrl+C; in a pipe a blank line or <c>exit</c> cancels where that makes sense.
+    /// </summary>
     string? Ask(string prompt);
 
     void Info(string text);

@@ -41,25 +41,25 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             while (!cancellationToken.IsCancellationRequested)
             {
                 console.ShowMenu($"CryptoSphere - {node.Name} on {node.AdvertisedIp}:{node.Port}", Options);
-                var choice = console.Ask("Choice: ");
+                string? choice;
+                try
+                {
+                    choice = console.Ask("Choice: ");
+                }
+                catch (PromptCancelledException)
+                {
+                    continue; // Ctrl+C at the menu clears the line, like a shell; Ctrl+D or 0 quits
+                }
                 if (choice is null)
                     return;
-                switch (choice.Trim())
+                try
                 {
-                    case "1": await ChatSessionAsync(cancellationToken); break;
-                    case "2": console.ShowPeers(node.Peers.Snapshot(), _clock.GetUtcNow(), node.Trust); break;
-                    case "3": await ConnectToPeersAsync(cancellationToken); break;
-                    case "4": await BroadcastAsync(cancellationToken); break;
-                    case "5": await MessagePeerAsync(cancellationToken); break;
-                    case "6": await RemovePeerAsync(cancellationToken); break;
-                    case "7": await new ContactsMenu(node, console).RunAsync(); break;
-                    case "8": new HistoryMenu(node, console).Run(); break;
-                    case "9": await SendFileAsync(cancellationToken); break;
-                    case "10": await new TransfersMenu(node, console).RunAsync(); break;
-                    case "11": await new GroupsMenu(node, console).RunAsync(); break;
-                    case "0": return;
-                    case "": break;
-                    default: console.Error($"'{choice.Trim()}' is not an option; choose one of the numbers listed."); break;
+                    if (!await RunOptionAsync(choice.Trim(), cancellationToken))
+                        return;
+                }
+                catch (PromptCancelledException)
+                {
+                    console.Info("Cancelled.");
                 }
             }
         }
@@ -69,10 +69,34 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         }
     }
 
+    /// <summary>Runs one menu option; false when it is the one that quits.</summary>
+    private async Task<bool> RunOptionAsync(string choice, CancellationToken cancellationToken)
+    {
+        switch (choice)
+        {
+            case "1": await ChatSessionAsync(cancellationToken); break;
+            case "2": console.ShowPeers(node.Peers.Snapshot(), _clock.GetUtcNow(), node.Trust); break;
+            case "3": await ConnectToPeersAsync(cancellationToken); break;
+            case "4": await BroadcastAsync(cancellationToken); break;
+            case "5": await MessagePeerAsync(cancellationToken); break;
+            case "6": await RemovePeerAsync(cancellationToken); break;
+            case "7": await new ContactsMenu(node, console).RunAsync(); break;
+            case "8": new HistoryMenu(node, console).Run(); break;
+            case "9": await SendFileAsync(cancellationToken); break;
+            case "10": await new TransfersMenu(node, console).RunAsync(); break;
+            case "11": await new GroupsMenu(node, console).RunAsync(); break;
+            case "0": return false;
+            case "": break;
+            default: console.Error($"'{TerminalText.Safe(choice)}' is not an option; choose one of the numbers listed."); break;
+        }
+        return true;
+    }
+
     private void OnEvent(NodeEvent e)
     {
         // Refreshes would flood the screen, and the menu reports its own failed sends.
-        if (e is PeerUpdated or NodeStarted or SendFailed)
+        // A peer the user removed is reported by option 6 itself, once.
+        if (e is PeerUpdated or NodeStarted or SendFailed or PeerRemoved { Reason: PeerRemovalReason.RemovedByUser })
             return;
         if (e is TransferProgress progress)
         {
@@ -90,59 +114,38 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
 
     private async Task ChatSessionAsync(CancellationToken ct)
     {
-        var host = console.Ask("Peer IP (or peer ID): ")?.Trim();
-        if (string.IsNullOrEmpty(host))
-        {
-            console.Error("no IP given.");
+        if (ChatTarget.Ask(console, node.Trust) is not { } target)
             return;
-        }
-        Func<string, Task<SendResult>> send;
-        string label;
-        if (!System.Net.IPAddress.TryParse(host, out _) && PeerIdResolver.TryResolve(host, node.Trust, out var id, out _))
+        Func<string, Task<SendResult>> send = target.Id is { } id
+            ? text => node.SendAsync(id, text, ct)
+            : text => node.SendAsync(target.Address!.Value, text, ct);
+        console.Info($"Chatting with {target.Label}. Type 'exit' (or press Ctrl+C) to end the session.");
+        try
         {
-            send = text => node.SendAsync(id, text, ct);
-            label = id.Short;
-        }
-        else
-        {
-            var port = AskPort("Peer port: ");
-            if (port is null)
-                return;
-            var peer = new PeerKey(host, port.Value);
-            send = text => node.SendAsync(peer, text, ct);
-            label = peer.ToString();
-        }
-        console.Info($"Chatting with {label}. Type 'exit' to end the session.");
-        while (!ct.IsCancellationRequested)
-        {
-            var text = console.Ask("> ");
-            if (text is null || text.Trim() == "exit")
-                break;
-            if (text.Length == 0)
-                continue;
-            var result = await send(text);
-            if (result.State != MessageState.Failed)
-                console.Info(SentLabel(result));
-            else
+            while (!ct.IsCancellationRequested)
             {
-                console.Error($"could not send to {label}: {result.Error}");
-                break;
+                var text = console.Ask("> ");
+                if (text is null || text.Trim() == "exit")
+                    break;
+                if (MessageInput.IsEmpty(text))
+                {
+                    console.Error(MessageInput.EmptyError + ", or 'exit' to end the session.");
+                    continue;
+                }
+                var result = await send(text);
+                if (result.State != MessageState.Failed)
+                    console.Info(SentLabel(result));
+                else
+                {
+                    console.Error($"could not send to {target.Label}: {result.Error}");
+                    break;
+                }
             }
         }
-        console.Info("Chat session ended.");
-    }
-
-    private int? AskPort(string prompt)
-    {
-        while (true)
+        catch (PromptCancelledException)
         {
-            var answer = console.Ask(prompt);
-            if (answer is null)
-                return null;
-            if (PortRules.TryParse(answer, out var port, out var error))
-                return port;
-            console.Error(error + ".");
         }
+        console.Info("Chat session ended.");
     }
 
     private async Task ConnectToPeersAsync(CancellationToken ct)
@@ -156,8 +159,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
     {
         if (!HasPeers())
             return;
-        var text = console.Ask("Message: ");
-        if (string.IsNullOrEmpty(text))
+        if (AskMessage() is not { } text)
             return;
         Report(await node.BroadcastAsync(text, ct), "Sent to");
     }
@@ -167,8 +169,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         var peer = PickPeer();
         if (peer is null)
             return;
-        var text = console.Ask("Message: ");
-        if (string.IsNullOrEmpty(text))
+        if (AskMessage() is not { } text)
             return;
         var result = await node.SendAsync(peer.Key, text, ct);
         if (result.State != MessageState.Failed)
@@ -184,8 +185,8 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             return;
         var result = await node.RemovePeerAsync(peer.Key, ct);
         console.Info(result.Success
-            ? $"Removed {peer.Name} ({peer.Key}); goodbye sent."
-            : $"Removed {peer.Name} ({peer.Key}); the goodbye could not be delivered: {result.Error}");
+            ? $"Removed {TerminalText.Safe(peer.Name)} ({peer.Key}); goodbye sent."
+            : $"Removed {TerminalText.Safe(peer.Name)} ({peer.Key}); the goodbye could not be delivered: {result.Error}");
     }
 
     private async Task SendFileAsync(CancellationToken ct)
@@ -193,12 +194,9 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         var peer = PickPeer();
         if (peer is null)
             return;
-        var path = console.Ask("File to send: ")?.Trim().Trim('"', '\'');
+        var path = console.Ask("File to send (blank to go back): ")?.Trim().Trim('"', '\'');
         if (string.IsNullOrEmpty(path))
-        {
-            console.Error("no file given.");
             return;
-        }
         if (path.StartsWith("~/", StringComparison.Ordinal))
             path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]);
         console.Info($"Hashing {path}...");
@@ -207,12 +205,26 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             : await node.OfferFileAsync(peer.Key, path, cancellationToken: ct);
         if (!result.Success)
         {
-            console.Error($"cannot send {path} to {peer.Name}: {result.Error}");
+            console.Error($"cannot send {path} to {TerminalText.Safe(peer.Name)}: {result.Error}");
             return;
         }
         var t = result.Transfer!;
         console.Info($"Offered {TransferText.File(t)} to {TransferText.Who(t)}; waiting for them to accept. " +
                      "Progress shows here; option 10 lists transfers and cancels them.");
+    }
+
+    /// <summary>The message to send, or null (and why) when the user gave none.</summary>
+    private string? AskMessage()
+    {
+        var text = console.Ask("Message: ");
+        if (text is null)
+            return null;
+        if (MessageInput.IsEmpty(text))
+        {
+            console.Error(MessageInput.EmptyError + ".");
+            return null;
+        }
+        return text;
     }
 
     private Peer? PickPeer()
@@ -221,7 +233,9 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         if (!HasPeers(peers))
             return null;
         console.ShowPeers(peers, _clock.GetUtcNow(), node.Trust);
-        var answer = console.Ask($"Peer number (1-{peers.Count}): ");
+        var answer = console.Ask($"Peer number (1-{peers.Count}, blank to go back): ");
+        if (string.IsNullOrWhiteSpace(answer))
+            return null;
         if (int.TryParse(answer?.Trim(), out var n) && n >= 1 && n <= peers.Count)
             return peers[n - 1];
         console.Error($"'{answer?.Trim()}' is not a peer number.");

@@ -41,7 +41,7 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
         for (var i = 0; i < peers.Count; i++)
         {
             var p = peers[i];
-            Write($"  {i + 1}. {p.Name} {p.Key} {PeerLabels.Protocol(p, trust)} {PeerLabels.Source(p)}, last seen {EventText.Ago(p.LastSeen, now)}, {p.MessageCount} messages");
+            Write($"  {i + 1}. {TerminalText.Safe(p.Name)} {TerminalText.Safe(p.Key.ToString())} {PeerLabels.Protocol(p, trust)} {PeerLabels.Source(p)}, last seen {EventText.Ago(p.LastSeen, now)}, {Counted.Of(p.MessageCount, "message")} received");
         }
     }
 
@@ -51,7 +51,7 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
         for (var i = 0; i < transfers.Count; i++)
         {
             var t = transfers[i];
-            Write($"  {i + 1}. {(t.IsOutgoing ? "->" : "<-")} {t.Name} {(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}, " +
+            Write($"  {i + 1}. {(t.IsOutgoing ? "->" : "<-")} {TerminalText.Safe(t.Name)} {(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}, " +
                   $"{Sizes.Describe(t.Size)}: {TransferText.Status(t)}");
         }
     }
@@ -62,7 +62,7 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
     {
         lock (_gate)
         {
-            output.WriteLine(line);
+            output.WriteLine(TerminalText.Lines(line));
             output.Flush();
         }
     }

@@ -1,3 +1,4 @@
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Node;
 
@@ -8,7 +9,8 @@ internal sealed class TransfersMenu(ChatNode node, IMenuConsole console)
 {
     public async Task RunAsync()
     {
-        var transfers = node.Transfers;
+        // Newest first, as the transfers command lists them.
+        var transfers = node.Transfers.OrderByDescending(t => t.Updated).ThenBy(t => t.Id).ToList();
         if (transfers.Count == 0)
         {
             console.Info("No file transfers yet. Send a file with option 9; offers from peers appear here.");
@@ -23,7 +25,9 @@ internal sealed class TransfersMenu(ChatNode node, IMenuConsole console)
             console.Error($"'{action}' is not an action.");
             return;
         }
-        var answer = console.Ask($"Transfer number (1-{transfers.Count}): ")?.Trim();
+        var answer = console.Ask($"Transfer number (1-{transfers.Count}, blank to go back): ")?.Trim();
+        if (string.IsNullOrEmpty(answer))
+            return;
         if (!int.TryParse(answer, out var n) || n < 1 || n > transfers.Count)
         {
             console.Error($"'{answer}' is not a transfer number.");
@@ -40,8 +44,8 @@ internal sealed class TransfersMenu(ChatNode node, IMenuConsole console)
         if (!result.Success)
             console.Error(result.Error!);
         else if (action == "accept")
-            console.Info($"Accepted {t.Name}; it goes to {Path.GetDirectoryName(t.Path)} once its SHA-256 is verified.");
+            console.Info($"Accepted {TerminalText.Safe(t.Name)}; it goes to {Path.GetDirectoryName(t.Path)} once its SHA-256 is verified.");
         else
-            console.Info($"{(action == "decline" ? "Declined" : "Cancelled")} {t.Name}; {t.PeerName} is told.");
+            console.Info($"{(action == "decline" ? "Declined" : "Cancelled")} {TerminalText.Safe(t.Name)}; {TerminalText.Safe(t.PeerName)} is told.");
     }
 }

@@ -13,7 +13,7 @@ internal static class MessageExport
         foreach (var m in store.All())
         {
             output.Write(count++ == 0 ? "  " : ",\n  ");
-            output.Write(MessageJson.ToJson(m).ToJsonString());
+            output.Write(CliJson.EscapeHidden(MessageJson.ToJson(m).ToJsonString(CliJson.Compact)));
         }
         output.WriteLine(count == 0 ? "]" : "\n]");
         return count;
@@ -26,7 +26,7 @@ internal static class MessageExport
         foreach (var conversation in store.Conversations().OrderBy(c => c.Id, StringComparer.Ordinal))
         {
             output.WriteLine();
-            output.WriteLine($"## {conversation.Title} ({conversation.Id})");
+            output.WriteLine($"## {TerminalText.Safe(conversation.Title)} ({TerminalText.Safe(conversation.Id)})");
             output.WriteLine();
             foreach (var m in store.All(conversation.Id))
             {

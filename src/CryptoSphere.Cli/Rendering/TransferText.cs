@@ -8,9 +8,9 @@ internal static class TransferText
 {
     /// <summary>"Sending a.pdf to bob (P5JNMT7)" or "Receiving a.pdf from bob (P5JNMT7)".</summary>
     public static string Label(TransferInfo t) =>
-        t.IsOutgoing ? $"Sending {t.Name} to {Who(t)}" : $"Receiving {t.Name} from {Who(t)}";
+        t.IsOutgoing ? $"Sending {TerminalText.Safe(t.Name)} to {Who(t)}" : $"Receiving {TerminalText.Safe(t.Name)} from {Who(t)}";
 
-    public static string Who(TransferInfo t) => t.PeerName.Length > 0 ? $"{t.PeerName} ({t.PeerId.Short})" : t.PeerId.Short;
+    public static string Who(TransferInfo t) => t.PeerName.Length > 0 ? $"{TerminalText.Safe(t.PeerName)} ({t.PeerId.Short})" : t.PeerId.Short;
 
     public static string Percent(TransferInfo t) =>
         t.Size == 0 ? "100%" : ((int)(100.0 * t.Bytes / t.Size)).ToString(CultureInfo.InvariantCulture) + "%";
@@ -44,9 +44,9 @@ internal static class TransferText
         TransferState.Active => $"{Percent(t)} ({Sizes.Describe(t.Bytes)} of {Sizes.Describe(t.Size)})",
         TransferState.Interrupted => $"interrupted at {Percent(t)}, resumes when the peer is back",
         TransferState.Completed => "completed, SHA-256 verified",
-        _ => $"{t.State.ToString().ToLowerInvariant()}: {t.Error}",
+        _ => $"{t.State.ToString().ToLowerInvariant()}: {TerminalText.Safe(t.Error)}",
     };
 
     /// <summary>"report.pdf (2.6 MiB, SHA-256 3f2a9c0d1e5b7a68…)".</summary>
-    public static string File(TransferInfo t) => $"{t.Name} ({Sizes.Describe(t.Size)}, SHA-256 {t.Sha256[..16]}…)";
+    public static string File(TransferInfo t) => $"{TerminalText.Safe(t.Name)} ({Sizes.Describe(t.Size)}, SHA-256 {t.Sha256[..16]}…)";
 }

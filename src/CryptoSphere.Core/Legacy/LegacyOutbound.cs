@@ -34,12 +34,15 @@ internal sealed class LegacyOutbound(NodeRuntime node)
         return result;
     }
 
-    /// <summary>One attempt; the result says why it failed.</summary>
-    public async Task<SendResult> SendAsync(PeerKey to, byte[] message, CancellationToken cancellationToken)
+    /// <summary>One attempt; the result says why it failed. <paramref name="connected"/>: a silent connection to use (and close).</summary>
+    public async Task<SendResult> SendAsync(PeerKey to, byte[] message, CancellationToken cancellationToken, Socket? connected = null)
     {
         try
         {
-            await LegacySender.SendAsync(to.Host, to.Port, message, node.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            if (connected is not null)
+                await LegacySender.SendOnAsync(connected, message, node.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            else
+                await LegacySender.SendAsync(to.Host, to.Port, message, node.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             return SendResult.Ok(to);
         }
         catch (Exception e) when (e is SocketException or IOException or TimeoutException or OperationCanceledException)

@@ -13,13 +13,34 @@ public static class LegacySender
         try
         {
             await client.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
-            var stream = client.GetStream();
-            await stream.WriteAsync(message, deadline.Token).ConfigureAwait(false);
-            client.Client.Shutdown(SocketShutdown.Send);
+            await WriteAsync(client.Client, message, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"no answer from {host}:{port} within {timeout.TotalSeconds:0.#} s");
         }
+    }
+
+    /// <summary>Sends one legacy message on a connection already open (and still unwritten), then closes it.</summary>
+    public static async Task SendOnAsync(Socket connected, byte[] message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var _ = connected;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await WriteAsync(connected, message, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"could not write to {connected.RemoteEndPoint} within {timeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    private static async Task WriteAsync(Socket socket, byte[] message, CancellationToken token)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await stream.WriteAsync(message, token).ConfigureAwait(false);
+        socket.Shutdown(SocketShutdown.Send);
     }
 }

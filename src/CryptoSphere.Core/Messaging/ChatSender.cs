@@ -2,6 +2,7 @@ using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Sessions;
 using CryptoSphere.Core.Storage;
@@ -22,39 +23,28 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
     private NodeOptions Options => node.Options;
 
     /// <summary>
-    /// Sends one chat message. It is stored first; a peer known to be secure is reached over TLS only and
-    /// its message waits in the outbox while it is offline. A new address is tried over TLS first and
-    /// falls back to the legacy protocol when the other side is not a CryptoSphere node.
+    /// Sends one chat message. It is committed before any network attempt; a peer known to be secure is reached
+    /// over TLS only and its message waits in the outbox while it is offline. A new address is asked, silently,
+    /// whether it is a CryptoSphere node (<see cref="ServerGreeting"/>): if so the message goes over TLS, if not
+    /// it goes in the legacy format on that same connection.
     /// </summary>
     public async Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken)
     {
         if (TooLong(to, text) is { } tooLong)
             return tooLong;
-
-        var session = sessions.Find(to);
-        DialResult? dial = null;
-        if (session is null && !sessions.IsKnownLegacy(to))
-        {
-            dial = await sessions.DialAsync(to, sessions.KnownSecureId(to), cancellationToken).ConfigureAwait(false);
-            if (dial.MayFallBackToLegacy)
-                sessions.MarkLegacy(to);
-            session = dial.Session;
-        }
-
-        if (session is not null)
+        if (sessions.Find(to) is { } session)
             return await QueueSecureAsync(session.RemoteId, session.Address, session.RemoteHello!.Name, text).ConfigureAwait(false);
-        if (dial is { Unreachable: true } && sessions.KnownSecureId(to) is { } offline)
-            return await QueueSecureAsync(offline, to, node.Trust.Find(offline)?.Name ?? "", text, dial.Error).ConfigureAwait(false);
-        if (dial is { Session: null, MayFallBackToLegacy: false, Unreachable: false })
-            return Failed(to, dial.Error!);
-        if (Options.SecureOnly)
+        if (sessions.KnownSecureId(to) is { } known)
+            return await SendAsync(known, text, cancellationToken).ConfigureAwait(false);
+        if (Options.SecureOnly && sessions.IsKnownLegacy(to))
             return Failed(to, $"{to} only speaks the legacy (unencrypted) protocol, and this node is --secure-only");
-        return await QueueLegacyAsync(to, text, dial is { Unreachable: true } ? dial.Error : null, cancellationToken).ConfigureAwait(false);
+        return await QueueForAddressAsync(to, text, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Sends to a peer by its ID, over its live secure connection or its last known address. Only that peer
-    /// gets it: when it is not there (offline, or another node answers at that address now), it waits in the outbox.
+    /// gets it: when it is not there (offline, or another node answers at that address now), it waits in the
+    /// outbox. It is committed before the node tries to connect.
     /// </summary>
     public async Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken)
     {
@@ -64,23 +54,22 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
             return SendResult.Failed(default, $"no known address for peer {to.Short}");
         if (TooLong(a, text) is { } tooLong)
             return tooLong;
+        if (sessions.Find(to) is { } live)
+            return await QueueSecureAsync(to, live.Address, live.RemoteHello!.Name, text).ConfigureAwait(false);
 
-        string? offline = null;
-        if (sessions.Find(to) is null)
-        {
-            // The address is only where the peer was last seen: whoever answers there must prove this ID, and a
-            // connection that is already open to that address may be another peer's.
-            var dial = await sessions.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
-            if (sessions.Find(to) is null)
-            {
-                if (dial is { Session: null, Unreachable: false, WrongPeer: false })
-                    return Failed(a, dial.Error!);
-                offline = dial.Error ?? $"another peer answers at {a} now";
-            }
-        }
+        if (StoreSecure(to, a, node.Trust.Find(to)?.Name ?? "", text) is not { } stored)
+            return Failed(a, OutboxFull(to));
+        // The address is only where the peer was last seen: whoever answers there must prove this ID, and a
+        // connection that is already open to that address may be another peer's.
+        var dial = await sessions.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
         if (sessions.Find(to) is { } session)
-            return await QueueSecureAsync(to, session.Address, session.RemoteHello!.Name, text).ConfigureAwait(false);
-        return await QueueSecureAsync(to, a, node.Trust.Find(to)?.Name ?? "", text, offline ?? "not connected").ConfigureAwait(false);
+            return await FlushSecureAsync(to, session.Address, stored.Id, stored.Delivered, null).ConfigureAwait(false);
+        if (dial is { Session: null, Unreachable: false, WrongPeer: false })
+        {
+            node.Store.MarkFailed(stored.Id, dial.Error!);
+            return Failed(a, dial.Error!);
+        }
+        return await FlushSecureAsync(to, a, stored.Id, stored.Delivered, dial.Error ?? $"another peer answers at {a} now").ConfigureAwait(false);
     }
 
     private SendResult? TooLong(PeerKey to, string text) =>
@@ -88,41 +77,88 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
             ? SendResult.Failed(to, $"message too long (the limit is {Options.MaxFrameBytes - ChatFrameOverhead} bytes)")
             : null;
 
-    private async Task<SendResult> QueueSecureAsync(PeerId id, PeerKey address, string name, string text, string? offlineReason = null)
+    private async Task<SendResult> QueueSecureAsync(PeerId id, PeerKey address, string name, string text)
+    {
+        if (StoreSecure(id, address, name, text) is not { } stored)
+            return Failed(address, OutboxFull(id));
+        return await FlushSecureAsync(id, address, stored.Id, stored.Delivered, null).ConfigureAwait(false);
+    }
+
+    private string OutboxFull(PeerId id) =>
+        $"the outbox for {id.Short} is full ({Options.MaxOutboxPerPeer} messages waiting); nothing was queued";
+
+    /// <summary>Commits the message to the peer's outbox; null when the outbox is full.</summary>
+    private (Guid Id, Task Delivered)? StoreSecure(PeerId id, PeerKey address, string name, string text)
     {
         var target = Outbox.TargetOf(id);
         if (node.Store.OutboxCount(target) >= Options.MaxOutboxPerPeer)
-            return Failed(address, $"the outbox for {id.Short} is full ({Options.MaxOutboxPerPeer} messages waiting); nothing was queued");
-
+            return null;
         var message = ChatMessage.Create(text, node.Clock);
         var delivered = outbox.Delivery(message.Id);
         node.Store.AppendOutgoing(new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), true, id.Value,
             address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, node.Now, MessageState.Queued), target, node.Now);
+        return (message.Id, delivered);
+    }
+
+    /// <summary>Writes what waits for the peer (this message included) when it is connected; says queued when not.</summary>
+    private async Task<SendResult> FlushSecureAsync(PeerId id, PeerKey address, Guid messageId, Task delivered, string? offlineReason)
+    {
         var sent = offlineReason is null && await outbox.FlushAsync(id).ConfigureAwait(false);
         // The session just used can lose a simultaneous connect; the one kept arrives a moment later.
         if (!sent && offlineReason is null && await sessions.NextSessionAsync(id, Options.HandshakeTimeout).ConfigureAwait(false))
             sent = await outbox.FlushAsync(id).ConfigureAwait(false);
         if (!sent)
-            MessagingLog.Queued(_log, message.Id, id.Short, offlineReason ?? "not connected");
+            MessagingLog.Queued(_log, messageId, id.Short, offlineReason ?? "not connected");
         return new SendResult(address, sent, sent ? null : $"{id.Short} is offline ({offlineReason ?? "not connected"}); queued for delivery")
         {
             Protocol = PeerProtocol.Secure,
             State = sent ? MessageState.Sent : MessageState.Queued,
-            MessageId = message.Id,
+            MessageId = messageId,
             Delivered = delivered,
         };
     }
 
-    private async Task<SendResult> QueueLegacyAsync(PeerKey to, string text, string? firstError, CancellationToken cancellationToken)
+    /// <summary>
+    /// A message for an address: stored in that address's outbox first, then the address is asked what it is
+    /// (unless it is a known old peer). A CryptoSphere node gets it over TLS: it moves to that peer's outbox.
+    /// </summary>
+    private async Task<SendResult> QueueForAddressAsync(PeerKey to, string text, CancellationToken cancellationToken)
     {
         var target = Outbox.TargetOf(to);
         if (node.Store.OutboxCount(target) >= Options.MaxOutboxPerPeer)
             return Failed(to, $"the outbox for {to} is full ({Options.MaxOutboxPerPeer} messages waiting); nothing was queued");
 
         var id = Guid.CreateVersion7();
+        // Not due while this send is still asking the address: the outbox's own pass would dial it a second time.
+        var inFlight = Options.ConnectTimeout + Options.GreetingWait + Options.HandshakeTimeout;
         node.Store.AppendOutgoing(new StoredMessage(id, ConversationId.Legacy(to).ToString(), true, null, to.ToString(),
-            node.Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Queued), target, node.Now);
-        var error = firstError ?? await outbox.TryLegacyAsync(to, id, text, cancellationToken).ConfigureAwait(false);
+            node.Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Queued), target, node.Now + inFlight);
+
+        string? error = null;
+        System.Net.Sockets.Socket? silent = null;
+        if (!sessions.IsKnownLegacy(to))
+        {
+            var dial = await sessions.DialAsync(to, null, cancellationToken, keepSilent: true).ConfigureAwait(false);
+            if (dial.Session is { } session)
+                return await MovedToSecureAsync(id, to, session).ConfigureAwait(false);
+            if (dial.MayFallBackToLegacy)
+                sessions.MarkLegacy(to);
+            else if (!dial.Unreachable)
+            {
+                node.Store.MarkFailed(id, dial.Error!);
+                return Failed(to, dial.Error!);
+            }
+            silent = dial.Silent;
+            error = dial.Unreachable ? dial.Error : null;
+        }
+        if (error is null && Options.SecureOnly)
+        {
+            silent?.Dispose();
+            var refusal = $"{to} only speaks the legacy (unencrypted) protocol, and this node is --secure-only";
+            node.Store.MarkFailed(id, refusal);
+            return Failed(to, refusal);
+        }
+        error ??= await outbox.TryLegacyAsync(to, id, text, cancellationToken, silent).ConfigureAwait(false);
         if (error is null)
             return SendResult.Ok(to) with { MessageId = id, Parts = outbox.LegacyParts(text) };
 
@@ -131,6 +167,13 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
         node.Publish(new SendFailed(node.Now, to, error));
         node.Peers.Remove(to, PeerRemovalReason.Unreachable);
         return new SendResult(to, false, $"{error}; queued, {Options.LegacyRetries - 1} more tries") { State = MessageState.Queued, MessageId = id };
+    }
+
+    private async Task<SendResult> MovedToSecureAsync(Guid id, PeerKey to, SecureSession session)
+    {
+        var delivered = outbox.Delivery(id);
+        node.Store.MoveToSecure(id, Outbox.TargetOf(to), session.RemoteId.Value, Outbox.TargetOf(session.RemoteId));
+        return await FlushSecureAsync(session.RemoteId, session.Address, id, delivered, null).ConfigureAwait(false);
     }
 
     /// <summary>A send that failed before anything was stored: logged, reported, returned.</summary>

@@ -233,9 +233,11 @@ internal sealed class Outbox : IDisposable
             }
             // An address never proven to be an old peer may be a CryptoSphere node that was down: TLS first.
             string? error = null;
+            System.Net.Sockets.Socket? silent = null;
             if (!_sessions.IsKnownLegacy(to))
             {
-                var dial = await _sessions.DialAsync(to, null, token).ConfigureAwait(false);
+                var dial = await _sessions.DialAsync(to, null, token, keepSilent: true).ConfigureAwait(false);
+                silent = dial.Silent;
                 if (dial.Session is { } session)
                 {
                     _node.Store.MoveToSecure(message.Id, TargetOf(to), session.RemoteId.Value, TargetOf(session.RemoteId));
@@ -249,10 +251,11 @@ internal sealed class Outbox : IDisposable
             }
             if (error is null && Options.SecureOnly)
             {
+                silent?.Dispose();
                 GiveUp(message, $"{to} only speaks the legacy protocol, and this node is --secure-only");
                 continue;
             }
-            error ??= await TryLegacyAsync(to, message.Id, message.Text, token).ConfigureAwait(false);
+            error ??= await TryLegacyAsync(to, message.Id, message.Text, token, silent).ConfigureAwait(false);
             if (error is null)
                 continue;
             if (message.Attempts + 1 >= Options.LegacyRetries)
@@ -267,11 +270,14 @@ internal sealed class Outbox : IDisposable
     /// One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).
     /// A retry after a later part failed sends every part again: an old peer has no way to say which it got.
     /// </summary>
-    public async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken)
+    public async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken,
+        System.Net.Sockets.Socket? connected = null)
     {
         foreach (var part in _legacy.Parts(text))
         {
-            var result = await _legacy.SendAsync(to, _legacy.Chat(part), cancellationToken).ConfigureAwait(false);
+            // The first part goes on the connection the greeting probe left open, the others on their own.
+            var result = await _legacy.SendAsync(to, _legacy.Chat(part), cancellationToken, connected).ConfigureAwait(false);
+            connected = null;
             if (!result.Success)
                 return result.Error;
         }

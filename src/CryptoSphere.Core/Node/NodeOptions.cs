@@ -92,6 +92,13 @@ public sealed record NodeOptions
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a dialer waits, silent, for a CryptoSphere listener's greeting at an address it knows nothing
+    /// of, before taking it for an old peer. Long enough for a loaded node (its greeting leaves after 200 ms),
+    /// short enough that the first message to an old peer arrives within a second.
+    /// </summary>
+    public TimeSpan GreetingWait { get; init; } = TimeSpan.FromMilliseconds(900);
+
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(45);

@@ -32,7 +32,8 @@ internal static class TlsHandshake
     public static async Task<(SslStream Stream, PeerId Remote)> ConnectAsync(
         Stream inner, NodeIdentity identity, PeerId? expected, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        // A listener greets a client whose ClientHello is slow to leave a loaded machine; TLS must not see that.
+        var ssl = new SslStream(new Sessions.GreetingSkippingStream(inner), leaveInnerStreamOpen: false);
         PeerId? remote = null;
         var options = new SslClientAuthenticationOptions
         {

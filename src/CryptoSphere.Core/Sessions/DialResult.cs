@@ -19,4 +19,7 @@ internal sealed record DialResult(SecureSession? Session, string? Error, bool Ma
     public bool WrongPeer { get; init; }
 
     public static DialResult NotSecure(string error) => new(null, error, true, false);
+
+    /// <summary>An old peer's connection, still open and unwritten: its legacy message goes on it.</summary>
+    public System.Net.Sockets.Socket? Silent { get; init; }
 }

@@ -141,6 +141,8 @@ internal sealed class Listener
 
     private async Task<byte?> PeekFirstByteAsync(Socket socket, CancellationToken token)
     {
+        // A dialer that stays silent is a CryptoSphere node asking whether we are one too.
+        await ServerGreeting.GreetIfSilentAsync(socket, token).ConfigureAwait(false);
         var one = new byte[1];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(_node.Options.ReadTimeout);

@@ -249,9 +249,13 @@ internal sealed class SessionRegistry
         }
     }
 
-    /// <summary>Connects to <paramref name="address"/> over TLS, proving <paramref name="expected"/> when given.</summary>
+    /// <summary>
+    /// Connects to <paramref name="address"/> over TLS, proving <paramref name="expected"/> when given. With no
+    /// expected ID the dialer first waits, silent, for the <see cref="ServerGreeting"/>, so an old peer never sees a
+    /// TLS ClientHello; with <paramref name="keepSilent"/> the connection of such a peer is returned for its legacy message.
+    /// </summary>
     public async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
-        PeerSource source = PeerSource.Manual)
+        PeerSource source = PeerSource.Manual, bool keepSilent = false)
     {
         var gate = _dialLocks.GetOrAdd(address, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(token).ConfigureAwait(false);
@@ -273,11 +277,28 @@ internal sealed class SessionRegistry
                 return DialResult.NoAnswer(e is SocketException s ? SocketErrors.Describe(s) : $"no answer within {Options.ConnectTimeout.TotalSeconds:0.#} s");
             }
 
+            Stream transport = new NetworkStream(socket, ownsSocket: true);
+            if (expected is null)
+            {
+                switch (await ServerGreeting.AwaitAsync(socket, Options.GreetingWait, token).ConfigureAwait(false))
+                {
+                    case ServerGreeting.Answer.Silent when keepSilent:
+                        return DialResult.NotSecure($"{address} did not greet within {Options.GreetingWait.TotalSeconds:0.#} s: not a CryptoSphere node")
+                            with { Silent = socket };
+                    case ServerGreeting.Answer.Silent:
+                        socket.Dispose();
+                        return DialResult.NotSecure($"{address} did not greet within {Options.GreetingWait.TotalSeconds:0.#} s: not a CryptoSphere node");
+                    case ServerGreeting.Answer.Other:
+                        socket.Dispose();
+                        return DialResult.NotSecure($"{address} answered, but not as a CryptoSphere node");
+                }
+            }
+
             SslStream ssl;
             PeerId id;
             try
             {
-                (ssl, id) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: true), _node.Identity, expected,
+                (ssl, id) = await TlsHandshake.ConnectAsync(transport, _node.Identity, expected,
                     Options.HandshakeTimeout, token).ConfigureAwait(false);
             }
             catch (PeerIdMismatchException e)
@@ -288,10 +309,10 @@ internal sealed class SessionRegistry
             catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
             {
                 socket.Dispose();
-                if (expected is not null)
-                    return DialResult.NoAnswer($"{address} did not complete the secure handshake ({e.Message}); " +
-                                               "it is a known secure peer, so no plaintext fallback");
-                return DialResult.NotSecure($"{address} is not a CryptoSphere node ({e.Message})");
+                // Only a known secure peer or one that greeted gets this far: a CryptoSphere node, so never plaintext.
+                return DialResult.NoAnswer($"{address} did not complete the secure handshake ({e.Message}); " +
+                                           (expected is not null ? "it is a known secure peer" : "it greeted as a CryptoSphere node") +
+                                           ", so no plaintext fallback");
             }
 
             var remote = (IPEndPoint)socket.RemoteEndPoint!;

@@ -96,16 +96,11 @@ public sealed partial class ChatStore
     /// <summary>Secure: written, waiting for the ack (stays in the outbox). Legacy: final (leaves the outbox).</summary>
     public void MarkSent(Guid id, bool leaveOutbox) => SetState(id, MessageState.Sent, null, leaveOutbox);
 
-    /// <summary>Acknowledged by the peer; returns false when the ID is unknown or was already delivered.</summary>
-    public bool MarkDelivered(Guid id) => SetState(id, MessageState.Delivered, null, leaveOutbox: true);
-
     /// <summary>
-    /// Acknowledged by one recipient: its outbox row goes, and the message counts as delivered once no
-    /// recipient is left. Returns false when that recipient had nothing pending for this message.
+    /// Queues an acknowledgement from one recipient for the next batch. Its outbox row goes, and the message
+    /// counts as delivered once no recipient is left; <paramref name="done"/> says whether it settled anything
+    /// (false when that recipient had nothing pending for this message).
     /// </summary>
-    public bool MarkDelivered(Guid id, string target) => ApplyAcknowledgements([(id, target)])[0];
-
-    /// <summary>Queues an acknowledgement for the next batch; <paramref name="done"/> says whether it settled anything.</summary>
     public void AppendAcknowledgement(Guid id, string target, Action<bool> done) => _acks.Enqueue(id, target, done);
 
     internal bool[] ApplyAcknowledgements(IReadOnlyList<(Guid Id, string Target)> acks) => Locked(db =>
@@ -169,7 +164,16 @@ public sealed partial class ChatStore
     public void MoveToSecure(Guid id, string fromTarget, string peerId, string toTarget) => Locked(db =>
     {
         using var transaction = db.BeginTransaction();
-        Execute(db, "UPDATE messages SET protocol = 1, peer_id = $peer WHERE id = $id", transaction, ("$peer", peerId), ("$id", id.ToString()));
+        // Targets are conversation IDs: the message moves to the peer's conversation, and an address
+        // conversation left empty by the move disappears from the list.
+        Execute(db, "UPDATE messages SET protocol = 1, peer_id = $peer, conversation = $to WHERE id = $id", transaction,
+            ("$peer", peerId), ("$to", toTarget), ("$id", id.ToString()));
+        Execute(db, """
+            INSERT INTO conversations(id, title, last_activity) SELECT $to, name, stored_at FROM messages WHERE id = $id
+            ON CONFLICT(id) DO UPDATE SET last_activity = MAX(last_activity, excluded.last_activity)
+            """, transaction, ("$to", toTarget), ("$id", id.ToString()));
+        Execute(db, "DELETE FROM conversations WHERE id = $from AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation = $from)",
+            transaction, ("$from", fromTarget));
         Execute(db, "UPDATE outbox SET target = $to WHERE target = $from AND message_seq = (SELECT seq FROM messages WHERE id = $id)",
             transaction, ("$to", toTarget), ("$from", fromTarget), ("$id", id.ToString()));
         transaction.Commit();

@@ -35,8 +35,8 @@
     const now = new Date();
     const sameDay = d.toDateString() === now.toDateString();
     return sameDay
-      ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-      : d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+      ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      : d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   }
 
   function ago(iso) {
@@ -272,7 +272,7 @@
       el('span', { class: 'name', text: who, title: m.peerId || m.address }),
       !outgoing && m.peerShort ? el('span', { class: 'short', text: m.peerShort }) : null,
       !outgoing ? badge(m.security) : null,
-      el('time', { datetime: m.sentAt, title: new Date(m.sentAt).toLocaleString(), text: clockTime(m.sentAt) }));
+      el('time', { datetime: m.sentAt, title: new Date(m.sentAt).toLocaleString([], { hourCycle: 'h23' }), text: clockTime(m.sentAt) }));
     const li = el('li', { class: 'msg ' + (outgoing ? 'out' : 'in'), 'data-id': m.id },
       meta,
       el('div', { class: 'text', text: m.text }));

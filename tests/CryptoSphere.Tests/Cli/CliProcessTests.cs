@@ -152,4 +152,46 @@ public sealed class CliProcessTests : IDisposable
         Assert.Equal(0, await menu.WaitForExitAsync());
         Assert.Contains("Bye.", menu.Stdout.Text);
     }
+
+    [Fact]
+    public async Task Menu_in_a_pipe_goes_back_from_every_prompt_and_eats_no_later_line()
+    {
+        await using var peer = NewNode("peer");
+        await peer.StartAsync();
+        var events = new EventWaiter(peer);
+
+        await using var menu = CliProcess.Start("--data-dir", _data.Path, "--name", "piped", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1");
+        await menu.Stdout.WaitForAsync("Choice: ");
+        // Blank and "exit" at the port prompt go back; a mistyped ID is not dialled as a host; then a real chat.
+        foreach (var line in new[] { "1", "127.0.0.1", "", "1", "127.0.0.1", "exit", "1", "QQQQQQQ-ZZZZ", "1", "127.0.0.1", peer.Port.ToString(),
+                     "  ", "after going back", "exit" })
+            await menu.Stdin.WriteLineAsync(line);
+        menu.Stdin.Close();
+
+        await events.WaitFor<MessageReceived>(m => m.Text == "after going back");
+        Assert.Equal(0, await menu.WaitForExitAsync());
+        Assert.Equal(["after going back"], events.All<MessageReceived>().Select(m => m.Text));
+        Assert.Contains("'QQQQQQQ-ZZZZ' looks like a peer ID", menu.Stdout.Text);
+        Assert.Contains("an empty message is not sent", menu.Stdout.Text);
+        Assert.DoesNotContain("is not an option", menu.Stdout.Text);
+    }
+
+    [Fact]
+    public async Task Send_reads_the_message_from_standard_input()
+    {
+        await using var node = NewNode("receiver");
+        await node.StartAsync();
+        var events = new EventWaiter(node);
+
+        foreach (var args in new[] { new[] { "-" }, Array.Empty<string>() })
+        {
+            await using var send = CliProcess.Start([
+                "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{node.Port}", "--name", "piper", "--from-port", "4321", .. args]);
+            await send.Stdin.WriteAsync($"piped line one\npiped line two {args.Length}\n");
+            send.Stdin.Close();
+            Assert.Equal(0, await send.WaitForExitAsync());
+            await events.WaitFor<MessageReceived>(m => m.Text == $"piped line one\npiped line two {args.Length}");
+        }
+    }
 }

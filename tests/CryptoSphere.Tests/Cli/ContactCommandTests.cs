@@ -67,7 +67,7 @@ public sealed class ContactCommandTests : IDisposable
     {
         var (code, _, stderr) = await CliProcess.RunAsync("trust", "--data-dir", _data.Path, "ABCDEFG");
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("no known peer ID starts with 'ABCDEFG'", stderr);
         using var store = ChatStore.Open(_data.Path);
         Assert.Empty(new TrustStore(store).All());

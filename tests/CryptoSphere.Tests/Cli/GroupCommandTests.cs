@@ -23,7 +23,7 @@ public sealed class GroupCommandTests : IDisposable
         Assert.Equal(0, added.ExitCode);
 
         var unknown = await CliProcess.RunAsync("group", "add", "--data-dir", _data.Path, "lab team", "QQQQ");
-        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("no known peer ID starts with 'QQQQ'", unknown.Stderr);
 
         var listed = await CliProcess.RunAsync("group", "list", "--data-dir", _data.Path, "--json");
@@ -41,8 +41,39 @@ public sealed class GroupCommandTests : IDisposable
     [Fact]
     public async Task Sending_to_an_unknown_group_fails_clearly()
     {
+        Assert.Equal(0, (await CliProcess.RunAsync("id", "--data-dir", _data.Path)).ExitCode);
         var (code, _, stderr) = await CliProcess.RunAsync("group", "send", "--data-dir", _data.Path, "nope", "hello");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("no group is called or has an ID starting with 'nope'", stderr);
+    }
+
+    [Fact]
+    public async Task A_name_wins_over_an_ID_prefix_and_an_ambiguous_name_lists_the_candidates()
+    {
+        var first = await CreateAsync("first");
+        // A group whose name is the start of the other group's ID: `2024` must mean the group called 2024.
+        var prefixName = first[..6];
+        var named = await CreateAsync(prefixName);
+
+        var left = await CliProcess.RunAsync("group", "leave", "--data-dir", _data.Path, prefixName);
+        Assert.Equal(0, left.ExitCode);
+        var groups = JsonDocument.Parse((await CliProcess.RunAsync("group", "list", "--data-dir", _data.Path, "--json")).Stdout).RootElement
+            .EnumerateArray().ToDictionary(g => g.GetProperty("id").GetString()!, g => g.GetProperty("member").GetBoolean());
+        Assert.False(groups[named]);
+        Assert.True(groups[first]);
+
+        var twin = await CreateAsync("first");
+        var ambiguous = await CliProcess.RunAsync("group", "send", "--data-dir", _data.Path, "first", "hello");
+        Assert.Equal(2, ambiguous.ExitCode);
+        Assert.Contains("'first' names 2 groups", ambiguous.Stderr);
+        Assert.Contains(first, ambiguous.Stderr);
+        Assert.Contains(twin, ambiguous.Stderr);
+    }
+
+    private async Task<string> CreateAsync(string name)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync("group", "create", "--data-dir", _data.Path, name);
+        Assert.True(code == 0, stderr);
+        return stdout.Split('(', ')')[1];
     }
 }

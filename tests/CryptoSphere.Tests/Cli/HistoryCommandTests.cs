@@ -93,7 +93,7 @@ public sealed class HistoryCommandTests : IAsyncLifetime
 
         // A prefix that matches nobody is an error, not an empty page.
         var (code, _, stderr) = await CliProcess.RunAsync("history", "ZZZZZZZ", "--data-dir", _a.Path);
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("unknown peer 'ZZZZZZZ'", stderr);
     }
 

@@ -87,11 +87,16 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
         await _peerEvents.WaitFor<MessageReceived>(m => m.Text == "so you know me");
         await Eventually.HoldsAsync(() => _menuNode.Store.Outbox().Count == 0, "the broadcast is acknowledged");
 
+        var mark = _output.Mark();
         _input.Send("6", "1");
         var removed = await _peerEvents.WaitFor<PeerRemoved>(r => r.Peer.Key == MenuKey);
         Assert.Equal(PeerRemovalReason.Disconnected, removed.Reason);
-        await _output.WaitForAsync("goodbye sent");
+        await _output.WaitForAsync("goodbye sent", mark);
         Assert.Equal(0, _menuNode.Peers.Count);
+        // One removal, one line: not also a "Peer ... removed" notice.
+        _input.Send("2");
+        var after = await _output.WaitForAsync("No active peers.", mark);
+        Assert.Single(after.Split('\n'), l => l.Contains("emoved", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -60,10 +60,10 @@ public sealed class MailboxCommandTests : IDisposable
         var zero = await Run("serve", peer, "--max-envelopes", "0");
         var forever = await Run("serve", peer, "--expiry-days", "9999");
 
-        Assert.Equal(1, zero.ExitCode);
+        Assert.Equal(2, zero.ExitCode);
         Assert.Single(zero.Stderr.Trim().Split('\n'));
         Assert.Contains("at least 1", zero.Stderr);
-        Assert.Equal(1, forever.ExitCode);
+        Assert.Equal(2, forever.ExitCode);
         Assert.Contains("365 days", forever.Stderr);
         Assert.DoesNotContain("   at ", zero.Stderr + forever.Stderr);
         Assert.Contains("Holding mail for: nobody", (await Run("status")).Stdout);

@@ -19,7 +19,8 @@ public sealed class RunningNodeCommandTests : IDisposable
     {
         var listen = CliProcess.Start(["listen", "--data-dir", _data.Path, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
             "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", .. extra]);
-        var started = await listen.Stdout.WaitForAsync("\"node_started\"");
+        // A process start on a loaded machine can take many seconds.
+        var started = await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
         var port = JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32();
         return (listen, port);
     }
@@ -65,7 +66,7 @@ public sealed class RunningNodeCommandTests : IDisposable
         await using var stranger = await TestNodes.StartAsync("stranger");
         var sent = await stranger.SendAsync(new PeerKey("127.0.0.1", port), "let me in");
         Assert.True(sent.Success, sent.Error);
-        await listen.Stdout.WaitForAsync("\"contact_request_received\"");
+        await listen.Stdout.WaitForAsync("\"contact_request_received\"", timeout: TimeSpan.FromSeconds(60));
         var mark = listen.Stdout.Mark();
 
         var (code, stdout, stderr) = await CliProcess.RunAsync("trust", "--data-dir", _data.Path, stranger.Identity.Id.ToString());
@@ -73,7 +74,7 @@ public sealed class RunningNodeCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("is now trusted", stdout);
         // Only the running node can show what it held: a database change alone would not.
-        var shown = await listen.Stdout.WaitForAsync("let me in", since: mark);
+        var shown = await listen.Stdout.WaitForAsync("let me in", since: mark, timeout: TimeSpan.FromSeconds(60));
         Assert.Contains("\"message_received\"", shown);
     }
 

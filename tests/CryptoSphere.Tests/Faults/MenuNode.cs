@@ -69,7 +69,7 @@ internal sealed class MenuNode : IAsyncDisposable
         await _menu.WaitAsync();
         try
         {
-            await AnswerAsync("1", "Peer IP (or peer ID): ", timeout);
+            await AnswerAsync("1", "Peer IP, HOST:PORT or peer ID", timeout);
             await AnswerAsync(to.Value, $"Chatting with {to.Short}.", timeout);
             foreach (var text in texts)
             {
@@ -111,7 +111,7 @@ internal sealed class MenuNode : IAsyncDisposable
         try
         {
             await AnswerAsync("11", "Action - ", timeout);
-            await AnswerAsync("add", "Group (name or ID): ", timeout);
+            await AnswerAsync("add", "Group (name or ID", timeout);
             await AnswerAsync(group, "Peer ID (or unique prefix): ", timeout);
             await AnswerAsync(member.Value, $"{group} is at version {expectedVersion}.", timeout);
         }
@@ -128,10 +128,10 @@ internal sealed class MenuNode : IAsyncDisposable
         try
         {
             await AnswerAsync("11", "Action - ", timeout);
-            await AnswerAsync("send", "Group (name or ID): ", timeout);
+            await AnswerAsync("send", "Group (name or ID", timeout);
             await AnswerAsync(group, "Message: ", timeout);
             var reply = await AnswerAsync(text, " queued.", timeout);
-            var match = System.Text.RegularExpressions.Regex.Match(reply, @"Sent to (\d+) member\(s\) now; (\d+) queued\.");
+            var match = System.Text.RegularExpressions.Regex.Match(reply, @"Sent to (\d+) members? now; (\d+) queued\.");
             if (!match.Success)
                 throw new InvalidOperationException($"{Name}: unexpected reply to a group send: {reply}");
             return int.Parse(match.Groups[1].Value);

@@ -347,7 +347,9 @@ public class SecureNodeTests
         await using var node = await TestNodes.StartAsync("bob", events);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, node.Port);
-        await using var ssl = new System.Net.Security.SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        // As every TLS client of the node: a greeting that arrives before the ServerHello is not TLS.
+        await using var ssl = new System.Net.Security.SslStream(new CryptoSphere.Core.Sessions.GreetingSkippingStream(tcp.GetStream()),
+            leaveInnerStreamOpen: false);
 
         var handshake = await Record.ExceptionAsync(async () =>
         {

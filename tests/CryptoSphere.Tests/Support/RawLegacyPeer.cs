@@ -33,6 +33,15 @@ public sealed class RawLegacyPeer : IAsyncDisposable
 
     public PeerKey Key => new(TestNodes.Loopback, Port);
 
+    private int _tlsProbes;
+    private int _connections;
+
+    /// <summary>Connections that began with a TLS record: what the original peer would print as a decode error.</summary>
+    public int TlsProbes => Volatile.Read(ref _tlsProbes);
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
     /// <summary>The bytes of the next connection that closed (in order of completion).</summary>
     public async Task<byte[]> ReceiveAsync(TimeSpan? timeout = null)
     {
@@ -89,6 +98,7 @@ public sealed class RawLegacyPeer : IAsyncDisposable
             {
                 break;
             }
+            Interlocked.Increment(ref _connections);
             captures.Add(CaptureAsync(socket));
         }
         await Task.WhenAll(captures);
@@ -110,7 +120,10 @@ public sealed class RawLegacyPeer : IAsyncDisposable
                     // A TLS ClientHello: a CryptoSphere node probing for the secure protocol. An old
                     // peer cannot answer it; closing makes the node fall back to the legacy protocol.
                     if (data.Length == 0 && buffer[0] == 0x16)
+                    {
+                        Interlocked.Increment(ref _tlsProbes);
                         return;
+                    }
                     data.Write(buffer, 0, read);
                 }
             }
@@ -118,7 +131,9 @@ public sealed class RawLegacyPeer : IAsyncDisposable
             {
                 return; // never closed, or reset: not a complete legacy message
             }
-            _received.Writer.TryWrite(data.ToArray());
+            // Closed without a byte: a node that waited for a greeting and then did not send (--secure-only).
+            if (data.Length > 0)
+                _received.Writer.TryWrite(data.ToArray());
         }
     }
 

@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Sessions;
 using CryptoSphere.Core.Secure.Messages;
 
 namespace CryptoSphere.Tests.Support;
@@ -59,6 +60,25 @@ public sealed class RawSecurePeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Connects to <paramref name="node"/> (proving its ID) and exchanges HELLOs, as a peer with no listener.</summary>
+    public static async Task<RawSecurePeer> GreetAsync(CryptoSphere.Core.Node.ChatNode node, string name = "raw")
+    {
+        var raw = await ConnectAsync(node.Port, expected: node.Identity.Id);
+        try
+        {
+            await raw.SendHelloAsync(listenPort: (ushort)TestNodes.DeadPort(), name);
+            await raw.ReadUntilAsync(FrameType.Hello);
+            return raw;
+        }
+        catch
+        {
+            await raw.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task SendAckAsync(Guid id) => SendAsync(new AckMessage(id).Encode);
+
     /// <summary>Accepts one connection on <paramref name="listener"/> as the TLS server.</summary>
     public static async Task<RawSecurePeer> AcceptAsync(TcpListener listener, NodeIdentity identity)
     {
@@ -66,6 +86,8 @@ public sealed class RawSecurePeer : IAsyncDisposable
         var socket = await listener.AcceptSocketAsync(limit.Token);
         try
         {
+            // As a node's listener does: a dialer that does not know this address waits for it.
+            await ServerGreeting.GreetIfSilentAsync(socket, limit.Token);
             var (ssl, remote) = await TlsHandshake.AcceptAsync(new NetworkStream(socket, ownsSocket: false), identity,
                 HandshakeTimeout, CancellationToken.None);
             return new RawSecurePeer(socket, ssl, identity, ownsIdentity: false, remote);

@@ -67,7 +67,7 @@ public sealed class BrowserTests : IAsyncLifetime
     private static List<string> MessageTexts(IWebDriver browser) =>
         browser.FindElements(By.CssSelector("#messages .msg .text")).Select(e => e.GetDomProperty("textContent") ?? "").ToList();
 
-    [Fact]
+    [BrowserFact]
     public async Task Send_to_a_second_node_see_its_reply_live_and_HTML_shown_as_text()
     {
         var browser = Open(1280, 800);
@@ -113,7 +113,7 @@ public sealed class BrowserTests : IAsyncLifetime
         Screenshots.Save(browser, "web-ui.png");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task On_a_phone_screen_the_list_and_the_conversation_take_turns()
     {
         var sent = await _b.SendAsync(TestNodes.KeyOf(_a.Node), "Are you on your phone?");
@@ -143,7 +143,7 @@ public sealed class BrowserTests : IAsyncLifetime
         wait.Until(d => d.FindElement(By.Id("new-chat-to")).Displayed);
     }
 
-    [Fact]
+    [BrowserFact]
     public void The_pages_show_peers_contacts_and_the_ID_with_its_QR_code()
     {
         var browser = Open(1280, 800);
@@ -168,7 +168,7 @@ public sealed class BrowserTests : IAsyncLifetime
         wait.Until(d => d.FindElement(By.CssSelector("#contacts .card .badge")).Text == "verified");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Scrolling_up_loads_older_history_from_the_store()
     {
         // More than two pages (50 each) of history before the page opens.
@@ -196,7 +196,7 @@ public sealed class BrowserTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, count).Select(i => $"old message {i}"), texts);
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task An_incoming_file_offer_is_accepted_on_the_page_and_its_progress_ends_verified()
     {
         using var dir = new TempDirectory();

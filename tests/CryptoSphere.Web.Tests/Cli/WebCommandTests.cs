@@ -57,6 +57,26 @@ public sealed partial class WebCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_busy_web_port_is_one_line_and_no_stack_trace()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var taken = ((IPEndPoint)busy.LocalEndpoint).Port;
+        await using var cli = CliProcess.Start("web", "--data-dir", _data.Path, "--name", "webby", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--web-port", taken.ToString());
+
+        var link = await LinkAsync(cli, "Web interface: ");
+        cli.Terminate();
+        await cli.WaitForExitAsync();
+
+        Assert.NotEqual(taken, link.Port);
+        var everything = cli.Stdout.Text + cli.Stderr.Text;
+        Assert.Single(everything.Split('\n'), l => l.Contains($"{taken}") && l.Contains("in use"));
+        Assert.DoesNotContain("   at ", everything);
+        Assert.Equal("", cli.Stderr.Text.Trim());
+    }
+
+    [Fact]
     public async Task Web_bound_beyond_loopback_warns_and_prints_a_network_link()
     {
         await using var cli = CliProcess.Start("web", "--data-dir", _data.Path, "--name", "webby", "--port", TestNodes.DeadPort().ToString(),

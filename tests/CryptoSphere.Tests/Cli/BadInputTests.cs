@@ -1,0 +1,108 @@
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Cli;
+
+/// <summary>
+/// Every command with bad input, as a user mistypes it: one short line on stderr, exit code 2, no stack
+/// trace, no help text, and nothing created or changed.
+/// </summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private const string Data = "{data}", Missing = "{missing}", AFile = "{file}", Folder = "{folder}";
+
+    private readonly TempDirectory _temp = new();
+
+    private string DataDir => _temp.Combine("data");
+
+    public async Task InitializeAsync()
+    {
+        Assert.Equal(0, (await CliProcess.RunAsync("id", "--data-dir", DataDir)).ExitCode);
+        Assert.Equal(0, (await CliProcess.RunAsync("group", "create", "--data-dir", DataDir, "lab")).ExitCode);
+        await File.WriteAllTextAsync(_temp.Combine("a-file"), "not a folder");
+    }
+
+    public Task DisposeAsync()
+    {
+        _temp.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public static TheoryData<string[], string> Cases() => new()
+    {
+        { ["export", "--data-dir", Data, "--out", "/no/such/dir/x.json"], "there is no folder /no/such/dir" },
+        { ["export", "--data-dir", Data, "--out", Folder], "is a folder" },
+        { ["export", "--data-dir", Data, "--format", "pdf"], "pdf" },
+        { ["group", "create", "--data-dir", Data, ""], "a group needs a name" },
+        { ["group", "create", "--data-dir", Data, "   "], "a group needs a name" },
+        { ["group", "send", "--data-dir", Data, "lab", ""], "an empty message is not sent" },
+        { ["group", "send", "--data-dir", Data, "nope", "hi"], "no group is called" },
+        { ["group", "add", "--data-dir", Data, "lab", "QQQQ"], "no known peer ID starts with 'QQQQ'" },
+        { ["group", "leave", "--data-dir", Data, ""], "no group given" },
+        { ["group"], "'cryptosphere group' needs a subcommand" },
+        { ["history", "--data-dir", Data, "--before", "abc"], "--before needs a whole number, not 'abc'" },
+        { ["history", "--data-dir", Data, "--limit", "0"], "--limit must be a positive number" },
+        { ["history", "--data-dir", Data, "ZZZZZZZ"], "unknown peer 'ZZZZZZZ'" },
+        { ["history", "--data-dir", AFile], "is a file" },
+        { ["history", "--data-dir", Missing], "no data directory at" },
+        { ["search", "--data-dir", Missing, "word"], "no data directory at" },
+        { ["outbox", "--data-dir", Missing], "no data directory at" },
+        { ["contacts", "--data-dir", Missing], "no data directory at" },
+        { ["export", "--data-dir", Missing], "no data directory at" },
+        { ["transfers", "--data-dir", Missing], "no data directory at" },
+        { ["group", "list", "--data-dir", Missing], "no data directory at" },
+        { ["transfers", "--data-dir", Data, "--limit", "0"], "--limit must be a positive number" },
+        { ["trust", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },
+        { ["block", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },
+        { ["unblock", "--data-dir", Data], "'cryptosphere unblock' is missing an argument" },
+        { ["id", "--data-dir", AFile], "is a file" },
+        { ["group", "remove", "--data-dir", Data, "lab", "QQQQ"], "no known peer ID starts with 'QQQQ'" },
+        { ["search", "--data-dir", Data], "'cryptosphere search' is missing an argument" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", ""], "an empty message is not sent" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", " \n "], "an empty message is not sent" },
+        { ["send", "--data-dir", Data, "--to", "nobody", "--name", "a", "--from-port", "4000", "hi"], "invalid --to" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "80", "hi"], "port 80 is outside" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "hi"], "--name" },
+        { ["send-file", "--data-dir", Data, "--to", "nobody", "--name", "a", "--from-port", "4000", "/etc/hostname"], "invalid --to" },
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "abc"], "not a port number" },
+        { ["listen", "--data-dir", AFile, "--name", "x", "--port", "5000"], "is a file" },
+        { ["web", "--data-dir", Data, "--web-bind", "nonsense"], "--web-bind" },
+        { ["--data-dir", Data, "--port", "70000"], "port 70000 is outside" },
+        { ["mailbox", "--help"], "unknown command or argument 'mailbox'" },
+        { ["mailbox"], "unknown command or argument 'mailbox'" },
+        { ["outbox", "--data-dir", Data, "--nonsense"], "unknown command or argument '--nonsense'" },
+        { ["send-file", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "/no/such/file"], "there is no file /no/such/file" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_bad_command_line_gets_one_line_and_exit_code_2(string[] args, string expected)
+    {
+        var missing = _temp.Combine("mistyped");
+        var resolved = args.Select(a => a switch
+        {
+            Data => DataDir,
+            Missing => missing,
+            AFile => _temp.Combine("a-file"),
+            Folder => _temp.Path,
+            _ => a,
+        }).ToArray();
+        var before = Snapshot();
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(resolved);
+
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{stderr}");
+        Assert.StartsWith("cryptosphere: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("Usage:", stdout + stderr);
+        Assert.Equal("", stdout.Trim());
+        Assert.False(Directory.Exists(missing), "a read-only command created the data directory it was given");
+        Assert.Equal(before, Snapshot());
+    }
+
+    // What the data directory holds: names and sizes. A refused command changes none of it.
+    private string Snapshot() => string.Join('\n', Directory.EnumerateFileSystemEntries(_temp.Path, "*", SearchOption.AllDirectories)
+        .Where(p => !p.EndsWith("-wal", StringComparison.Ordinal) && !p.EndsWith("-shm", StringComparison.Ordinal))
+        .Order().Select(p => File.Exists(p) ? $"{p} {new FileInfo(p).Length}" : p));
+}
