@@ -146,12 +146,13 @@ internal static class FanOutBench
     private static async Task<ChatNode> StartAsync(string name, string? root, List<Core.Storage.ChatStore> stores)
     {
         var options = new NodeOptions { Name = name, Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" };
+        Core.Storage.ChatStore? store = null;
         if (root is not null)
         {
-            options.Store = Core.Storage.ChatStore.Open(Path.Combine(root, name));
-            stores.Add(options.Store);
+            store = Core.Storage.ChatStore.Open(Path.Combine(root, name));
+            stores.Add(store);
         }
-        var node = new ChatNode(options);
+        var node = store is null ? new ChatNode(options) : new ChatNode(options, Core.Identity.NodeIdentity.CreateEphemeral(), store);
         await node.StartAsync();
         return node;
     }

@@ -54,6 +54,7 @@ internal static class EventText
         TransferDeclined { Transfer.IsOutgoing: true } d => $"Offer of {Safe(d.Transfer.Name)} to {TransferText.Who(d.Transfer)} declined: {Safe(d.Reason)}",
         TransferDeclined d => $"Offer of {Safe(d.Transfer.Name)} from {TransferText.Who(d.Transfer)} declined: {Safe(d.Reason)}",
         TransferCancelled c => $"{TransferText.Label(c.Transfer)}: cancelled ({Safe(c.Reason)})",
+        EventsMissed m => $"{m.Count} events were not shown: the node's event queue was full",
         _ => null,
     };
 

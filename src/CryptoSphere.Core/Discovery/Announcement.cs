@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Discovery;
 /// One LAN discovery datagram: "CSD" magic, format version, then the node's peer ID, listen port,
 /// protocol version and display name (see docs/protocol.md). A claim only: the TLS handshake proves the ID.
 /// </summary>
-public sealed record Announcement(PeerId Id, ushort Port, ushort ProtocolVersion, string Name)
+internal sealed record Announcement(PeerId Id, ushort Port, ushort ProtocolVersion, string Name)
 {
     public const int MaxBytes = 512;
     private const byte FormatVersion = 1;

@@ -6,7 +6,7 @@ namespace CryptoSphere.Core.Legacy;
 /// Pure encoder and decoder for the legacy protocol (see shared legacy-protocol.md):
 /// exact in what it writes, tolerant in what it reads.
 /// </summary>
-public static class LegacyCodec
+internal static class LegacyCodec
 {
     public const string ConnectionRequestText = "CONNECTION_REQUEST";
     public const string EndMarker = "<end>";

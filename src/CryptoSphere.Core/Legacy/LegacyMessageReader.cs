@@ -3,15 +3,15 @@ using System.Buffers;
 namespace CryptoSphere.Core.Legacy;
 
 /// <summary>Why reading one legacy connection stopped without a complete message.</summary>
-public enum LegacyReadError { None, TooLarge, TimedOut }
+internal enum LegacyReadError { None, TooLarge, TimedOut }
 
-public readonly record struct LegacyReadResult(byte[] Data, LegacyReadError Error);
+internal readonly record struct LegacyReadResult(byte[] Data, LegacyReadError Error);
 
 /// <summary>
 /// Reads one legacy message from a connection: until the sender closes or the bytes end with
 /// <c>&lt;end&gt;</c>, never past <c>maxBytes</c>, and never longer than the read timeout per read.
 /// </summary>
-public static class LegacyMessageReader
+internal static class LegacyMessageReader
 {
     // The marker ends a line of its own: "<end>" inside the text ("wrap it in <end> tags") is not the end.
     private static readonly byte[] EndMarker = "\n<end>"u8.ToArray();

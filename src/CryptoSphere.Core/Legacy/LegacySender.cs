@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace CryptoSphere.Core.Legacy;
 
 /// <summary>Sends one legacy message: connect, write everything, close. Throws on failure.</summary>
-public static class LegacySender
+internal static class LegacySender
 {
     public static async Task SendAsync(string host, int port, byte[] message, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -174,7 +174,7 @@ public sealed class ChatNode : IAsyncDisposable
     public IReadOnlyList<HeldMessages> ContactRequests => _inbox.ContactRequests;
 
     /// <summary>Trusts the peer; messages it sent while it was not trusted are shown now.</summary>
-    public void TrustPeer(PeerId id) => _events.Settle(() => _inbox.TrustPeer(id));
+    public void TrustPeer(PeerId id) => _events.SettleNow(() => _inbox.TrustPeer(id));
 
     /// <summary>Drops a contact request's messages from view; the peer stays unknown.</summary>
     public bool RejectContactRequest(PeerId id) => _inbox.RejectContactRequest(id);
@@ -186,13 +186,13 @@ public sealed class ChatNode : IAsyncDisposable
 
     public IReadOnlyList<Group> Groups => _groups.Groups;
 
-    public Group CreateGroup(string name) => _events.Settle(() => _groups.Create(name));
+    public Group CreateGroup(string name) => _events.SettleNow(() => _groups.Create(name));
 
     public Task<Group> AddMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: false));
 
     public Task<Group> RemoveMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: true));
 
-    public void LeaveGroup(Guid groupId) => _events.Settle(() => _groups.Leave(groupId));
+    public void LeaveGroup(Guid groupId) => _events.SettleNow(() => _groups.Leave(groupId));
 
     /// <summary>Stores the message once, with an outbox row per member; members online get it at once.</summary>
     public Task<GroupSendResult> SendToGroupAsync(Guid groupId, string text) => _events.Settle(() => _groups.SendAsync(groupId, text));

@@ -13,7 +13,7 @@ namespace CryptoSphere.Core.Node;
 /// (a subscriber stuck for a long time), events are counted, not queued, and once there is room again the
 /// subscribers get one <see cref="EventsMissed"/> with the count, and the log a warning.
 /// A public call waits until the events it published itself are delivered (<see cref="Settle{T}"/>), so a
-/// caller sees them by the time the call returns, as when events were raised inline.
+/// caller sees them by the time the call returns, as when events were raised inline (<see cref="SettleNow{T}"/> for synchronous calls).
 /// </remarks>
 internal sealed class EventBus : IAsyncDisposable
 {
@@ -83,7 +83,7 @@ internal sealed class EventBus : IAsyncDisposable
     }
 
     /// <summary>The same for a synchronous call: blocks until its events are delivered (never inside a subscriber).</summary>
-    public T Settle<T>(Func<T> call)
+    public T SettleNow<T>(Func<T> call)
     {
         var outer = Call.Value;
         var events = Call.Value = new CallEvents();
@@ -101,7 +101,7 @@ internal sealed class EventBus : IAsyncDisposable
         }
     }
 
-    public void Settle(Action call) => Settle(() =>
+    public void SettleNow(Action call) => SettleNow(() =>
     {
         call();
         return 0;

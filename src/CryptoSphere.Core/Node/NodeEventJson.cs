@@ -1,7 +1,7 @@
-using CryptoSphere.Core.Conversations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Storage;
@@ -154,6 +154,9 @@ public static class NodeEventJson
                 AddTransfer(o, t.Transfer);
                 o["reason"] = t.Reason;
                 o["byPeer"] = t.ByPeer;
+                break;
+            case EventsMissed m:
+                o["count"] = m.Count;
                 break;
         }
         return o.ToJsonString(Options);

@@ -6,7 +6,7 @@ namespace CryptoSphere.Core.Secure;
 /// <summary>
 /// Secure frames: a 4-byte big-endian payload length, then the payload (one type byte and a body).
 /// </summary>
-public static class FrameCodec
+internal static class FrameCodec
 {
     public const int HeaderSize = 4;
     public const int DefaultMaxFrameBytes = 1024 * 1024;

@@ -1,4 +1,4 @@
 namespace CryptoSphere.Core.Secure;
 
 /// <summary>A frame that breaks the protocol; it closes that connection only.</summary>
-public sealed class FrameFormatException(string message) : Exception(message);
+internal sealed class FrameFormatException(string message) : Exception(message);

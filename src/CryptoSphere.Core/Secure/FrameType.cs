@@ -1,7 +1,7 @@
 namespace CryptoSphere.Core.Secure;
 
 /// <summary>The first payload byte of a secure frame (docs/protocol.md). Unknown types are skipped.</summary>
-public enum FrameType : byte
+internal enum FrameType : byte
 {
     Hello = 0x01,
     Error = 0x02,

@@ -370,12 +370,12 @@ public class MessageCodecTests
     }
 
     [Theory]
-    [InlineData(ErrorCode.UnsupportedVersion, "unsupported protocol version 99")]
-    [InlineData(ErrorCode.Refused, "")]
-    [InlineData((ErrorCode)0xBEEF, "a code from the future 🚀")]
-    public void Error_RoundTrips(ErrorCode code, string reason)
+    [InlineData((ushort)ErrorCode.UnsupportedVersion, "unsupported protocol version 99")]
+    [InlineData((ushort)ErrorCode.Refused, "")]
+    [InlineData((ushort)0xBEEF, "a code from the future 🚀")]
+    public void Error_RoundTrips(ushort code, string reason)
     {
-        var error = new ErrorMessage(code, reason);
+        var error = new ErrorMessage((ErrorCode)code, reason);
 
         var (type, body) = Read(Encode(error.Encode));
 

@@ -14,7 +14,7 @@ namespace CryptoSphere.Tests.Support;
 /// One end of a secure connection driven by hand: TLS via <see cref="TlsHandshake"/>, then exact frames
 /// written and read by the test, so it can misbehave in ways a real node never would.
 /// </summary>
-public sealed class RawSecurePeer : IAsyncDisposable
+internal sealed class RawSecurePeer : IAsyncDisposable
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 

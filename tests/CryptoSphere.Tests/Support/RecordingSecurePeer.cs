@@ -16,7 +16,7 @@ namespace CryptoSphere.Tests.Support;
 /// frame it receives (answering PINGs). Tests use it to play a peer that breaks the transfer rules.
 /// (<see cref="RawSecurePeer"/> is the lower-level, read-it-yourself variant.)
 /// </summary>
-public sealed class RecordingSecurePeer : IAsyncDisposable
+internal sealed class RecordingSecurePeer : IAsyncDisposable
 {
     private readonly SslStream _stream;
     private readonly Channel<(FrameType Type, byte[] Body)> _frames = Channel.CreateUnbounded<(FrameType, byte[])>();

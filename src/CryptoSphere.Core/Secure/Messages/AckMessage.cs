@@ -3,7 +3,7 @@ using System.Buffers;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>The receiver got (and kept) a CHAT. Body: the 16-byte message ID.</summary>
-public readonly record struct AckMessage(Guid MessageId)
+internal readonly record struct AckMessage(Guid MessageId)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.Ack, MessageId, 16, static (span, id) => id.TryWriteBytes(span, bigEndian: true, out _));

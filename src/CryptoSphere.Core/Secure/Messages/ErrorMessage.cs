@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace CryptoSphere.Core.Secure.Messages;
 
-public enum ErrorCode : ushort
+internal enum ErrorCode : ushort
 {
     UnsupportedVersion = 1,
     Refused = 2,
@@ -11,7 +11,7 @@ public enum ErrorCode : ushort
 }
 
 /// <summary>Sent before closing a connection on purpose. Body: u16 code, reason (UTF-8).</summary>
-public sealed record ErrorMessage(ErrorCode Code, string Reason)
+internal sealed record ErrorMessage(ErrorCode Code, string Reason)
 {
     public void Encode(IBufferWriter<byte> output)
     {

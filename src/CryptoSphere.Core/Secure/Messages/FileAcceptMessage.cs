@@ -6,7 +6,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// The receiver takes an offered file. Body: 16-byte transfer ID, u64 offset to send from: 0 the first
 /// time, the number of bytes it already holds when resuming.
 /// </summary>
-public readonly record struct FileAcceptMessage(Guid TransferId, long Offset)
+internal readonly record struct FileAcceptMessage(Guid TransferId, long Offset)
 {
     private const int Size = FileFields.IdSize + 8;
 

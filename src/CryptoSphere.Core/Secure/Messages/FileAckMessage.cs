@@ -6,7 +6,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// The receiver has written every byte before <see cref="Offset"/> to its temporary file: the sender may
 /// free that much of its window, and a resume would start there. Body: 16-byte transfer ID, u64 offset.
 /// </summary>
-public readonly record struct FileAckMessage(Guid TransferId, long Offset)
+internal readonly record struct FileAckMessage(Guid TransferId, long Offset)
 {
     private const int Size = FileFields.IdSize + 8;
 

@@ -6,7 +6,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// Either side stops a transfer for good (the user cancelled, or the transfer broke a rule).
 /// Body: 16-byte transfer ID, reason (UTF-8, the rest).
 /// </summary>
-public sealed record FileCancelMessage(Guid TransferId, string Reason)
+internal sealed record FileCancelMessage(Guid TransferId, string Reason)
 {
     public void Encode(IBufferWriter<byte> output)
     {

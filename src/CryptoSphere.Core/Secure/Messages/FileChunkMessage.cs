@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// frame, at most <see cref="MaxDataBytes"/>). <see cref="Data"/> points into the receive buffer: it is
 /// valid only while the frame handler runs, so the file bytes are never copied on the way to the disk.
 /// </summary>
-public readonly struct FileChunkMessage(Guid transferId, long offset, ReadOnlySequence<byte> data)
+internal readonly struct FileChunkMessage(Guid transferId, long offset, ReadOnlySequence<byte> data)
 {
     public const int MaxDataBytes = 64 * 1024;
     public const int HeaderSize = FileFields.IdSize + 8;

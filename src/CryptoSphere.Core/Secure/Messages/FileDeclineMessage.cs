@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>Why a receiver turned an offer down. Values are on the wire: never renumber.</summary>
-public enum DeclineReason : ushort
+internal enum DeclineReason : ushort
 {
     /// <summary>The user said no.</summary>
     Declined = 1,
@@ -17,7 +17,7 @@ public enum DeclineReason : ushort
 }
 
 /// <summary>The receiver refuses an offer. Body: 16-byte transfer ID, u16 reason code, text (UTF-8, the rest).</summary>
-public sealed record FileDeclineMessage(Guid TransferId, DeclineReason Reason, string Text)
+internal sealed record FileDeclineMessage(Guid TransferId, DeclineReason Reason, string Text)
 {
     private const int FixedSize = FileFields.IdSize + 2;
 

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>The sender has sent every byte. Body: 16-byte transfer ID, u64 total size sent.</summary>
-public readonly record struct FileDoneMessage(Guid TransferId, long Size)
+internal readonly record struct FileDoneMessage(Guid TransferId, long Size)
 {
     private const int BodySize = FileFields.IdSize + 8;
 

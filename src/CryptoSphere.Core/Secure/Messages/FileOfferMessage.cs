@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// A sender proposes a file. Body: 16-byte transfer ID, u64 size, 32-byte SHA-256 of the whole file,
 /// u16 name length, name (UTF-8, untrusted: the receiver sanitizes it). Extra bytes are ignored.
 /// </summary>
-public sealed record FileOfferMessage(Guid TransferId, long Size, byte[] Sha256, string Name)
+internal sealed record FileOfferMessage(Guid TransferId, long Size, byte[] Sha256, string Name)
 {
     public const int HashSize = 32;
     public const int MaxNameBytes = 1024;

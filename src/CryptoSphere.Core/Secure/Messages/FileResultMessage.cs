@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>How a receiver's final check ended. Values are on the wire: never renumber.</summary>
-public enum FileResultStatus : ushort
+internal enum FileResultStatus : ushort
 {
     /// <summary>SHA-256 matched the offer; the file is in place.</summary>
     Ok = 0,
@@ -17,7 +17,7 @@ public enum FileResultStatus : ushort
 }
 
 /// <summary>The receiver's verdict after FILE_DONE. Body: 16-byte transfer ID, u16 status, reason (UTF-8, the rest).</summary>
-public sealed record FileResultMessage(Guid TransferId, FileResultStatus Status, string Reason)
+internal sealed record FileResultMessage(Guid TransferId, FileResultStatus Status, string Reason)
 {
     private const int FixedSize = FileFields.IdSize + 2;
 

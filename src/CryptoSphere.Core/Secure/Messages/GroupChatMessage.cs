@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// A message to a group, sent to each member over its own connection. Body: 16-byte group ID, 16-byte
 /// message ID, i64 Lamport time, i64 send time (Unix ms), text (UTF-8, the rest). Acknowledged with ACK.
 /// </summary>
-public sealed record GroupChatMessage(Guid GroupId, Guid Id, long Lamport, DateTimeOffset SentAt, string Text)
+internal sealed record GroupChatMessage(Guid GroupId, Guid Id, long Lamport, DateTimeOffset SentAt, string Text)
 {
     private const int FixedSize = 48;
 

@@ -10,7 +10,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// A group's membership, from its admin. Body: 16-byte group ID, i64 version (1 and up), u8+ASCII admin ID,
 /// u8+UTF-8 name (at most 255 bytes), u16 member count, then per member u8+ASCII ID, u8+ASCII address ("" when unknown), u8 removed flag.
 /// </summary>
-public static class GroupStateMessage
+internal static class GroupStateMessage
 {
     public const int MaxMembers = 512;
 

@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// The first frame each side sends after the TLS handshake.
 /// Body: u16 version, u16 listen port, u32 capabilities, u16 name length, name (UTF-8). Extra bytes are ignored.
 /// </summary>
-public sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabilities, string Name)
+internal sealed record HelloMessage(ushort Version, ushort ListenPort, uint Capabilities, string Name)
 {
     public const ushort CurrentVersion = 1;
     public const int MaxNameBytes = 256;

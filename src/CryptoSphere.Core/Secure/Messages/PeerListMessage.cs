@@ -11,7 +11,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// u8 ID length + ID (ASCII base32), u8 address length + "host:port" (ASCII), i64 last seen (Unix ms).
 /// Entries that do not parse are skipped; the addresses are only candidates until a handshake proves them.
 /// </summary>
-public sealed record PeerListMessage(IReadOnlyList<PeerListMessage.Entry> Peers)
+internal sealed record PeerListMessage(IReadOnlyList<PeerListMessage.Entry> Peers)
 {
     public sealed record Entry(PeerId Id, PeerKey Address, DateTimeOffset LastSeen);
 

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>PING and PONG share one body: a u64 token the PONG echoes.</summary>
-public readonly record struct PingMessage(ulong Token)
+internal readonly record struct PingMessage(ulong Token)
 {
     public void Encode(IBufferWriter<byte> output, FrameType type) =>
         FrameCodec.Write(output, type, Token, 8, static (span, token) => BinaryPrimitives.WriteUInt64BigEndian(span, token));

@@ -1,0 +1,72 @@
+using CryptoSphere.Core.Conversations;
+using CryptoSphere.Core.Groups;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Trust;
+
+namespace CryptoSphere.Tests.Conversations;
+
+/// <summary>What a user types, resolved the same way for the command line and the web interface.</summary>
+public sealed class RecipientsTests : IDisposable
+{
+    private readonly TrustStore _trust = TrustStore.InMemory();
+    private readonly PeerId _known = PeerId.FromPublicKeyInfo([7, 7, 7]);
+
+    public RecipientsTests() => _trust.RecordContact(_known, "bob", "127.0.0.1:5000", DateTimeOffset.UtcNow);
+
+    public void Dispose() => _trust.Store.Dispose();
+
+    [Fact]
+    public void A_unique_prefix_of_a_known_id_names_that_peer()
+    {
+        Assert.True(Recipients.TryResolvePeerId(_known.Value[..6], _trust, out var id, out _));
+        Assert.Equal(_known, id);
+    }
+
+    [Fact]
+    public void A_prefix_nobody_has_is_refused_with_the_text_given()
+    {
+        Assert.False(Recipients.TryResolvePeerId("QQQQ", _trust, out _, out var error));
+        Assert.Contains("no known peer ID starts with 'QQQQ'", error);
+    }
+
+    [Fact]
+    public void A_send_target_is_an_address_a_peer_or_a_group()
+    {
+        Assert.True(Recipients.TryResolve("127.0.0.1:6000", _trust, out var address, out _));
+        Assert.Equal(new PeerKey("127.0.0.1", 6000), address.Address);
+
+        Assert.True(Recipients.TryResolve("legacy:127.0.0.1:6001", _trust, out var legacy, out _));
+        Assert.Equal(new PeerKey("127.0.0.1", 6001), legacy.Address);
+
+        Assert.True(Recipients.TryResolve(ConversationId.Peer(_known).ToString(), _trust, out var peer, out _));
+        Assert.Equal(_known, peer.Id);
+
+        var group = new Group(Guid.CreateVersion7(), "team", _known, 1, [new GroupMember(_known, null, false)], true);
+        _trust.Store.SaveGroup(group, _known);
+        Assert.True(Recipients.TryResolve(group.Conversation, _trust, out var inGroup, out _));
+        Assert.Equal(group.Id, inGroup.Group!.Id);
+    }
+
+    [Theory]
+    [InlineData("", "say who to send to")]
+    [InlineData("group:00000000-0000-0000-0000-000000000001", "unknown group")]
+    [InlineData("nobody", "neither HOST:PORT nor a known peer ID")]
+    [InlineData("127.0.0.1:99999", "")]
+    public void A_send_target_that_names_nobody_is_refused_with_a_reason(string text, string expected)
+    {
+        Assert.False(Recipients.TryResolve(text, _trust, out _, out var error));
+        Assert.False(string.IsNullOrWhiteSpace(error));
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void A_history_argument_names_the_conversation_under_the_proven_id_when_the_address_is_known()
+    {
+        Assert.True(Recipients.TryResolveConversation("127.0.0.1:5000", _trust, out var byAddress, out _));
+        Assert.Equal(ConversationId.Peer(_known), byAddress);
+
+        Assert.True(Recipients.TryResolveConversation("127.0.0.1:5999", _trust, out var unknown, out _));
+        Assert.Equal(ConversationId.Legacy(new PeerKey("127.0.0.1", 5999)), unknown);
+    }
+}
