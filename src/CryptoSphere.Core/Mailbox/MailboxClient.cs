@@ -13,7 +13,7 @@ namespace CryptoSphere.Core.Mailbox;
 /// agreement key and mailboxes, leaves sealed envelopes with a recipient's mailboxes, fetches and opens our
 /// own mail, and turns receipts into "delivered". The node supplies the connections and stores the messages.
 /// </summary>
-public sealed class MailboxClient(NodeIdentity identity, AgreementKey agreementKey, MailboxStore store, ISeenMessages seen,
+internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreementKey, MailboxStore store, ISeenMessages seen,
     ILogger? logger = null, TimeProvider? clock = null)
 {
     /// <summary>The frames this half answers; RECEIPT too, when it is for our own message (<see cref="MailboxProtocol"/> routes it).</summary>

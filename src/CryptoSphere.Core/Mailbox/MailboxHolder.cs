@@ -12,7 +12,7 @@ namespace CryptoSphere.Core.Mailbox;
 /// MAILBOX_FETCH, RECEIPT and RECEIPT_ACK from a peer whose ID its connection proved, over a
 /// <see cref="MailboxStore"/>. Every decision about who may store what is the store's.
 /// </summary>
-public sealed class MailboxHolder(MailboxStore store, ILogger? logger = null)
+internal sealed class MailboxHolder(MailboxStore store, ILogger? logger = null)
 {
     /// <summary>The frames this half answers; RECEIPT only when it is a recipient's (<see cref="MailboxProtocol"/> routes it).</summary>
     public static readonly FrameType[] FrameTypes =

@@ -10,7 +10,7 @@ namespace CryptoSphere.Core.Mailbox;
 /// the holder's or the client's half. RECEIPT goes both ways (recipient to mailbox, mailbox to sender), so it
 /// is routed by whom it is for: a receipt for our own message is the client's, any other the holder's.
 /// </summary>
-public sealed class MailboxProtocol(PeerId self, MailboxHolder holder, MailboxClient client)
+internal sealed class MailboxProtocol(PeerId self, MailboxHolder holder, MailboxClient client)
 {
     public static readonly FrameType[] FrameTypes =
     [

@@ -5,7 +5,7 @@ using CryptoSphere.Core.Mailbox;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>A held envelope handed to its recipient. Body: i64 mailbox sequence number (for the next fetch), then the envelope.</summary>
-public sealed record EnvelopeMessage(long Sequence, byte[] Envelope)
+internal sealed record EnvelopeMessage(long Sequence, byte[] Envelope)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.Envelope, this, 8 + Envelope.Length, static (span, m) =>

@@ -4,7 +4,7 @@ using CryptoSphere.Core.Mailbox;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>A sender leaves a sealed envelope with a recipient's mailbox. Body: the envelope. Answered with ENVELOPE_RESULT.</summary>
-public sealed record EnvelopePutMessage(byte[] Envelope)
+internal sealed record EnvelopePutMessage(byte[] Envelope)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.EnvelopePut, Envelope, Envelope.Length, static (span, e) => e.CopyTo(span));

@@ -4,7 +4,7 @@ using CryptoSphere.Core.Mailbox;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>What the mailbox did with an ENVELOPE_PUT. Body: 16-byte envelope ID, u8 outcome.</summary>
-public readonly record struct EnvelopeResultMessage(Guid EnvelopeId, PutOutcome Outcome)
+internal readonly record struct EnvelopeResultMessage(Guid EnvelopeId, PutOutcome Outcome)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.EnvelopeResult, this, 17, static (span, m) =>

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>Ends the answer to one MAILBOX_FETCH. Body: u32 envelopes still held after this batch (fetch again if not 0).</summary>
-public readonly record struct MailboxFetchEndMessage(int Remaining)
+internal readonly record struct MailboxFetchEndMessage(int Remaining)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.MailboxFetchEnd, Remaining, 4, static (span, r) => BinaryPrimitives.WriteUInt32BigEndian(span, (uint)r));

@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// most envelopes wanted (1 to <see cref="MaxBatch"/>), i64 after-sequence. Answered with ENVELOPE frames in
 /// order and one MAILBOX_FETCH_END.
 /// </summary>
-public readonly record struct MailboxFetchMessage(int Max, long AfterSequence)
+internal readonly record struct MailboxFetchMessage(int Max, long AfterSequence)
 {
     public const int MaxBatch = 256;
 

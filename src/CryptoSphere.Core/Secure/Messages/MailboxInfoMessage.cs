@@ -9,7 +9,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// its signed mailbox directory. Body: u16 record length, the record, then the directory (the rest).
 /// Both are checked against the connection's peer ID by the receiver.
 /// </summary>
-public sealed record MailboxInfoMessage(byte[] AgreementKey, byte[] Directory)
+internal sealed record MailboxInfoMessage(byte[] AgreementKey, byte[] Directory)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.MailboxInfo, this, 2 + AgreementKey.Length + Directory.Length, static (span, m) =>

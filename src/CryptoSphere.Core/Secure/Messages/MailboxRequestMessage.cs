@@ -3,7 +3,7 @@ using System.Buffers;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>A recipient asks the peer to hold its mail (1) or to stop and drop it (0). Body: u8. Answered with MAILBOX_STATUS.</summary>
-public readonly record struct MailboxRequestMessage(bool Wants)
+internal readonly record struct MailboxRequestMessage(bool Wants)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.MailboxRequest, Wants, 1, static (span, wants) => span[0] = wants ? (byte)1 : (byte)0);

@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// A mailbox's answer to MAILBOX_REQUEST (and to a recipient that fetches). Body: u8 state, u32 quota count,
 /// u64 quota bytes, u32 expiry seconds, u32 envelopes held, u64 bytes held.
 /// </summary>
-public sealed record MailboxStatusMessage(ServeState State, int MaxEnvelopes, long MaxBytes, TimeSpan Expiry, int HeldCount, long HeldBytes)
+internal sealed record MailboxStatusMessage(ServeState State, int MaxEnvelopes, long MaxBytes, TimeSpan Expiry, int HeldCount, long HeldBytes)
 {
     private const int Size = 1 + 4 + 8 + 4 + 4 + 8;
 

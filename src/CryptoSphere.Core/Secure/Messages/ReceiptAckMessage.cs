@@ -3,7 +3,7 @@ using System.Buffers;
 namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>The sender has the receipt for this envelope; the mailbox may forget it. Body: the 16-byte envelope ID.</summary>
-public readonly record struct ReceiptAckMessage(Guid EnvelopeId)
+internal readonly record struct ReceiptAckMessage(Guid EnvelopeId)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.ReceiptAck, EnvelopeId, 16, static (span, id) => MailboxFields.WriteGuid(span, id));

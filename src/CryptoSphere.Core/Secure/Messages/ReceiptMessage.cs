@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// A signed delivery receipt: from the recipient to the mailbox (which deletes the envelope), and from the
 /// mailbox to the envelope's sender (which answers RECEIPT_ACK). Body: the receipt.
 /// </summary>
-public sealed record ReceiptMessage(byte[] Receipt)
+internal sealed record ReceiptMessage(byte[] Receipt)
 {
     public void Encode(IBufferWriter<byte> output) =>
         FrameCodec.Write(output, FrameType.Receipt, Receipt, Receipt.Length, static (span, r) => r.CopyTo(span));
