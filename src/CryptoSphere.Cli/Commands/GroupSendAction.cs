@@ -12,7 +12,7 @@ internal static class GroupSendAction
     {
         var outcome = new CommandOutcome();
         if (GroupResolver.Resolve(group, node.Store, out var error) is not { } target)
-            return outcome.Fail(error);
+            return outcome.Fail(error, UsageErrors.ExitCode);
         // Subscribed before sending: an acknowledgement can arrive before SendToGroupAsync returns.
         var acks = Channel.CreateUnbounded<Guid>();
         void OnEvent(NodeEvent e)

@@ -37,7 +37,7 @@ internal static class HistoryCommands
                 !ConversationResolver.TryResolve(wanted, new Core.Trust.TrustStore(store), out conversation, out var error))
                 return Fail($"unknown peer '{wanted}': {error}");
             var messages = store.History(conversation, result.GetValue(limit), result.GetValue(before));
-            Print(messages, result.GetValue(json), "No messages.");
+            Print(messages, result.GetValue(json), "No messages.", store);
             if (!result.GetValue(json) && messages.Count == result.GetValue(limit))
                 Console.WriteLine($"(older: --before {messages[0].Sequence})");
             return 0;
@@ -58,7 +58,7 @@ internal static class HistoryCommands
         command.Arguments.Add(text);
         command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
         {
-            Print(store.Search(result.GetValue(text)!, result.GetValue(limit)), result.GetValue(json), "Nothing found.");
+            Print(store.Search(result.GetValue(text)!, result.GetValue(limit)), result.GetValue(json), "Nothing found.", store);
             return 0;
         }));
         return command;
@@ -86,8 +86,9 @@ internal static class HistoryCommands
             }
             if (rows.Count == 0)
                 Console.WriteLine("The outbox is empty.");
+            var groups = MessageText.GroupNames(store);
             foreach (var (message, _, next) in rows)
-                Console.WriteLine($"{MessageText.Line(message)}  (tries: {message.Attempts}, next {next.ToLocalTime():HH:mm:ss})");
+                Console.WriteLine($"{MessageText.Line(message, groups)}  (tries: {message.Attempts}, next {next.ToLocalTime():HH:mm:ss})");
             return 0;
         }));
         return command;
@@ -134,7 +135,7 @@ internal static class HistoryCommands
         }
     }
 
-    private static void Print(IReadOnlyList<StoredMessage> messages, bool json, string none)
+    private static void Print(IReadOnlyList<StoredMessage> messages, bool json, string none, ChatStore store)
     {
         if (json)
         {
@@ -143,8 +144,9 @@ internal static class HistoryCommands
         }
         if (messages.Count == 0)
             Console.WriteLine(none);
+        var groups = MessageText.GroupNames(store);
         foreach (var m in messages)
-            Console.WriteLine(MessageText.Line(m));
+            Console.WriteLine(MessageText.Line(m, groups));
     }
 
     private static int WithStore(string dataDir, Func<ChatStore, int> work)

@@ -72,6 +72,11 @@ internal sealed class Profile : IDisposable
     /// </summary>
     public static NodeIdentity? OpenIdentity(string directory)
     {
+        if (File.Exists(directory))
+        {
+            Console.Error.WriteLine($"cryptosphere: the data directory {directory} is a file; give a folder with --data-dir");
+            return null;
+        }
         try
         {
             return NodeIdentity.LoadOrCreate(directory);

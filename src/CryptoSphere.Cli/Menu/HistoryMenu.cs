@@ -35,8 +35,9 @@ internal sealed class HistoryMenu(ChatNode node, IMenuConsole console)
         while (true)
         {
             var page = node.Store.History(conversations[n - 1].Id, PageSize, before);
+            var groups = MessageText.GroupNames(node.Store);
             foreach (var m in page)
-                console.Info(MessageText.Line(m));
+                console.Info(MessageText.Line(m, groups));
             if (page.Count < PageSize || console.Ask("Older messages? (y/N): ")?.Trim().ToLowerInvariant() != "y")
                 return;
             before = page[0].Sequence;
@@ -51,7 +52,8 @@ internal sealed class HistoryMenu(ChatNode node, IMenuConsole console)
         var found = node.Store.Search(text, 50);
         if (found.Count == 0)
             console.Info("Nothing found.");
+        var groups = MessageText.GroupNames(node.Store);
         foreach (var m in found)
-            console.Info(MessageText.Line(m));
+            console.Info(MessageText.Line(m, groups));
     }
 }

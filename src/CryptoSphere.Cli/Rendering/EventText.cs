@@ -33,6 +33,9 @@ internal static class EventText
         MessageHeldByMailbox h => $"Held by mailbox {h.Mailbox.Short} for {h.Recipient.Short} (offline); still in the outbox",
         MessageFailed f => $"Gave up on a message to {Safe(f.To.ToString())}: {Safe(f.Reason)}",
         ConnectionRequestReceived r => $"Connection request from {Safe(r.Name)} ({Safe(r.From.ToString())})",
+        // Peers found by discovery or peer exchange are listed (menu 2, peers), not announced a line each.
+        PeerAdded { Peer.Source: PeerSource.Announced or PeerSource.Exchanged } => null,
+        SecurePeerConnected { Source: PeerSource.Announced or PeerSource.Exchanged } => null,
         SecurePeerConnected c => $"Secure connection with {Safe(c.Name)} ({Safe(c.Address.ToString())}), ID {c.PeerId}" +
                                  (c.FirstContact ? " - first contact: compare this ID with them before trusting it" : $" [{Label(c.Trust)}]"),
         SecurePeerDisconnected d => $"Secure connection with {d.Address} ({d.PeerId.Short}) closed: {Safe(d.Reason)}",

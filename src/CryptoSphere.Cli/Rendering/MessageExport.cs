@@ -23,6 +23,7 @@ internal static class MessageExport
     {
         var count = 0;
         output.WriteLine("# CryptoSphere history");
+        var groups = MessageText.GroupNames(store);
         foreach (var conversation in store.Conversations().OrderBy(c => c.Id, StringComparer.Ordinal))
         {
             output.WriteLine();
@@ -30,7 +31,7 @@ internal static class MessageExport
             output.WriteLine();
             foreach (var m in store.All(conversation.Id))
             {
-                output.WriteLine($"- {MessageText.Line(m).Replace("\n", "\n  ")}");
+                output.WriteLine($"- {MessageText.Line(m, groups).Replace("\n", "\n  ")}");
                 count++;
             }
         }

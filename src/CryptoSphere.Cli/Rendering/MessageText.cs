@@ -6,8 +6,26 @@ namespace CryptoSphere.Cli.Rendering;
 internal static class MessageText
 {
     /// <summary>One message; its text is indented after line breaks, names and addresses shown safely.</summary>
-    public static string Line(StoredMessage m) => TerminalText.Lines(
-        $"#{m.Sequence} [{m.SentAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}] {(m.Outgoing ? "you -> " + Who(m) : Who(m))}{State(m)}: {m.Text}");
+    /// <param name="groups">Group names by conversation ID (<see cref="GroupNames"/>): a group message is labelled with its group.</param>
+    public static string Line(StoredMessage m, IReadOnlyDictionary<string, string>? groups = null) => TerminalText.Lines(
+        $"#{m.Sequence} [{m.SentAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}] {Direction(m, groups)}{State(m)}: {m.Text}");
+
+    // An outgoing group message went to the group, not to the member whose name its row happens to carry.
+    private static string Direction(StoredMessage m, IReadOnlyDictionary<string, string>? groups)
+    {
+        var group = groups is not null && groups.TryGetValue(m.Conversation, out var name) ? "#" + TerminalText.Safe(name) : null;
+        return (m.Outgoing, group) switch
+        {
+            (true, { } g) => "you -> " + g,
+            (true, null) => "you -> " + Who(m),
+            (false, { } g) => $"{g} {Who(m)}",
+            _ => Who(m),
+        };
+    }
+
+    /// <summary>Group names by conversation ID, for <see cref="Line"/>.</summary>
+    public static IReadOnlyDictionary<string, string> GroupNames(ChatStore store) =>
+        store.Groups().ToDictionary(g => g.Conversation, g => g.Name);
 
     private static string Who(StoredMessage m) => m.Name.Length > 0 ? $"{TerminalText.Safe(m.Name)} ({TerminalText.Safe(m.Address)})" : TerminalText.Safe(m.Address);
 

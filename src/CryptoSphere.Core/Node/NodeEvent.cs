@@ -30,7 +30,11 @@ public sealed record MessageHeldByMailbox(DateTimeOffset Time, Guid MessageId, P
 public sealed record MessageDelivered(DateTimeOffset Time, PeerKey To, PeerId PeerId, Guid MessageId) : NodeEvent(Time);
 
 public sealed record SecurePeerConnected(
-    DateTimeOffset Time, PeerKey Address, PeerId PeerId, string Name, TrustState Trust, bool FirstContact) : NodeEvent(Time);
+    DateTimeOffset Time, PeerKey Address, PeerId PeerId, string Name, TrustState Trust, bool FirstContact) : NodeEvent(Time)
+{
+    /// <summary>How the peer was found: announced or exchanged peers are ones the user never turned to.</summary>
+    public PeerSource Source { get; init; } = PeerSource.Incoming;
+}
 
 public sealed record SecurePeerDisconnected(DateTimeOffset Time, PeerKey Address, PeerId PeerId, string Reason) : NodeEvent(Time);
 

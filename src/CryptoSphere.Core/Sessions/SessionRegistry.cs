@@ -143,7 +143,7 @@ internal sealed class SessionRegistry
             var first = _node.Trust.RecordContact(id, hello.Name, address.ToString(), _node.Now);
             _node.Peers.Touch(address, hello.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, id, source);
             SessionLog.Opened(_log, id.Short, address, initiator ? "outgoing" : "incoming");
-            _node.Publish(new SecurePeerConnected(_node.Now, address, id, hello.Name, _node.Trust.StateOf(id), first));
+            _node.Publish(new SecurePeerConnected(_node.Now, address, id, hello.Name, _node.Trust.StateOf(id), first) { Source = source });
             session.MarkRegistered();
             if (_sessionWaiters.TryRemove(id.Value, out var waiting))
                 waiting.TrySetResult();

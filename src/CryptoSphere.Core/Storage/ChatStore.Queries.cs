@@ -7,10 +7,12 @@ public sealed partial class ChatStore
 {
     public sealed record ConversationSummary(string Id, string Title, DateTimeOffset LastActivity, long Messages);
 
+    /// <summary>Every conversation, newest first; a group's is titled with the group's name (#name), not a member's.</summary>
     public IReadOnlyList<ConversationSummary> Conversations() => Locked(db =>
     {
         using var command = Command(db, """
-            SELECT c.id, c.title, c.last_activity, (SELECT COUNT(*) FROM messages m WHERE m.conversation = c.id)
+            SELECT c.id, COALESCE((SELECT '#' || g.name FROM groups g WHERE c.id = 'group:' || g.id), c.title), c.last_activity,
+                   (SELECT COUNT(*) FROM messages m WHERE m.conversation = c.id)
             FROM conversations c ORDER BY c.last_activity DESC
             """, null);
         using var reader = command.ExecuteReader();

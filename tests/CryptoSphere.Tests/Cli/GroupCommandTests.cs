@@ -39,6 +39,24 @@ public sealed class GroupCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_group_message_is_labelled_with_the_group_in_history_outbox_and_export()
+    {
+        Assert.Equal(0, (await CliProcess.RunAsync("group", "create", "--data-dir", _data.Path, "lab team")).ExitCode);
+        using var member = NodeIdentity.CreateEphemeral();
+        Assert.Equal(0, (await CliProcess.RunAsync("group", "add", "--data-dir", _data.Path, "lab team", member.Id.ToString())).ExitCode);
+        var sent = await CliProcess.RunAsync("group", "send", "--data-dir", _data.Path, "--wait", "1", "lab team", "hello lab");
+        Assert.True(sent.ExitCode == 0, sent.Stderr);
+
+        var history = await CliProcess.RunAsync("history", "--data-dir", _data.Path, "lab team");
+        Assert.Contains("you -> #lab team", history.Stdout);
+        var outbox = await CliProcess.RunAsync("outbox", "--data-dir", _data.Path);
+        Assert.Contains("you -> #lab team", outbox.Stdout);
+        var file = Path.Combine(_data.Path, "export.md");
+        Assert.Equal(0, (await CliProcess.RunAsync("export", "--data-dir", _data.Path, "--format", "markdown", "--out", file)).ExitCode);
+        Assert.Contains("## #lab team (group:", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
     public async Task Sending_to_an_unknown_group_fails_clearly()
     {
         Assert.Equal(0, (await CliProcess.RunAsync("id", "--data-dir", _data.Path)).ExitCode);

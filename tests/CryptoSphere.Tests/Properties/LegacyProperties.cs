@@ -101,8 +101,9 @@ public sealed class LegacyProperties
         var chats = samples.Count(s => LegacyCodec.Decode(s).Message is LegacyChat);
         var refused = samples.Count(s => !LegacyCodec.Decode(s).Success);
 
-        // Both outcomes common (about half each): the properties above test the parser's decisions, not its first check.
-        Assert.InRange(chats, 100, 400);
-        Assert.InRange(refused, 100, 400);
+        // Both outcomes common (at least a tenth each; invalid UTF-8 is shown repaired, so most damage still reads as
+        // a chat): the properties above test the parser's decisions, not its first check.
+        Assert.InRange(chats, 50, 450);
+        Assert.InRange(refused, 50, 450);
     }
 }
