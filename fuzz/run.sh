@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz one parser of network input with AFL++ and SharpFuzz, by hand: see docs/FUZZING.md.
-#   fuzz/run.sh legacy|frames|messages|discovery [SECONDS]
+#   fuzz/run.sh legacy|frames|messages|discovery|mailbox [SECONDS]
 set -euo pipefail
-target=${1:?target: legacy, frames, messages or discovery}
+target=${1:?target: legacy, frames, messages, discovery or mailbox}
 seconds=${2:-600}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d /tmp/cryptosphere-fuzz-$target-XXXX)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using CryptoSphere.Core.Discovery;
 using CryptoSphere.Core.Legacy;
+using CryptoSphere.Core.Mailbox;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
 using SharpFuzz;
@@ -14,11 +15,12 @@ Action<ReadOnlySpan<byte>>? run = target switch
     "frames" => Frames,
     "messages" => Messages,
     "discovery" => data => Announcement.TryDecode(data, out _),
+    "mailbox" => Mailbox,
     _ => null,
 };
 if (run is null)
 {
-    Console.Error.WriteLine("usage: CryptoSphere.Fuzz legacy|frames|messages|discovery   (under afl-fuzz, see docs/FUZZING.md)");
+    Console.Error.WriteLine("usage: CryptoSphere.Fuzz legacy|frames|messages|discovery|mailbox   (under afl-fuzz, see docs/FUZZING.md)");
     return 2;
 }
 Fuzzer.OutOfProcess.Run(stream =>
@@ -64,6 +66,39 @@ static void Messages(ReadOnlySpan<byte> data)
         }
     }
     catch (FrameFormatException)
+    {
+    }
+}
+
+static void Mailbox(ReadOnlySpan<byte> data)
+{
+    if (data.IsEmpty)
+        return;
+    var rest = data[1..].ToArray();
+    var body = new ReadOnlySequence<byte>(rest);
+    try
+    {
+        // The first byte picks the parser: the signed records (sealed envelope, agreement key record, delivery
+        // receipt, mailbox directory) and the mailbox frame bodies.
+        switch (data[0] % 14)
+        {
+            case 0: SealedEnvelope.Decode(rest); break;
+            case 1: AgreementKeyRecord.Decode(rest); break;
+            case 2: DeliveryReceipt.Decode(rest); break;
+            case 3: MailboxDirectory.Decode(rest); break;
+            case 4: MailboxInfoMessage.Decode(body); break;
+            case 5: MailboxRequestMessage.Decode(body); break;
+            case 6: MailboxStatusMessage.Decode(body); break;
+            case 7: EnvelopePutMessage.Decode(body); break;
+            case 8: EnvelopeResultMessage.Decode(body); break;
+            case 9: MailboxFetchMessage.Decode(body); break;
+            case 10: EnvelopeMessage.Decode(body); break;
+            case 11: MailboxFetchEndMessage.Decode(body); break;
+            case 12: ReceiptMessage.Decode(body); break;
+            default: ReceiptAckMessage.Decode(body); break;
+        }
+    }
+    catch (Exception e) when (e is FrameFormatException or EnvelopeException)
     {
     }
 }

@@ -19,6 +19,7 @@ internal static class CliApp
         foreach (var command in ContactCommands.Create().Concat(InviteCommands.Create()).Concat(HistoryCommands.Create()))
             root.Subcommands.Add(command);
         root.Subcommands.Add(GroupCommands.Create());
+        root.Subcommands.Add(MailboxCommands.Create());
         return root;
     }
 }

@@ -14,7 +14,7 @@ internal static class DataDirectory
 
     public static Option<string> CreateOption() => new("--data-dir")
     {
-        Description = $"Folder for your identity key, database (history, outbox, contacts) and received files (default: ${EnvironmentVariable}, else {Default}). " +
+        Description = $"Folder for your identity and agreement keys, database (history, outbox, contacts), mailbox database and received files (default: ${EnvironmentVariable}, else {Default}). " +
                       "Two nodes on one machine need two folders.",
         DefaultValueFactory = _ => Default,
     };

@@ -30,6 +30,7 @@ internal static class EventText
             ? $"Group {Safe(g.Group.Name)} is at version {g.Group.Version}: {string.Join(", ", g.Group.Current.Select(m => m.Id.Short))}"
             : $"You are no longer in group {Safe(g.Group.Name)}",
         MessageDelivered d => $"Delivered to {Safe(d.To.ToString())} ({d.PeerId.Short})",
+        MessageHeldByMailbox h => $"Held by mailbox {h.Mailbox.Short} for {h.Recipient.Short} (offline); still in the outbox",
         MessageFailed f => $"Gave up on a message to {Safe(f.To.ToString())}: {Safe(f.Reason)}",
         ConnectionRequestReceived r => $"Connection request from {Safe(r.Name)} ({Safe(r.From.ToString())})",
         SecurePeerConnected { LookalikeOf: { } real } c =>

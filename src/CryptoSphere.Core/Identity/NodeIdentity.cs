@@ -90,16 +90,7 @@ public sealed class NodeIdentity : IDisposable
     private static void Save(X509Certificate2 certificate, string path)
     {
         using var key = certificate.GetECDsaPrivateKey()!;
-        var pem = certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n";
-        var temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        File.Delete(temp);
-        using (var stream = new FileStream(temp, options))
-        using (var writer = new StreamWriter(stream))
-            writer.Write(pem);
-        File.Move(temp, path, overwrite: false);
+        OwnerOnlyFile.CreateNew(path, certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 
     public override string ToString() => $"NodeIdentity {Id}";

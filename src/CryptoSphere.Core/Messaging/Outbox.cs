@@ -312,17 +312,25 @@ internal sealed class Outbox : IDisposable
 
     private ValueTask Apply(SecureSession session, Guid id)
     {
-        _node.Store.AppendAcknowledgement(id, TargetOf(session.RemoteId), settled =>
+        Acknowledged(id, session.RemoteId, session.Address, session.PendingAcks.Release);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// <paramref name="from"/> has the message: by ACK on its session, or by a signed receipt that came back
+    /// through a mailbox (<paramref name="address"/> is then where it was last seen, or default).
+    /// <paramref name="applied"/> runs once the acknowledgement is written (it frees the session's ack slot).
+    /// </summary>
+    public void Acknowledged(Guid id, PeerId from, PeerKey address, Action? applied = null) =>
+        _node.Store.AppendAcknowledgement(id, TargetOf(from), settled =>
         {
-            session.PendingAcks.Release();
+            applied?.Invoke();
             if (!settled)
                 return;
             if (_deliveries.TryRemove(id, out var waiting))
                 waiting.TrySetResult();
-            _node.Publish(new MessageDelivered(_node.Now, session.Address, session.RemoteId, id));
+            _node.Publish(new MessageDelivered(_node.Now, address, from, id));
         });
-        return ValueTask.CompletedTask;
-    }
 
     public void Dispose() => _kick.Dispose();
 }

@@ -3,6 +3,7 @@ using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Legacy;
+using CryptoSphere.Core.Mailbox;
 using CryptoSphere.Core.Messaging;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Sessions;
@@ -38,6 +39,7 @@ public sealed class ChatNode : IAsyncDisposable
     private readonly GroupService _groups;
     private readonly FileTransfers _files;
     private readonly RelayReach _relay;
+    private readonly MailboxFeature _mailbox;
     private readonly bool _ownsIdentity;
     private readonly bool _ownsStore;
     private int _state; // 0 new, 1 listening, 2 send-only, 3 stopped
@@ -80,6 +82,7 @@ public sealed class ChatNode : IAsyncDisposable
         _dialer = new CandidateDialer(_node, _sessions);
         _ = new PeerExchange(_node, _sessions, _dialer, router);
         _groups = new GroupService(_node, _sessions, _outbox, _dialer, router);
+        _mailbox = new MailboxFeature(_node, _sessions, _outbox, router);
     }
 
     public event Action<NodeEvent>? EventRaised
@@ -114,6 +117,12 @@ public sealed class ChatNode : IAsyncDisposable
     public NodeIdentity Identity => _node.Identity;
 
     public TrustStore Trust => _node.Trust;
+
+    /// <summary>Mailboxes: whom this node holds sealed mail for, which mailboxes it uses, what it left where (mailbox.db).</summary>
+    public MailboxStore Mailboxes => _mailbox.Store;
+
+    /// <summary>This node's agreement key record, for a contact card (peers also get it when they connect).</summary>
+    public AgreementKeyRecord AgreementKey => _mailbox.Key.Record;
 
     /// <summary>History, outbox and contacts.</summary>
     public ChatStore Store => _node.Store;
@@ -151,6 +160,7 @@ public sealed class ChatNode : IAsyncDisposable
         _dialer.StartDiscovery();
         _files.Start();
         _relay.Start();
+        _mailbox.Start();
         _node.Publish(new NodeStarted(_node.Now, _node.AdvertisedIp, _node.Port, requested));
         return Task.CompletedTask;
     });
@@ -278,7 +288,7 @@ public sealed class ChatNode : IAsyncDisposable
         await Task.WhenAny(goodbyes, Task.Delay(limit + TimeSpan.FromMilliseconds(200))).ConfigureAwait(false);
 
         _listener.Stop();
-        if (!await _node.Work.WaitAsync(TimeSpan.FromSeconds(5), _listener.Completion, _peerTable.Completion, _outbox.Completion).ConfigureAwait(false))
+        if (!await _node.Work.WaitAsync(TimeSpan.FromSeconds(5), _listener.Completion, _peerTable.Completion, _outbox.Completion, _mailbox.Completion).ConfigureAwait(false))
             NodeLog.StopTimedOut(_log, 5);
         NodeLog.Stopped(_log);
         _files.Stop();
@@ -291,6 +301,7 @@ public sealed class ChatNode : IAsyncDisposable
         await _events.DisposeAsync().ConfigureAwait(false);
         _outbox.Dispose();
         _node.Work.Dispose();
+        _mailbox.Dispose();
         if (_ownsIdentity)
             _node.Identity.Dispose();
         if (_ownsStore)

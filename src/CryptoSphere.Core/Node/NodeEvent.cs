@@ -23,6 +23,9 @@ public sealed record MessageReceived(
 /// <summary>An outgoing message was given up (retries or age exhausted); it stays in history as failed.</summary>
 public sealed record MessageFailed(DateTimeOffset Time, PeerKey To, Guid MessageId, string Reason) : NodeEvent(Time);
 
+/// <summary>A mailbox holds a sealed copy of a message for its offline recipient (the message stays in the outbox).</summary>
+public sealed record MessageHeldByMailbox(DateTimeOffset Time, Guid MessageId, PeerId Recipient, PeerId Mailbox) : NodeEvent(Time);
+
 /// <summary>The receiver acknowledged a secure message.</summary>
 public sealed record MessageDelivered(DateTimeOffset Time, PeerKey To, PeerId PeerId, Guid MessageId) : NodeEvent(Time);
 

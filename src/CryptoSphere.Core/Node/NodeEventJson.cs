@@ -65,6 +65,12 @@ public static class NodeEventJson
                 o["messageId"] = f.MessageId.ToString();
                 o["reason"] = f.Reason;
                 break;
+            case MessageHeldByMailbox h:
+                o["conversation"] = Conversations.ConversationId.Peer(h.Recipient).ToString();
+                o["peerId"] = h.Recipient.ToString();
+                o["messageId"] = h.MessageId.ToString();
+                o["mailbox"] = h.Mailbox.ToString();
+                break;
             case MessageDelivered d:
                 o["conversation"] = ConversationId.Of(d.PeerId, d.To).ToString();
                 o["to"] = d.To.ToString();

@@ -26,4 +26,16 @@ internal enum FrameType : byte
     Peers = 0x31,
     GroupState = 0x32,
     GroupMessage = 0x33,
+
+    // 0x40-0x4F: mailboxes (sealed envelopes held for offline peers).
+    MailboxInfo = 0x40,
+    MailboxRequest = 0x41,
+    MailboxStatus = 0x42,
+    EnvelopePut = 0x43,
+    EnvelopeResult = 0x44,
+    MailboxFetch = 0x45,
+    Envelope = 0x46,
+    MailboxFetchEnd = 0x47,
+    Receipt = 0x48,
+    ReceiptAck = 0x49,
 }

@@ -67,8 +67,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["listen", "--data-dir", AFile, "--name", "x", "--port", "5000"], "is a file" },
         { ["web", "--data-dir", Data, "--web-bind", "nonsense"], "--web-bind" },
         { ["--data-dir", Data, "--port", "70000"], "port 70000 is outside" },
-        { ["mailbox", "--help"], "unknown command or argument 'mailbox'" },
-        { ["mailbox"], "unknown command or argument 'mailbox'" },
+        { ["mailbag", "--help"], "unknown command or argument 'mailbag'" },
+        { ["mailbag"], "unknown command or argument 'mailbag'" },
         { ["outbox", "--data-dir", Data, "--nonsense"], "unknown command or argument '--nonsense'" },
         { ["send-file", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "/no/such/file"], "there is no file /no/such/file" },
     };

@@ -1,0 +1,147 @@
+using System.CommandLine;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Mailbox;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
+
+namespace CryptoSphere.Cli.Commands;
+
+/// <summary>
+/// <c>mailbox use|stop-using|serve|stop-serving|status</c>: who holds mail for this node, and for whom this
+/// node holds mail (docs/protocol.md §18). Both sides must be trusted contacts; the settings live in mailbox.db.
+/// </summary>
+internal static class MailboxCommands
+{
+    public static Command Create()
+    {
+        var command = new Command("mailbox", "Trusted always-on peers that hold sealed messages while you are offline");
+        command.Subcommands.Add(IdCommand("use", "Ask a trusted peer to hold your mail while you are offline (at most 8)", (store, id) =>
+            store.Use(id) ? (true, $"{id} will be asked to hold your mail when your node next connects to it.")
+                          : (false, $"cannot use {id}: it is not a trusted contact, or {MailboxStore.MaxUsed} mailboxes are in use already")));
+        command.Subcommands.Add(IdCommand("stop-using", "Stop naming a peer as your mailbox", (store, id) =>
+            store.StopUsing(id) ? (true, $"{id} is no longer one of your mailboxes.") : (false, $"{id} was not one of your mailboxes")));
+        command.Subcommands.Add(ServeCommand());
+        command.Subcommands.Add(IdCommand("stop-serving", "Stop holding mail for a peer and drop what is held for it", (store, id) =>
+            (true, $"Stopped serving {id}; {store.StopServing(id)} envelopes dropped.")));
+        command.Subcommands.Add(StatusCommand());
+        return command;
+    }
+
+    private static Command IdCommand(string name, string description, Func<MailboxStore, PeerId, (bool Ok, string Text)> act)
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var idArgument = new Argument<string>("id") { Description = "The peer ID, or a unique prefix of a known one" };
+        var command = new Command(name, description);
+        command.Options.Add(dataDir);
+        command.Arguments.Add(idArgument);
+        command.SetAction(result => Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, act));
+        return command;
+    }
+
+    private static Command ServeCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var idArgument = new Argument<string>("id") { Description = "The peer ID, or a unique prefix of a known one" };
+        var count = new Option<int>("--max-envelopes") { Description = "Most envelopes held for this peer", DefaultValueFactory = _ => MailboxQuota.Default.MaxEnvelopes };
+        var megabytes = new Option<int>("--max-mb") { Description = "Most megabytes held for this peer", DefaultValueFactory = _ => (int)(MailboxQuota.Default.MaxBytes >> 20) };
+        var days = new Option<double>("--expiry-days") { Description = "Days an envelope is kept before it is dropped", DefaultValueFactory = _ => MailboxQuota.Default.Expiry.TotalDays };
+        var command = new Command("serve", "Hold sealed mail for a trusted peer that asks you to (you cannot read it)");
+        command.Options.Add(dataDir);
+        command.Options.Add(count);
+        command.Options.Add(megabytes);
+        command.Options.Add(days);
+        command.Arguments.Add(idArgument);
+        command.SetAction(result =>
+        {
+            var expiry = result.GetValue(days);
+            var quota = new MailboxQuota(result.GetValue(count), (long)result.GetValue(megabytes) << 20,
+                double.IsFinite(expiry) && expiry is > 0 and <= 365 ? TimeSpan.FromDays(expiry) : TimeSpan.Zero);
+            if (quota.Problem is { } problem)
+            {
+                Console.Error.WriteLine($"cryptosphere: {problem}");
+                return UsageErrors.ExitCode;
+            }
+            return Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, (store, id) =>
+                store.Serve(id, quota)
+                    ? (true, $"Holding mail for {id} once it asks: up to {quota.MaxEnvelopes} envelopes, {quota.MaxBytes >> 20} MB, {quota.Expiry.TotalDays:0.##} days each.")
+                    : (false, $"cannot serve {id}: it is not a trusted contact (trust it first, after comparing its ID)"));
+        });
+        return command;
+    }
+
+    private static Command StatusCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var command = new Command("status", "Show your mailboxes and the peers you hold mail for");
+        command.Options.Add(dataDir);
+        command.SetAction(result =>
+        {
+            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            if (profile is null)
+                return 2;
+            using var store = OpenStore(profile);
+            if (store is null)
+                return 2;
+            var used = store.Used();
+            Console.WriteLine(used.Count == 0 ? "Your mailboxes: none (mailbox use ID)." : "Your mailboxes:");
+            foreach (var u in used)
+                Console.WriteLine($"  {u.Mailbox}  {Describe(u.LastState)}{(u.LastAnswerAt is { } at ? $" (answered {at:yyyy-MM-dd HH:mm})" : "")}");
+            var served = store.Served();
+            Console.WriteLine(served.Count == 0 ? "Holding mail for: nobody (mailbox serve ID)." : "Holding mail for:");
+            foreach (var s in served)
+                Console.WriteLine($"  {s.Recipient}  {Describe(s)}  {s.HeldCount}/{s.Quota.MaxEnvelopes} envelopes, " +
+                                  $"{s.HeldBytes / 1024.0:0.#}/{s.Quota.MaxBytes >> 10} KB, kept {s.Quota.Expiry.TotalDays:0.##} days");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Describe(ServeState? state) => state switch
+    {
+        null => "not answered yet",
+        ServeState.Serving => "holds your mail",
+        ServeState.Pending => "asked; its user has not agreed yet",
+        ServeState.Refused => "refused (it does not trust you)",
+        _ => "stopped",
+    };
+
+    private static string Describe(ServedRecipient s) =>
+        !s.Approved ? "asked you; run mailbox serve to agree" : s.RequestedAt is null ? "agreed; has not asked yet" : "serving";
+
+    private static int Run(string dataDirectory, string idText, Func<MailboxStore, PeerId, (bool Ok, string Text)> act)
+    {
+        using var profile = Profile.Open(dataDirectory);
+        if (profile is null)
+            return 2;
+        if (!PeerIdResolver.TryResolve(idText, profile.Trust, out var id, out var error))
+        {
+            Console.Error.WriteLine($"cryptosphere: {error}");
+            return UsageErrors.ExitCode;
+        }
+        using var store = OpenStore(profile);
+        if (store is null)
+            return 2;
+        var (ok, text) = act(store, id);
+        if (!ok)
+        {
+            Console.Error.WriteLine($"cryptosphere: {text}");
+            return 1;
+        }
+        Console.WriteLine(text);
+        return 0;
+    }
+
+    private static MailboxStore? OpenStore(Profile profile)
+    {
+        var trust = profile.Trust;
+        try
+        {
+            return MailboxStore.Open(profile.Directory, id => trust.StateOf(id) == TrustState.Trusted);
+        }
+        catch (StorageException e)
+        {
+            Console.Error.WriteLine($"cryptosphere: {e.Message}");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using CryptoSphere.Core.Conversations;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Messaging;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Sessions;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoSphere.Core.Mailbox;
+
+/// <summary>
+/// Mailboxes in the node (docs/protocol.md §18): the agreement key and mailbox.db in the data directory, the
+/// mailbox frames on every session with a trusted peer, and the sender's side of the outbox: a direct message
+/// whose recipient is offline is sealed and left with the recipient's mailboxes, and stays in the outbox until
+/// an ACK or a signed receipt says it arrived. Group messages keep going the direct way only (not sealed yet).
+/// </summary>
+internal sealed class MailboxFeature : IDisposable
+{
+    private static readonly TimeSpan DialBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan UnansweredRetry = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(10);
+
+    private readonly NodeRuntime _node;
+    private readonly SessionRegistry _sessions;
+    private readonly Outbox _outbox;
+    private readonly ILogger _log;
+    private readonly MailboxProtocol _protocol;
+    private readonly ConcurrentDictionary<(Guid, PeerId), DateTimeOffset> _left = new();
+    private readonly ConcurrentDictionary<PeerId, DateTimeOffset> _lastDial = new();
+    private DateTimeOffset _lastSweep;
+    private Task? _loop;
+
+    public MailboxFeature(NodeRuntime node, SessionRegistry sessions, Outbox outbox, FrameRouter router)
+    {
+        _node = node;
+        _sessions = sessions;
+        _outbox = outbox;
+        _log = node.Logger<MailboxFeature>();
+        var dataDirectory = node.Store.Path is { } path ? Path.GetDirectoryName(path) : null;
+        Func<PeerId, bool> trusted = id => node.Trust.StateOf(id) == TrustState.Trusted;
+        Key = dataDirectory is null ? AgreementKey.CreateEphemeral(node.Identity, node.Clock) : AgreementKey.LoadOrCreate(dataDirectory, node.Identity, node.Clock);
+        Store = dataDirectory is null ? MailboxStore.OpenInMemory(trusted, node.Clock) : MailboxStore.Open(dataDirectory, trusted, node.Clock);
+        // The chat database deduplicates by message ID (as for direct messages), so every envelope is "new" here.
+        var client = new MailboxClient(node.Identity, Key, Store, new StoreDeduplicates(), _log, node.Clock)
+        {
+            OnMessage = KeepAsync,
+            OnDelivered = receipt => _outbox.Acknowledged(receipt.MessageId, receipt.Recipient, AddressOf(receipt.Recipient) ?? default),
+            OnPutAnswered = Answered,
+            AddressOf = id => AddressOf(id)?.ToString(),
+        };
+        _protocol = new MailboxProtocol(node.Identity.Id, new MailboxHolder(Store, _log), client);
+        router.Advertise(Capabilities.Mailbox);
+        foreach (var type in MailboxProtocol.FrameTypes)
+            router.Handle(type, (session, body) => _protocol.HandleAsync(session.RemoteId, type, body, SenderOf(session)));
+        sessions.Opened += session =>
+        {
+            if (Speaks(session) && trusted(session.RemoteId))
+                node.Work.Track(OnOpenedAsync(session));
+        };
+    }
+
+    public AgreementKey Key { get; }
+
+    public MailboxStore Store { get; }
+
+    public void Start() => _loop = Task.Run(LoopAsync);
+
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    private static bool Speaks(SecureSession session) => (session.RemoteHello?.Capabilities & Capabilities.Mailbox) != 0;
+
+    private static FrameSender SenderOf(SecureSession session) => encode => session.SendAsync(encode, static (e, w) => e(w));
+
+    private async Task OnOpenedAsync(SecureSession session)
+    {
+        try
+        {
+            await _protocol.OnConnectedAsync(session.RemoteId, SenderOf(session)).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The session closed meanwhile; the next one starts over.
+        }
+    }
+
+    private async ValueTask<bool> KeepAsync(OpenedEnvelope opened, PeerId mailbox)
+    {
+        var author = opened.Author;
+        // Sealed mail from a blocked peer, or from an untrusted one under --accept trusted, is not taken (no
+        // receipt either): it stays at the mailbox until it expires. Direct messages only, for now.
+        var trust = _node.Trust.StateOf(author);
+        if (opened.Payload.Kind != EnvelopeKind.Direct || trust == TrustState.Blocked
+            || (_node.Options.Accept == AcceptPolicy.Trusted && trust != TrustState.Trusted))
+            return false;
+        var address = AddressOf(author);
+        var name = _node.Trust.Find(author)?.Name ?? author.Short;
+        var payload = opened.Payload;
+        var stored = new StoredMessage(payload.MessageId, ConversationId.Peer(author).ToString(), false, author.Value,
+            address?.ToString() ?? $"mailbox {mailbox.Short}", name, payload.Text, PeerProtocol.Secure, payload.SentAt, _node.Now, MessageState.Received);
+        // Committed before the receipt goes back; a message that also came directly is stored and shown once.
+        if (await _node.Store.AppendReceivedAsync(stored).ConfigureAwait(false))
+            _node.Publish(new MessageReceived(_node.Now, address ?? default, name, payload.Text, PeerProtocol.Secure, author, payload.MessageId, payload.SentAt));
+        return true;
+    }
+
+    private void Answered(Guid messageId, PeerId recipient, PeerId mailbox, PutOutcome outcome)
+    {
+        if (outcome is PutOutcome.Held or PutOutcome.AlreadyHeld)
+            _node.Publish(new MessageHeldByMailbox(_node.Now, messageId, recipient, mailbox));
+    }
+
+    private PeerKey? AddressOf(PeerId id)
+    {
+        var text = _node.Peers.Find(id)?.Key.ToString() ?? _node.Trust.Find(id)?.LastAddress;
+        return PeerKey.TryParse(text, out var address, out _) ? address : null;
+    }
+
+    private async Task LoopAsync()
+    {
+        var token = _node.Stopping;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await LeaveWaitingMessagesAsync(token).ConfigureAwait(false);
+                if (_node.Now - _lastSweep > SweepInterval)
+                {
+                    Store.Sweep();
+                    _lastSweep = _node.Now;
+                }
+                await Task.Delay(_node.Options.OutboxCheckInterval, _node.Clock, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (Exception e) when (e is StorageException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                MailboxLog.PassFailed(_log, e.Message);
+                try
+                {
+                    await Task.Delay(_node.Options.OutboxCheckInterval, _node.Clock, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    // A direct message waiting in the outbox for a peer with no live session is sealed
+    // and left with each of the peer's mailboxes that can be reached, once per mailbox (again if unanswered).
+    private async Task LeaveWaitingMessagesAsync(CancellationToken token)
+    {
+        foreach (var (message, target, _) in _node.Store.Outbox())
+        {
+            if (message.IsGroup || !ConversationId.TryParse(target, out var conversation)
+                || conversation.PeerId is not { } recipient || _sessions.Find(recipient) is not null)
+                continue;
+            foreach (var entry in _protocol.Client.MailboxesOf(recipient))
+            {
+                if (entry.Mailbox == _node.Identity.Id || entry.Mailbox == recipient)
+                    continue;
+                if (_left.TryGetValue((message.Id, entry.Mailbox), out var at) && _node.Now - at < UnansweredRetry)
+                    continue;
+                if (Store.HeldBy(message.Id).Contains(entry.Mailbox))
+                    continue;
+                if (await ReachAsync(entry, token).ConfigureAwait(false) is not { } session)
+                    continue;
+                var envelope = _protocol.Client.Seal(recipient, EnvelopePayload.Direct(message.Id, message.SentAt, message.Text));
+                if (envelope is null)
+                    break;
+                _left[(message.Id, entry.Mailbox)] = _node.Now;
+                await _protocol.Client.PutAsync(envelope, message.Id, entry.Mailbox, SenderOf(session)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<SecureSession?> ReachAsync(MailboxEntry entry, CancellationToken token)
+    {
+        if (_sessions.Find(entry.Mailbox) is { } live)
+            return live;
+        if (_lastDial.TryGetValue(entry.Mailbox, out var last) && _node.Now - last < DialBackoff)
+            return null;
+        _lastDial[entry.Mailbox] = _node.Now;
+        var address = AddressOf(entry.Mailbox) ?? (PeerKey.TryParse(entry.AddressHint, out var hint, out _) ? hint : null);
+        if (address is null)
+            return null;
+        var dial = await _sessions.DialAsync(address.Value, entry.Mailbox, token).ConfigureAwait(false);
+        return dial.Session;
+    }
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        Key.Dispose();
+    }
+
+    private sealed class StoreDeduplicates : ISeenMessages
+    {
+        public bool TryAdd(PeerId author, Guid messageId) => true;
+    }
+}

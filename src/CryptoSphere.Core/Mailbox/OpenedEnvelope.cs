@@ -1,0 +1,10 @@
+namespace CryptoSphere.Core.Mailbox;
+
+/// <summary>
+/// An envelope that verified and decrypted. <see cref="Duplicate"/>: the same author's message ID was seen
+/// before (sent directly too, or replayed), so it must not be shown again; acknowledge it all the same.
+/// </summary>
+public sealed record OpenedEnvelope(SealedEnvelope Envelope, EnvelopePayload Payload, bool Duplicate)
+{
+    public Identity.PeerId Author => Envelope.Sender;
+}

@@ -1,0 +1,89 @@
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Mailbox;
+using CryptoSphere.Core.Trust;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Cli;
+
+/// <summary><c>mailbox use|stop-using|serve|stop-serving|status</c> as processes on a temp data directory.</summary>
+public sealed class MailboxCommandTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> Run(params string[] args) =>
+        CliProcess.RunAsync(["mailbox", .. args, "--data-dir", _data.Path]);
+
+    [Fact]
+    public async Task Serve_and_use_need_a_trusted_contact_and_change_nothing_otherwise()
+    {
+        var stranger = NodeIdentity.CreateEphemeral().Id.ToString();
+
+        var serve = await Run("serve", stranger);
+        var use = await Run("use", stranger);
+        var status = await Run("status");
+
+        Assert.Equal(1, serve.ExitCode);
+        Assert.Contains("not a trusted contact", serve.Stderr);
+        Assert.Equal(1, use.ExitCode);
+        Assert.Contains("Holding mail for: nobody", status.Stdout);
+        Assert.Contains("Your mailboxes: none", status.Stdout);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_quota_shows_in_status_and_stop_serving_removes_it()
+    {
+        var peer = NodeIdentity.CreateEphemeral().Id;
+        Assert.Equal(0, (await CliProcess.RunAsync("trust", "--data-dir", _data.Path, peer.ToString())).ExitCode);
+
+        var serve = await Run("serve", peer.Short, "--max-envelopes", "50", "--max-mb", "2", "--expiry-days", "3");
+        var status = await Run("status");
+
+        Assert.Equal(0, serve.ExitCode);
+        Assert.Contains(peer.ToString(), status.Stdout);
+        Assert.Contains("agreed; has not asked yet", status.Stdout);
+        Assert.Contains("0/50 envelopes", status.Stdout);
+        Assert.Contains("0/2048 KB", status.Stdout);
+        Assert.Contains("kept 3 days", status.Stdout);
+
+        Assert.Equal(0, (await Run("stop-serving", peer.Value)).ExitCode);
+        Assert.Contains("Holding mail for: nobody", (await Run("status")).Stdout);
+    }
+
+    [Fact]
+    public async Task Bad_quotas_are_one_line_errors_and_record_nothing()
+    {
+        var peer = NodeIdentity.CreateEphemeral().Id.ToString();
+        await CliProcess.RunAsync("trust", "--data-dir", _data.Path, peer);
+
+        var zero = await Run("serve", peer, "--max-envelopes", "0");
+        var forever = await Run("serve", peer, "--expiry-days", "9999");
+
+        Assert.Equal(2, zero.ExitCode);
+        Assert.Single(zero.Stderr.Trim().Split('\n'));
+        Assert.Contains("at least 1", zero.Stderr);
+        Assert.Equal(2, forever.ExitCode);
+        Assert.Contains("365 days", forever.Stderr);
+        Assert.DoesNotContain("   at ", zero.Stderr + forever.Stderr);
+        Assert.Contains("Holding mail for: nobody", (await Run("status")).Stdout);
+    }
+
+    [Fact]
+    public async Task Use_records_the_mailbox_in_an_owner_only_database()
+    {
+        var peer = NodeIdentity.CreateEphemeral().Id;
+        await CliProcess.RunAsync("trust", "--data-dir", _data.Path, peer.ToString());
+
+        Assert.Equal(0, (await Run("use", peer.ToString())).ExitCode);
+        var status = await Run("status");
+
+        Assert.Contains($"{peer}  not answered yet", status.Stdout);
+        using (var store = MailboxStore.Open(_data.Path, _ => true))
+            Assert.Equal(peer, Assert.Single(store.Used()).Mailbox);
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_data.Combine(MailboxStore.FileName)));
+        Assert.Equal(0, (await Run("stop-using", peer.Short)).ExitCode);
+        Assert.Equal(1, (await Run("stop-using", peer.Short)).ExitCode);
+    }
+}

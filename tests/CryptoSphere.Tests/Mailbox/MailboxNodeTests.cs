@@ -1,0 +1,141 @@
+using System.Text;
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Mailbox;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Mailbox;
+
+/// <summary>
+/// Real nodes on 127.0.0.1 with their data directories: Alice and Bob are never online at the same time;
+/// Mallory's node M holds Bob's mail and restarts in between.
+/// </summary>
+public sealed class MailboxNodeTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static void Trust(StoredNode node, PeerId id, string name, string? address) =>
+        TrustAt(node.Node.Trust, id, name, address);
+
+    private static void TrustAt(TrustStore trust, PeerId id, string name, string? address)
+    {
+        trust.RecordContact(id, name, address, DateTimeOffset.UtcNow);
+        trust.SetState(id, TrustState.Trusted, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Bob asks M to hold his mail, M agrees, and Bob goes offline; returns Bob's contact card.</summary>
+    private static async Task<(PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes)> BobUsesMAsync(
+        StoredNode m, string bobDir, PeerId aliceId)
+    {
+        await using var bob = await StoredNode.StartAsync("bob", bobDir);
+        var bobId = bob.Identity.Id;
+        Trust(bob, m.Identity.Id, "m", m.Key.ToString());
+        Trust(bob, aliceId, "alice", null);
+        Trust(m, bobId, "bob", bob.Key.ToString());
+        Trust(m, aliceId, "alice", null);
+        Assert.True(m.Node.Mailboxes.Serve(bobId));
+        Assert.True(bob.Node.Mailboxes.Use(m.Identity.Id));
+        Assert.True((await bob.Node.SendAsync(m.Key, "hold my mail please")).Success);
+        await Eventually.HoldsAsync(() => bob.Node.Mailboxes.Used().Single().LastState == ServeState.Serving, "M serves Bob");
+        return (bobId, bob.Port, bob.Node.AgreementKey, MailboxDirectory.Create(bob.Identity, [new MailboxEntry(m.Identity.Id, m.Key.ToString())]));
+    }
+
+    private static StoredMessage Message(ChatStore store, Guid id) => store.All().Single(m => m.Id == id);
+
+    [Fact]
+    public async Task AliceToBob_NeverOnlineTogether_MHoldsIt_BobGetsItOnce_AliceSeesItDelivered()
+    {
+        const string text = "Night shift: the backup finished at 03:12, tape is in the safe";
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+
+        // M is on; Bob asks it to hold his mail and goes offline. Alice gets Bob's contact card (his signed
+        // agreement key and mailbox list), as she would with his ID, without their nodes ever meeting.
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var (bobId, bobPort, bobKey, bobMailboxes) = await BobUsesMAsync(m, bobDir, aliceId);
+
+        // Alice writes while Bob is offline: the message waits in her outbox and M takes a sealed copy.
+        Guid messageId;
+        await using (var alice = await StoredNode.StartAsync("alice", aliceDir))
+        {
+            Trust(alice, bobId, "bob", $"127.0.0.1:{bobPort}");
+            Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+            Assert.True(alice.Node.Mailboxes.LearnPeer(bobId, bobKey, bobMailboxes));
+            var sent = await alice.Node.SendAsync(bobId, text);
+            Assert.Equal(MessageState.Queued, sent.State);
+            messageId = sent.MessageId!.Value;
+            var held = await alice.Events.WaitFor<MessageHeldByMailbox>(h => h.MessageId == messageId, TimeSpan.FromSeconds(20));
+            Assert.Equal(m.Identity.Id, held.Mailbox);
+            Assert.Equal(MessageState.Queued, Message(alice.Store, messageId).State);
+        }
+
+        // M restarts (on its port): nothing is lost.
+        await m.DisposeAsync();
+        m = await StoredNode.StartAsync("m", mDir, mPort);
+        Assert.Single(m.Node.Mailboxes.Fetch(bobId, 10));
+
+        // Bob comes back and connects to M: he gets Alice's message once, and M drops the envelope.
+        await using (var bob = await StoredNode.StartAsync("bob", bobDir))
+        {
+            await bob.Node.SendAsync(m.Key, "I am back");
+            var received = await bob.Events.WaitFor<MessageReceived>(r => r.Text == text, TimeSpan.FromSeconds(20));
+            Assert.Equal(aliceId, received.PeerId);
+            Assert.Equal(messageId, received.MessageId);
+            await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bobId, 10).Count == 0, "M drops the envelope on Bob's receipt");
+            Assert.Single(bob.Events.All<MessageReceived>(), r => r.Text == text);
+            Assert.Equal(MessageState.Received, Message(bob.Store, messageId).State);
+        }
+
+        // Alice comes back and connects to M: Bob's signed receipt turns her message delivered.
+        await using (var alice = await StoredNode.StartAsync("alice", aliceDir))
+        {
+            await alice.Node.SendAsync(m.Key, "anything for me?");
+            await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
+            Assert.Equal(MessageState.Delivered, Message(alice.Store, messageId).State);
+            Assert.Equal(0, alice.Store.OutboxCount(Core.Messaging.Outbox.TargetOf(bobId)));
+        }
+
+        await m.DisposeAsync();
+        var bytes = Directory.GetFiles(mDir).SelectMany(File.ReadAllBytes).ToArray();
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes("tape is in the safe")));
+    }
+
+    [Fact]
+    public async Task MessageThatArrivesBothDirectlyAndFromTheMailbox_IsShownOnce()
+    {
+        const string text = "one copy only, please";
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        await using var m = await StoredNode.StartAsync("m", mDir);
+        var (bobId, bobPort, bobKey, bobMailboxes) = await BobUsesMAsync(m, bobDir, aliceId);
+
+        await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+        Trust(alice, bobId, "bob", $"127.0.0.1:{bobPort}");
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Assert.True(alice.Node.Mailboxes.LearnPeer(bobId, bobKey, bobMailboxes));
+        var messageId = (await alice.Node.SendAsync(bobId, text)).MessageId!.Value;
+        await alice.Events.WaitFor<MessageHeldByMailbox>(h => h.MessageId == messageId, TimeSpan.FromSeconds(20));
+
+        // Bob returns where Alice last saw him, and talks to both: Alice's outbox delivers directly, M hands
+        // over the sealed copy.
+        await using var bob = await StoredNode.StartAsync("bob", bobDir, bobPort);
+        Trust(bob, aliceId, "alice", alice.Key.ToString());
+        await bob.Node.SendAsync(m.Key, "back");
+        await bob.Node.SendAsync(alice.Key, "back too");
+        await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bobId, 10).Count == 0, "Bob fetched and receipted M's copy",
+            TimeSpan.FromSeconds(20));
+
+        Assert.Single(bob.Events.All<MessageReceived>(), r => r.Text == text);
+        Assert.Single(bob.Store.All(), s => s.Id == messageId);
+    }
+}
