@@ -36,9 +36,10 @@ internal static class EventText
         SecurePeerConnected { LookalikeOf: { } real } c =>
             $"WARNING: a NEW key ({c.PeerId}) calls itself {Safe(c.Name)} at {Safe(c.Address.ToString())}, like your trusted peer {real.Short} - " +
             "it is not that peer's key. Do not trust it unless its owner confirms a new key out of band",
-        // Peers found by discovery or peer exchange are listed (menu 2, peers), not announced a line each.
-        PeerAdded { Peer.Source: PeerSource.Announced or PeerSource.Exchanged } => null,
-        SecurePeerConnected { Source: PeerSource.Announced or PeerSource.Exchanged } => null,
+        // Peers learned second-hand (peer exchange) are listed (menu 2, peers), not announced a line each;
+        // a peer that announced itself on the LAN is news, and keeps its line.
+        PeerAdded { Peer.Source: PeerSource.Exchanged } => null,
+        SecurePeerConnected { Source: PeerSource.Exchanged } => null,
         SecurePeerConnected c => $"Secure connection with {Safe(c.Name)} ({Safe(c.Address.ToString())}), ID {c.PeerId}" +
                                  (c.FirstContact ? " - first contact: compare this ID with them before trusting it" : $" [{Label(c.Trust)}]"),
         SecurePeerDisconnected d => $"Secure connection with {d.Address} ({d.PeerId.Short}) closed: {Safe(d.Reason)}",

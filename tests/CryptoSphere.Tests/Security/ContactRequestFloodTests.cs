@@ -23,9 +23,11 @@ public sealed class ContactRequestFloodTests : IDisposable
     [Fact]
     public async Task A_stranger_flooding_contact_requests_is_held_to_its_bounds_on_disk_and_nothing_held_is_lost()
     {
+        // The same node before and after the restart: one identity (the data directory's agreement key is signed by it).
+        using var identity = CryptoSphere.Core.Identity.NodeIdentity.CreateEphemeral();
         var store = ChatStore.Open(_dir.Path);
         var events = new EventWaiter();
-        var target = await TestNodes.StartAsync("target", events, Guarded, store: store);
+        var target = await TestNodes.StartAsync("target", events, Guarded, identity, store);
         CryptoSphere.Core.Identity.PeerId chattyId, bigId;
         List<Guid> ids;
         try
@@ -69,7 +71,7 @@ public sealed class ContactRequestFloodTests : IDisposable
         // On disk: a restart still has them, and trusting the peer shows all three.
         using var reopened = ChatStore.Open(_dir.Path);
         var backEvents = new EventWaiter();
-        await using var back = await TestNodes.StartAsync("target", backEvents, Guarded, store: reopened);
+        await using var back = await TestNodes.StartAsync("target", backEvents, Guarded, identity, reopened);
         Assert.Equal(3, back.ContactRequests.Single(r => r.Id == chattyId).Count);
         back.TrustPeer(chattyId);
         Assert.Equal(ids[..3], backEvents.All<MessageReceived>().Select(m => m.MessageId!.Value));
