@@ -63,9 +63,10 @@ public sealed class AcrossNetworksTests(ITestOutputHelper output) : IAsyncLifeti
                 await stream.DisposeAsync();
                 bobHandshake.TrySetResult(remote);
             }
-            catch (Exception e)
+            catch (Exception e) when (e is RelayRefusedException or TimeoutException or IOException)
             {
-                bobHandshake.TrySetException(e);
+                // strelaysrv can refuse one side's join of a session (the race handled below): alice asks for a new
+                // session and bob gets a new invitation; only a handshake that never completes fails the test.
             }
         });
 
