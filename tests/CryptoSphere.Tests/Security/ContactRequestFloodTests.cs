@@ -43,7 +43,7 @@ public sealed class ContactRequestFloodTests : IDisposable
             // The three held are acknowledged (kept); the two refused never are.
             var acked = new List<Guid>();
             for (var i = 0; i < 3; i++)
-                acked.Add(AckMessage.Decode(new((await chatty.ReadUntilAsync(FrameType.Ack)).Body)).MessageId);
+                acked.Add(AckMessage.Decode(new((await chatty.ReadUntilAsync(FrameType.Ack, TimeSpan.FromSeconds(60))).Body)).MessageId);
             Assert.Equal(ids[..3], acked);
 
             // Bytes count too: one message of 8 KB fits, the next does not.
