@@ -39,7 +39,7 @@ public sealed class PeerNameTests : IAsyncLifetime
 
     private static int Injected(IWebDriver d) => d.FindElements(By.CssSelector("#injected, #injected-img")).Count;
 
-    [Fact]
+    [BrowserFact]
     public async Task A_peer_name_made_of_HTML_is_shown_as_text_in_the_peer_list_the_conversations_and_the_messages()
     {
         var sent = await _b.SendAsync(TestNodes.KeyOf(_a.Node), "hello from a name with markup");
