@@ -136,6 +136,9 @@ public sealed class ChatNode : IAsyncDisposable
     /// <summary>The relay connection when a relay is configured (state, joins); null otherwise.</summary>
     public Relay.RelayClient? RelayClient => _relay.Client;
 
+    /// <summary>Connections closed unread since start: an address over its cap with as many more waiting.</summary>
+    public long RefusedConnections => _listener.RefusedConnections;
+
     public Task StartAsync() => _events.Settle(() =>
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)

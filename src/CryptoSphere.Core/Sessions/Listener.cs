@@ -7,7 +7,8 @@ namespace CryptoSphere.Core.Sessions;
 
 /// <summary>
 /// The listening socket: accepts, applies the connection limits, and sends each connection to the protocol its
-/// first byte names (a TLS record: secure; '&lt;': legacy). It moves no bytes itself.
+/// first byte names (a TLS record: secure; '&lt;': legacy). It moves no bytes itself. See
+/// <see cref="ConnectionLimiter"/> for what happens at the caps.
 /// </summary>
 internal sealed class Listener
 {
@@ -23,6 +24,7 @@ internal sealed class Listener
     private readonly ILogger _log;
     private Socket? _socket;
     private Task? _acceptLoop;
+    private long _lastRefusalReport;
 
     public Listener(NodeRuntime node, ConnectionHandler secure, ConnectionHandler legacy)
     {
@@ -30,7 +32,7 @@ internal sealed class Listener
         _secure = secure;
         _legacy = legacy;
         _log = node.Logger<Listener>();
-        _limiter = new ConnectionLimiter(node.Options.MaxConnectionsPerIp, node.Options.MaxConnections, _log);
+        _limiter = new ConnectionLimiter(node.Options.MaxConnectionsPerIp, node.Options.MaxConnections);
     }
 
     public bool IsStarted => _socket is not null;
@@ -54,47 +56,96 @@ internal sealed class Listener
     private void AcceptLoop()
     {
         var token = _node.Stopping;
-        while (!token.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = _socket!.Accept();
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException) when (token.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (SocketException e)
-            {
-                SessionLog.AcceptFailed(_log, e.SocketErrorCode);
-                continue;
-            }
-            var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-            if (!_limiter.TryAcquire(address))
-            {
-                socket.Dispose();
-                continue;
-            }
-            _node.Work.Track(ReleaseAfter(HandleConnectionAsync(socket, token), address));
-        }
-    }
-
-    private async Task ReleaseAfter(Task handler, IPAddress address)
-    {
         try
         {
-            await handler.ConfigureAwait(false);
+            while (!token.IsCancellationRequested)
+            {
+                // At the total cap, stop accepting: the kernel's backlog holds the rest (TCP backpressure).
+                _limiter.WaitForRoom(token);
+                if (Accept(token) is not { } socket)
+                {
+                    _limiter.ReturnRoom();
+                    continue;
+                }
+                var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+                switch (_limiter.Admit(address, socket))
+                {
+                    case ConnectionLimiter.Admission.Run:
+                        Run(socket, address, token);
+                        break;
+                    case ConnectionLimiter.Admission.Refused:
+                        socket.Dispose();
+                        ReportRefused(address);
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
+        {
+            // Stopped.
         }
         finally
         {
-            _limiter.Release(address);
+            _limiter.CloseParked();
         }
     }
+
+    private Socket? Accept(CancellationToken token)
+    {
+        try
+        {
+            return _socket!.Accept();
+        }
+        catch (SocketException) when (token.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(token);
+        }
+        catch (SocketException e)
+        {
+            SessionLog.AcceptFailed(_log, e.SocketErrorCode);
+            return null;
+        }
+    }
+
+    private void Run(Socket socket, IPAddress address, CancellationToken token) =>
+        _node.Work.Track(RunThenNextAsync(socket, address, token));
+
+    // When a connection ends, the oldest connection parked for its address runs in its place.
+    private async Task RunThenNextAsync(Socket socket, IPAddress address, CancellationToken token)
+    {
+        try
+        {
+            await HandleConnectionAsync(socket, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_limiter.Release(address) is { } next)
+            {
+                if (token.IsCancellationRequested)
+                    next.Dispose();
+                else
+                    Run(next, address, token);
+            }
+        }
+    }
+
+    // One report per second at most: a flood of refusals must not flood the log and the event queue too.
+    private void ReportRefused(IPAddress address)
+    {
+        var now = _node.Clock.GetTimestamp();
+        var last = Interlocked.Read(ref _lastRefusalReport);
+        if (last != 0 && _node.Clock.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
+            return;
+        if (Interlocked.CompareExchange(ref _lastRefusalReport, now, last) != last)
+            return;
+        var options = _node.Options;
+        SessionLog.OverLimit(_log, address, options.MaxConnectionsPerIp, options.MaxConnections, _limiter.Refused);
+        _node.Publish(new InputRejected(_node.Now, address.ToString(),
+            $"connection refused unread: {options.MaxConnectionsPerIp} open and as many waiting from this address ({_limiter.Refused} refused so far)"));
+    }
+
+    /// <summary>Connections closed unread because an address was over both its caps, since the node started.</summary>
+    public long RefusedConnections => _limiter.Refused;
 
     private async Task HandleConnectionAsync(Socket socket, CancellationToken token)
     {

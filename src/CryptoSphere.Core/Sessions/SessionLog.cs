@@ -8,7 +8,7 @@ internal static partial class SessionLog
     [LoggerMessage(200, LogLevel.Warning, "Accept failed: {Error}")]
     public static partial void AcceptFailed(ILogger log, System.Net.Sockets.SocketError error);
 
-    [LoggerMessage(201, LogLevel.Warning, "Refusing connections from {Address}: over the limit of {PerIp} per address or {Total} in all ({Refused} refused so far)")]
+    [LoggerMessage(201, LogLevel.Warning, "Refusing connections from {Address} unread: {PerIp} open and as many waiting from that address (cap in all {Total}; {Refused} refused so far)")]
     public static partial void OverLimit(ILogger log, System.Net.IPAddress address, int perIp, int total, long refused);
 
     [LoggerMessage(202, LogLevel.Error, "Unexpected error on connection from {Remote}")]

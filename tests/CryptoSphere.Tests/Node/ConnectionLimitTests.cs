@@ -9,7 +9,7 @@ namespace CryptoSphere.Tests.Node;
 public sealed class ConnectionLimitTests
 {
     [Fact]
-    public async Task Connections_over_the_per_address_limit_are_closed_at_once()
+    public async Task A_connection_over_the_per_address_cap_waits_unread_and_its_message_arrives_when_a_slot_frees()
     {
         var events = new EventWaiter();
         await using var node = await TestNodes.StartAsync("n", events, o => o with
@@ -17,32 +17,92 @@ public sealed class ConnectionLimitTests
             MaxConnectionsPerIp = 3,
             ReadTimeout = TimeSpan.FromSeconds(30),
         });
-        var silent = new List<Socket>();
+        var silent = await OpenAsync(node.Port, 3);
         try
         {
-            for (var i = 0; i < 3; i++)
-            {
-                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                await s.ConnectAsync(IPAddress.Loopback, node.Port);
-                silent.Add(s);
-            }
-            using var extra = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await extra.ConnectAsync(IPAddress.Loopback, node.Port);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            // The node closes it without reading: end of stream (or a reset), long before the read timeout.
-            var closed = await ReadsEndAsync(extra, timeout.Token);
-            Assert.True(closed);
+            // A legacy sender writes and closes: it believes the message delivered, so the node must not drop it.
+            await RawLegacyPeer.SendAsync(node.Port, "<127.0.0.1:7000> @ <late>\nwaited for a slot\n<end>");
+            Assert.Equal(0, node.RefusedConnections);
+            Assert.DoesNotContain(events.All<MessageReceived>(), m => m.Text == "waited for a slot");
         }
         finally
         {
-            foreach (var s in silent)
+            silent[0].Dispose();
+        }
+        await events.WaitFor<MessageReceived>(m => m.Text == "waited for a slot", TimeSpan.FromSeconds(30));
+        foreach (var s in silent)
+            s.Dispose();
+    }
+
+    [Fact]
+    public async Task Over_the_cap_with_as_many_waiting_a_connection_is_refused_unread_counted_and_reported()
+    {
+        var events = new EventWaiter();
+        await using var node = await TestNodes.StartAsync("n", events, o => o with
+        {
+            MaxConnectionsPerIp = 2,
+            ReadTimeout = TimeSpan.FromSeconds(30),
+        });
+        // Two running and two parked, all silent.
+        var held = await OpenAsync(node.Port, 4);
+        try
+        {
+            using var extra = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await extra.ConnectAsync(IPAddress.Loopback, node.Port);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            Assert.True(await ReadsEndAsync(extra, timeout.Token), "the fifth connection was not closed");
+            var report = await events.WaitFor<InputRejected>(r => r.Reason.Contains("refused unread"));
+            Assert.Contains("1 refused so far", report.Reason);
+            Assert.Equal(1, node.RefusedConnections);
+        }
+        finally
+        {
+            foreach (var s in held)
                 s.Dispose();
         }
 
         // The slots come back once the node has seen the silent connections go.
-        await events.WaitFor<InputRejected>(_ => events.All<InputRejected>().Count >= 3);
         await RawLegacyPeer.SendAsync(node.Port, "<127.0.0.1:7000> @ <ok>\nafter the flood\n<end>");
-        await events.WaitFor<MessageReceived>(m => m.Text == "after the flood");
+        await events.WaitFor<MessageReceived>(m => m.Text == "after the flood", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task At_the_total_cap_the_node_stops_accepting_and_the_backlog_holds_the_next_connection()
+    {
+        var events = new EventWaiter();
+        await using var node = await TestNodes.StartAsync("n", events, o => o with
+        {
+            MaxConnections = 2,
+            ReadTimeout = TimeSpan.FromSeconds(30),
+        });
+        var silent = await OpenAsync(node.Port, 2);
+        try
+        {
+            // The kernel completes the handshake from its backlog; the node has not accepted it.
+            await RawLegacyPeer.SendAsync(node.Port, "<127.0.0.1:7000> @ <queued>\nheld by the backlog\n<end>");
+            Assert.Equal(0, node.RefusedConnections);
+            Assert.DoesNotContain(events.All<MessageReceived>(), m => m.Text == "held by the backlog");
+        }
+        finally
+        {
+            silent[0].Dispose();
+        }
+        await events.WaitFor<MessageReceived>(m => m.Text == "held by the backlog", TimeSpan.FromSeconds(30));
+        Assert.Empty(events.All<InputRejected>().Where(r => r.Reason.Contains("refused unread")));
+        foreach (var s in silent)
+            s.Dispose();
+    }
+
+    private static async Task<List<Socket>> OpenAsync(int port, int count)
+    {
+        var sockets = new List<Socket>();
+        for (var i = 0; i < count; i++)
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await s.ConnectAsync(IPAddress.Loopback, port);
+            sockets.Add(s);
+        }
+        return sockets;
     }
 
     [Fact]
