@@ -44,13 +44,19 @@ public sealed record NodeOptions
     public TimeSpan LegacyMessageDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Connections one address may hold open at once; more are closed on accept (floods, slowloris). High, because
-    /// a legacy sender opens one connection per message and a burst of them is legitimate.
+    /// Connections one address may have running at once (floods, slowloris); as many more wait unread. High,
+    /// because a legacy sender opens one connection per message and a burst of them is legitimate.
     /// </summary>
     public int MaxConnectionsPerIp { get; init; } = 1024;
 
-    /// <summary>Connections the node holds open at once, from everyone.</summary>
+    /// <summary>Connections the node holds open at once, from everyone; at this cap it stops accepting.</summary>
     public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>
+    /// With an address's running and waiting connections both full, the listener stops accepting while one of
+    /// them ended within this time (a fast sender), and refuses the connection otherwise (stalled ones).
+    /// </summary>
+    public TimeSpan ConnectionProgressWindow { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan InactivityTimeout { get; init; } = TimeSpan.FromSeconds(600);
 

@@ -12,17 +12,22 @@ namespace CryptoSphere.Core.Sessions;
 /// At the total cap the accept loop stops accepting (<see cref="WaitForRoom"/>): the kernel's backlog holds the
 /// rest, which is TCP's own backpressure. The per-address cap can only be checked after accepting, so a
 /// connection over it is parked unread (it holds a socket, not a reader) and runs when one of that address's
-/// connections ends. Only when an address also has as many parked connections as its cap is a connection
-/// refused: closed unread, counted in <see cref="Refused"/> and reported by the listener.
+/// connections ends. When an address also has as many parked as its cap, the accept loop waits for it as long
+/// as its connections keep ending; only an address whose connections have stalled gets a connection refused:
+/// closed unread, counted in <see cref="Refused"/> and reported by the listener.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
     "The semaphore's wait handle is never asked for, so it holds nothing to dispose; handlers release into it until they end.")]
-internal sealed class ConnectionLimiter(int perAddress, int total)
+internal sealed class ConnectionLimiter(int perAddress, int total, TimeSpan progressWindow)
 {
     private readonly SemaphoreSlim _room = new(total, total);
     private readonly Dictionary<IPAddress, Slots> _addresses = [];
-    private readonly Lock _gate = new();
+    // A monitor, not a Lock: the accept loop waits on it for an address's slot.
+    private readonly object _gate = new();
+    // How recently an address's connection must have ended for the accept loop to wait for it rather than refuse.
+    private readonly int _progressWindowMs = (int)progressWindow.TotalMilliseconds;
     private long _refused;
+    private int _waiting;
 
     public enum Admission
     {
@@ -48,22 +53,35 @@ internal sealed class ConnectionLimiter(int perAddress, int total)
     /// <summary>Gives back the room taken by <see cref="WaitForRoom"/> when no connection was accepted.</summary>
     public void ReturnRoom() => _room.Release();
 
-    /// <summary>Decides what happens to a connection just accepted (after <see cref="WaitForRoom"/>).</summary>
-    public Admission Admit(IPAddress address, Socket socket)
+    /// <summary>
+    /// Decides what happens to a connection just accepted (after <see cref="WaitForRoom"/>). When its address has
+    /// both caps full, this blocks the accept loop while that address's connections are still ending (a fast
+    /// sender is slowed by TCP, not refused) and refuses at once when they have not ended for a second (a
+    /// flood of silent connections cannot stall the listener for everyone).
+    /// </summary>
+    public Admission Admit(IPAddress address, Socket socket, CancellationToken token)
     {
         lock (_gate)
         {
-            if (!_addresses.TryGetValue(address, out var slots))
-                _addresses[address] = slots = new Slots();
-            if (slots.Running < perAddress)
+            while (true)
             {
-                slots.Running++;
-                return Admission.Run;
-            }
-            if (slots.Parked.Count < perAddress)
-            {
-                slots.Parked.Enqueue(socket);
-                return Admission.Parked;
+                if (!_addresses.TryGetValue(address, out var slots))
+                    _addresses[address] = slots = new Slots();
+                if (slots.Running < perAddress)
+                {
+                    slots.Running++;
+                    return Admission.Run;
+                }
+                if (slots.Parked.Count < perAddress)
+                {
+                    slots.Parked.Enqueue(socket);
+                    return Admission.Parked;
+                }
+                if (token.IsCancellationRequested || Environment.TickCount64 - slots.LastEnded > _progressWindowMs)
+                    break;
+                _waiting++;
+                Monitor.Wait(_gate, _progressWindowMs);
+                _waiting--;
             }
         }
         Interlocked.Increment(ref _refused);
@@ -80,7 +98,10 @@ internal sealed class ConnectionLimiter(int perAddress, int total)
         _room.Release();
         lock (_gate)
         {
+            if (_waiting > 0)
+                Monitor.PulseAll(_gate);
             var slots = _addresses[address];
+            slots.LastEnded = Environment.TickCount64;
             if (slots.Parked.TryDequeue(out var next))
                 return next;
             if (--slots.Running == 0)
@@ -106,6 +127,7 @@ internal sealed class ConnectionLimiter(int perAddress, int total)
     private sealed class Slots
     {
         public int Running;
+        public long LastEnded = Environment.TickCount64;
         public readonly Queue<Socket> Parked = new();
     }
 }

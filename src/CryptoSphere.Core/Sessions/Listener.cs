@@ -32,7 +32,7 @@ internal sealed class Listener
         _secure = secure;
         _legacy = legacy;
         _log = node.Logger<Listener>();
-        _limiter = new ConnectionLimiter(node.Options.MaxConnectionsPerIp, node.Options.MaxConnections);
+        _limiter = new ConnectionLimiter(node.Options.MaxConnectionsPerIp, node.Options.MaxConnections, node.Options.ConnectionProgressWindow);
     }
 
     public bool IsStarted => _socket is not null;
@@ -68,7 +68,7 @@ internal sealed class Listener
                     continue;
                 }
                 var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-                switch (_limiter.Admit(address, socket))
+                switch (_limiter.Admit(address, socket, token))
                 {
                     case ConnectionLimiter.Admission.Run:
                         Run(socket, address, token);
