@@ -90,8 +90,8 @@ public sealed class WebInterface : IAsyncDisposable
             addresses.Local = UrlOf(LocalHost(options.Bind), port);
             addresses.Network = options.IsLoopbackOnly ? null : UrlOf(NetworkHost(options), port);
             if (port != options.Port && options.Port != 0)
-                log.LogWarning("Web port {Requested} is in use; the web interface is on {Port} instead", options.Port, port);
-            log.LogInformation("Web interface listening on {Bind}:{Port}", options.Bind, port);
+                WebLog.PortInUse(log, options.Port, port);
+            WebLog.Listening(log, options.Bind, port);
             return new WebInterface(app, token, port, addresses, log);
         }
         throw new PortUnavailableException(options.StrictPort
@@ -186,9 +186,9 @@ public sealed class WebInterface : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            _log.LogWarning("The web interface did not stop within 5 s; closing it anyway");
+            WebLog.SlowStop(_log);
         }
-        _log.LogInformation("Web interface stopped");
+        WebLog.Stopped(_log);
     }
 
     public async ValueTask DisposeAsync()

@@ -40,7 +40,7 @@ internal static class InviteCommands
                 Console.Error.WriteLine($"cryptosphere: {error}");
                 return 2;
             }
-            var relayText = result.GetResult(relay)?.Tokens.FirstOrDefault()?.Value;
+            var relayText = result.GetResult(relay)?.Tokens is [var relayToken, ..] ? relayToken.Value : null;
             if (relayText is not null && !RelayUrl.TryParse(relayText, out _, out var relayError))
             {
                 Console.Error.WriteLine($"cryptosphere: --relay: {relayError}");

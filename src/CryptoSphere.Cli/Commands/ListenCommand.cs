@@ -88,7 +88,7 @@ internal static class ListenCommand
             {
             }
             // A read from a terminal cannot be cancelled: give sends in progress a moment, not the reader.
-            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(1)));
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
             await node.StopAsync();
             return 0;
         });

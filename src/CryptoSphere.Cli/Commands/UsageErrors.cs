@@ -16,7 +16,7 @@ internal static partial class UsageErrors
     public static string? Describe(ParseResult parsed)
     {
         // "cryptosphere mailbox --help" would otherwise print the root help and exit 0 as if all were well.
-        var unknown = parsed.UnmatchedTokens.FirstOrDefault();
+        var unknown = parsed.UnmatchedTokens.Count > 0 ? parsed.UnmatchedTokens[0] : null;
         if (parsed.Action is HelpAction && unknown is null)
             return null;
         if (unknown is not null && parsed.Errors.Count == 0)

@@ -51,7 +51,8 @@ internal sealed partial class ControlServer : IAsyncDisposable
         {
             File.Delete(path);
             listener.Bind(ControlSocket.EndPoint(path));
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             listener.Listen(16);
             return new ControlServer(listener, path, new ControlHandlers(node, trust), log);
         }

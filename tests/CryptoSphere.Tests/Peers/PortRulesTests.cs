@@ -40,7 +40,7 @@ public class PortRulesTests
     [Fact]
     public void OutOfRangeError_NamesTheRange()
     {
-        PortRules.TryParse("80", out _, out var error);
+        Assert.False(PortRules.TryParse("80", out _, out var error));
 
         Assert.Contains("1024", error);
         Assert.Contains("65535", error);

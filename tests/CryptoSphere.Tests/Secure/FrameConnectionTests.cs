@@ -217,10 +217,14 @@ public class FrameConnectionTests
         public override ValueTask DisposeAsync()
         {
             _disposed.TrySetResult();
-            return ValueTask.CompletedTask;
+            return base.DisposeAsync();
         }
 
-        protected override void Dispose(bool disposing) => _disposed.TrySetResult();
+        protected override void Dispose(bool disposing)
+        {
+            _disposed.TrySetResult();
+            base.Dispose(disposing);
+        }
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
