@@ -57,7 +57,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
         foreach (var (socket, _) in _sockets)
             _loops.Add(Task.Run(() => ReceiveLoopAsync(socket)));
         _loops.Add(Task.Run(AnnounceLoopAsync));
-        _log.LogInformation("LAN discovery on {Group}:{Port}", _options.Group, _options.Port);
+        LanDiscoveryLog.Started(_log, _options.Group, _options.Port);
     }
 
     private Socket OpenV4()
@@ -92,7 +92,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            _log.LogInformation("No IPv6 discovery: {Error}", e.Message);
+            LanDiscoveryLog.NoIpv6(_log, e.Message);
             socket.Dispose();
             return null;
         }
@@ -112,7 +112,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
                 }
                 catch (SocketException e)
                 {
-                    _log.LogDebug("Announcement to {Group} not sent: {Error}", group, e.Message);
+                    LanDiscoveryLog.AnnounceFailed(_log, group, e.Message);
                 }
             }
         }
@@ -148,7 +148,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                _log.LogDebug("Discovery receive failed: {Error}", e.Message);
+                LanDiscoveryLog.ReceiveFailed(_log, e.Message);
                 continue;
             }
             var source = ((IPEndPoint)received.RemoteEndPoint).Address;
@@ -157,21 +157,20 @@ internal sealed class LanDiscovery : IAsyncDisposable
             if (!IsMulticast(received.PacketInformation.Address))
             {
                 Interlocked.Increment(ref _notMulticast);
-                _log.LogDebug("Discovery datagram from {Source} sent to {Destination}, not to the group: dropped", source,
-                    received.PacketInformation.Address);
+                LanDiscoveryLog.NotMulticast(_log, source, received.PacketInformation.Address);
                 continue;
             }
             if (!_limiter.Allow(source))
             {
                 Interlocked.Increment(ref _flooded);
-                _log.LogDebug("Discovery flood from {Source}: datagram dropped", source);
+                LanDiscoveryLog.Flooded(_log, source);
                 continue;
             }
             var announcement = Announcement.TryDecode(buffer.AsSpan(0, received.ReceivedBytes), out var error);
             if (announcement is null)
             {
                 Interlocked.Increment(ref _rejected);
-                _log.LogWarning("Ignored a discovery datagram from {Source}: {Reason}", source, error);
+                LanDiscoveryLog.Ignored(_log, source, error);
                 continue;
             }
             if (announcement.Id == _current().Id)
@@ -183,7 +182,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _log.LogError(e, "Handling an announcement from {Source} failed", source);
+                LanDiscoveryLog.HandlerFailed(_log, e, source);
             }
         }
     }

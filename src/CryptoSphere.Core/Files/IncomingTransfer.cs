@@ -16,6 +16,8 @@ namespace CryptoSphere.Core.Files;
 /// never held in memory. At the end the SHA-256 is compared with the offer, and only a match is moved into
 /// place. State changes take <see cref="Gate"/>.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
+    "The file, hash and stop source live from Open to CloseFile, which every ending (done, failed, cancelled) runs.")]
 internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string folder, TransferMeter meter)
 {
     /// <summary>Chunks accepted from the network and not yet written: 1 MiB at 64 KiB a chunk.</summary>
