@@ -53,7 +53,7 @@ internal sealed class FileReceiver
         {
             // Finished before a restart, and the sender missed the end: tell it again.
             if (finished.PeerId == peer && !finished.IsOutgoing)
-                _node.Work.Track(AnswerFinishedAsync(session, finished));
+                _node.Work.Track(FinishedTransferReply.SendAsync(session, finished));
             else
                 _files.RejectFrame(session, "FILE_OFFER", offer.TransferId, "that ID belongs to another transfer");
             return ValueTask.CompletedTask;
@@ -65,7 +65,7 @@ internal sealed class FileReceiver
         var info = new TransferInfo(offer.TransferId, TransferDirection.Incoming, peer, session.RemoteHello!.Name, name,
             folder is null ? "" : DownloadFolder.TempPath(folder, offer.TransferId), offer.Size, Convert.ToHexStringLower(offer.Sha256), 0,
             TransferState.Offered, now, now);
-        var refusal = RefuseOffer(offer, peer);
+        var refusal = OfferScreening.Refusal(offer, peer, _node, _files);
         if (refusal is { } r)
         {
             _node.Work.Track(_files.TellPeerAsync(peer, session, new FileDeclineMessage(offer.TransferId, r.Reason, r.Text), static (m, w) => m.Encode(w)));
@@ -87,22 +87,6 @@ internal sealed class FileReceiver
         else
             _node.Publish(new TransferOffered(now, transfer.Snapshot(), session.Address));
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Why an offer is refused before the user sees it, or null.</summary>
-    private (DeclineReason Reason, string Text)? RefuseOffer(FileOfferMessage offer, PeerId peer)
-    {
-        if (offer.Size > _node.Options.MaxTransferBytes)
-            return (DeclineReason.TooLarge,
-                $"the file is {Sizes.Describe(offer.Size)} ({offer.Size:N0} bytes), over the receiver's limit of {Sizes.Describe(_node.Options.MaxTransferBytes)} per transfer");
-        if (_files.DownloadsFolder is null)
-            return (DeclineReason.Unavailable, "the receiver has no downloads folder");
-        if (_node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(peer) != TrustState.Trusted)
-            return (DeclineReason.Unavailable, "the receiver only accepts files from peers it trusts");
-        if (OfferLimits.Refusal(_files.Incoming.Values, peer, _node.Trust.StateOf(peer) == TrustState.Trusted,
-                _node.Options.MaxPendingOffersPerPeer, _node.Options.MaxPendingOffers) is { } tooMany)
-            return (DeclineReason.Unavailable, tooMany);
-        return null;
     }
 
     /// <summary>Declines offers nobody answered within <see cref="NodeOptions.PendingOfferLifetime"/>, until the node stops.</summary>
@@ -143,33 +127,8 @@ internal sealed class FileReceiver
                 _node.Work.Track(ResumeIncomingAsync(transfer, session));
                 break;
             default:
-                _node.Work.Track(AnswerFinishedAsync(session, transfer.Snapshot()));
+                _node.Work.Track(FinishedTransferReply.SendAsync(session, transfer.Snapshot()));
                 break;
-        }
-    }
-
-    /// <summary>Tells the sender how a transfer it still offers ended here.</summary>
-    private static async Task AnswerFinishedAsync(SecureSession session, TransferInfo finished)
-    {
-        try
-        {
-            switch (finished.State)
-            {
-                case TransferState.Completed:
-                    await session.SendAsync(new FileResultMessage(finished.Id, FileResultStatus.Ok, ""), static (m, w) => m.Encode(w)).ConfigureAwait(false);
-                    break;
-                case TransferState.Declined:
-                    await session.SendAsync(new FileDeclineMessage(finished.Id, DeclineReason.Declined, finished.Error ?? ""), static (m, w) => m.Encode(w))
-                        .ConfigureAwait(false);
-                    break;
-                default:
-                    await session.SendAsync(new FileCancelMessage(finished.Id, finished.Error ?? finished.State.ToString().ToLowerInvariant()),
-                        static (m, w) => m.Encode(w)).ConfigureAwait(false);
-                    break;
-            }
-        }
-        catch (IOException)
-        {
         }
     }
 
