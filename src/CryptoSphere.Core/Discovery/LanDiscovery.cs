@@ -200,7 +200,8 @@ internal sealed class LanDiscovery : IAsyncDisposable
         _stop.Cancel();
         foreach (var (socket, _) in _sockets)
             socket.Dispose();
-        await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        // Bounded: the loops log their own failures and end once their sockets are closed.
+        await Task.WhenAny(Task.WhenAll(_loops), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
         _stop.Dispose();
     }
 }

@@ -210,8 +210,9 @@ internal sealed class FrameConnection : IAsyncDisposable
         _closed.Cancel();
         await _stream.DisposeAsync().ConfigureAwait(false);
         _partial?.Dispose();
-        await Task.WhenAll(_readLoop, _writeLoop).WaitAsync(drainTimeout).ContinueWith(_ => { }, TaskScheduler.Default)
-            .ConfigureAwait(false);
+        // A bounded wait, not a swallow: a read loop's failure reaches the owner through Completion, and the write
+        // loop ends with the stream just disposed.
+        await Task.WhenAny(Task.WhenAll(_readLoop, _writeLoop), Task.Delay(drainTimeout, CancellationToken.None)).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync() => CloseAsync(TimeSpan.FromSeconds(1));
