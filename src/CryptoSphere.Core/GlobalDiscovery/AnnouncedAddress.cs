@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.GlobalDiscovery;
 /// The address URLs a node announces: <c>cryptosphere://IP:PORT</c> for its own listener (a scheme of its own, so
 /// no Syncthing client mistakes it for BEP) and the <c>relay://…</c> URL of the relay it is joined to.
 /// </summary>
-public static class AnnouncedAddress
+internal static class AnnouncedAddress
 {
     public const string DirectScheme = "cryptosphere";
 

@@ -1,4 +1,4 @@
 namespace CryptoSphere.Core.GlobalDiscovery;
 
 /// <summary>The discovery server could not be reached, proved another identity, or refused the request.</summary>
-public sealed class DiscoveryException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class DiscoveryException(string message, Exception? inner = null) : Exception(message, inner);

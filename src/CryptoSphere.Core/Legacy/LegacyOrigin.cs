@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Legacy;
 /// anyone can forge, so a legacy message never changes what the node knows about a secure peer,
 /// and a header naming this node itself is never a peer.
 /// </summary>
-public readonly record struct LegacyOrigin(PeerKey Key, bool UpdatesPeerTable)
+internal readonly record struct LegacyOrigin(PeerKey Key, bool UpdatesPeerTable)
 {
     /// <summary>
     /// The original's options 5 and 6 write the <em>recipient's</em> port into the header (its bug), so

@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Legacy;
 /// boundaries where a line fits, else between whole characters (never inside a UTF-8 sequence
 /// or a surrogate pair).
 /// </summary>
-public static class LegacyTextSplitter
+internal static class LegacyTextSplitter
 {
     /// <summary>What the original reads per connection.</summary>
     public const int OriginalReadSize = 1024;

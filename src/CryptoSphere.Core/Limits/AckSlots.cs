@@ -6,7 +6,7 @@ namespace CryptoSphere.Core.Limits;
 /// </summary>
 // Its semaphores never hand out a wait handle, so there is nothing to dispose; it lives as long as its session.
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim without AvailableWaitHandle holds no unmanaged resource")]
-public sealed class AckSlots(int perPeer, SemaphoreSlim node)
+internal sealed class AckSlots(int perPeer, SemaphoreSlim node)
 {
     private readonly SemaphoreSlim _peer = new(perPeer, perPeer);
 

@@ -5,7 +5,7 @@ namespace CryptoSphere.Core.Limits;
 /// cannot starve one that asks rarely; a single request larger than the whole budget is let through
 /// when nothing else is held, so one maximum-size frame always fits.
 /// </summary>
-public sealed class ByteBudget
+internal sealed class ByteBudget
 {
     private readonly object _gate = new();
     private readonly LinkedList<(long Bytes, TaskCompletionSource<bool> Granted)> _waiting = new();

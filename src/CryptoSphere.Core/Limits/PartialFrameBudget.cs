@@ -4,7 +4,7 @@ namespace CryptoSphere.Core.Limits;
 /// Bytes of frames announced but not yet complete, held for one connection: charged to the remote address
 /// and to the node. Disposing it gives up the connection's claim on the address's budget.
 /// </summary>
-public sealed class PartialFrameBudget : IDisposable
+internal sealed class PartialFrameBudget : IDisposable
 {
     private readonly ReceiveLimits _limits;
     private readonly ByteBudget _address;

@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Limits;
 /// unprocessed acknowledgements per session, and frames still arriving (per address and for the node).
 /// Spent budgets make the reading side wait, so TCP slows the sender down; nothing is dropped.
 /// </summary>
-public sealed class ReceiveLimits
+internal sealed class ReceiveLimits
 {
     private readonly object _gate = new();
     private readonly Dictionary<IPAddress, (ByteBudget Budget, int Connections)> _addresses = new();

@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Limits;
 /// </summary>
 // Its semaphores never hand out a wait handle, so there is nothing to dispose; it lives as long as its session.
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim without AvailableWaitHandle holds no unmanaged resource")]
-public sealed class UnstoredBudget
+internal sealed class UnstoredBudget
 {
     private readonly SemaphoreSlim _count;
     private readonly ByteBudget _peer;

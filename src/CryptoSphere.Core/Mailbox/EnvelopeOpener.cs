@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Mailbox;
 /// Opens envelopes sealed to this node. Order: layout, recipient, sender's signature, then decryption;
 /// any failure is an <see cref="EnvelopeException"/> and nothing of the envelope is used.
 /// </summary>
-public sealed class EnvelopeOpener(AgreementKey key, ISeenMessages seen)
+internal sealed class EnvelopeOpener(AgreementKey key, ISeenMessages seen)
 {
     public OpenedEnvelope Open(ReadOnlySpan<byte> encoded) => Open(SealedEnvelope.Decode(encoded));
 

@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Mailbox;
 /// Seals a message to one recipient: a fresh ephemeral ECDH key agrees with the recipient's agreement key,
 /// HKDF derives the AES-256-GCM key, and the sender's identity key signs the whole envelope.
 /// </summary>
-public static class EnvelopeSealer
+internal static class EnvelopeSealer
 {
     /// <summary>
     /// Seals <paramref name="payload"/> for <paramref name="recipient"/>. The record must be that recipient's

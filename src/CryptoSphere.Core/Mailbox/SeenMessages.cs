@@ -3,7 +3,7 @@ using CryptoSphere.Core.Identity;
 namespace CryptoSphere.Core.Mailbox;
 
 /// <summary>An in-memory <see cref="ISeenMessages"/> for one process (one-off commands and tests).</summary>
-public sealed class SeenMessages : ISeenMessages
+internal sealed class SeenMessages : ISeenMessages
 {
     private readonly HashSet<(PeerId, Guid)> _seen = [];
     private readonly Lock _gate = new();

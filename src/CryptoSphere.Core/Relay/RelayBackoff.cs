@@ -4,7 +4,7 @@ namespace CryptoSphere.Core.Relay;
 /// Delays between attempts to rejoin a relay: doubling from <see cref="Min"/> to <see cref="Max"/>, with up to a
 /// quarter of random spread so a relay restart is not met by every client at the same instant.
 /// </summary>
-public sealed class RelayBackoff(TimeSpan min, TimeSpan max, Random? random = null)
+internal sealed class RelayBackoff(TimeSpan min, TimeSpan max, Random? random = null)
 {
     private readonly Random _random = random ?? Random.Shared;
     private int _failures;

@@ -10,7 +10,7 @@ namespace CryptoSphere.Core.Relay;
 /// peer's device ID, then the session the relay invites us to. The relay only pairs connections; who is at the
 /// other end is for the caller's TLS handshake to prove.
 /// </summary>
-public sealed class RelayDialer(NodeIdentity identity, TimeSpan timeout, ILogger? logger = null)
+internal sealed class RelayDialer(NodeIdentity identity, TimeSpan timeout, ILogger? logger = null)
 {
     private readonly ILogger _log = logger ?? NullLogger.Instance;
 

@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Relay;
 /// those from device IDs the node has stored for trusted contacts. This only spares work: the peer ID proven in
 /// the handshake that follows is what the node checks, as for any connection.
 /// </summary>
-public static class RelayInvitationPolicy
+internal static class RelayInvitationPolicy
 {
     public static bool ShouldAccept(AcceptPolicy policy, SyncthingDeviceId? from, Func<SyncthingDeviceId, bool> isTrustedDevice) =>
         policy switch

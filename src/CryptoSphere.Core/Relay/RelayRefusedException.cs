@@ -3,7 +3,7 @@ using CryptoSphere.Core.Relay.Protocol;
 namespace CryptoSphere.Core.Relay;
 
 /// <summary>The relay answered a join or connect request with an error code (e.g. 1: the peer is not joined).</summary>
-public sealed class RelayRefusedException(int code, string reason)
+internal sealed class RelayRefusedException(int code, string reason)
     : Exception($"the relay refused: {Sanitize(reason)} (code {code})")
 {
     public int Code { get; } = code;

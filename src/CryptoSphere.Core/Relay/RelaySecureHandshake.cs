@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Relay;
 /// Our TLS 1.3 mutual authentication, end to end through a relay session: the relay forwards ciphertext only,
 /// and the peer ID comes from the certificate the other side proves, never from the relay's invitation.
 /// </summary>
-public static class RelaySecureHandshake
+internal static class RelaySecureHandshake
 {
     /// <param name="expected">The peer we asked the relay for; a different proven ID throws <see cref="PeerIdMismatchException"/>.</param>
     public static async Task<(SslStream Stream, PeerId Remote)> RunAsync(

@@ -8,7 +8,7 @@ namespace CryptoSphere.Core.Relay;
 /// Session mode: a plain TCP connection to the address in an invitation, one JoinSessionRequest with its key,
 /// and after the relay's success response every byte goes to the other side unchanged.
 /// </summary>
-public static class RelaySessionJoiner
+internal static class RelaySessionJoiner
 {
     /// <param name="relayAddress">Used when the invitation leaves the address unspecified (the relay's own address).</param>
     public static async Task<RelaySession> JoinAsync(

@@ -4,7 +4,7 @@ namespace CryptoSphere.Core.Secure;
 /// Bits of the HELLO <c>capabilities</c> field. Version 1 nodes ignore bits they do not know, so a feature
 /// is announced here rather than by a new protocol version; a peer without the bit is not sent that feature's frames.
 /// </summary>
-public static class Capabilities
+internal static class Capabilities
 {
     /// <summary>Understands the FILE_* frames (0x20-0x27).</summary>
     public const uint FileTransfer = 1u << 0;

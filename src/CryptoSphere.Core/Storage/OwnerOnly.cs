@@ -4,7 +4,7 @@ namespace CryptoSphere.Core.Storage;
 /// The data directory and the database are the owner's only (0700 and 0600), like identity.pem: messages,
 /// contacts and trust decisions are nobody else's business on a shared machine.
 /// </summary>
-public static class OwnerOnly
+internal static class OwnerOnly
 {
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 

@@ -11,7 +11,7 @@ namespace CryptoSphere.Core.Trust;
 /// restart keeps them and memory does not grow with them), bounded per peer in messages and bytes and in the
 /// number of peers. What does not fit is refused before it is stored, so it is never acknowledged.
 /// </summary>
-public sealed class ContactRequestBook(ChatStore store, int maxMessagesPerPeer, long maxBytesPerPeer, int maxPeers)
+internal sealed class ContactRequestBook(ChatStore store, int maxMessagesPerPeer, long maxBytesPerPeer, int maxPeers)
 {
     private readonly object _gate = new();
     // Admitted and not yet committed (the check must count them: the store writes in batches), and the peers

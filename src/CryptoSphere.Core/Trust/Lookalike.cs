@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Trust;
 /// that peer (or the peer with a new key, which its owner can confirm out of band). Names are compared
 /// without case, since a terminal shows "Bob" and "bob" alike at a glance.
 /// </summary>
-public static class Lookalike
+internal static class Lookalike
 {
     public static Contact? Of(TrustStore trust, PeerId newcomer, string name, string address) =>
         trust.All().FirstOrDefault(c => c.State == TrustState.Trusted && c.Id != newcomer

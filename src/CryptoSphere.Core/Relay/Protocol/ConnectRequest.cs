@@ -3,7 +3,7 @@ using CryptoSphere.Core.Identity;
 namespace CryptoSphere.Core.Relay.Protocol;
 
 /// <summary>Asks the relay for a session with the joined client whose certificate hashes to <see cref="Id"/>.</summary>
-public sealed record ConnectRequest(byte[] Id) : RelayMessage
+internal sealed record ConnectRequest(byte[] Id) : RelayMessage
 {
     public ConnectRequest(SyncthingDeviceId device) : this(device.Bytes.ToArray())
     {

@@ -4,7 +4,7 @@ namespace CryptoSphere.Core.Relay.Protocol;
 /// Sent on the protocol-mode connection to stay reachable through the relay. Relays before Syncthing 1.2x had
 /// no token and read an empty body; newer ones read an empty body as "no token", so none is sent unless set.
 /// </summary>
-public sealed record JoinRelayRequest(string Token = "") : RelayMessage
+internal sealed record JoinRelayRequest(string Token = "") : RelayMessage
 {
     public const int MaxTokenBytes = 256;
 

@@ -1,7 +1,7 @@
 namespace CryptoSphere.Core.Relay.Protocol;
 
 /// <summary>First (and only) message on a session-mode connection: the key from a <see cref="SessionInvitation"/>.</summary>
-public sealed record JoinSessionRequest(byte[] Key) : RelayMessage
+internal sealed record JoinSessionRequest(byte[] Key) : RelayMessage
 {
     public const int MaxKeyBytes = 32;
 

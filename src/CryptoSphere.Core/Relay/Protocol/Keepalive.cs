@@ -1,7 +1,7 @@
 namespace CryptoSphere.Core.Relay.Protocol;
 
 /// <summary>The relay pings a joined client; a client that stops answering is dropped.</summary>
-public sealed record Ping : RelayMessage
+internal sealed record Ping : RelayMessage
 {
     public override RelayMessageType Type => RelayMessageType.Ping;
 
@@ -11,7 +11,7 @@ public sealed record Ping : RelayMessage
 }
 
 /// <summary>The answer to <see cref="Ping"/>; either side may also send one unasked to show it is alive.</summary>
-public sealed record Pong : RelayMessage
+internal sealed record Pong : RelayMessage
 {
     public override RelayMessageType Type => RelayMessageType.Pong;
 

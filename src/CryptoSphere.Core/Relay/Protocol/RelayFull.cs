@@ -1,7 +1,7 @@
 namespace CryptoSphere.Core.Relay.Protocol;
 
 /// <summary>The relay is over its limits and closes the connection: try again later (backoff).</summary>
-public sealed record RelayFull : RelayMessage
+internal sealed record RelayFull : RelayMessage
 {
     public override RelayMessageType Type => RelayMessageType.RelayFull;
 

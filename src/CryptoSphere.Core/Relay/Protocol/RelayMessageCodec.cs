@@ -6,7 +6,7 @@ namespace CryptoSphere.Core.Relay.Protocol;
 /// The relay wire format: a 12-byte header (magic 0x9E79BC40, message type, body length) and an XDR body of
 /// at most 1024 bytes, the limit the relay itself enforces.
 /// </summary>
-public static class RelayMessageCodec
+internal static class RelayMessageCodec
 {
     public const uint Magic = 0x9E79BC40;
     public const int HeaderLength = 12;

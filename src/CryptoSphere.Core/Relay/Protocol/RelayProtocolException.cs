@@ -1,4 +1,4 @@
 namespace CryptoSphere.Core.Relay.Protocol;
 
 /// <summary>The relay (or whoever answered in its place) sent something that is not Relay Protocol v1.</summary>
-public sealed class RelayProtocolException(string message) : Exception(message);
+internal sealed class RelayProtocolException(string message) : Exception(message);

@@ -1,7 +1,7 @@
 namespace CryptoSphere.Core.Relay.Protocol;
 
 /// <summary>The relay's answer to a join or connect request; code 0 is success.</summary>
-public sealed record RelayResponse(int Code, string Message) : RelayMessage
+internal sealed record RelayResponse(int Code, string Message) : RelayMessage
 {
     public const int Success = 0;
     public const int NotFound = 1;
