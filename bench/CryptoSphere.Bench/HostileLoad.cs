@@ -16,7 +16,9 @@ namespace CryptoSphere.Bench;
 /// </summary>
 internal static class HostileLoad
 {
-    public sealed record Settings(int FloodConnections, int SlowConnections, double Seconds);
+    /// <param name="Product">The target is the <c>cryptosphere listen</c> program in its own process with its data directory
+/// on disk (memory is that process's); otherwise an in-process node with an in-memory store (a component figure).</param>
+    public sealed record Settings(int FloodConnections, int SlowConnections, double Seconds, bool Product = false);
 
     private static readonly IPAddress Attacker = IPAddress.Parse("127.0.0.2");
 
@@ -30,11 +32,18 @@ internal static class HostileLoad
 
         async Task<bool> RunAsync()
         {
-            await using var node = new ChatNode(new NodeOptions { Name = "target", Bind = IPAddress.Any, AdvertiseIp = "127.0.0.1" });
-            await node.StartAsync();
+            var dataDir = Directory.CreateTempSubdirectory("hostile-");
+            using var program = settings.Product ? CliNode.Listen("target", dataDir.FullName) : null;
+            await using var node = settings.Product ? null : new ChatNode(new NodeOptions { Name = "target", Bind = IPAddress.Any, AdvertiseIp = "127.0.0.1" });
+            if (node is not null)
+                await node.StartAsync();
+            var port = program?.Port ?? node!.Port;
+            output.WriteLine(settings.Product
+                ? "Target: `cryptosphere listen` in its own process, data directory on disk; memory is that process's RSS."
+                : "Target: an in-process node with an in-memory store (component figure); memory is the whole bench process, attackers included.");
             await using var chatter = new ChatNode(new NodeOptions { Name = "chatter", Bind = IPAddress.Loopback, AdvertiseIp = "127.0.0.1" });
             await chatter.StartAsync();
-            var target = new PeerKey("127.0.0.1", node.Port);
+            var target = new PeerKey("127.0.0.1", port);
             var duration = TimeSpan.FromSeconds(settings.Seconds);
 
             output.WriteLine($"| load (for {settings.Seconds:0} s) | attacker's work | chat messages acknowledged | chat round trip p50 | p99 | max | " +
@@ -43,13 +52,15 @@ internal static class HostileLoad
             var verdict = new Verdict();
             var baseline = await PhaseAsync("none (baseline)", () => Task.FromResult("-"));
             verdict.NoLoss("baseline: every chat message acknowledged", baseline.Lost, $"{baseline.Acked:N0} acknowledged");
-            Judge("connection flood", await PhaseAsync($"connection flood ({settings.FloodConnections:N0} opened and dropped at once, repeatedly)", () => FloodAsync(node.Port, settings.FloodConnections, duration)));
-            Judge("slowloris", await PhaseAsync($"slowloris ({settings.SlowConnections:N0} connections, one byte every 2 s)", () => SlowlorisAsync(node.Port, settings.SlowConnections, duration)));
-            Judge("frame flood", await PhaseAsync("a secure peer sending CHAT frames as fast as it can", () => FastFramesAsync(node.Port, duration)));
-            Judge("1 MiB frames", await PhaseAsync("two secure peers sending 1 MiB CHAT frames as fast as they can", () => LargeFramesAsync(node.Port, 2, duration)));
-            Judge("ACK flood", await PhaseAsync("a secure peer sending ACK frames as fast as it can", () => AckFloodAsync(node.Port, duration)));
-            Judge("half frames", await PhaseAsync("150 sessions from one address, each holding half of a 1 MiB frame", () => HalfFramesAsync(node.Port, 150, duration)));
+            Judge("connection flood", await PhaseAsync($"connection flood ({settings.FloodConnections:N0} opened and dropped at once, repeatedly)", () => FloodAsync(port, settings.FloodConnections, duration)));
+            Judge("slowloris", await PhaseAsync($"slowloris ({settings.SlowConnections:N0} connections, one byte every 2 s)", () => SlowlorisAsync(port, settings.SlowConnections, duration)));
+            Judge("frame flood", await PhaseAsync("a secure peer sending CHAT frames as fast as it can", () => FastFramesAsync(port, duration)));
+            Judge("1 MiB frames", await PhaseAsync("two secure peers sending 1 MiB CHAT frames as fast as they can", () => LargeFramesAsync(port, 2, duration)));
+            Judge("ACK flood", await PhaseAsync("a secure peer sending ACK frames as fast as it can", () => AckFloodAsync(port, duration)));
+            Judge("half frames", await PhaseAsync("150 sessions from one address, each holding half of a 1 MiB frame", () => HalfFramesAsync(port, 150, duration)));
             verdict.Print(output);
+            program?.Stop(TimeSpan.FromSeconds(10));
+            dataDir.Delete(recursive: true);
             return verdict.Passed;
 
             void Judge(string attack, (double P50, double MiB, long Acked, long Lost) phase)
@@ -60,26 +71,29 @@ internal static class HostileLoad
                     .NoLoss($"{attack}: every chat message acknowledged", phase.Lost, $"{phase.Acked:N0} acknowledged");
             }
 
+            long Rss() => program is null ? Process.GetCurrentProcess().WorkingSet64 : program.MemoryKiB().Rss * 1024;
+
             // Round trip p50 (ms), peak RSS above the phase's start (MiB, whole bench process: attackers included),
             // chat messages acknowledged, and lost (not sent, or not acknowledged in 30 s).
             async Task<(double P50, double MiB, long Acked, long Lost)> PhaseAsync(string label, Func<Task<string>> attack)
             {
                 Console.Error.WriteLine(label + "...");
                 using var stop = new CancellationTokenSource(duration);
-                var limits = node.ReceiveLimits;
-                var (unstoredBefore, partialBefore, acksBefore) = (limits.Unstored.HighWater, limits.PartialNode.HighWater, node.Store.AcknowledgementsHighWater);
+                var limits = node?.ReceiveLimits;
+                var (unstoredBefore, partialBefore, acksBefore) = limits is null ? (0, 0, 0) : (limits.Unstored.HighWater, limits.PartialNode.HighWater, node!.Store.AcknowledgementsHighWater);
                 // Each phase is measured from where the last one left the process (RSS rarely shrinks).
-                var startHeap = GC.GetTotalMemory(true);
-                var startRss = Process.GetCurrentProcess().WorkingSet64;
+                var startHeap = node is null ? 0 : GC.GetTotalMemory(true);
+                var startRss = Rss();
                 long peakRss = startRss, peakHeap = startHeap;
                 using var sampling = new CancellationTokenSource();
                 var sampler = Task.Run(async () =>
                 {
                     while (!sampling.IsCancellationRequested)
                     {
-                        peakRss = Math.Max(peakRss, Process.GetCurrentProcess().WorkingSet64);
-                        peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
-                        await Task.Delay(50).ContinueWith(_ => { });
+                        peakRss = Math.Max(peakRss, Rss());
+                        if (node is not null)
+                            peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                        await Task.Delay(50, CancellationToken.None);
                     }
                 });
                 var attacking = attack();
@@ -113,12 +127,12 @@ internal static class HostileLoad
                 GC.Collect();
                 // The budgets' high-water marks only grow; a phase that did not reach the earlier mark shows "-".
                 string Mark(long before, long now) => now > before ? $"{now / 1048576.0:0.0} MiB" : "-";
-                var budgets = $"unstored {Mark(unstoredBefore, limits.Unstored.HighWater)} of {limits.Unstored.Capacity / 1048576} MiB, " +
+                var budgets = limits is null ? "- (not visible from outside)" : $"unstored {Mark(unstoredBefore, limits.Unstored.HighWater)} of {limits.Unstored.Capacity / 1048576} MiB, " +
                               $"partial frames {Mark(partialBefore, limits.PartialNode.HighWater)} of {limits.PartialNode.Capacity / 1048576} MiB, " +
-                              $"acks queued {(node.Store.AcknowledgementsHighWater > acksBefore ? node.Store.AcknowledgementsHighWater.ToString("N0") : "-")}";
+                              $"acks queued {(node!.Store.AcknowledgementsHighWater > acksBefore ? node.Store.AcknowledgementsHighWater.ToString("N0") : "-")}";
                 output.WriteLine($"| {label} | {work} | {sorted.Length} | {Stats.Percentile(sorted, 50):0.00} ms | {Stats.Percentile(sorted, 99):0.00} ms | " +
                                  $"{(sorted.Length > 0 ? sorted[^1] : double.NaN):0.00} ms | {(peakRss - startRss) / 1048576.0:0} MiB | " +
-                                 $"{(peakHeap - startHeap) / 1048576.0:0} MiB | {budgets} |");
+                                 $"{(node is null ? "-" : $"{(peakHeap - startHeap) / 1048576.0:0} MiB")} | {budgets} |");
                 return (Stats.Percentile(sorted, 50), (peakRss - startRss) / 1048576.0, sorted.Length, lost);
             }
         }
