@@ -24,6 +24,8 @@ internal static class EventText
             $"Port {asked} is in use; listening on {s.AdvertisedIp}:{s.Port} instead",
         NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
         NodeStopped => "Stopped; peers were told goodbye",
+        // The command that ran the node prints the reason as its error when it exits: one line, not two.
+        NodeFailed => null,
         MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {Safe(m.Name)} ({Safe(m.From.ToString())}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}]: {m.Text}",
         GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{Safe(g.GroupName)} {Safe(g.Name)} [{Security(g.Author, trust)}]: {g.Text}",
         GroupChanged g => g.Group.IsMember

@@ -97,6 +97,8 @@ internal sealed class Outbox : IDisposable
             }
             catch (Exception e) when (e is StorageException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
             {
+                if (_node.Store.Damage is not null)
+                    break; // the node is stopping, and says why once
                 MessagingLog.OutboxFailed(_log, e.Message);
                 try
                 {
