@@ -34,10 +34,10 @@ internal static class GroupCommands
         command.Arguments.Add(name);
         command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
         {
-            if (string.IsNullOrWhiteSpace(result.GetValue(name)))
-                return Fail("a group needs a name; give one, e.g. group create team");
-            var created = node.CreateGroup(result.GetValue(name)!.Trim());
-            Console.WriteLine($"Created group {TerminalText.Safe(created.Name)} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
+            var created = node.CreateGroup(result.GetValue(name)!);
+            if (created.Value is not { } group)
+                return Fail(TerminalText.Safe(created.Error) + (created.Failure == GroupFailure.Invalid && string.IsNullOrWhiteSpace(result.GetValue(name)) ? "; give one, e.g. group create team" : ""));
+            Console.WriteLine($"Created group {TerminalText.Safe(group.Name)} ({group.Id}). Add members with: group add {group.Id} PEER_ID");
             return await Task.FromResult(0);
         }, create: true));
         return command;
@@ -58,17 +58,15 @@ internal static class GroupCommands
                 return Fail(error);
             if (!PeerIdResolver.TryResolve(result.GetValue(member)!, node.Trust, out var id, out error))
                 return Fail(error);
-            try
-            {
-                var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
-                Console.WriteLine($"{(removed ? "Removed" : "Added")} {id.Short} {(removed ? "from" : "to")} {TerminalText.Safe(changed.Name)} (version {changed.Version}); " +
-                                  "members are told when your node is connected to them.");
-                return 0;
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-            {
-                return Fail(e.Message);
-            }
+            var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
+            if (changed.Value is not { } group)
+                return Fail(TerminalText.Safe(changed.Error));
+            var who = TerminalText.Safe(MemberNames.Of(id, node.Identity.Id, node.Trust));
+            Console.WriteLine(changed.Unchanged
+                ? $"{who} is {(removed ? "not" : "already")} a member of {TerminalText.Safe(group.Name)}; nothing changed (still version {group.Version})."
+                : $"{(removed ? "Removed" : "Added")} {who} {(removed ? "from" : "to")} {TerminalText.Safe(group.Name)} (version {group.Version}); " +
+                  "members are told when your node is connected to them.");
+            return 0;
         }));
         return command;
     }
@@ -84,7 +82,8 @@ internal static class GroupCommands
         {
             if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
                 return Fail(error);
-            node.LeaveGroup(target.Id);
+            if (node.LeaveGroup(target.Id) is { Success: false } refused)
+                return Fail(TerminalText.Safe(refused.Error));
             Console.WriteLine($"You left {TerminalText.Safe(target.Name)}.");
             return await Task.FromResult(0);
         }));
@@ -137,7 +136,7 @@ internal static class GroupCommands
             else
                 foreach (var g in groups)
                     Console.WriteLine($"{TerminalText.Safe(g.Name)} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
-                                      string.Join(", ", g.Current.Select(m => m.Id.Short)));
+                                      TerminalText.Safe(string.Join(", ", MemberNames.List(g, node.Identity.Id, node.Trust))));
             return await Task.FromResult(0);
         }));
         return command;
@@ -152,6 +151,7 @@ internal static class GroupCommands
         ["member"] = g.IsMember,
         ["youAreAdmin"] = g.Admin == node.Identity.Id,
         ["members"] = new JsonArray(g.Current.Select(m => (JsonNode)JsonValue.Create(m.Id.ToString())!).ToArray()),
+        ["memberNames"] = new JsonArray(g.Current.Select(m => (JsonNode)JsonValue.Create(MemberNames.Of(m.Id, node.Identity.Id, node.Trust))!).ToArray()),
     };
 
     // A node that does not listen: it works on the data directory and reaches peers only for `send`.

@@ -223,13 +223,18 @@ public sealed class ChatNode : IAsyncDisposable
 
     public IReadOnlyList<Group> Groups => _groups.Groups;
 
-    public Group CreateGroup(string name) => _events.SettleNow(() => _groups.Create(name));
+    /// <summary>Creates a group this node administers; refused when the name is empty or one of its groups has it already.</summary>
+    public GroupResult<Group> CreateGroup(string name) => _events.SettleNow(() => _groups.Create(name));
 
-    public Task<Group> AddMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: false));
+    /// <summary>Adds a member (admin only); adding a current member changes nothing (<see cref="GroupResult{T}.Unchanged"/>).</summary>
+    public Task<GroupResult<Group>> AddMemberAsync(Guid groupId, PeerId member) =>
+        _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: false));
 
-    public Task<Group> RemoveMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: true));
+    /// <summary>Removes a member (admin only); removing one who is not a member changes nothing (<see cref="GroupResult{T}.Unchanged"/>).</summary>
+    public Task<GroupResult<Group>> RemoveMemberAsync(Guid groupId, PeerId member) =>
+        _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: true));
 
-    public void LeaveGroup(Guid groupId) => _events.SettleNow(() => _groups.Leave(groupId));
+    public GroupResult<Group> LeaveGroup(Guid groupId) => _events.SettleNow(() => _groups.Leave(groupId));
 
     /// <summary>Stores the message once, with an outbox row per member; members online get it at once.</summary>
     public Task<GroupSendResult> SendToGroupAsync(Guid groupId, string text) => _events.Settle(() => _groups.SendAsync(groupId, text));
