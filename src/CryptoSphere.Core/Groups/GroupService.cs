@@ -38,6 +38,7 @@ internal sealed class GroupService
         _log = node.Logger<GroupService>();
         router.Handle(FrameType.GroupState, OnGroupStateAsync);
         router.Handle(FrameType.GroupMessage, OnGroupMessageAsync);
+        router.Handle(FrameType.GroupRefused, OnGroupRefusedAsync);
         sessions.Opened += session => _node.Work.Track(PushGroupsToAsync(session));
         outbox.AfterPass = PushChangedGroupsAsync;
     }
@@ -135,6 +136,41 @@ internal sealed class GroupService
         return !_outbox.Running && await _outbox.DialAndFlushAsync(member, stored).ConfigureAwait(false);
     }
 
+    private static async Task RefuseAsync(SecureSession to, Guid messageId, long version, GroupRefusal reason)
+    {
+        try
+        {
+            await to.SendAsync(new GroupRefusedMessage(messageId, version, reason), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // Gone: the author sends the message again when it is back, and is refused again.
+        }
+    }
+
+    // A member will never take this message: that recipient's delivery ends as failed, with why, unless the member
+    // is only behind (an older version than ours): then it takes it once the admin's newer state reaches it.
+    private ValueTask OnGroupRefusedAsync(SecureSession from, ReadOnlySequence<byte> body)
+    {
+        var refused = GroupRefusedMessage.Decode(body);
+        if (!Conversations.ConversationId.TryParse(Store.ConversationOfOutgoing(refused.MessageId), out var conversation)
+            || conversation.GroupId is not { } groupId || Store.FindGroup(groupId) is not { } group || refused.Version < group.Version)
+            return ValueTask.CompletedTask;
+        var who = MemberNames.Of(from.RemoteId, Me, _node.Trust);
+        var reason = refused.Reason switch
+        {
+            GroupRefusal.NotAMember => $"{who} is no longer in {group.Name} (left or removed)",
+            GroupRefusal.AuthorNotAMember => $"{who} does not count you as a member of {group.Name}",
+            _ => $"{who} refused it (code {(int)refused.Reason})",
+        };
+        if (Store.FailRecipient(refused.MessageId, Outbox.TargetOf(from.RemoteId), reason, _node.Now))
+        {
+            GroupLog.Refused(_log, refused.MessageId, from.RemoteId.Short, reason);
+            _node.Publish(new MessageFailed(_node.Now, from.Address, refused.MessageId, reason));
+        }
+        return ValueTask.CompletedTask;
+    }
+
     // The admin tells a member (current or removed) the state of every group it is in, whenever they connect.
     private async Task PushGroupsToAsync(SecureSession session)
     {
@@ -212,15 +248,20 @@ internal sealed class GroupService
     {
         var message = GroupChatMessage.Decode(body);
         var group = Store.FindGroup(message.GroupId);
-        // Not acknowledged: a refused message is never "delivered".
+        // Not acknowledged: a refused message is never "delivered". A group not known at all may be one whose state
+        // has not reached this node yet: the author keeps the message. For a known group the refusal is told, with this
+        // node's version, so that the author stops sending it here (protocol.md §5.11).
         if (group is null || !group.IsMember)
         {
             _node.Reject(from.Address.ToString(), $"message for group {message.GroupId}, which this node is not in");
+            if (group is not null)
+                await RefuseAsync(from, message.Id, group.Version, GroupRefusal.NotAMember).ConfigureAwait(false);
             return;
         }
         if (!group.HasMember(from.RemoteId))
         {
             _node.Reject(from.Address.ToString(), $"{from.RemoteId.Short} is not a member of {group.Name}");
+            await RefuseAsync(from, message.Id, group.Version, GroupRefusal.AuthorNotAMember).ConfigureAwait(false);
             return;
         }
         // Under --accept trusted, a member is vouched for by a trusted admin (or by this node as the admin); a message

@@ -15,7 +15,7 @@ public sealed class GroupTests : IDisposable
 
     public void Dispose() => _carolDir.Dispose();
 
-    private static Func<NodeOptions, NodeOptions> Fast => o => o with
+    internal static Func<NodeOptions, NodeOptions> Fast => o => o with
     {
         ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
         OutboxCheckInterval = TimeSpan.FromMilliseconds(100),
@@ -24,7 +24,7 @@ public sealed class GroupTests : IDisposable
     private static Func<NodeOptions, NodeOptions> Carol(int port = 0) => o => Fast(o) with { Port = port, StrictPort = port != 0 };
 
     /// <summary>Alice (admin), Bob and Carol, all connected, in one group.</summary>
-    private static async Task<Group> FormGroupAsync(ChatNode alice, EventWaiter aliceEvents, params (ChatNode Node, EventWaiter Events)[] members)
+    internal static async Task<Group> FormGroupAsync(ChatNode alice, EventWaiter aliceEvents, params (ChatNode Node, EventWaiter Events)[] members)
     {
         var group = alice.CreateGroup("team").Value!;
         foreach (var (node, events) in members)
