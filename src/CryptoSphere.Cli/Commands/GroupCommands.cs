@@ -15,13 +15,14 @@ internal static class GroupCommands
 {
     public static Command Create()
     {
-        var group = new Command("group", "Group chat: create a group, manage its members (admin only), send, list");
+        var group = new Command("group", "Group chat: create a group, manage its members (admin only), send, list, show");
         group.Subcommands.Add(CreateCommand());
         group.Subcommands.Add(MemberCommand("add", removed: false, "Add a peer ID to a group you administer"));
         group.Subcommands.Add(MemberCommand("remove", removed: true, "Remove a peer ID from a group you administer; it receives nothing sent afterwards"));
         group.Subcommands.Add(LeaveCommand());
         group.Subcommands.Add(SendCommand());
         group.Subcommands.Add(ListCommand());
+        group.Subcommands.Add(ShowCommand());
         return group;
     }
 
@@ -137,6 +138,36 @@ internal static class GroupCommands
                 foreach (var g in groups)
                     Console.WriteLine($"{TerminalText.Safe(g.Name)} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
                                       TerminalText.Safe(string.Join(", ", MemberNames.List(g, node.Identity.Id, node.Trust))));
+            return await Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command ShowCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON object" };
+        var command = new Command("show", "One group: its admin, version, and members by name with their IDs");
+        command.Options.Add(dataDir);
+        command.Options.Add(json);
+        command.Arguments.Add(groupArgument);
+        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        {
+            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } g)
+                return Fail(error);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(CliJson.Write(ToJson(g, node)));
+                return 0;
+            }
+            var me = node.Identity.Id;
+            Console.WriteLine($"{TerminalText.Safe(g.Name)} ({g.Id}), version {g.Version}, admin {TerminalText.Safe(MemberNames.Of(g.Admin, me, node.Trust))}" +
+                              (g.IsMember ? "" : "; you are not in it"));
+            foreach (var m in g.Current)
+                Console.WriteLine($"  {TerminalText.Safe(MemberNames.Of(m.Id, me, node.Trust))}  {m.Id}{(m.Id == g.Admin ? "  (admin)" : "")}");
+            foreach (var m in g.Members.Where(m => m.Removed))
+                Console.WriteLine($"  removed: {TerminalText.Safe(MemberNames.Of(m.Id, me, node.Trust))}  {m.Id}");
             return await Task.FromResult(0);
         }));
         return command;

@@ -281,7 +281,8 @@
   }
 
   function stateText(m) {
-    return m.state === 'failed' && m.error ? 'failed: ' + m.error : m.state;
+    if (m.state === 'failed' && m.error) return 'failed: ' + m.error;
+    return m.refusals ? m.state + '; not to: ' + m.refusals : m.state;
   }
 
   function updateMessage(node, m) {

@@ -128,6 +128,11 @@ public sealed class GroupCommandTests : IDisposable
         Assert.Equal(2, group.GetProperty("version").GetInt64());
         Assert.Equal(["you", "bob"], group.GetProperty("memberNames").EnumerateArray().Select(n => n.GetString()!).ToArray());
 
+        var shown = (await GroupAsync("show", "team1")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("team1 (", shown[0]);
+        Assert.EndsWith("version 2, admin you", shown[0]);
+        Assert.Contains(shown, l => l.Trim().StartsWith("bob  " + bob.Id, StringComparison.Ordinal));
+
         var removed = await GroupAsync("remove", "team1", bob.Id.ToString());
         Assert.StartsWith("Removed bob from team1 (version 3)", removed.Stdout);
         var removedAgain = await GroupAsync("remove", "team1", bob.Id.ToString());
