@@ -1,4 +1,6 @@
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Storage;
 using CryptoSphere.Tests.Cli;
 using CryptoSphere.Tests.Support;
@@ -77,5 +79,37 @@ public sealed class GroupRefusalTests : IDisposable
         var again = await alice.SendToGroupAsync(group.Id, "second try");
         await aliceEvents.WaitFor<MessageFailed>(f => f.MessageId == again.MessageId, Patience);
         Assert.Single(aliceEvents.All<MessageFailed>(), f => f.MessageId == sent.MessageId);
+    }
+
+    [Fact]
+    public async Task A_refusal_from_a_member_behind_the_authors_version_keeps_the_message_queued()
+    {
+        var aliceEvents = new EventWaiter();
+        await using var alice = await TestNodes.StartAsync("alice", aliceEvents, GroupTests.Fast);
+        await using var dave = await RawSecurePeer.GreetAsync(alice, "dave");
+        var group = alice.CreateGroup("team").Value!;
+        group = (await alice.AddMemberAsync(group.Id, dave.Id)).Value!;
+        var first = await alice.SendToGroupAsync(group.Id, "first");
+        var second = await alice.SendToGroupAsync(group.Id, "second");
+        await dave.ReadUntilAsync(FrameType.GroupMessage);
+        await dave.ReadUntilAsync(FrameType.GroupMessage);
+
+        // Dave claims an older state for the first (he would take it once the admin's state reached him), then
+        // refuses the second for good. Frames of one session are handled in order: once the second has failed,
+        // the first's refusal has been dealt with.
+        await dave.SendAsync(new GroupRefusedMessage(first.MessageId, group.Version - 1, GroupRefusal.NotAMember).Encode);
+        await dave.SendAsync(new GroupRefusedMessage(second.MessageId, group.Version, GroupRefusal.NotAMember).Encode);
+        await aliceEvents.WaitFor<MessageFailed>(f => f.MessageId == second.MessageId, Patience);
+
+        Assert.DoesNotContain(aliceEvents.All<MessageFailed>(), f => f.MessageId == first.MessageId);
+        Assert.Contains(alice.Store.Outbox(), r => r.Message.Id == first.MessageId);
+        Assert.DoesNotContain(alice.Store.Outbox(), r => r.Message.Id == second.MessageId);
+
+        // A refusal of a message that is not pending for that peer (already settled) changes nothing.
+        await dave.SendAsync(new GroupRefusedMessage(second.MessageId, group.Version, GroupRefusal.NotAMember).Encode);
+        await dave.SendAsync(new GroupRefusedMessage(first.MessageId, group.Version, GroupRefusal.AuthorNotAMember).Encode);
+        var failed = await aliceEvents.WaitFor<MessageFailed>(f => f.MessageId == first.MessageId, Patience);
+        Assert.Equal("dave does not count you as a member of team", failed.Reason);
+        Assert.Single(aliceEvents.All<MessageFailed>(), f => f.MessageId == second.MessageId);
     }
 }
