@@ -28,6 +28,8 @@ internal static class GroupSendAction
             if (!sent.Success)
                 return outcome.Fail(TerminalText.Safe(sent.Error), sent.Failure is GroupFailure.NotFound or GroupFailure.Invalid ? UsageErrors.ExitCode : 1);
             var members = sent.SentNow + sent.Queued;
+            if (members == 0)
+                return outcome.Say($"Stored in {TerminalText.Safe(target.Name)}: it has no other members yet; add some with group add.");
             var delivered = 0;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(wait);

@@ -137,6 +137,9 @@ public sealed class GroupCommandTests : IDisposable
         Assert.StartsWith("Removed bob from team1 (version 3)", removed.Stdout);
         var removedAgain = await GroupAsync("remove", "team1", bob.Id.ToString());
         Assert.Equal("bob is not a member of team1; nothing changed (still version 3).", removedAgain.Stdout.Trim());
+        var alone = await GroupAsync("send", "--wait", "1", "team1", "anyone?");
+        Assert.Equal(0, alone.ExitCode);
+        Assert.Equal("Stored in team1: it has no other members yet; add some with group add.", alone.Stdout.Trim());
     }
 
     [Fact]
