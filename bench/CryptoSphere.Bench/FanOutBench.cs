@@ -65,9 +65,9 @@ internal static class FanOutBench
                 nodes.Add(await StartAsync("r" + i, root, stores));
             foreach (var node in nodes)
                 await sender.SendAsync(new Core.Peers.PeerKey("127.0.0.1", node.Port), "hello");
-            var group = sender.CreateGroup("bench");
+            var group = sender.CreateGroup("bench").Value!;
             foreach (var node in nodes)
-                group = await sender.AddMemberAsync(group.Id, node.Identity.Id);
+                group = (await sender.AddMemberAsync(group.Id, node.Identity.Id)).Value!;
             await WaitUntilAsync(() => nodes.All(n => n.Store.FindGroup(group.Id)?.Version == group.Version));
 
             var groupTimes = new List<double>();

@@ -47,9 +47,9 @@ internal static class MeshBench
                 var sessions = nodes.Sum(n => n.ConnectedPeerIds.Count) / 2;
 
                 var admin = nodes[0];
-                var group = admin.CreateGroup("everyone");
+                var group = admin.CreateGroup("everyone").Value!;
                 foreach (var member in nodes.Skip(1))
-                    group = await admin.AddMemberAsync(group.Id, member.Identity.Id);
+                    group = (await admin.AddMemberAsync(group.Id, member.Identity.Id)).Value!;
                 var version = group.Version;
                 var stateSpread = Stopwatch.StartNew();
                 var statesArrived = await UntilAsync(() => nodes.All(n => n.Store.FindGroup(group.Id)?.Version == version), TimeSpan.FromSeconds(60));

@@ -15,13 +15,14 @@ internal static class GroupCommands
 {
     public static Command Create()
     {
-        var group = new Command("group", "Group chat: create a group, manage its members (admin only), send, list");
+        var group = new Command("group", "Group chat: create a group, manage its members (admin only), send, list, show");
         group.Subcommands.Add(CreateCommand());
         group.Subcommands.Add(MemberCommand("add", removed: false, "Add a peer ID to a group you administer"));
         group.Subcommands.Add(MemberCommand("remove", removed: true, "Remove a peer ID from a group you administer; it receives nothing sent afterwards"));
         group.Subcommands.Add(LeaveCommand());
         group.Subcommands.Add(SendCommand());
         group.Subcommands.Add(ListCommand());
+        group.Subcommands.Add(ShowCommand());
         return group;
     }
 
@@ -34,10 +35,10 @@ internal static class GroupCommands
         command.Arguments.Add(name);
         command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
         {
-            if (string.IsNullOrWhiteSpace(result.GetValue(name)))
-                return Fail("a group needs a name; give one, e.g. group create team");
-            var created = node.CreateGroup(result.GetValue(name)!.Trim());
-            Console.WriteLine($"Created group {TerminalText.Safe(created.Name)} ({created.Id}). Add members with: group add {created.Id} PEER_ID");
+            var created = node.CreateGroup(result.GetValue(name)!);
+            if (created.Value is not { } group)
+                return Fail(TerminalText.Safe(created.Error) + (created.Failure == GroupFailure.Invalid && string.IsNullOrWhiteSpace(result.GetValue(name)) ? "; give one, e.g. group create team" : ""));
+            Console.WriteLine($"Created group {TerminalText.Safe(group.Name)} ({group.Id}). Add members with: group add {group.Id} PEER_ID");
             return await Task.FromResult(0);
         }, create: true));
         return command;
@@ -58,17 +59,15 @@ internal static class GroupCommands
                 return Fail(error);
             if (!PeerIdResolver.TryResolve(result.GetValue(member)!, node.Trust, out var id, out error))
                 return Fail(error);
-            try
-            {
-                var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
-                Console.WriteLine($"{(removed ? "Removed" : "Added")} {id.Short} {(removed ? "from" : "to")} {TerminalText.Safe(changed.Name)} (version {changed.Version}); " +
-                                  "members are told when your node is connected to them.");
-                return 0;
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-            {
-                return Fail(e.Message);
-            }
+            var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
+            if (changed.Value is not { } group)
+                return Fail(TerminalText.Safe(changed.Error));
+            var who = TerminalText.Safe(MemberNames.Of(id, node.Identity.Id, node.Trust));
+            Console.WriteLine(changed.Unchanged
+                ? $"{who} is {(removed ? "not" : "already")} a member of {TerminalText.Safe(group.Name)}; nothing changed (still version {group.Version})."
+                : $"{(removed ? "Removed" : "Added")} {who} {(removed ? "from" : "to")} {TerminalText.Safe(group.Name)} (version {group.Version}); " +
+                  "members are told when your node is connected to them.");
+            return 0;
         }));
         return command;
     }
@@ -84,7 +83,8 @@ internal static class GroupCommands
         {
             if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
                 return Fail(error);
-            node.LeaveGroup(target.Id);
+            if (node.LeaveGroup(target.Id) is { Success: false } refused)
+                return Fail(TerminalText.Safe(refused.Error));
             Console.WriteLine($"You left {TerminalText.Safe(target.Name)}.");
             return await Task.FromResult(0);
         }));
@@ -137,7 +137,37 @@ internal static class GroupCommands
             else
                 foreach (var g in groups)
                     Console.WriteLine($"{TerminalText.Safe(g.Name)} {g.Id} v{g.Version}{(g.Admin == node.Identity.Id ? " (you are admin)" : "")}{(g.IsMember ? "" : " (left)")}: " +
-                                      string.Join(", ", g.Current.Select(m => m.Id.Short)));
+                                      TerminalText.Safe(string.Join(", ", MemberNames.List(g, node.Identity.Id, node.Trust))));
+            return await Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command ShowCommand()
+    {
+        var dataDir = DataDirectory.CreateOption();
+        var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON object" };
+        var command = new Command("show", "One group: its admin, version, and members by name with their IDs");
+        command.Options.Add(dataDir);
+        command.Options.Add(json);
+        command.Arguments.Add(groupArgument);
+        command.SetAction(result => WithNode(result.GetValue(dataDir)!, async node =>
+        {
+            if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } g)
+                return Fail(error);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(CliJson.Write(ToJson(g, node)));
+                return 0;
+            }
+            var me = node.Identity.Id;
+            Console.WriteLine($"{TerminalText.Safe(g.Name)} ({g.Id}), version {g.Version}, admin {TerminalText.Safe(MemberNames.Of(g.Admin, me, node.Trust))}" +
+                              (g.IsMember ? "" : "; you are not in it"));
+            foreach (var m in g.Current)
+                Console.WriteLine($"  {TerminalText.Safe(MemberNames.Of(m.Id, me, node.Trust))}  {m.Id}{(m.Id == g.Admin ? "  (admin)" : "")}");
+            foreach (var m in g.Members.Where(m => m.Removed))
+                Console.WriteLine($"  removed: {TerminalText.Safe(MemberNames.Of(m.Id, me, node.Trust))}  {m.Id}");
             return await Task.FromResult(0);
         }));
         return command;
@@ -152,6 +182,7 @@ internal static class GroupCommands
         ["member"] = g.IsMember,
         ["youAreAdmin"] = g.Admin == node.Identity.Id,
         ["members"] = new JsonArray(g.Current.Select(m => (JsonNode)JsonValue.Create(m.Id.ToString())!).ToArray()),
+        ["memberNames"] = new JsonArray(g.Current.Select(m => (JsonNode)JsonValue.Create(MemberNames.Of(m.Id, node.Identity.Id, node.Trust))!).ToArray()),
     };
 
     // A node that does not listen: it works on the data directory and reaches peers only for `send`.

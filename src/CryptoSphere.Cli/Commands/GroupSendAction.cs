@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Node;
 
 namespace CryptoSphere.Cli.Commands;
@@ -23,16 +24,12 @@ internal static class GroupSendAction
         node.EventRaised += OnEvent;
         try
         {
-            GroupSendResult sent;
-            try
-            {
-                sent = await node.SendToGroupAsync(target.Id, text);
-            }
-            catch (InvalidOperationException e)
-            {
-                return outcome.Fail(e.Message);
-            }
+            var sent = await node.SendToGroupAsync(target.Id, text);
+            if (!sent.Success)
+                return outcome.Fail(TerminalText.Safe(sent.Error), sent.Failure is GroupFailure.NotFound or GroupFailure.Invalid ? UsageErrors.ExitCode : 1);
             var members = sent.SentNow + sent.Queued;
+            if (members == 0)
+                return outcome.Say($"Stored in {TerminalText.Safe(target.Name)}: it has no other members yet; add some with group add.");
             var delivered = 0;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(wait);

@@ -74,6 +74,7 @@ internal static class ListenCommand
                 return 2;
             node.EventRaised += Print;
             using var signal = new ShutdownSignal(ct);
+            signal.Watch(node);
             if (!await NodeRunner.TryStartAsync(node))
                 return 2;
             await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
@@ -90,7 +91,7 @@ internal static class ListenCommand
             // A read from a terminal cannot be cancelled: give sends in progress a moment, not the reader.
             await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None));
             await node.StopAsync();
-            return 0;
+            return signal.Report();
         });
         return command;
     }

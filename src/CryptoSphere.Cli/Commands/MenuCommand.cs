@@ -69,11 +69,14 @@ internal static class MenuCommand
             : null;
 
         using var signal = new ShutdownSignal(ct);
+        signal.Watch(node);
         await new InteractiveMenu(node, console).RunAsync(signal.Token);
         if (site is not null)
             await site.StopAsync();
         console.Info("Saying goodbye to peers...");
         await node.StopAsync();
+        if (signal.Failure is not null)
+            return signal.Report();
         console.Info("Bye.");
         return 0;
     }

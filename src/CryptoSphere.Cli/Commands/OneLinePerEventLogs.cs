@@ -16,6 +16,7 @@ internal sealed class OneLinePerEventLogs(ILoggerFactory inner) : ILoggerProvide
         "Web port {Requested} is in use; the web interface is on {Port} instead",
         "Message {Id} to {Address} failed: {Reason}",
         "Dropped input from {Remote}: {Reason}",
+        "Stopping: {Reason}",
         "Refused {Remote} ({PeerId}): {Reason}",
         "Send to {Peer} failed: {Error}",
         "Offer to {Peer} refused: {Error}",

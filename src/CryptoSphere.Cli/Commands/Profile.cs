@@ -54,7 +54,8 @@ internal sealed class Profile : IDisposable
         {
             dataLock = forNode ? DataDirectoryLock.Acquire(directory) : null;
             identity = NodeIdentity.LoadOrCreate(directory);
-            return new Profile(directory, identity, ChatStore.Open(directory), dataLock);
+            // A node checks the whole file once (quick_check); a one-off command meets damage only where it reads.
+            return new Profile(directory, identity, ChatStore.Open(directory, verify: forNode), dataLock);
         }
         catch (Exception e) when (e is IdentityException or StorageException or IOException or UnauthorizedAccessException)
         {

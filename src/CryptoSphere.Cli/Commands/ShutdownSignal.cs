@@ -1,8 +1,12 @@
 using System.Runtime.InteropServices;
+using CryptoSphere.Core.Node;
 
 namespace CryptoSphere.Cli.Commands;
 
-/// <summary>Turns Ctrl+C and SIGTERM into a cancellation so the node can say goodbye to its peers.</summary>
+/// <summary>
+/// Turns Ctrl+C and SIGTERM into a cancellation so the node can say goodbye to its peers; so does a node that
+/// stopped itself on a fault (<see cref="Watch"/>), whose reason the command then prints as its error.
+/// </summary>
 internal sealed class ShutdownSignal : IDisposable
 {
     private readonly CancellationTokenSource _cts;
@@ -19,6 +23,37 @@ internal sealed class ShutdownSignal : IDisposable
     }
 
     public CancellationToken Token => _cts.Token;
+
+    /// <summary>Why the node stopped itself (its database is damaged); null after Ctrl+C, SIGTERM or a normal end.</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>Exit code of a command whose node stopped itself on a fault.</summary>
+    public const int FailedExitCode = 1;
+
+    /// <summary>Ends the wait when <paramref name="node"/> reports <see cref="NodeFailed"/>.</summary>
+    public void Watch(ChatNode node) => node.EventRaised += e =>
+    {
+        if (e is not NodeFailed failed)
+            return;
+        Failure = failed.Reason;
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command already ended.
+        }
+    };
+
+    /// <summary>Prints the fault as the command's one-line error and returns its exit code; 0 when there was none.</summary>
+    public int Report()
+    {
+        if (Failure is null)
+            return 0;
+        Console.Error.WriteLine($"cryptosphere: {Failure}");
+        return FailedExitCode;
+    }
 
     private void Handle(PosixSignalContext context)
     {

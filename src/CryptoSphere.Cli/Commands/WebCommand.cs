@@ -53,6 +53,7 @@ internal static class WebCommand
                     Print(line);
             };
             using var signal = new ShutdownSignal(ct);
+            signal.Watch(node);
             if (!await NodeRunner.TryStartAsync(node))
                 return 2;
             await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
@@ -73,7 +74,7 @@ internal static class WebCommand
             }
             await site.StopAsync();
             await node.StopAsync();
-            return 0;
+            return signal.Report();
         });
         return command;
     }

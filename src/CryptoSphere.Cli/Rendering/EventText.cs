@@ -1,4 +1,5 @@
 using CryptoSphere.Core.Files;
+using Groups = CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
@@ -24,10 +25,12 @@ internal static class EventText
             $"Port {asked} is in use; listening on {s.AdvertisedIp}:{s.Port} instead",
         NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
         NodeStopped => "Stopped; peers were told goodbye",
+        // The command that ran the node prints the reason as its error when it exits: one line, not two.
+        NodeFailed => null,
         MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {Safe(m.Name)} ({Safe(m.From.ToString())}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}]: {m.Text}",
         GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{Safe(g.GroupName)} {Safe(g.Name)} [{Security(g.Author, trust)}]: {g.Text}",
         GroupChanged g => g.Group.IsMember
-            ? $"Group {Safe(g.Group.Name)} is at version {g.Group.Version}: {string.Join(", ", g.Group.Current.Select(m => m.Id.Short))}"
+            ? $"Group {Safe(g.Group.Name)} is at version {g.Group.Version}: {Safe(string.Join(", ", Groups.MemberNames.List(g.Group, null, trust)))}"
             : $"You are no longer in group {Safe(g.Group.Name)}",
         MessageDelivered d => $"Delivered to {Safe(d.To.ToString())} ({d.PeerId.Short})",
         MessageHeldByMailbox h => $"Held by mailbox {h.Mailbox.Short} for {h.Recipient.Short} (offline); still in the outbox",

@@ -21,5 +21,6 @@ internal static class MessageJson
         ["state"] = MessageText.StateName(m.State),
         ["attempts"] = m.Attempts,
         ["error"] = m.Error,
+        ["refusals"] = m.Refusals,
     };
 }

@@ -31,7 +31,9 @@ internal static class MessageText
 
     /// <summary>The delivery state of one's own messages; received ones need none.</summary>
     public static string State(StoredMessage m) => m.Outgoing
-        ? $" [{m.State.ToString().ToLowerInvariant()}{(m.State == MessageState.Failed && m.Error is { } e ? ": " + TerminalText.Safe(e) : "")}]"
+        ? $" [{m.State.ToString().ToLowerInvariant()}{(m.State == MessageState.Failed && m.Error is { } e ? ": " + TerminalText.Safe(e) : "")}" +
+          // A group message some members refused: delivered (or still on its way) to the others, and not to these.
+          $"{(m.State != MessageState.Failed && m.Refusals is { } r ? "; not to: " + TerminalText.Safe(r) : "")}]"
         : m.Protocol == Core.Peers.PeerProtocol.Legacy ? " [unencrypted, unverified]" : "";
 
     public static string StateName(MessageState state) => state.ToString().ToLowerInvariant();

@@ -38,6 +38,7 @@ internal sealed class GroupService
         _log = node.Logger<GroupService>();
         router.Handle(FrameType.GroupState, OnGroupStateAsync);
         router.Handle(FrameType.GroupMessage, OnGroupMessageAsync);
+        router.Handle(FrameType.GroupRefused, OnGroupRefusedAsync);
         sessions.Opened += session => _node.Work.Track(PushGroupsToAsync(session));
         outbox.AfterPass = PushChangedGroupsAsync;
     }
@@ -48,74 +49,126 @@ internal sealed class GroupService
 
     public IReadOnlyList<Group> Groups => Store.Groups();
 
-    public Group Create(string name)
+    public GroupResult<Group> Create(string name)
     {
         if (string.IsNullOrWhiteSpace(name))
-            throw new ArgumentException("a group needs a name");
-        var group = new Group(Guid.CreateVersion7(), name.Trim(), Me, 1,
+            return GroupResult.Failed<Group>(GroupFailure.Invalid, "a group needs a name");
+        name = name.Trim();
+        // Commands find groups by name: two of one's own under one name could then be told apart only by ID.
+        if (Store.Groups().FirstOrDefault(g => g.Admin == Me && string.Equals(g.Name.Trim(), name, StringComparison.OrdinalIgnoreCase)) is { } taken)
+            return GroupResult.Failed<Group>(GroupFailure.Invalid, $"you already have a group called {taken.Name} ({taken.Id}); choose another name");
+        var group = new Group(Guid.CreateVersion7(), name, Me, 1,
             [new GroupMember(Me, _node.Port == 0 ? null : $"{_node.AdvertisedIp}:{_node.Port}", false)], true);
         Store.SaveGroup(group, Me);
         _node.Publish(new GroupChanged(_node.Now, group));
-        return group;
+        return GroupResult.Ok(group);
     }
 
-    public async Task<Group> ChangeMembersAsync(Guid groupId, PeerId member, bool removed)
+    public async Task<GroupResult<Group>> ChangeMembersAsync(Guid groupId, PeerId member, bool removed)
     {
-        var group = Store.FindGroup(groupId) ?? throw new ArgumentException($"unknown group {groupId}");
+        if (Store.FindGroup(groupId) is not { } group)
+            return GroupResult.Failed<Group>(GroupFailure.NotFound, $"unknown group {groupId}");
         if (group.Admin != Me)
-            throw new InvalidOperationException($"only the group's admin ({group.Admin.Short}) can change its members");
+            return GroupResult.Failed<Group>(GroupFailure.NotAllowed,
+                $"only the group's admin ({MemberNames.Of(group.Admin, Me, _node.Trust)}) can change its members");
         if (member == Me)
-            throw new ArgumentException("the admin cannot add or remove itself");
+            return GroupResult.Failed<Group>(GroupFailure.Invalid, "the admin cannot add or remove itself");
+        // Already so: no new version, so members are not told the same membership again.
+        if (group.HasMember(member) != removed)
+            return GroupResult.Ok(group) with { Unchanged = true };
         var address = _node.Peers.Find(member)?.Key.ToString() ?? _node.Trust.Find(member)?.LastAddress;
         var members = group.Members.Where(m => m.Id != member).Append(new GroupMember(member, address, removed)).ToList();
         var changed = group with { Version = group.Version + 1, Members = members };
         Store.SaveGroup(changed, Me);
         _node.Publish(new GroupChanged(_node.Now, changed));
         await PushStateAsync(changed).ConfigureAwait(false);
-        return changed;
+        return GroupResult.Ok(changed);
     }
 
-    public void Leave(Guid groupId)
+    public GroupResult<Group> Leave(Guid groupId)
     {
         if (Store.FindGroup(groupId) is null)
-            throw new ArgumentException($"unknown group {groupId}");
+            return GroupResult.Failed<Group>(GroupFailure.NotFound, $"unknown group {groupId}");
         Store.LeaveGroup(groupId);
-        _node.Publish(new GroupChanged(_node.Now, Store.FindGroup(groupId)!));
+        var left = Store.FindGroup(groupId)!;
+        _node.Publish(new GroupChanged(_node.Now, left));
+        return GroupResult.Ok(left);
     }
 
     /// <summary>Stores the message once, with an outbox row per member; members online get it at once.</summary>
     public async Task<GroupSendResult> SendAsync(Guid groupId, string text)
     {
-        var group = Store.FindGroup(groupId) ?? throw new ArgumentException($"unknown group {groupId}");
+        if (Store.FindGroup(groupId) is not { } group)
+            return GroupSendResult.Failed(GroupFailure.NotFound, $"unknown group {groupId}");
         if (!group.IsMember || !group.HasMember(Me))
-            throw new InvalidOperationException($"you are not a member of {group.Name}");
+            return GroupSendResult.Failed(GroupFailure.NotAllowed, $"you are not a member of {group.Name}");
         var options = _node.Options;
         if (WireText.Utf8.GetByteCount(text) > options.MaxFrameBytes - GroupFrameOverhead)
-            throw new ArgumentException($"message too long (the limit is {options.MaxFrameBytes - GroupFrameOverhead} bytes)");
+            return GroupSendResult.Failed(GroupFailure.Invalid, $"message too long (the limit is {options.MaxFrameBytes - GroupFrameOverhead} bytes)");
         var recipients = group.Current.Where(m => m.Id != Me).Select(m => m.Id).ToList();
         var waiting = recipients.ToDictionary(r => r, r => Store.OutboxCount(Outbox.TargetOf(r)));
         if (recipients.FirstOrDefault(r => waiting[r] >= options.MaxOutboxPerPeer) is { Value: not null } full)
-            throw new InvalidOperationException($"the outbox for {full.Short} is full ({options.MaxOutboxPerPeer} messages waiting); nothing was sent");
+            return GroupSendResult.Failed(GroupFailure.Full,
+                $"the outbox for {MemberNames.Of(full, Me, _node.Trust)} is full ({options.MaxOutboxPerPeer} messages waiting); nothing was sent");
         var lamport = Store.TickClock(groupId);
         var id = Guid.CreateVersion7();
         var stored = new StoredMessage(id, group.Conversation, true, Me.Value, $"{_node.AdvertisedIp}:{_node.Port}",
             options.Name, text, PeerProtocol.Secure, _node.Now, _node.Now, MessageState.Queued) { Lamport = lamport };
         var sequence = Store.AppendOutgoing(stored, recipients.Select(Outbox.TargetOf).ToList(), _node.Now);
         var frame = OutboxFrames.AsGroupMessage(stored);
-        var sentNow = 0;
-        foreach (var member in recipients)
-        {
-            // A member with nothing else waiting gets this one frame directly; others get their backlog in order.
-            var sent = waiting[member] == 0 && _sessions.Find(member) is { } session
-                ? await _outbox.SendDirectAsync(member, session, frame, sequence).ConfigureAwait(false)
-                : await _outbox.FlushAsync(member).ConfigureAwait(false);
-            if (sent)
-                sentNow++;
-        }
+        var sent = await Task.WhenAll(recipients.Select(member => SendToMemberAsync(member, waiting[member] == 0, frame, sequence, stored)))
+            .ConfigureAwait(false);
+        var sentNow = sent.Count(written => written);
         if (sentNow > 0)
             Store.MarkSent(id, leaveOutbox: false);
         _outbox.Kick();
         return new GroupSendResult(id, lamport, sentNow, recipients.Count - sentNow);
+    }
+
+    private async Task<bool> SendToMemberAsync(PeerId member, bool nothingWaiting, GroupChatMessage frame, long sequence, StoredMessage stored)
+    {
+        // A member with nothing else waiting gets this one frame directly; others get their backlog in order.
+        if (nothingWaiting && _sessions.Find(member) is { } session)
+            return await _outbox.SendDirectAsync(member, session, frame, sequence).ConfigureAwait(false);
+        if (await _outbox.FlushAsync(member).ConfigureAwait(false))
+            return true;
+        // A one-off command's node has no outbox loop to reach members later: it connects to them now, as `send` does.
+        return !_outbox.Running && await _outbox.DialAndFlushAsync(member, stored).ConfigureAwait(false);
+    }
+
+    private static async Task RefuseAsync(SecureSession to, Guid messageId, long version, GroupRefusal reason)
+    {
+        try
+        {
+            await to.SendAsync(new GroupRefusedMessage(messageId, version, reason), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // Gone: the author sends the message again when it is back, and is refused again.
+        }
+    }
+
+    // A member will never take this message: that recipient's delivery ends as failed, with why, unless the member
+    // is only behind (an older version than ours): then it takes it once the admin's newer state reaches it.
+    private ValueTask OnGroupRefusedAsync(SecureSession from, ReadOnlySequence<byte> body)
+    {
+        var refused = GroupRefusedMessage.Decode(body);
+        if (!Conversations.ConversationId.TryParse(Store.ConversationOfOutgoing(refused.MessageId), out var conversation)
+            || conversation.GroupId is not { } groupId || Store.FindGroup(groupId) is not { } group || refused.Version < group.Version)
+            return ValueTask.CompletedTask;
+        var who = MemberNames.Of(from.RemoteId, Me, _node.Trust);
+        var reason = refused.Reason switch
+        {
+            GroupRefusal.NotAMember => $"{who} is no longer in {group.Name} (left or removed)",
+            GroupRefusal.AuthorNotAMember => $"{who} does not count you as a member of {group.Name}",
+            _ => $"{who} refused it (code {(int)refused.Reason})",
+        };
+        if (Store.FailRecipient(refused.MessageId, Outbox.TargetOf(from.RemoteId), reason, _node.Now))
+        {
+            GroupLog.Refused(_log, refused.MessageId, from.RemoteId.Short, reason);
+            _node.Publish(new MessageFailed(_node.Now, from.Address, refused.MessageId, reason));
+        }
+        return ValueTask.CompletedTask;
     }
 
     // The admin tells a member (current or removed) the state of every group it is in, whenever they connect.
@@ -195,15 +248,20 @@ internal sealed class GroupService
     {
         var message = GroupChatMessage.Decode(body);
         var group = Store.FindGroup(message.GroupId);
-        // Not acknowledged: a refused message is never "delivered".
+        // Not acknowledged: a refused message is never "delivered". A group not known at all may be one whose state
+        // has not reached this node yet: the author keeps the message. For a known group the refusal is told, with this
+        // node's version, so that the author stops sending it here (protocol.md §5.11).
         if (group is null || !group.IsMember)
         {
             _node.Reject(from.Address.ToString(), $"message for group {message.GroupId}, which this node is not in");
+            if (group is not null)
+                await RefuseAsync(from, message.Id, group.Version, GroupRefusal.NotAMember).ConfigureAwait(false);
             return;
         }
         if (!group.HasMember(from.RemoteId))
         {
             _node.Reject(from.Address.ToString(), $"{from.RemoteId.Short} is not a member of {group.Name}");
+            await RefuseAsync(from, message.Id, group.Version, GroupRefusal.AuthorNotAMember).ConfigureAwait(false);
             return;
         }
         // Under --accept trusted, a member is vouched for by a trusted admin (or by this node as the admin); a message

@@ -58,6 +58,9 @@ internal sealed class Outbox : IDisposable
 
     public Task Completion => _loop ?? Task.CompletedTask;
 
+    /// <summary>False in a node that does not listen (a one-off command's): nothing retries later in this process.</summary>
+    public bool Running => _loop is not null;
+
     public void Kick()
     {
         if (_kick.CurrentCount == 0)
@@ -97,6 +100,8 @@ internal sealed class Outbox : IDisposable
             }
             catch (Exception e) when (e is StorageException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
             {
+                if (_node.Store.Damage is not null)
+                    break; // the node is stopping, and says why once
                 MessagingLog.OutboxFailed(_log, e.Message);
                 try
                 {
@@ -148,6 +153,22 @@ internal sealed class Outbox : IDisposable
             }
         }
         await FlushAsync(id).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="id"/> at its last known address and writes its backlog; false when it cannot be
+    /// reached (its messages stay queued). For a node whose outbox does not run, which must reach members now.
+    /// </summary>
+    public async Task<bool> DialAndFlushAsync(PeerId id, StoredMessage message)
+    {
+        if (_sessions.Find(id) is null)
+        {
+            if (AddressOf(id, message) is not { } address)
+                return false;
+            if ((await _sessions.DialAsync(address, id, _node.Stopping).ConfigureAwait(false)).Session is null)
+                return false;
+        }
+        return await FlushAsync(id).ConfigureAwait(false);
     }
 
     // Where to reach a peer: where it was last proven, else where its group's admin says it is.

@@ -42,6 +42,8 @@ public sealed class ChatNode : IAsyncDisposable
     private readonly MailboxFeature _mailbox;
     private readonly bool _ownsIdentity;
     private readonly bool _ownsStore;
+    private readonly Lock _stopGate = new();
+    private Task? _stop;
     private int _state; // 0 new, 1 listening, 2 send-only, 3 stopped
 
     /// <summary>A node with an in-memory identity and database (unless the obsolete options carry them).</summary>
@@ -83,6 +85,18 @@ public sealed class ChatNode : IAsyncDisposable
         _ = new PeerExchange(_node, _sessions, _dialer, router);
         _groups = new GroupService(_node, _sessions, _outbox, _dialer, router);
         _mailbox = new MailboxFeature(_node, _sessions, _outbox, router);
+        _node.Store.Damaged += OnStoreDamaged;
+    }
+
+    // Every later read or write would fail the same way, once a second in the outbox alone: stop, and say why once.
+    private void OnStoreDamaged(StorageException damage)
+    {
+        if (Volatile.Read(ref _state) is not (1 or 2))
+            return;
+        NodeLog.Failed(_log, damage.Message);
+        _node.Publish(new NodeFailed(_node.Now, damage.Message));
+        // Not tracked as background work: the stop waits for that work. The owner awaits this same task in StopAsync.
+        _ = StopAsync();
     }
 
     public event Action<NodeEvent>? EventRaised
@@ -212,13 +226,18 @@ public sealed class ChatNode : IAsyncDisposable
 
     public IReadOnlyList<Group> Groups => _groups.Groups;
 
-    public Group CreateGroup(string name) => _events.SettleNow(() => _groups.Create(name));
+    /// <summary>Creates a group this node administers; refused when the name is empty or one of its groups has it already.</summary>
+    public GroupResult<Group> CreateGroup(string name) => _events.SettleNow(() => _groups.Create(name));
 
-    public Task<Group> AddMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: false));
+    /// <summary>Adds a member (admin only); adding a current member changes nothing (<see cref="GroupResult{T}.Unchanged"/>).</summary>
+    public Task<GroupResult<Group>> AddMemberAsync(Guid groupId, PeerId member) =>
+        _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: false));
 
-    public Task<Group> RemoveMemberAsync(Guid groupId, PeerId member) => _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: true));
+    /// <summary>Removes a member (admin only); removing one who is not a member changes nothing (<see cref="GroupResult{T}.Unchanged"/>).</summary>
+    public Task<GroupResult<Group>> RemoveMemberAsync(Guid groupId, PeerId member) =>
+        _events.Settle(() => _groups.ChangeMembersAsync(groupId, member, removed: true));
 
-    public void LeaveGroup(Guid groupId) => _events.SettleNow(() => _groups.Leave(groupId));
+    public GroupResult<Group> LeaveGroup(Guid groupId) => _events.SettleNow(() => _groups.Leave(groupId));
 
     /// <summary>Stores the message once, with an outbox row per member; members online get it at once.</summary>
     public Task<GroupSendResult> SendToGroupAsync(Guid groupId, string text) => _events.Settle(() => _groups.SendAsync(groupId, text));
@@ -264,8 +283,21 @@ public sealed class ChatNode : IAsyncDisposable
             ? session.SendAsync(encode, static (e, w) => e(w))
             : throw new InvalidOperationException($"no session with {id.Short}");
 
-    /// <summary>Sends DISCONNECT to every peer (at most <see cref="NodeOptions.ShutdownTimeout"/>), then closes.</summary>
-    public Task StopAsync() => _events.Settle(StopCoreAsync);
+    /// <summary>
+    /// Sends DISCONNECT to every peer (at most <see cref="NodeOptions.ShutdownTimeout"/>), then closes. A second call
+    /// (the owner's, after the node stopped itself on a fault) waits for the same stop.
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (_stopGate)
+        {
+            if (_stop is not null)
+                return _stop;
+            if (Volatile.Read(ref _state) is not (1 or 2))
+                return Task.CompletedTask;
+            return _stop = _events.Settle(StopCoreAsync);
+        }
+    }
 
     private async Task StopCoreAsync()
     {
@@ -301,6 +333,7 @@ public sealed class ChatNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        _node.Store.Damaged -= OnStoreDamaged;
         await _events.DisposeAsync().ConfigureAwait(false);
         _outbox.Dispose();
         _node.Work.Dispose();

@@ -61,6 +61,12 @@ public sealed record InputRejected(DateTimeOffset Time, string Remote, string Re
 
 public sealed record NodeStopped(DateTimeOffset Time) : NodeEvent(Time);
 
+/// <summary>
+/// The node met a fault it cannot go on with (its database is damaged) and stops itself; <paramref name="Reason"/>
+/// names the file and what to do. <see cref="NodeStopped"/> follows.
+/// </summary>
+public sealed record NodeFailed(DateTimeOffset Time, string Reason) : NodeEvent(Time);
+
 /// <summary>A group was created, or its admin changed its membership (this node may have joined or been removed).</summary>
 public sealed record GroupChanged(DateTimeOffset Time, Group Group) : NodeEvent(Time);
 

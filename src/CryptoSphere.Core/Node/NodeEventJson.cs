@@ -60,6 +60,9 @@ public static class NodeEventJson
                 o["member"] = g.Group.IsMember;
                 o["members"] = new JsonArray(g.Group.Current.Select(m => (JsonNode)JsonValue.Create(m.Id.ToString())!).ToArray());
                 break;
+            case NodeFailed f:
+                o["reason"] = f.Reason;
+                break;
             case MessageFailed f:
                 o["to"] = f.To.ToString();
                 o["messageId"] = f.MessageId.ToString();

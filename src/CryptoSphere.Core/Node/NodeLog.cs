@@ -32,6 +32,9 @@ internal static partial class NodeLog
     [LoggerMessage(108, LogLevel.Warning, "Refused {Remote} ({PeerId}): {Reason}")]
     public static partial void PeerRefused(ILogger log, string remote, string peerId, string reason);
 
+    [LoggerMessage(109, LogLevel.Error, "Stopping: {Reason}")]
+    public static partial void Failed(ILogger log, string reason);
+
     [LoggerMessage(110, LogLevel.Error, "An event subscriber failed on {Event}")]
     public static partial void SubscriberFailed(ILogger log, Exception error, string @event);
 

@@ -26,6 +26,7 @@ internal enum FrameType : byte
     Peers = 0x31,
     GroupState = 0x32,
     GroupMessage = 0x33,
+    GroupRefused = 0x34,
 
     // 0x40-0x4F: mailboxes (sealed envelopes held for offline peers).
     MailboxInfo = 0x40,

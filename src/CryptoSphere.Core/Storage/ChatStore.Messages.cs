@@ -127,6 +127,8 @@ public sealed partial class ChatStore
         foreach (var target in targets)
             Execute(db, "INSERT OR IGNORE INTO outbox(message_seq, target, next_attempt) VALUES ($seq, $target, $next)", transaction,
                 ("$seq", seq), ("$target", target), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
+        if (targets.Count != 1)
+            Execute(db, "UPDATE messages SET recipients = $count WHERE seq = $seq", transaction, ("$count", targets.Count), ("$seq", seq));
         transaction.Commit();
         return seq;
     });
@@ -167,6 +169,34 @@ public sealed partial class ChatStore
     });
 
     public bool MarkFailed(Guid id, string error) => SetState(id, MessageState.Failed, error, leaveOutbox: true);
+
+    /// <summary>The conversation of one of this node's own messages; null when there is none with that ID.</summary>
+    public string? ConversationOfOutgoing(Guid id) => Locked(db =>
+        Scalar(db, "SELECT conversation FROM messages WHERE id = $id AND outgoing = 1", ("$id", id.ToString())) as string);
+
+    /// <summary>
+    /// One recipient refused the message for good (a group member that left): its outbox row goes, the reason is
+    /// kept, and once no recipient is pending the message is failed if every one refused, else delivered.
+    /// False when that recipient had nothing pending for it (already acknowledged, or given up).
+    /// </summary>
+    public bool FailRecipient(Guid id, string target, string reason, DateTimeOffset now) => Locked(db =>
+    {
+        if (Scalar(db, "SELECT seq FROM messages WHERE id = $id AND outgoing = 1", ("$id", id.ToString())) is not long seq)
+            return false;
+        using var transaction = db.BeginTransaction();
+        if (Execute(db, "DELETE FROM outbox WHERE message_seq = $seq AND target = $target", transaction, ("$seq", seq), ("$target", target)) == 0)
+            return false;
+        Execute(db, "INSERT OR REPLACE INTO delivery_failures(message_seq, target, reason, failed_at) VALUES ($seq, $target, $reason, $at)",
+            transaction, ("$seq", seq), ("$target", target), ("$reason", reason), ("$at", now.ToUnixTimeMilliseconds()));
+        Execute(db, """
+            UPDATE messages SET
+                state = CASE WHEN (SELECT COUNT(*) FROM delivery_failures WHERE message_seq = $seq) >= recipients THEN 3 ELSE 2 END,
+                error = (SELECT group_concat(reason, '; ') FROM delivery_failures WHERE message_seq = $seq)
+            WHERE seq = $seq AND NOT EXISTS (SELECT 1 FROM outbox WHERE message_seq = $seq)
+            """, transaction, ("$seq", seq));
+        transaction.Commit();
+        return true;
+    });
 
     private bool SetState(Guid id, MessageState state, string? error, bool leaveOutbox) => Locked(db =>
     {
@@ -266,9 +296,10 @@ public sealed partial class ChatStore
     }
 
     private const string Columns =
-        "m.seq, m.id, m.conversation, m.outgoing, m.peer_id, m.address, m.name, m.text, m.protocol, m.sent_at, m.stored_at, m.state, m.attempts, m.error, m.lamport";
+        "m.seq, m.id, m.conversation, m.outgoing, m.peer_id, m.address, m.name, m.text, m.protocol, m.sent_at, m.stored_at, m.state, m.attempts, m.error, m.lamport, " +
+        "(SELECT group_concat(f.reason, '; ') FROM delivery_failures f WHERE f.message_seq = m.seq)";
 
-    private const int ColumnCount = 15;
+    private const int ColumnCount = 16;
 
     private static StoredMessage Read(SqliteDataReader r) =>
         new(Guid.Parse(r.GetString(1)), r.GetString(2), r.GetInt64(3) == 1, r.IsDBNull(4) ? null : r.GetString(4),
@@ -280,5 +311,6 @@ public sealed partial class ChatStore
             Attempts = r.GetInt32(12),
             Error = r.IsDBNull(13) ? null : r.GetString(13),
             Lamport = r.IsDBNull(14) ? null : r.GetInt64(14),
+            Refusals = r.IsDBNull(15) ? null : r.GetString(15),
         };
 }

@@ -115,6 +115,18 @@ internal static class Schema
         ALTER TABLE contacts ADD COLUMN relay_url TEXT;
         CREATE INDEX contacts_by_device ON contacts(device_id);
         """,
+        """
+        -- Group messages: how many members a message went to, and each member that refused it for good (it left the
+        -- group or was removed), with why. A message every recipient refused is failed; otherwise it is delivered to
+        -- the others, and history says who refused.
+        ALTER TABLE messages ADD COLUMN recipients INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE delivery_failures(
+            message_seq INTEGER NOT NULL REFERENCES messages(seq),
+            target TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            failed_at INTEGER NOT NULL,
+            PRIMARY KEY (message_seq, target));
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -26,6 +26,9 @@ public sealed record StoredMessage(
     /// <summary>Group messages: the Lamport time that orders them the same way on every member.</summary>
     public long? Lamport { get; init; }
 
+    /// <summary>Outgoing group messages: the members that refused it for good, and why ("name: reason; ..."); null if none.</summary>
+    public string? Refusals { get; init; }
+
     public bool IsGroup => Conversation.StartsWith(GroupPrefix, StringComparison.Ordinal);
 
     public const string GroupPrefix = "group:";

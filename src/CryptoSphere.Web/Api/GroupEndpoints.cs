@@ -27,44 +27,35 @@ internal static class GroupEndpoints
         return node.Groups.Select(g => View(node, g, connected)).ToList();
     }
 
-    private static IResult Create(ChatNode node, NameRequest request)
-    {
-        if (string.IsNullOrWhiteSpace(request.Name))
-            return ApiError.BadRequest("a group needs a name");
-        return Results.Ok(View(node, node.CreateGroup(request.Name), node.ConnectedPeerIds));
-    }
+    private static IResult Create(ChatNode node, NameRequest request) =>
+        Answer(node, node.CreateGroup(request.Name ?? ""));
 
     private static async Task<IResult> ChangeAsync(ChatNode node, Guid id, string? peer,
-        Func<Guid, Core.Identity.PeerId, Task<Group>> change)
+        Func<Guid, Core.Identity.PeerId, Task<GroupResult<Group>>> change)
     {
         if (!Recipients.TryResolvePeerId(peer ?? "", node.Trust, out var member, out var error))
             return ApiError.BadRequest(error);
-        try
-        {
-            return Results.Ok(View(node, await change(id, member), node.ConnectedPeerIds));
-        }
-        catch (ArgumentException e)
-        {
-            return ApiError.BadRequest(e.Message);
-        }
-        catch (InvalidOperationException e)
-        {
-            return ApiError.Conflict(e.Message);
-        }
+        return Answer(node, await change(id, member));
     }
 
     private static IResult Leave(ChatNode node, Guid id)
     {
-        try
-        {
-            node.LeaveGroup(id);
-            return Results.Ok(new { left = id });
-        }
-        catch (ArgumentException e)
-        {
-            return ApiError.NotFound(e.Message);
-        }
+        var left = node.LeaveGroup(id);
+        return left.Success ? Results.Ok(new { left = id }) : Refused(left.Failure, left.Error!);
     }
+
+    // The group as it is now; "unchanged" when adding a member already there or removing one who is not.
+    private static IResult Answer(ChatNode node, GroupResult<Group> result) => result.Value is { } group
+        ? Results.Ok(View(node, group, node.ConnectedPeerIds) with { Unchanged = result.Unchanged })
+        : Refused(result.Failure, result.Error!);
+
+    /// <summary>A refused group operation as an HTTP answer: 404 for an unknown group, 409 when it is not ours to do, else 400.</summary>
+    internal static IResult Refused(GroupFailure failure, string error) => failure switch
+    {
+        GroupFailure.NotFound => ApiError.NotFound(error),
+        GroupFailure.NotAllowed or GroupFailure.Full => ApiError.Conflict(error),
+        _ => ApiError.BadRequest(error),
+    };
 
     private static GroupView View(ChatNode node, Group g, IReadOnlyCollection<Core.Identity.PeerId> connected) =>
         GroupView.From(g, node.Identity.Id, node.Trust, connected);

@@ -13,6 +13,9 @@ public sealed record GroupView(
         g.Current.Select(m => new GroupMemberView(m.Id.ToString(), m.Id.Short, m.Id == self ? "you" : trust.Find(m.Id)?.Name ?? "",
             m.Id == g.Admin, m.Id == self || connected.Contains(m.Id))).ToList(),
         g.Conversation);
+
+    /// <summary>The request changed nothing: the member was already in the group, or already not.</summary>
+    public bool Unchanged { get; init; }
 }
 
 public sealed record GroupMemberView(string PeerId, string Short, string Name, bool IsAdmin, bool Connected);

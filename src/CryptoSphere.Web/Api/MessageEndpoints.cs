@@ -89,16 +89,11 @@ internal static class MessageEndpoints
 
         if (target.Group is { } group)
         {
-            try
-            {
-                var sent = await node.SendToGroupAsync(group.Id, request.Text);
-                return Results.Ok(new SendView(group.Name, group.Conversation, sent.MessageId, sent.Queued == 0 ? "sent" : "queued",
-                    sent.Queued == 0 ? null : $"{sent.Queued} member(s) offline; queued for them", "secure"));
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                return ApiError.BadRequest(e.Message);
-            }
+            var sent = await node.SendToGroupAsync(group.Id, request.Text);
+            if (!sent.Success)
+                return GroupEndpoints.Refused(sent.Failure, sent.Error!);
+            return Results.Ok(new SendView(group.Name, group.Conversation, sent.MessageId, sent.Queued == 0 ? "sent" : "queued",
+                sent.Queued == 0 ? null : $"{sent.Queued} member(s) offline; queued for them", "secure"));
         }
 
         // The request's own cancellation is not passed on: a message already stored must not be half sent

@@ -11,5 +11,8 @@ public sealed record MessageView(
     internal static MessageView From(StoredMessage m, TrustLabelCache trust) => new(
         m.Sequence, m.Id, m.Conversation, m.Outgoing, Labels.Id(m.PeerId), Labels.Short(m.PeerId), m.Address, m.Name, m.Text,
         Labels.Protocol(m.Protocol), m.Protocol == Core.Peers.PeerProtocol.Legacy ? Core.Trust.TrustLabels.Unencrypted : trust.Of(m.PeerId),
-        m.SentAt, m.StoredAt, Labels.State(m.State), m.Error, m.Lamport);
+        m.SentAt, m.StoredAt, Labels.State(m.State), m.Error, m.Lamport) { Refusals = m.Refusals };
+
+    /// <summary>An outgoing group message some members refused for good: who, and why.</summary>
+    public string? Refusals { get; init; }
 }

@@ -281,7 +281,8 @@
   }
 
   function stateText(m) {
-    return m.state === 'failed' && m.error ? 'failed: ' + m.error : m.state;
+    if (m.state === 'failed' && m.error) return 'failed: ' + m.error;
+    return m.refusals ? m.state + '; not to: ' + m.refusals : m.state;
   }
 
   function updateMessage(node, m) {
@@ -485,14 +486,16 @@
         el('span', { class: 'peer-id muted', title: m.peerId, text: m.short }),
         m.isAdmin ? el('span', { class: 'muted', text: 'admin' }) : null,
         g.isAdmin && !m.isAdmin ? el('button', { type: 'button', class: 'danger', text: 'Remove', onclick: () => attempt(async () => {
-          await api('DELETE', '/groups/' + g.id + '/members/' + encodeURIComponent(m.peerId));
+          const r = await api('DELETE', '/groups/' + g.id + '/members/' + encodeURIComponent(m.peerId));
+          if (r && r.unchanged) toast('Not a member of ' + g.name + '; nothing changed');
           await loadGroups();
         }) }) : null)));
       const add = g.isAdmin && g.isMember ? el('form', { onsubmit: (e) => {
         e.preventDefault();
         const input = e.target.querySelector('input');
         attempt(async () => {
-          await api('POST', '/groups/' + g.id + '/members', { peer: input.value });
+          const r = await api('POST', '/groups/' + g.id + '/members', { peer: input.value });
+          if (r && r.unchanged) toast('Already a member of ' + g.name + '; nothing changed');
           await loadGroups();
         });
       } }, el('input', { placeholder: 'Peer ID to add', 'aria-label': 'Peer ID to add' }), el('button', { type: 'submit', text: 'Add' })) : null;

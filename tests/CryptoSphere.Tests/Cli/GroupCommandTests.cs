@@ -1,5 +1,9 @@
 using System.Text.Json;
+using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
 using CryptoSphere.Tests.Support;
 
 namespace CryptoSphere.Tests.Cli;
@@ -80,12 +84,97 @@ public sealed class GroupCommandTests : IDisposable
         Assert.False(groups[named]);
         Assert.True(groups[first]);
 
-        var twin = await CreateAsync("first");
+        // Names are unique per admin; another admin's group may still be called the same (it came in a GROUP_STATE).
+        var twin = Guid.CreateVersion7().ToString();
+        using (var store = ChatStore.Open(_data.Path))
+        using (var otherAdmin = NodeIdentity.CreateEphemeral())
+            store.SaveGroup(new Group(Guid.Parse(twin), "first", otherAdmin.Id, 1, [new GroupMember(otherAdmin.Id, null, false)], true), otherAdmin.Id);
         var ambiguous = await CliProcess.RunAsync("group", "send", "--data-dir", _data.Path, "first", "hello");
         Assert.Equal(2, ambiguous.ExitCode);
         Assert.Contains("'first' names 2 groups", ambiguous.Stderr);
         Assert.Contains(first, ambiguous.Stderr);
         Assert.Contains(twin, ambiguous.Stderr);
+    }
+
+    [Fact]
+    public async Task Names_are_unique_per_admin_membership_changes_are_idempotent_and_members_are_named()
+    {
+        Assert.Equal(0, (await CreateGroupAsync("team1")).ExitCode);
+        var twin = await CreateGroupAsync("Team1 ");
+        Assert.Equal(2, twin.ExitCode);
+        Assert.Equal("", twin.Stdout);
+        Assert.StartsWith("cryptosphere: you already have a group called team1 (", twin.Stderr);
+        Assert.Contains("choose another name", twin.Stderr);
+
+        using var bob = NodeIdentity.CreateEphemeral();
+        using var stranger = NodeIdentity.CreateEphemeral();
+        RecordContact(bob.Id, "bob", "127.0.0.1:1");
+        var added = await GroupAsync("add", "team1", bob.Id.ToString());
+        Assert.Equal(0, added.ExitCode);
+        Assert.StartsWith("Added bob to team1 (version 2)", added.Stdout);
+
+        var again = await GroupAsync("add", "team1", bob.Id.ToString());
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal("bob is already a member of team1; nothing changed (still version 2).", again.Stdout.Trim());
+        var notMember = await GroupAsync("remove", "team1", stranger.Id.ToString());
+        Assert.Equal(0, notMember.ExitCode);
+        Assert.Equal($"{stranger.Id.Short} is not a member of team1; nothing changed (still version 2).", notMember.Stdout.Trim());
+
+        var listed = await GroupAsync("list");
+        Assert.Contains("team1 ", listed.Stdout);
+        Assert.EndsWith("v2 (you are admin): you (admin), bob", listed.Stdout.Trim());
+        var json = JsonDocument.Parse((await GroupAsync("list", "--json")).Stdout).RootElement;
+        var group = Assert.Single(json.EnumerateArray());
+        Assert.Equal(2, group.GetProperty("version").GetInt64());
+        Assert.Equal(["you", "bob"], group.GetProperty("memberNames").EnumerateArray().Select(n => n.GetString()!).ToArray());
+
+        var shown = (await GroupAsync("show", "team1")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("team1 (", shown[0]);
+        Assert.EndsWith("version 2, admin you", shown[0]);
+        Assert.Contains(shown, l => l.Trim().StartsWith("bob  " + bob.Id, StringComparison.Ordinal));
+
+        var removed = await GroupAsync("remove", "team1", bob.Id.ToString());
+        Assert.StartsWith("Removed bob from team1 (version 3)", removed.Stdout);
+        var removedAgain = await GroupAsync("remove", "team1", bob.Id.ToString());
+        Assert.Equal("bob is not a member of team1; nothing changed (still version 3).", removedAgain.Stdout.Trim());
+        var alone = await GroupAsync("send", "--wait", "1", "team1", "anyone?");
+        Assert.Equal(0, alone.ExitCode);
+        Assert.Equal("Stored in team1: it has no other members yet; add some with group add.", alone.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Group_send_without_a_running_node_reaches_online_members_and_counts_their_acknowledgements()
+    {
+        var bobEvents = new EventWaiter();
+        var carolEvents = new EventWaiter();
+        await using var bob = await TestNodes.StartAsync("bob", bobEvents);
+        await using var carol = await TestNodes.StartAsync("carol", carolEvents);
+        Assert.Equal(0, (await CreateGroupAsync("lab")).ExitCode);
+        RecordContact(bob.Identity.Id, "bob", $"127.0.0.1:{bob.Port}");
+        RecordContact(carol.Identity.Id, "carol", $"127.0.0.1:{carol.Port}");
+        Assert.Equal(0, (await GroupAsync("add", "lab", bob.Identity.Id.ToString())).ExitCode);
+        Assert.Equal(0, (await GroupAsync("add", "lab", carol.Identity.Id.ToString())).ExitCode);
+
+        var sent = await GroupAsync("send", "--wait", "60", "lab", "hello both");
+
+        Assert.True(sent.ExitCode == 0, sent.Stderr);
+        Assert.Equal("Sent to lab: delivered to 2 of 2 members.", sent.Stdout.Trim());
+        await bobEvents.WaitFor<GroupMessageReceived>(m => m.Text == "hello both");
+        await carolEvents.WaitFor<GroupMessageReceived>(m => m.Text == "hello both");
+        var outbox = await CliProcess.RunAsync("outbox", "--data-dir", _data.Path);
+        Assert.Contains("The outbox is empty.", outbox.Stdout);
+    }
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> CreateGroupAsync(string name) => GroupAsync("create", name);
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> GroupAsync(string verb, params string[] args) =>
+        CliProcess.RunAsync(["group", verb, "--data-dir", _data.Path, .. args]);
+
+    // As if this data directory's node had met the peer: its name and address are in the contacts.
+    private void RecordContact(PeerId id, string name, string address)
+    {
+        using var store = ChatStore.Open(_data.Path);
+        new TrustStore(store).RecordContact(id, name, address, DateTimeOffset.UtcNow);
     }
 
     private async Task<string> CreateAsync(string name)

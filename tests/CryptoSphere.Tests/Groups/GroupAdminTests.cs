@@ -15,10 +15,10 @@ public sealed class GroupAdminTests
     /// <summary>Alice (admin) and Bob, connected, both in one group.</summary>
     private static async Task<Group> FormGroupAsync(ChatNode alice, EventWaiter aliceEvents, ChatNode bob, EventWaiter bobEvents)
     {
-        var group = alice.CreateGroup("team");
+        var group = alice.CreateGroup("team").Value!;
         Assert.True((await bob.SendAsync(TestNodes.KeyOf(alice), "hello admin")).Success);
         await aliceEvents.WaitFor<SecurePeerConnected>(c => c.PeerId == bob.Identity.Id);
-        group = await alice.AddMemberAsync(group.Id, bob.Identity.Id);
+        group = (await alice.AddMemberAsync(group.Id, bob.Identity.Id)).Value!;
         await bobEvents.WaitFor<GroupChanged>(g => g.Group.Id == group.Id && g.Group.Version == group.Version);
         return group;
     }

@@ -27,9 +27,9 @@ public sealed class GroupDeliveryTests
         await using var carol = await RawSecurePeer.GreetAsync(alice, "carol");
         await events.WaitFor<SecurePeerConnected>(c => c.PeerId == bob.Id);
         await events.WaitFor<SecurePeerConnected>(c => c.PeerId == carol.Id);
-        var group = alice.CreateGroup("team");
+        var group = alice.CreateGroup("team").Value!;
         await alice.AddMemberAsync(group.Id, bob.Id);
-        group = await alice.AddMemberAsync(group.Id, carol.Id);
+        group = (await alice.AddMemberAsync(group.Id, carol.Id)).Value!;
 
         var sent = await alice.SendToGroupAsync(group.Id, "to both");
         Assert.Equal(2, sent.SentNow);

@@ -15,7 +15,7 @@ public sealed class GroupTests : IDisposable
 
     public void Dispose() => _carolDir.Dispose();
 
-    private static Func<NodeOptions, NodeOptions> Fast => o => o with
+    internal static Func<NodeOptions, NodeOptions> Fast => o => o with
     {
         ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
         OutboxCheckInterval = TimeSpan.FromMilliseconds(100),
@@ -24,14 +24,14 @@ public sealed class GroupTests : IDisposable
     private static Func<NodeOptions, NodeOptions> Carol(int port = 0) => o => Fast(o) with { Port = port, StrictPort = port != 0 };
 
     /// <summary>Alice (admin), Bob and Carol, all connected, in one group.</summary>
-    private static async Task<Group> FormGroupAsync(ChatNode alice, EventWaiter aliceEvents, params (ChatNode Node, EventWaiter Events)[] members)
+    internal static async Task<Group> FormGroupAsync(ChatNode alice, EventWaiter aliceEvents, params (ChatNode Node, EventWaiter Events)[] members)
     {
-        var group = alice.CreateGroup("team");
+        var group = alice.CreateGroup("team").Value!;
         foreach (var (node, events) in members)
         {
             Assert.True((await node.SendAsync(TestNodes.KeyOf(alice), "hello admin")).Success);
             await aliceEvents.WaitFor<SecurePeerConnected>(c => c.PeerId == node.Identity.Id);
-            group = await alice.AddMemberAsync(group.Id, node.Identity.Id);
+            group = (await alice.AddMemberAsync(group.Id, node.Identity.Id)).Value!;
         }
         foreach (var (_, events) in members)
             await events.WaitFor<GroupChanged>(g => g.Group.Id == group.Id && g.Group.Version == group.Version);
@@ -86,7 +86,10 @@ public sealed class GroupTests : IDisposable
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, Fast);
         var group = await FormGroupAsync(alice, aliceEvents, (bob, bobEvents));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => bob.AddMemberAsync(group.Id, NodeIdentity.CreateEphemeral().Id));
+        var notAdmin = await bob.AddMemberAsync(group.Id, NodeIdentity.CreateEphemeral().Id);
+        Assert.Equal(GroupFailure.NotAllowed, notAdmin.Failure);
+        Assert.Contains("only the group's admin (alice)", notAdmin.Error);
+        Assert.Equal(group.Version, bob.Store.FindGroup(group.Id)!.Version);
 
         // Bob forges a newer state over the wire; Alice keeps hers.
         using var mallory = NodeIdentity.CreateEphemeral();
@@ -113,7 +116,7 @@ public sealed class GroupTests : IDisposable
         var before = await alice.SendToGroupAsync(group.Id, "before removal");
         await carolEvents.WaitFor<GroupMessageReceived>(m => m.MessageId == before.MessageId);
 
-        var removed = await alice.RemoveMemberAsync(group.Id, carol.Identity.Id);
+        var removed = (await alice.RemoveMemberAsync(group.Id, carol.Identity.Id)).Value!;
         await carolEvents.WaitFor<GroupChanged>(g => g.Group.Version == removed.Version && !g.Group.IsMember);
         await bobEvents.WaitFor<GroupChanged>(g => g.Group.Version == removed.Version);
 
@@ -122,6 +125,9 @@ public sealed class GroupTests : IDisposable
         await aliceEvents.WaitFor<GroupMessageReceived>(m => m.MessageId == after.MessageId);
         Assert.DoesNotContain(carolEvents.All<GroupMessageReceived>(), m => m.MessageId == after.MessageId);
         Assert.DoesNotContain(carol.Store.History(group.Conversation, 50), m => m.Text == "after removal");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => carol.SendToGroupAsync(group.Id, "still here?"));
+        var refused = await carol.SendToGroupAsync(group.Id, "still here?");
+        Assert.Equal(GroupFailure.NotAllowed, refused.Failure);
+        Assert.Equal("you are not a member of team", refused.Error);
+        Assert.DoesNotContain(carol.Store.History(group.Conversation, 50), m => m.Text == "still here?");
     }
 }

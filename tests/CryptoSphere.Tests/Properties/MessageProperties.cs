@@ -41,6 +41,8 @@ public sealed class MessageProperties
                 select new HelloMessage((ushort)v, (ushort)p, (uint)c, n),
             HelloMessage.Decode, (m, w) => m.Encode(w)),
         Of("ACK", Ids.Select(id => new AckMessage(id)), AckMessage.Decode, (m, w) => m.Encode(w)),
+        Of("GROUP_REFUSED", from id in Ids from v in Counts from r in Gen.Choose(0, 65535) select new GroupRefusedMessage(id, v, (GroupRefusal)r),
+            GroupRefusedMessage.Decode, (m, w) => m.Encode(w)),
         Of("PING", ArbMap.Default.GeneratorFor<ulong>().Select(t => new PingMessage(t)), PingMessage.Decode, (m, w) => m.Encode(w, FrameType.Ping)),
         Of("ERROR", from c in Gen.Elements(ErrorCode.UnsupportedVersion, ErrorCode.Refused, ErrorCode.ProtocolError)
                 from r in NearValid.AnyText.Select(s => new string(s.Where(char.IsAscii).ToArray())) select new ErrorMessage(c, r),

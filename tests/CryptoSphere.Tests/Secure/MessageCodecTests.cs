@@ -321,6 +321,24 @@ public class MessageCodecTests
         Assert.Contains("ACK", error.Message);
     }
 
+    // ---- GROUP_REFUSED ----
+
+    [Fact]
+    public void GroupRefused_IsTheMessageIdTheVersionAndTheReason()
+    {
+        var bytes = Encode(new GroupRefusedMessage(SampleId, 0x0102030405060708, GroupRefusal.AuthorNotAMember).Encode);
+
+        Assert.Equal([.. Header(27, FrameType.GroupRefused), .. SampleIdBytes, 1, 2, 3, 4, 5, 6, 7, 8, 0, 2], bytes);
+    }
+
+    [Fact]
+    public void GroupRefused_TooShort_Throws()
+    {
+        var error = Assert.Throws<FrameFormatException>(() => GroupRefusedMessage.Decode(Body([.. SampleIdBytes, 0, 0, 0, 0, 0, 0, 0, 1, 0])));
+
+        Assert.Contains("GROUP_REFUSED", error.Message);
+    }
+
     // ---- PING / PONG ----
 
     [Fact]

@@ -15,15 +15,15 @@ public sealed class LamportOverflowTests
         var friendEvents = new EventWaiter();
         await using var admin = await TestNodes.StartAsync("admin", adminEvents);
         await using var friend = await TestNodes.StartAsync("friend", friendEvents);
-        var group = admin.CreateGroup("team");
+        var group = admin.CreateGroup("team").Value!;
         Assert.True((await friend.SendAsync(TestNodes.KeyOf(admin), "hi")).Success);
         await adminEvents.WaitFor<SecurePeerConnected>(c => c.PeerId == friend.Identity.Id);
-        group = await admin.AddMemberAsync(group.Id, friend.Identity.Id);
+        group = (await admin.AddMemberAsync(group.Id, friend.Identity.Id)).Value!;
 
         await using var evil = await RawSecurePeer.ConnectAsync(admin.Port);
         await evil.SendHelloAsync(1, "evil");
         await adminEvents.WaitFor<SecurePeerConnected>(c => c.PeerId == evil.Id);
-        group = await admin.AddMemberAsync(group.Id, evil.Id);
+        group = (await admin.AddMemberAsync(group.Id, evil.Id)).Value!;
         await friendEvents.WaitFor<GroupChanged>(g => g.Group.Id == group.Id && g.Group.Version == group.Version);
 
         // The largest time a frame may carry is accepted, but moves the group's clock by a bounded step only.

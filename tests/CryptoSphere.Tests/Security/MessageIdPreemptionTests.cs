@@ -17,15 +17,15 @@ public sealed class MessageIdPreemptionTests
     {
         var events = new EventWaiter();
         await using var target = await TestNodes.StartAsync("target", events);
-        var group = target.CreateGroup("team");
+        var group = target.CreateGroup("team").Value!;
         await using var mallory = await RawSecurePeer.ConnectAsync(target.Port);
         await mallory.SendHelloAsync(1, "mallory");
         await using var alice = await RawSecurePeer.ConnectAsync(target.Port);
         await alice.SendHelloAsync(2, "alice");
         await events.WaitFor<SecurePeerConnected>(c => c.PeerId == mallory.Id);
         await events.WaitFor<SecurePeerConnected>(c => c.PeerId == alice.Id);
-        group = await target.AddMemberAsync(group.Id, mallory.Id);
-        group = await target.AddMemberAsync(group.Id, alice.Id);
+        group = (await target.AddMemberAsync(group.Id, mallory.Id)).Value!;
+        group = (await target.AddMemberAsync(group.Id, alice.Id)).Value!;
 
         // Mallory saw Alice's message X first and sends its own text under X's ID.
         var x = Guid.CreateVersion7();

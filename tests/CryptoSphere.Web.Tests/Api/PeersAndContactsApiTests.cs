@@ -139,8 +139,19 @@ public sealed class PeersAndContactsApiTests : IAsyncLifetime
     {
         await Json.ReadAsync(await WebNode.PostAsync(_client, "/api/groups", new { name = " " }), HttpStatusCode.BadRequest);
         await Json.ReadAsync(await WebNode.PostAsync(_client, $"/api/groups/{Guid.NewGuid()}/members", new { peer = _b.Identity.Id.ToString() }),
-            HttpStatusCode.BadRequest);
+            HttpStatusCode.NotFound);
         await Json.ReadAsync(await WebNode.PostAsync(_client, $"/api/groups/{Guid.NewGuid()}/leave"), HttpStatusCode.NotFound);
+
+        // Names are unique per admin; adding a member twice changes nothing and says so.
+        var group = await Json.ReadAsync(await WebNode.PostAsync(_client, "/api/groups", new { name = "crew" }));
+        var twin = await Json.ReadAsync(await WebNode.PostAsync(_client, "/api/groups", new { name = "Crew" }), HttpStatusCode.BadRequest);
+        Assert.Contains("you already have a group called crew", twin.GetProperty("error").GetString());
+        var members = $"/api/groups/{group.GetProperty("id").GetString()}/members";
+        var added = await Json.ReadAsync(await WebNode.PostAsync(_client, members, new { peer = _b.Identity.Id.ToString() }));
+        Assert.False(added.GetProperty("unchanged").GetBoolean());
+        var again = await Json.ReadAsync(await WebNode.PostAsync(_client, members, new { peer = _b.Identity.Id.ToString() }));
+        Assert.True(again.GetProperty("unchanged").GetBoolean());
+        Assert.Equal(added.GetProperty("version").GetInt64(), again.GetProperty("version").GetInt64());
     }
 
     [Fact]

@@ -1,0 +1,15 @@
+using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Trust;
+
+namespace CryptoSphere.Core.Groups;
+
+/// <summary>How members are named to the user: "you", the name the peer gave in its handshake, else its short ID.</summary>
+public static class MemberNames
+{
+    public static string Of(PeerId member, PeerId? self, TrustStore? trust) =>
+        member == self ? "you" : trust?.Find(member)?.Name is { Length: > 0 } name ? name : member.Short;
+
+    /// <summary>The group's current members, the admin marked, for a one-line listing.</summary>
+    public static IEnumerable<string> List(Group group, PeerId? self, TrustStore? trust) =>
+        group.Current.Select(m => Of(m.Id, self, trust) + (m.Id == group.Admin ? " (admin)" : ""));
+}
