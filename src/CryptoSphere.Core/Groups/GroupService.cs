@@ -277,6 +277,7 @@ internal sealed class GroupService
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
             message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received) { Lamport = message.Lamport };
+        await _node.Pacing.WaitAsync(from, from.RemoteId, message.Text.Length).ConfigureAwait(false);
         var cost = await from.WaitForStoreAsync(message.Text).ConfigureAwait(false);
         Store.AppendReceivedChecked(stored, outcome =>
         {

@@ -63,6 +63,7 @@ internal sealed class ChatInbox
         }
         var stored = new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), false, id.Value, address.ToString(),
             name, message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received);
+        await _node.Pacing.WaitAsync(session, id, message.Text.Length).ConfigureAwait(false);
         var cost = await session.WaitForStoreAsync(message.Text).ConfigureAwait(false);
         // Committed before acknowledged; a resend after a lost ack is acknowledged again but shown once.
         _node.Store.AppendReceivedChecked(stored, outcome =>

@@ -183,6 +183,15 @@ public sealed record NodeOptions
     /// <summary>Bytes of received text the node keeps from one trusted peer; more is refused.</summary>
     public long MaxStoredBytesPerTrustedPeer { get; init; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Messages per second a peer that is not trusted may deliver (chat and group); over it, reading from it waits.
+    /// 0: unpaced. Trusted peers are never paced.
+    /// </summary>
+    public int UntrustedMessagesPerSecond { get; init; } = 200;
+
+    /// <summary>Bytes of text per second a peer that is not trusted may deliver; 0: unpaced.</summary>
+    public long UntrustedBytesPerSecond { get; init; } = 1L * 1024 * 1024;
+
     /// <summary>Messages one untrusted peer may have waiting as a contact request (<c>--accept trusted</c>); more are refused.</summary>
     public int MaxContactRequestMessagesPerPeer { get; init; } = 100;
 

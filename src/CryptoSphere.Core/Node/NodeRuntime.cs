@@ -36,6 +36,9 @@ internal sealed class NodeRuntime(
     public ContactRequestBook ContactRequests { get; } = new(store, options.MaxContactRequestMessagesPerPeer,
         options.MaxContactRequestBytesPerPeer, options.MaxContactRequests);
 
+    /// <summary>How fast a peer that is not trusted may make this node store and show messages.</summary>
+    public Limits.UntrustedPacing Pacing => field ??= new(Trust, Options.UntrustedMessagesPerSecond, Options.UntrustedBytesPerSecond, Options.MaxFrameBytes);
+
     public PeerTable Peers { get; } = new();
 
     public ILoggerFactory Loggers { get; } = loggers;

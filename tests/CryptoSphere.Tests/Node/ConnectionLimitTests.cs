@@ -61,7 +61,9 @@ public sealed class ConnectionLimitTests
                 s.Dispose();
         }
 
-        // The slots come back once the node has seen the silent connections go.
+        // The slots come back once the node has seen the four silent connections go (until then the address is
+        // still full of stalled connections, and a fifth would be refused again).
+        await events.WaitFor<InputRejected>(_ => events.All<InputRejected>().Count(r => !r.Reason.Contains("refused unread")) >= 4);
         await RawLegacyPeer.SendAsync(node.Port, "<127.0.0.1:7000> @ <ok>\nafter the flood\n<end>");
         await events.WaitFor<MessageReceived>(m => m.Text == "after the flood", TimeSpan.FromSeconds(30));
     }

@@ -1,0 +1,36 @@
+using CryptoSphere.Core.Node;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Security;
+
+/// <summary>
+/// A peer that is not trusted delivers at most its paced rate (the flood of small frames of issue 12); a trusted
+/// peer sending at the same time is not slowed. Nothing is dropped: the stranger's messages all arrive, later.
+/// </summary>
+public sealed class UntrustedPacingTests
+{
+    [Fact]
+    public async Task A_stranger_is_paced_while_a_trusted_peer_at_the_same_time_is_not_and_nothing_is_lost()
+    {
+        var events = new EventWaiter();
+        // One message a second for strangers: ten need at least eight seconds, whatever the machine.
+        await using var target = await TestNodes.StartAsync("target", events, o => o with { UntrustedMessagesPerSecond = 1 });
+        await using var friend = await TestNodes.StartAsync("friend");
+        await using var stranger = await TestNodes.StartAsync("stranger");
+        target.TrustPeer(friend.Identity.Id);
+
+        var sends = new List<Task>();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True((await stranger.SendAsync(TestNodes.KeyOf(target), $"stranger {i}")).Success);
+            Assert.True((await friend.SendAsync(TestNodes.KeyOf(target), $"friend {i}")).Success);
+        }
+
+        await events.WaitFor<MessageReceived>(m => m.Text == "friend 9", TimeSpan.FromSeconds(60));
+        var fromStranger = events.All<MessageReceived>().Count(m => m.Text.StartsWith("stranger", StringComparison.Ordinal));
+        Assert.True(fromStranger <= 5, $"the stranger had {fromStranger} of 10 messages shown by the time the friend's 10 were");
+
+        await events.WaitFor<MessageReceived>(m => m.Text == "stranger 9", TimeSpan.FromSeconds(60));
+        Assert.Equal(10, events.All<MessageReceived>().Count(m => m.Text.StartsWith("stranger", StringComparison.Ordinal)));
+    }
+}
