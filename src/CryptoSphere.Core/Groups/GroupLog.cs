@@ -7,4 +7,7 @@ internal static partial class GroupLog
 {
     [LoggerMessage(500, LogLevel.Information, "Group {Name} is at version {Version}; member: {Member}")]
     public static partial void Changed(ILogger log, string name, long version, bool member);
+
+    [LoggerMessage(501, LogLevel.Warning, "Sealed group message {MessageId} from a mailbox not taken: {Reason}")]
+    public static partial void SealedRefused(ILogger log, Guid messageId, string reason);
 }

@@ -73,11 +73,17 @@ public sealed partial class MailboxStore
         return reader.Read() ? (Guid.Parse(reader.GetString(0)), ReadPeer(reader, 1), ReadPeer(reader, 2)) : null;
     }
 
-    /// <summary>Where a message waits: the mailboxes that said they hold it.</summary>
-    public IReadOnlyList<PeerId> HeldBy(Guid messageId) => Locked(db =>
+    /// <summary>
+    /// Where a message waits: the mailboxes that said they hold it (for <paramref name="recipient"/> only, when
+    /// given: a group message is sealed to each member apart, and members may share a mailbox).
+    /// </summary>
+    public IReadOnlyList<PeerId> HeldBy(Guid messageId, PeerId? recipient = null) => Locked(db =>
     {
-        using var command = Command(db, "SELECT mailbox FROM sent_envelopes WHERE message_id = $m AND outcome IN ($held, $already) ORDER BY updated_at",
-            ("$m", messageId.ToString()), ("$held", (int)PutOutcome.Held), ("$already", (int)PutOutcome.AlreadyHeld));
+        using var command = Command(db, """
+            SELECT mailbox FROM sent_envelopes
+            WHERE message_id = $m AND ($r IS NULL OR recipient = $r) AND outcome IN ($held, $already)
+            GROUP BY mailbox ORDER BY MIN(updated_at)
+            """, ("$m", messageId.ToString()), ("$r", recipient?.Value), ("$held", (int)PutOutcome.Held), ("$already", (int)PutOutcome.AlreadyHeld));
         using var reader = command.ExecuteReader();
         var mailboxes = new List<PeerId>();
         while (reader.Read())

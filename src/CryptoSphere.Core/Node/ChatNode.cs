@@ -82,7 +82,7 @@ public sealed class ChatNode : IAsyncDisposable
         _dialer = new CandidateDialer(_node, _sessions);
         _ = new PeerExchange(_node, _sessions, _dialer, router);
         _groups = new GroupService(_node, _sessions, _outbox, _dialer, router);
-        _mailbox = new MailboxFeature(_node, _sessions, _outbox, router);
+        _mailbox = new MailboxFeature(_node, _sessions, _outbox, _groups, router);
     }
 
     public event Action<NodeEvent>? EventRaised
