@@ -94,7 +94,8 @@ public sealed class MailboxGroupTests : IDisposable
     [Fact]
     public async Task GroupMessage_ToOfflineMember_GoesThroughItsMailbox_OnceAndInOrder_AndTheAdminSeesItDelivered()
     {
-        await using var m = await StoredNode.StartAsync("m", _mDir);
+        var m = await StoredNode.StartAsync("m", _mDir);
+        var mPort = m.Port;
         var (group, alice, carol, _) = await SetUpAsync(m);
         var bobId = IdOf(_bobDir);
         GroupSendResult[] sent;
@@ -107,7 +108,17 @@ public sealed class MailboxGroupTests : IDisposable
                 await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == s.MessageId && d.PeerId == carol.Identity.Id, Wait);
             Assert.All(sent, s => Assert.Equal(MessageState.Sent, alice.Store.All().Single(x => x.Id == s.MessageId).State));
         }
-        Assert.Equal(2, m.Node.Mailboxes.Fetch(bobId, 10).Count);
+        var inArrivalOrder = m.Node.Mailboxes.Fetch(bobId, 10).Select(e => e.Id).ToList();
+        Assert.Equal(2, inArrivalOrder.Count);
+
+        // M restarts (losing nothing), and its owner has turned hostile: it now hands the envelopes out newest first.
+        await m.DisposeAsync();
+        HostileMailboxDatabase.Reverse(_mDir);
+        await using var _ = m = await StoredNode.StartAsync("m", _mDir, mPort);
+        Assert.Equal(Enumerable.Reverse(inArrivalOrder), m.Node.Mailboxes.Fetch(bobId, 10).Select(e => e.Id));
+        var held = Directory.GetFiles(_mDir).SelectMany(File.ReadAllBytes).ToArray();
+        Assert.Equal(-1, held.AsSpan().IndexOf("spare key"u8));
+        Assert.Equal(-1, held.AsSpan().IndexOf("night shift"u8));
 
         // Bob comes back after Alice left; his node fetches from M by itself.
         await using (var bob = await StoredNode.StartAsync("bob", _bobDir))

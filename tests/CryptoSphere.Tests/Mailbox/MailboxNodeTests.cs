@@ -138,4 +138,82 @@ public sealed class MailboxNodeTests : IDisposable
         Assert.Single(bob.Events.All<MessageReceived>(), r => r.Text == text);
         Assert.Single(bob.Store.All(), s => s.Id == messageId);
     }
+
+    /// <summary>Alice, back from a trip, writes to Bob (offline) and leaves; M takes a sealed copy of each message.</summary>
+    private static async Task<Guid[]> AliceLeavesForBobAsync(string aliceDir, StoredNode m, (PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes) bob,
+        params string[] texts)
+    {
+        await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+        Trust(alice, bob.Id, "bob", $"127.0.0.1:{bob.Port}");
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Assert.True(alice.Node.Mailboxes.LearnPeer(bob.Id, bob.Key, bob.Mailboxes));
+        var ids = new List<Guid>();
+        foreach (var text in texts)
+            ids.Add((await alice.Node.SendAsync(bob.Id, text)).MessageId!.Value);
+        foreach (var id in ids)
+            await alice.Events.WaitFor<MessageHeldByMailbox>(h => h.MessageId == id, TimeSpan.FromSeconds(20));
+        return [.. ids];
+    }
+
+    [Fact]
+    public async Task MailboxThatHandsEnvelopesOutReversed_IsHarmless_BobShowsAlicesMessagesInHerOrder()
+    {
+        string[] texts = ["first: the alarm code changed", "second: it is 4711", "third: do not write it down"];
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
+
+        // M's owner turns hostile: M now hands Bob's envelopes out newest first.
+        var inArrivalOrder = m.Node.Mailboxes.Fetch(bob.Id, 10).Select(e => e.Id).ToList();
+        await m.DisposeAsync();
+        HostileMailboxDatabase.Reverse(mDir);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        {
+            Assert.Equal(Enumerable.Reverse(inArrivalOrder), m.Node.Mailboxes.Fetch(bob.Id, 10).Select(e => e.Id));
+
+            await using var bobNode = await StoredNode.StartAsync("bob", bobDir);
+            await Eventually.HoldsAsync(() => bobNode.Events.All<MessageReceived>().Count(r => r.PeerId == aliceId) == texts.Length,
+                "Bob gets all three", TimeSpan.FromSeconds(20));
+            Assert.Equal(texts, bobNode.Events.All<MessageReceived>().Where(r => r.PeerId == aliceId).Select(r => r.Text));
+            var conversation = Core.Conversations.ConversationId.Peer(aliceId).ToString();
+            Assert.Equal(texts, bobNode.Store.History(conversation, 10).Select(h => h.Text));
+        }
+    }
+
+    [Fact]
+    public async Task MailboxThatDropsEnvelopes_CostsOnlyTheMailboxPath_TheMessageStaysInTheOutbox_AndGoesDirectly()
+    {
+        const string text = "dropped by the mailbox, kept by the outbox";
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        var messageId = (await AliceLeavesForBobAsync(aliceDir, m, bob, text)).Single();
+
+        // M throws the envelope away (no receipt exists, so nobody is told "delivered").
+        await m.DisposeAsync();
+        HostileMailboxDatabase.DropAll(mDir);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        {
+            await using var bobNode = await StoredNode.StartAsync("bob", bobDir, bob.Port);
+            await Eventually.HoldsAsync(() => bobNode.Node.Mailboxes.Used().Single().LastAnswerAt > DateTimeOffset.UtcNow.AddSeconds(-30),
+                "Bob talked to M again", TimeSpan.FromSeconds(20));
+            Assert.Empty(m.Node.Mailboxes.ReceiptsFor(aliceId));
+
+            // Alice comes back while Bob is online: her outbox still has the message and delivers it directly.
+            await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+            Assert.NotEqual(MessageState.Delivered, Message(alice.Store, messageId).State);
+            await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
+            Assert.Single(bobNode.Events.All<MessageReceived>(), r => r.Text == text);
+            Assert.Equal(MessageState.Delivered, Message(alice.Store, messageId).State);
+        }
+    }
 }
