@@ -28,7 +28,7 @@ public sealed class MailboxNodeTests : IDisposable
     }
 
     /// <summary>Bob asks M to hold his mail, M agrees, and Bob goes offline; returns Bob's contact card.</summary>
-    private static async Task<(PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes)> BobUsesMAsync(
+    internal static async Task<(PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes)> BobUsesMAsync(
         StoredNode m, string bobDir, PeerId aliceId)
     {
         await using var bob = await StoredNode.StartAsync("bob", bobDir);
