@@ -35,6 +35,8 @@ internal sealed class MailboxFeature : IDisposable
     private readonly MailboxProtocol _protocol;
     private readonly ConcurrentDictionary<(Guid, PeerId, PeerId), DateTimeOffset> _left = new();
     private readonly ConcurrentDictionary<PeerId, DateTimeOffset> _lastDial = new();
+    // Per mailbox of ours: the session on which we last asked it to hold our mail and fetched.
+    private readonly ConcurrentDictionary<PeerId, SecureSession> _asked = new();
     private DateTimeOffset _lastSweep;
     private Task? _loop;
 
@@ -82,6 +84,8 @@ internal sealed class MailboxFeature : IDisposable
 
     private async Task OnOpenedAsync(SecureSession session)
     {
+        if (Store.Used().Any(u => u.Mailbox == session.RemoteId))
+            _asked[session.RemoteId] = session;
         try
         {
             await _protocol.OnConnectedAsync(session.RemoteId, SenderOf(session)).ConfigureAwait(false);
@@ -163,13 +167,16 @@ internal sealed class MailboxFeature : IDisposable
     }
 
     // Our own mailboxes we have no session with are dialled (at most every 30 s each): connecting is what
-    // fetches our mail from them and hands them the receipts.
+    // fetches our mail from them and hands them the receipts. One named (mailbox use) while a session with it was
+    // already open is asked on that session.
     private async Task ReachOwnMailboxesAsync(CancellationToken token)
     {
         foreach (var used in Store.Used())
         {
-            if (_sessions.Find(used.Mailbox) is null)
+            if (_sessions.Find(used.Mailbox) is not { } live)
                 await ReachAsync(new MailboxEntry(used.Mailbox, null), token).ConfigureAwait(false);
+            else if (Speaks(live) && (!_asked.TryGetValue(used.Mailbox, out var asked) || asked != live))
+                await OnOpenedAsync(live).ConfigureAwait(false);
         }
     }
 

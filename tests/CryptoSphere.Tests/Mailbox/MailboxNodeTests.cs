@@ -216,4 +216,19 @@ public sealed class MailboxNodeTests : IDisposable
             Assert.Equal(MessageState.Delivered, Message(alice.Store, messageId).State);
         }
     }
+
+    [Fact]
+    public async Task MailboxNamedWhileConnectedToIt_IsAskedOnThatConnection()
+    {
+        await using var m = await StoredNode.StartAsync("m", _temp.Combine("m"));
+        await using var alice = await StoredNode.StartAsync("alice", _temp.Combine("alice"));
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Trust(m, alice.Identity.Id, "alice", alice.Key.ToString());
+        Assert.True((await alice.Node.SendAsync(m.Key, "already talking")).Success);
+
+        Assert.True(alice.Node.Mailboxes.Use(m.Identity.Id));
+        await Eventually.HoldsAsync(() => alice.Node.Mailboxes.Used().Single().LastState == ServeState.Pending, "M answers on the open session",
+            TimeSpan.FromSeconds(20));
+        Assert.Equal(ServeState.Pending, m.Node.Mailboxes.Served().Single(s => s.Recipient == alice.Identity.Id).State);
+    }
 }
