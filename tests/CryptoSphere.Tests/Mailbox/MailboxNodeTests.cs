@@ -231,4 +231,42 @@ public sealed class MailboxNodeTests : IDisposable
             TimeSpan.FromSeconds(20));
         Assert.Equal(ServeState.Pending, m.Node.Mailboxes.Served().Single(s => s.Recipient == alice.Identity.Id).State);
     }
+
+    [Fact]
+    public async Task Stranger_CannotMakeARealNodeHoldItsMail_NorLeaveMailThere()
+    {
+        var mDir = _temp.Combine("m");
+        PeerId bobId;
+        AgreementKeyRecord bobKey;
+        MailboxDirectory bobCard;
+        await using var m = await StoredNode.StartAsync("m", mDir);
+        await using (var bob = await StoredNode.StartAsync("bob", _temp.Combine("bob")))
+        {
+            (bobId, bobKey) = (bob.Identity.Id, bob.Node.AgreementKey);
+            bobCard = MailboxDirectory.Create(bob.Identity, [new MailboxEntry(m.Identity.Id, m.Key.ToString())]);
+            Trust(m, bobId, "bob", bob.Key.ToString());
+            Assert.True(m.Node.Mailboxes.Serve(bobId));
+        }
+
+        // The stranger trusts M and names it as its mailbox; M does not trust the stranger.
+        await using var stranger = await StoredNode.StartAsync("stranger", _temp.Combine("stranger"));
+        Trust(stranger, m.Identity.Id, "m", m.Key.ToString());
+        Trust(stranger, bobId, "bob", $"127.0.0.1:{TestNodes.DeadPort()}");
+        Assert.True(stranger.Node.Mailboxes.Use(m.Identity.Id));
+        await Eventually.HoldsAsync(() => stranger.Node.Mailboxes.Used().Single().LastState is not null, "M answers the stranger",
+            TimeSpan.FromSeconds(20));
+        Assert.Equal(ServeState.Refused, stranger.Node.Mailboxes.Used().Single().LastState);
+
+        // Nor can it leave mail for Bob there, though M holds Bob's mail.
+        Assert.True(stranger.Node.Mailboxes.LearnPeer(bobId, bobKey, bobCard));
+        var sent = await stranger.Node.SendAsync(bobId, "let me in");
+        await Eventually.HoldsAsync(() => stranger.Node.Mailboxes.SentEnvelopes(sent.MessageId!.Value).Any(e => e.Outcome is not null),
+            "M answers the stranger's envelope", TimeSpan.FromSeconds(20));
+        Assert.Equal(PutOutcome.Stranger, stranger.Node.Mailboxes.SentEnvelopes(sent.MessageId!.Value).Single().Outcome);
+        Assert.Empty(stranger.Node.Mailboxes.HeldBy(sent.MessageId!.Value));
+
+        Assert.Empty(m.Node.Mailboxes.Fetch(bobId, 10));
+        Assert.DoesNotContain(m.Node.Mailboxes.Served(), s => s.Recipient == stranger.Identity.Id);
+        Assert.Null(m.Node.Mailboxes.PeerInfo(stranger.Identity.Id));
+    }
 }
