@@ -113,6 +113,10 @@ internal static class MailboxCommands
         return 0;
     }
 
+    /// <summary>The mailbox database when this data directory has one (reading commands do not create it); null otherwise.</summary>
+    public static MailboxStore? OpenIfUsed(Profile profile) =>
+        File.Exists(Path.Combine(profile.Directory, MailboxStore.FileName)) ? OpenStore(profile) : null;
+
     private static MailboxStore? OpenStore(Profile profile)
     {
         var trust = profile.Trust;

@@ -36,7 +36,8 @@ internal static class MailboxText
             : "held by mailbox " + string.Join(", ", c.HeldBy.Select(m => Name(m, trust))))));
     }
 
-    private static string Name(PeerId id, TrustStore trust) =>
+    /// <summary>The name the user knows a peer by (shown safely), else its short ID.</summary>
+    public static string Name(PeerId id, TrustStore trust) =>
         trust.Find(id)?.Name is { Length: > 0 } name ? TerminalText.Safe(name) : id.Short;
 
     private static string Named(PeerId id, TrustStore trust) =>

@@ -140,7 +140,7 @@ public sealed class MailboxNodeTests : IDisposable
     }
 
     /// <summary>Alice, back from a trip, writes to Bob (offline) and leaves; M takes a sealed copy of each message.</summary>
-    private static async Task<Guid[]> AliceLeavesForBobAsync(string aliceDir, StoredNode m, (PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes) bob,
+    internal static async Task<Guid[]> AliceLeavesForBobAsync(string aliceDir, StoredNode m, (PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes) bob,
         params string[] texts)
     {
         await using var alice = await StoredNode.StartAsync("alice", aliceDir);
