@@ -269,4 +269,32 @@ public sealed class MailboxNodeTests : IDisposable
         Assert.DoesNotContain(m.Node.Mailboxes.Served(), s => s.Recipient == stranger.Identity.Id);
         Assert.Null(m.Node.Mailboxes.PeerInfo(stranger.Identity.Id));
     }
+
+    [Fact]
+    public async Task MailboxQuota_HoldsOnARealNode_TheEnvelopeOverItIsRefused_AndItsMessageWaitsInTheOutbox()
+    {
+        var (aliceDir, bobDir) = (_temp.Combine("alice"), _temp.Combine("bob"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        await using var m = await StoredNode.StartAsync("m", _temp.Combine("m"));
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        Assert.True(m.Node.Mailboxes.Serve(bob.Id, MailboxQuota.Default with { MaxEnvelopes = 1 }));
+
+        await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+        Trust(alice, bob.Id, "bob", $"127.0.0.1:{bob.Port}");
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Assert.True(alice.Node.Mailboxes.LearnPeer(bob.Id, bob.Key, bob.Mailboxes));
+        var first = (await alice.Node.SendAsync(bob.Id, "fits")).MessageId!.Value;
+        var second = (await alice.Node.SendAsync(bob.Id, "over the quota")).MessageId!.Value;
+        await alice.Events.WaitFor<MessageHeldByMailbox>(h => h.MessageId == first, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => alice.Node.Mailboxes.SentEnvelopes(second).Any(e => e.Outcome is not null), "M answers the second envelope",
+            TimeSpan.FromSeconds(20));
+
+        Assert.Equal(PutOutcome.OverQuota, alice.Node.Mailboxes.SentEnvelopes(second).Single().Outcome);
+        Assert.Empty(alice.Node.Mailboxes.HeldBy(second));
+        Assert.Single(m.Node.Mailboxes.Fetch(bob.Id, 10));
+        Assert.Equal(2, alice.Store.OutboxCount(Core.Messaging.Outbox.TargetOf(bob.Id)));
+        Assert.Equal(1, m.Node.Mailboxes.Served().Single(s => s.Recipient == bob.Id).HeldCount);
+    }
 }
