@@ -147,6 +147,7 @@ public sealed class WebInterface : IAsyncDisposable
         MessageEndpoints.Map(api);
         ContactEndpoints.Map(api);
         GroupEndpoints.Map(api);
+        MailboxEndpoints.Map(api);
         EventEndpoint.Map(api);
         TransferEndpoints.Map(api);
         api.MapFallback(() => ApiError.NotFound("no such API"));

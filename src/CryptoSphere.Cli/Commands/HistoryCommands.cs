@@ -71,15 +71,18 @@ internal static class HistoryCommands
         var command = new Command("outbox", "Messages still waiting for their peer (queued, or sent and not yet acknowledged)");
         command.Options.Add(dataDir);
         command.Options.Add(json);
-        command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
+        command.SetAction(result => WithProfile(result.GetValue(dataDir)!, profile =>
         {
+            var store = profile.Store;
             var rows = store.Outbox();
+            using var mailboxes = MailboxCommands.OpenIfUsed(profile);
             if (result.GetValue(json))
             {
                 Console.WriteLine(CliJson.Write(new JsonArray(rows.Select(r =>
                 {
                     var o = MessageJson.ToJson(r.Message);
                     o["nextAttempt"] = r.NextAttempt.ToString("O");
+                    o["heldBy"] = new JsonArray(HeldBy(mailboxes, r.Message.Id, r.Target).Select(m => (JsonNode)JsonValue.Create(m.ToString())!).ToArray());
                     return (JsonNode)o;
                 }).ToArray())));
                 return 0;
@@ -87,8 +90,12 @@ internal static class HistoryCommands
             if (rows.Count == 0)
                 Console.WriteLine("The outbox is empty.");
             var groups = MessageText.GroupNames(store);
-            foreach (var (message, _, next) in rows)
-                Console.WriteLine($"{MessageText.Line(message, groups)}  (tries: {message.Attempts}, next {next.ToLocalTime():HH:mm:ss})");
+            foreach (var (message, target, next) in rows)
+            {
+                var held = HeldBy(mailboxes, message.Id, target);
+                var where = held.Count == 0 ? "" : "; held by mailbox " + string.Join(", ", held.Select(m => MailboxText.Name(m, profile.Trust)));
+                Console.WriteLine($"{MessageText.Line(message, groups)}  (tries: {message.Attempts}, next {next.ToLocalTime():HH:mm:ss}{where})");
+            }
             return 0;
         }));
         return command;
@@ -149,14 +156,22 @@ internal static class HistoryCommands
             Console.WriteLine(MessageText.Line(m, groups));
     }
 
-    private static int WithStore(string dataDir, Func<ChatStore, int> work)
+    // The mailboxes holding a sealed copy of the message for the outbox row's recipient (none for old-protocol peers).
+    private static IReadOnlyList<Core.Identity.PeerId> HeldBy(Core.Mailbox.MailboxStore? mailboxes, Guid message, string target) =>
+        mailboxes is not null && Core.Conversations.ConversationId.TryParse(target, out var conversation) && conversation.PeerId is { } recipient
+            ? mailboxes.HeldBy(message, recipient)
+            : [];
+
+    private static int WithStore(string dataDir, Func<ChatStore, int> work) => WithProfile(dataDir, profile => work(profile.Store));
+
+    private static int WithProfile(string dataDir, Func<Profile, int> work)
     {
         using var profile = Profile.OpenExisting(dataDir);
         if (profile is null)
             return 2;
         try
         {
-            return work(profile.Store);
+            return work(profile);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

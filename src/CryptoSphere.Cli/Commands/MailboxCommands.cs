@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Mailbox;
 using CryptoSphere.Core.Storage;
@@ -82,31 +83,12 @@ internal static class MailboxCommands
             using var store = OpenStore(profile);
             if (store is null)
                 return 2;
-            var used = store.Used();
-            Console.WriteLine(used.Count == 0 ? "Your mailboxes: none (mailbox use ID)." : "Your mailboxes:");
-            foreach (var u in used)
-                Console.WriteLine($"  {u.Mailbox}  {Describe(u.LastState)}{(u.LastAnswerAt is { } at ? $" (answered {at:yyyy-MM-dd HH:mm})" : "")}");
-            var served = store.Served();
-            Console.WriteLine(served.Count == 0 ? "Holding mail for: nobody (mailbox serve ID)." : "Holding mail for:");
-            foreach (var s in served)
-                Console.WriteLine($"  {s.Recipient}  {Describe(s)}  {s.HeldCount}/{s.Quota.MaxEnvelopes} envelopes, " +
-                                  $"{s.HeldBytes / 1024.0:0.#}/{s.Quota.MaxBytes >> 10} KB, kept {s.Quota.Expiry.TotalDays:0.##} days");
+            foreach (var line in MailboxText.Status(store, profile.Trust))
+                Console.WriteLine(line);
             return 0;
         });
         return command;
     }
-
-    private static string Describe(ServeState? state) => state switch
-    {
-        null => "not answered yet",
-        ServeState.Serving => "holds your mail",
-        ServeState.Pending => "asked; its user has not agreed yet",
-        ServeState.Refused => "refused (it does not trust you)",
-        _ => "stopped",
-    };
-
-    private static string Describe(ServedRecipient s) =>
-        !s.Approved ? "asked you; run mailbox serve to agree" : s.RequestedAt is null ? "agreed; has not asked yet" : "serving";
 
     private static int Run(string dataDirectory, string idText, Func<MailboxStore, PeerId, (bool Ok, string Text)> act)
     {
@@ -130,6 +112,10 @@ internal static class MailboxCommands
         Console.WriteLine(text);
         return 0;
     }
+
+    /// <summary>The mailbox database when this data directory has one (reading commands do not create it); null otherwise.</summary>
+    public static MailboxStore? OpenIfUsed(Profile profile) =>
+        File.Exists(Path.Combine(profile.Directory, MailboxStore.FileName)) ? OpenStore(profile) : null;
 
     private static MailboxStore? OpenStore(Profile profile)
     {

@@ -36,8 +36,9 @@ internal sealed class HistoryMenu(ChatNode node, IMenuConsole console)
         {
             var page = node.Store.History(conversations[n - 1].Id, PageSize, before);
             var groups = MessageText.GroupNames(node.Store);
+            var waiting = node.Waiting();
             foreach (var m in page)
-                console.Info(MessageText.Line(m, groups));
+                console.Info(MessageText.Line(m, groups) + (MailboxText.Waiting(waiting.GetValueOrDefault(m.Id), node.Trust) is { } where ? $"  ({where})" : ""));
             if (page.Count < PageSize || console.Ask("Older messages? (y/N): ")?.Trim().ToLowerInvariant() != "y")
                 return;
             before = page[0].Sequence;

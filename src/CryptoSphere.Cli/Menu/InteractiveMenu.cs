@@ -23,6 +23,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
         ("9", "Send a file"),
         ("10", "File transfers"),
         ("11", "Groups"),
+        ("12", "Mailboxes and waiting messages"),
         ("0", "Quit"),
     ];
 
@@ -85,6 +86,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
             case "9": await SendFileAsync(cancellationToken); break;
             case "10": await new TransfersMenu(node, console).RunAsync(); break;
             case "11": await new GroupsMenu(node, console).RunAsync(); break;
+            case "12": new MailboxesMenu(node, console).Run(); break;
             case "0": return false;
             case "": break;
             default: console.Error($"'{TerminalText.Safe(choice)}' is not an option; choose one of the numbers listed."); break;

@@ -10,4 +10,6 @@ internal static partial class GroupLog
 
     [LoggerMessage(501, LogLevel.Information, "Group message {Id} refused by {Member}: {Reason}")]
     public static partial void Refused(ILogger log, Guid id, string member, string reason);
+    [LoggerMessage(502, LogLevel.Warning, "Sealed group message {MessageId} from a mailbox not taken: {Reason}")]
+    public static partial void SealedRefused(ILogger log, Guid messageId, string reason);
 }

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using CryptoSphere.Core.Discovery;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Mailbox;
 using CryptoSphere.Core.Messaging;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
@@ -251,23 +253,15 @@ internal sealed class GroupService
         // Not acknowledged: a refused message is never "delivered". A group not known at all may be one whose state
         // has not reached this node yet: the author keeps the message. For a known group the refusal is told, with this
         // node's version, so that the author stops sending it here (protocol.md §5.11).
-        if (group is null || !group.IsMember)
+        if (!Admits(group, message.GroupId, from.RemoteId, out var refusal))
         {
-            _node.Reject(from.Address.ToString(), $"message for group {message.GroupId}, which this node is not in");
+            _node.Reject(from.Address.ToString(), refusal);
             if (group is not null)
-                await RefuseAsync(from, message.Id, group.Version, GroupRefusal.NotAMember).ConfigureAwait(false);
+                await RefuseAsync(from, message.Id, group.Version, group.IsMember ? GroupRefusal.AuthorNotAMember : GroupRefusal.NotAMember)
+                    .ConfigureAwait(false);
             return;
         }
-        if (!group.HasMember(from.RemoteId))
-        {
-            _node.Reject(from.Address.ToString(), $"{from.RemoteId.Short} is not a member of {group.Name}");
-            await RefuseAsync(from, message.Id, group.Version, GroupRefusal.AuthorNotAMember).ConfigureAwait(false);
-            return;
-        }
-        // Under --accept trusted, a member is vouched for by a trusted admin (or by this node as the admin); a message
-        // from a member nobody trusted waits as that member's contact request, like a 1:1 message would.
-        var hold = _node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(from.RemoteId) != TrustState.Trusted
-                   && group.Admin != Me && _node.Trust.StateOf(group.Admin) != TrustState.Trusted;
+        var hold = !Vouched(group, from.RemoteId);
         if (hold && _node.ContactRequests.Admit(from.RemoteId, message.Text) is { } full)
         {
             _node.Reject(from.Address.ToString(), $"group message {message.Id} refused: {full}");
@@ -297,5 +291,49 @@ internal sealed class GroupService
                 _node.Publish(new GroupMessageReceived(_node.Now, group.Id, group.Name, from.Address, from.RemoteId, name, message.Text, message.Id, message.Lamport));
             _ = from.AcknowledgeAsync(message.Id);
         });
+    }
+
+    // Whether a member's message for the group may be taken: this node and its author are both in it.
+    private static bool Admits([NotNullWhen(true)] Group? group, Guid groupId, PeerId author, [NotNullWhen(false)] out string? refusal)
+    {
+        refusal = group is null || !group.IsMember ? $"message for group {groupId}, which this node is not in"
+            : !group.HasMember(author) ? $"{author.Short} is not a member of {group.Name}"
+            : null;
+        return refusal is null;
+    }
+
+    // Under --accept trusted, a member is vouched for by a trusted admin (or by this node as the admin); a message
+    // from a member nobody trusted waits as that member's contact request, like a 1:1 message would.
+    private bool Vouched(Group group, PeerId author) =>
+        _node.Options.Accept != AcceptPolicy.Trusted || _node.Trust.StateOf(author) == TrustState.Trusted
+        || group.Admin == Me || _node.Trust.StateOf(group.Admin) == TrustState.Trusted;
+
+    /// <summary>
+    /// A group message a mailbox held for this node, sealed and signed by <paramref name="author"/>: kept as if it
+    /// had come directly (same checks, Lamport clock, store and event; shown once if it came both ways). False
+    /// leaves it at the mailbox unanswered: not a member, or a member nobody vouched for (its request goes directly).
+    /// </summary>
+    public async Task<bool> KeepSealedAsync(PeerId author, PeerKey? address, string name, EnvelopePayload payload, PeerId mailbox)
+    {
+        var group = Store.FindGroup(payload.ConversationId);
+        if (!Admits(group, payload.ConversationId, author, out var refusal))
+        {
+            GroupLog.SealedRefused(_log, payload.MessageId, refusal);
+            return false;
+        }
+        if (!Vouched(group, author))
+            return false;
+        Store.TickClock(group.Id, payload.Lamport);
+        var stored = new StoredMessage(payload.MessageId, group.Conversation, false, author.Value, address?.ToString() ?? $"mailbox {mailbox.Short}", name,
+            payload.Text, PeerProtocol.Secure, payload.SentAt, _node.Now, MessageState.Received) { Lamport = payload.Lamport };
+        var outcome = await Store.AppendReceivedCheckedAsync(stored).ConfigureAwait(false);
+        if (outcome.Refusal is { } notStored)
+        {
+            GroupLog.SealedRefused(_log, payload.MessageId, notStored);
+            return false;
+        }
+        if (outcome.IsNew)
+            _node.Publish(new GroupMessageReceived(_node.Now, group.Id, group.Name, address ?? default, author, name, payload.Text, payload.MessageId, payload.Lamport));
+        return true;
     }
 }

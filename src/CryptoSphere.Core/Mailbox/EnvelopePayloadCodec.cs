@@ -4,7 +4,7 @@ namespace CryptoSphere.Core.Mailbox;
 
 /// <summary>
 /// The plaintext inside an envelope. Layout: u8 kind, 16-byte message ID, 16-byte conversation (group) ID
-/// (zero for a direct message), i64 Lamport time (0 for direct), i64 send time (Unix ms), u32 text length,
+/// (zero for a direct message), i64 order (Lamport time, or a direct message's place), i64 send time (Unix ms), u32 text length,
 /// UTF-8 text, then zero bytes up to a multiple of <see cref="PadBlock"/> so the mailbox sees the size only
 /// roughly.
 /// </summary>
@@ -61,7 +61,7 @@ internal static class EnvelopePayloadCodec
 
     private static bool FieldsFit(EnvelopeKind kind, Guid conversation, long lamport) => kind switch
     {
-        EnvelopeKind.Direct => conversation == Guid.Empty && lamport == 0,
+        EnvelopeKind.Direct => conversation == Guid.Empty && lamport >= 0,
         EnvelopeKind.Group => conversation != Guid.Empty && lamport >= 0,
         _ => false,
     };

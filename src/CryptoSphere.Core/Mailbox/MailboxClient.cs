@@ -25,11 +25,14 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly EnvelopeOpener _opener = new(agreementKey, seen);
     private readonly ConcurrentDictionary<PeerId, long> _lastSequence = new();
+    // Per mailbox: the envelopes of the fetch in progress, opened, taken in the senders' order at MAILBOX_FETCH_END.
+    private readonly ConcurrentDictionary<PeerId, List<OpenedEnvelope>> _batches = new();
 
     /// <summary>
     /// A message opened from a mailbox envelope (<see cref="OpenedEnvelope.Duplicate"/> when already seen). The
     /// receipt is sent only when this returns true, after it completes: the node must have stored the message
-    /// durably by then. False leaves the envelope at the mailbox (a kind this node does not take that way yet).
+    /// durably by then. False leaves the envelope at the mailbox (a message this node does not take: blocked author,
+    /// a group it is not in). Called once per fetched batch, in the senders' order (see <see cref="TakeBatchAsync"/>).
     /// </summary>
     public Func<OpenedEnvelope, PeerId, ValueTask<bool>>? OnMessage { get; init; }
 
@@ -58,6 +61,7 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
         {
             await send(new MailboxRequestMessage(true).Encode).ConfigureAwait(false);
             _lastSequence[peer] = 0;
+            _batches.TryRemove(peer, out _);
             await send(new MailboxFetchMessage(FetchBatch, 0).Encode).ConfigureAwait(false);
         }
     }
@@ -105,10 +109,11 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
                     OnPutAnswered?.Invoke(sent.MessageId, sent.Recipient, from, result.Outcome);
                 break;
             case FrameType.Envelope:
-                await OnEnvelopeAsync(from, EnvelopeMessage.Decode(body), send).ConfigureAwait(false);
+                OnEnvelope(from, EnvelopeMessage.Decode(body));
                 break;
             case FrameType.MailboxFetchEnd:
                 var end = MailboxFetchEndMessage.Decode(body);
+                await TakeBatchAsync(from, send).ConfigureAwait(false);
                 if (end.Remaining > 0 && _lastSequence.TryGetValue(from, out var last))
                     await send(new MailboxFetchMessage(FetchBatch, last).Encode).ConfigureAwait(false);
                 break;
@@ -130,7 +135,7 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
         }
     }
 
-    private async ValueTask OnEnvelopeAsync(PeerId mailbox, EnvelopeMessage message, FrameSender send)
+    private void OnEnvelope(PeerId mailbox, EnvelopeMessage message)
     {
         // Only a mailbox we asked may hand us envelopes; anyone else's are dropped unread.
         if (!_lastSequence.TryGetValue(mailbox, out var last))
@@ -150,10 +155,34 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
             return;
         }
         MailboxLog.Opened(_log, opened.Envelope.Id, opened.Author.Short, mailbox.Short, opened.Duplicate);
-        if (OnMessage is { } onMessage && !await onMessage(opened, mailbox).ConfigureAwait(false))
+        var batch = _batches.GetOrAdd(mailbox, _ => []);
+        lock (batch)
+        {
+            // More than we asked for is ignored (no receipt: it stays at the mailbox), so a mailbox cannot make us buffer without end.
+            if (batch.Count < FetchBatch)
+                batch.Add(opened);
+        }
+    }
+
+    /// <summary>
+    /// The fetch ended: the envelopes it brought are taken in their senders' order, whatever order the mailbox
+    /// handed them over in (group messages by Lamport time then author, direct ones by their place in the
+    /// sender's conversation), so a reordering mailbox changes nothing the user sees.
+    /// </summary>
+    private async ValueTask TakeBatchAsync(PeerId mailbox, FrameSender send)
+    {
+        if (!_batches.TryRemove(mailbox, out var batch))
             return;
-        var receipt = DeliveryReceipt.Create(identity, opened, _clock);
-        await send(new ReceiptMessage(receipt.Encoded.ToArray()).Encode).ConfigureAwait(false);
+        OpenedEnvelope[] ordered;
+        lock (batch)
+            ordered = [.. batch.OrderBy(o => o.Payload.Lamport).ThenBy(o => o.Author.Value, StringComparer.Ordinal).ThenBy(o => o.Payload.SentAt)];
+        foreach (var opened in ordered)
+        {
+            if (OnMessage is { } onMessage && !await onMessage(opened, mailbox).ConfigureAwait(false))
+                continue;
+            var receipt = DeliveryReceipt.Create(identity, opened, _clock);
+            await send(new ReceiptMessage(receipt.Encoded.ToArray()).Encode).ConfigureAwait(false);
+        }
     }
 
     private async ValueTask OnReceiptAsync(PeerId mailbox, ReceiptMessage message, FrameSender send)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CryptoSphere.Core.Conversations;
+using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Messaging;
 using CryptoSphere.Core.Node;
@@ -16,7 +17,9 @@ namespace CryptoSphere.Core.Mailbox;
 /// Mailboxes in the node (docs/protocol.md §18): the agreement key and mailbox.db in the data directory, the
 /// mailbox frames on every session with a trusted peer, and the sender's side of the outbox: a direct message
 /// whose recipient is offline is sealed and left with the recipient's mailboxes, and stays in the outbox until
-/// an ACK or a signed receipt says it arrived. Group messages keep going the direct way only (not sealed yet).
+/// an ACK or a signed receipt says it arrived. A group message is sealed to each offline member the same way
+/// (the outbox has a row per member), with its Lamport time inside. A node also connects to the mailboxes it
+/// uses on its own, so it fetches what they hold without waiting for some other reason to talk to them.
 /// </summary>
 internal sealed class MailboxFeature : IDisposable
 {
@@ -27,18 +30,22 @@ internal sealed class MailboxFeature : IDisposable
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
     private readonly Outbox _outbox;
+    private readonly GroupService _groups;
     private readonly ILogger _log;
     private readonly MailboxProtocol _protocol;
-    private readonly ConcurrentDictionary<(Guid, PeerId), DateTimeOffset> _left = new();
+    private readonly ConcurrentDictionary<(Guid, PeerId, PeerId), DateTimeOffset> _left = new();
     private readonly ConcurrentDictionary<PeerId, DateTimeOffset> _lastDial = new();
+    // Per mailbox of ours: the session on which we last asked it to hold our mail and fetched.
+    private readonly ConcurrentDictionary<PeerId, SecureSession> _asked = new();
     private DateTimeOffset _lastSweep;
     private Task? _loop;
 
-    public MailboxFeature(NodeRuntime node, SessionRegistry sessions, Outbox outbox, FrameRouter router)
+    public MailboxFeature(NodeRuntime node, SessionRegistry sessions, Outbox outbox, GroupService groups, FrameRouter router)
     {
         _node = node;
         _sessions = sessions;
         _outbox = outbox;
+        _groups = groups;
         _log = node.Logger<MailboxFeature>();
         var dataDirectory = node.Store.Path is { } path ? Path.GetDirectoryName(path) : null;
         Func<PeerId, bool> trusted = id => node.Trust.StateOf(id) == TrustState.Trusted;
@@ -77,6 +84,8 @@ internal sealed class MailboxFeature : IDisposable
 
     private async Task OnOpenedAsync(SecureSession session)
     {
+        if (Store.Used().Any(u => u.Mailbox == session.RemoteId))
+            _asked[session.RemoteId] = session;
         try
         {
             await _protocol.OnConnectedAsync(session.RemoteId, SenderOf(session)).ConfigureAwait(false);
@@ -90,15 +99,18 @@ internal sealed class MailboxFeature : IDisposable
     private async ValueTask<bool> KeepAsync(OpenedEnvelope opened, PeerId mailbox)
     {
         var author = opened.Author;
-        // Sealed mail from a blocked peer, or from an untrusted one under --accept trusted, is not taken (no
-        // receipt either): it stays at the mailbox until it expires. Direct messages only, for now.
+        // Sealed mail from a blocked peer, or from an untrusted one under --accept trusted (group messages: one no
+        // trusted admin vouches for), is not taken (no receipt either): it stays at the mailbox until it expires.
         var trust = _node.Trust.StateOf(author);
-        if (opened.Payload.Kind != EnvelopeKind.Direct || trust == TrustState.Blocked
-            || (_node.Options.Accept == AcceptPolicy.Trusted && trust != TrustState.Trusted))
+        if (trust == TrustState.Blocked)
             return false;
         var address = AddressOf(author);
         var name = _node.Trust.Find(author)?.Name ?? author.Short;
         var payload = opened.Payload;
+        if (payload.Kind == EnvelopeKind.Group)
+            return await _groups.KeepSealedAsync(author, address, name, payload, mailbox).ConfigureAwait(false);
+        if (payload.Kind != EnvelopeKind.Direct || (_node.Options.Accept == AcceptPolicy.Trusted && trust != TrustState.Trusted))
+            return false;
         var stored = new StoredMessage(payload.MessageId, ConversationId.Peer(author).ToString(), false, author.Value,
             address?.ToString() ?? $"mailbox {mailbox.Short}", name, payload.Text, PeerProtocol.Secure, payload.SentAt, _node.Now, MessageState.Received);
         // Committed before the receipt goes back; a message that also came directly is stored and shown once.
@@ -126,6 +138,7 @@ internal sealed class MailboxFeature : IDisposable
         {
             try
             {
+                await ReachOwnMailboxesAsync(token).ConfigureAwait(false);
                 await LeaveWaitingMessagesAsync(token).ConfigureAwait(false);
                 if (_node.Now - _lastSweep > SweepInterval)
                 {
@@ -153,32 +166,64 @@ internal sealed class MailboxFeature : IDisposable
         }
     }
 
-    // A direct message waiting in the outbox for a peer with no live session is sealed
-    // and left with each of the peer's mailboxes that can be reached, once per mailbox (again if unanswered).
+    // Our own mailboxes we have no session with are dialled (at most every 30 s each): connecting is what
+    // fetches our mail from them and hands them the receipts. One named (mailbox use) while a session with it was
+    // already open is asked on that session.
+    private async Task ReachOwnMailboxesAsync(CancellationToken token)
+    {
+        foreach (var used in Store.Used())
+        {
+            if (_sessions.Find(used.Mailbox) is not { } live)
+                await ReachAsync(new MailboxEntry(used.Mailbox, null), token).ConfigureAwait(false);
+            else if (Speaks(live) && (!_asked.TryGetValue(used.Mailbox, out var asked) || asked != live))
+                await OnOpenedAsync(live).ConfigureAwait(false);
+        }
+    }
+
+    // A message (direct, or a group message's copy for one member) waiting in the outbox for a peer with no live
+    // session is sealed and left with each of the peer's mailboxes that can be reached, once per mailbox (again if unanswered).
     private async Task LeaveWaitingMessagesAsync(CancellationToken token)
     {
         foreach (var (message, target, _) in _node.Store.Outbox())
         {
-            if (message.IsGroup || !ConversationId.TryParse(target, out var conversation)
+            if (!ConversationId.TryParse(target, out var conversation)
                 || conversation.PeerId is not { } recipient || _sessions.Find(recipient) is not null)
                 continue;
             foreach (var entry in _protocol.Client.MailboxesOf(recipient))
             {
                 if (entry.Mailbox == _node.Identity.Id || entry.Mailbox == recipient)
                     continue;
-                if (_left.TryGetValue((message.Id, entry.Mailbox), out var at) && _node.Now - at < UnansweredRetry)
+                if (_left.TryGetValue((message.Id, recipient, entry.Mailbox), out var at) && _node.Now - at < UnansweredRetry)
                     continue;
-                if (Store.HeldBy(message.Id).Contains(entry.Mailbox))
+                if (Store.HeldBy(message.Id, recipient).Contains(entry.Mailbox))
+                {
+                    // Held there: connecting now and then is what brings the recipient's receipt back.
+                    if (_sessions.Find(entry.Mailbox) is null)
+                        await ReachAsync(entry, token).ConfigureAwait(false);
                     continue;
+                }
+                if (PayloadOf(message) is not { } payload)
+                    break;
                 if (await ReachAsync(entry, token).ConfigureAwait(false) is not { } session)
                     continue;
-                var envelope = _protocol.Client.Seal(recipient, EnvelopePayload.Direct(message.Id, message.SentAt, message.Text));
+                var envelope = _protocol.Client.Seal(recipient, payload);
                 if (envelope is null)
                     break;
-                _left[(message.Id, entry.Mailbox)] = _node.Now;
+                _left[(message.Id, recipient, entry.Mailbox)] = _node.Now;
                 await _protocol.Client.PutAsync(envelope, message.Id, entry.Mailbox, SenderOf(session)).ConfigureAwait(false);
             }
         }
+    }
+
+    // What the envelope carries: the group message with its Lamport time, or the direct message with its place
+    // in the conversation (so the recipient restores the order whatever order a mailbox hands them over in).
+    private EnvelopePayload? PayloadOf(StoredMessage message)
+    {
+        if (!message.IsGroup)
+            return EnvelopePayload.Direct(message.Id, message.SentAt, message.Text, _node.Store.OutgoingPosition(message.Conversation, message.Sequence));
+        return ConversationId.TryParse(message.Conversation, out var conversation) && conversation.GroupId is { } group
+            ? EnvelopePayload.Group(group, message.Id, message.Lamport ?? 0, message.SentAt, message.Text)
+            : null;
     }
 
     private async Task<SecureSession?> ReachAsync(MailboxEntry entry, CancellationToken token)

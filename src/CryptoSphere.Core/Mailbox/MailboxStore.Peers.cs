@@ -73,11 +73,29 @@ public sealed partial class MailboxStore
         return reader.Read() ? (Guid.Parse(reader.GetString(0)), ReadPeer(reader, 1), ReadPeer(reader, 2)) : null;
     }
 
-    /// <summary>Where a message waits: the mailboxes that said they hold it.</summary>
-    public IReadOnlyList<PeerId> HeldBy(Guid messageId) => Locked(db =>
+    /// <summary>The envelopes we left for a message, with each mailbox's answer (null while unanswered).</summary>
+    public IReadOnlyList<(PeerId Recipient, PeerId Mailbox, PutOutcome? Outcome)> SentEnvelopes(Guid messageId) => Locked(db =>
     {
-        using var command = Command(db, "SELECT mailbox FROM sent_envelopes WHERE message_id = $m AND outcome IN ($held, $already) ORDER BY updated_at",
-            ("$m", messageId.ToString()), ("$held", (int)PutOutcome.Held), ("$already", (int)PutOutcome.AlreadyHeld));
+        using var command = Command(db, "SELECT recipient, mailbox, outcome FROM sent_envelopes WHERE message_id = $m ORDER BY updated_at",
+            ("$m", messageId.ToString()));
+        using var reader = command.ExecuteReader();
+        var sent = new List<(PeerId, PeerId, PutOutcome?)>();
+        while (reader.Read())
+            sent.Add((ReadPeer(reader, 0), ReadPeer(reader, 1), reader.IsDBNull(2) ? null : (PutOutcome)reader.GetInt32(2)));
+        return sent;
+    });
+
+    /// <summary>
+    /// Where a message waits: the mailboxes that said they hold it (for <paramref name="recipient"/> only, when
+    /// given: a group message is sealed to each member apart, and members may share a mailbox).
+    /// </summary>
+    public IReadOnlyList<PeerId> HeldBy(Guid messageId, PeerId? recipient = null) => Locked(db =>
+    {
+        using var command = Command(db, """
+            SELECT mailbox FROM sent_envelopes
+            WHERE message_id = $m AND ($r IS NULL OR recipient = $r) AND outcome IN ($held, $already)
+            GROUP BY mailbox ORDER BY MIN(updated_at)
+            """, ("$m", messageId.ToString()), ("$r", recipient?.Value), ("$held", (int)PutOutcome.Held), ("$already", (int)PutOutcome.AlreadyHeld));
         using var reader = command.ExecuteReader();
         var mailboxes = new List<PeerId>();
         while (reader.Read())

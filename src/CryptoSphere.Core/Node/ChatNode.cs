@@ -84,7 +84,7 @@ public sealed class ChatNode : IAsyncDisposable
         _dialer = new CandidateDialer(_node, _sessions);
         _ = new PeerExchange(_node, _sessions, _dialer, router);
         _groups = new GroupService(_node, _sessions, _outbox, _dialer, router);
-        _mailbox = new MailboxFeature(_node, _sessions, _outbox, router);
+        _mailbox = new MailboxFeature(_node, _sessions, _outbox, _groups, router);
         _node.Store.Damaged += OnStoreDamaged;
     }
 
@@ -134,6 +134,9 @@ public sealed class ChatNode : IAsyncDisposable
 
     /// <summary>Mailboxes: whom this node holds sealed mail for, which mailboxes it uses, what it left where (mailbox.db).</summary>
     public MailboxStore Mailboxes => _mailbox.Store;
+
+    /// <summary>Every message in the outbox, with the recipients it waits for and the mailboxes holding a sealed copy.</summary>
+    public IReadOnlyDictionary<Guid, IReadOnlyList<WaitingCopy>> Waiting() => WaitingMessages.Of(Store, Mailboxes);
 
     /// <summary>This node's agreement key record, for a contact card (peers also get it when they connect).</summary>
     public AgreementKeyRecord AgreementKey => _mailbox.Key.Record;

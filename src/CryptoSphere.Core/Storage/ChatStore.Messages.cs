@@ -269,6 +269,14 @@ public sealed partial class ChatStore
     public int OutboxCount(string target) => Locked(db =>
         Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM outbox WHERE target = $target", ("$target", target))));
 
+    /// <summary>
+    /// An outgoing message's place among this node's messages in its conversation: how many were sent up to
+    /// <paramref name="sequence"/> (a sealed direct message carries it, so a mailbox that reorders envelopes cannot
+    /// reorder the conversation; outgoing messages are never deleted, so it only grows).
+    /// </summary>
+    public long OutgoingPosition(string conversation, long sequence) => Locked(db => Convert.ToInt64(Scalar(db,
+        "SELECT COUNT(*) FROM messages WHERE conversation = $c AND outgoing = 1 AND seq <= $s", ("$c", conversation), ("$s", sequence))));
+
     private static readonly string[] MessageParameters =
         ["$id", "$conversation", "$outgoing", "$peer", "$address", "$name", "$text", "$protocol", "$sent", "$stored", "$state", "$lamport"];
 

@@ -63,10 +63,11 @@ internal static class MessageEndpoints
         var size = Math.Clamp(limit ?? DefaultPage, 1, MaxPage);
         var trust = new TrustLabelCache(node.Trust);
         var page = node.Store.History(id, size, before);
+        var waiting = node.Waiting();
         return Results.Ok(new
         {
             conversation = id,
-            messages = page.Select(m => MessageView.From(m, trust)).ToList(),
+            messages = page.Select(m => MessageView.From(m, trust, waiting, node.Trust)).ToList(),
             // A full page may have more before it; the page asks again with before = the first seq.
             more = page.Count == size,
         });

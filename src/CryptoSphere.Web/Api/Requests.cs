@@ -8,3 +8,6 @@ public sealed record TextRequest(string? Text);
 public sealed record NameRequest(string? Name);
 
 public sealed record PeerRequest(string? Peer);
+
+/// <summary><c>mailbox serve</c>: the peer, and its quota (each left out takes the default).</summary>
+public sealed record ServeRequest(string? Peer, int? MaxEnvelopes, int? MaxMegabytes, double? ExpiryDays);

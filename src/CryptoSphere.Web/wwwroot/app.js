@@ -138,6 +138,7 @@
       case 'peers': return attempt(loadPeers);
       case 'contacts': return attempt(loadContacts);
       case 'groups': return attempt(loadGroups);
+      case 'mailboxes': return attempt(loadMailboxes);
       case 'me': return attempt(loadMe);
       case 'files': return attempt(loadTransfers);
       default: return attempt(loadConversations);
@@ -281,8 +282,22 @@
   }
 
   function stateText(m) {
-    if (m.state === 'failed' && m.error) return 'failed: ' + m.error;
-    return m.refusals ? m.state + '; not to: ' + m.refusals : m.state;
+    const text = m.state === 'failed' && m.error ? 'failed: ' + m.error
+      : m.refusals ? m.state + '; not to: ' + m.refusals : m.state;
+    const where = waitingText(m);
+    return where ? text + ' · ' + where : text;
+  }
+
+  function peerName(p) {
+    return p.name || p.short;
+  }
+
+  /** Where a message not yet delivered waits, per recipient: the outbox, or held by a mailbox (a sealed copy). */
+  function waitingText(m) {
+    if (!m.waiting) return null;
+    if (m.waiting.length === 0) return 'waiting in the outbox';
+    return m.waiting.map((w) => 'for ' + peerName(w.recipient) + ': ' +
+      (w.heldBy.length === 0 ? 'waiting in the outbox' : 'held by mailbox ' + w.heldBy.map(peerName).join(', '))).join('; ');
   }
 
   function updateMessage(node, m) {
@@ -514,6 +529,62 @@
     if (groups.length === 0) list.append(el('li', { class: 'muted', text: 'No groups yet.' }));
   }
 
+  // ---- mailboxes ---------------------------------------------------------------------------
+
+  async function loadMailboxes() {
+    const [status, outbox] = await Promise.all([api('GET', '/mailboxes'), api('GET', '/outbox')]);
+    const waiting = byId('outbox');
+    waiting.replaceChildren(...outbox.map((m) => {
+      const where = state.conversations.find((c) => c.id === m.conversation);
+      return el('li', { class: 'card', 'data-id': m.id },
+        el('span', { class: 'name', text: where ? where.title : m.conversation }),
+        el('span', { class: 'muted', text: clockTime(m.sentAt) + ' · ' + m.state }),
+        el('span', { class: 'line', text: m.text }),
+        el('span', { class: 'line waiting', text: waitingText(m) }));
+    }));
+    if (outbox.length === 0) waiting.append(el('li', { class: 'muted', text: 'Nothing is waiting.' }));
+
+    const used = byId('mailboxes-used');
+    used.replaceChildren(...status.used.map((u) => el('li', { class: 'card' },
+      el('span', { class: 'name', text: peerName(u.mailbox) }),
+      el('span', { class: 'peer-id', title: u.mailbox.peerId, text: u.mailbox.short }),
+      el('span', { class: 'line', text: u.status + (u.answeredAt ? ' · answered ' + ago(u.answeredAt) : '') }),
+      el('div', { class: 'actions' }, el('button', { type: 'button', class: 'danger', text: 'Stop using', onclick: () => attempt(async () => {
+        await api('DELETE', '/mailboxes/used/' + encodeURIComponent(u.mailbox.peerId));
+        await loadMailboxes();
+      }) })))));
+    if (status.used.length === 0) used.append(el('li', { class: 'muted', text: 'None: while you are offline, messages to you wait at their senders.' }));
+
+    const served = byId('mailboxes-served');
+    served.replaceChildren(...status.served.map((s) => el('li', { class: 'card' },
+      el('span', { class: 'name', text: peerName(s.recipient) }),
+      el('span', { class: 'peer-id', title: s.recipient.peerId, text: s.recipient.short }),
+      el('span', { class: 'line', text: s.status + ' · ' + s.heldCount + '/' + s.quota.maxEnvelopes + ' envelopes, ' +
+        (s.heldBytes / 1024).toFixed(1) + '/' + Math.round(s.quota.maxBytes / 1024) + ' KB, kept ' + +s.quota.expiryDays.toFixed(2) + ' days' }),
+      el('div', { class: 'actions' }, el('button', { type: 'button', class: 'danger', text: 'Stop holding', onclick: () => attempt(async () => {
+        await api('DELETE', '/mailboxes/served/' + encodeURIComponent(s.recipient.peerId));
+        await loadMailboxes();
+      }) })))));
+    if (status.served.length === 0) served.append(el('li', { class: 'muted', text: 'Nobody.' }));
+
+    const d = status.defaults;
+    byId('serve-count').placeholder = d.maxEnvelopes + ' envelopes';
+    byId('serve-mb').placeholder = Math.round(d.maxBytes / 1048576) + ' MB';
+    byId('serve-days').placeholder = d.expiryDays + ' days';
+  }
+
+  async function serveMailbox() {
+    const number = (id) => (byId(id).value.trim() === '' ? undefined : Number(byId(id).value));
+    await api('POST', '/mailboxes/served', {
+      peer: byId('serve-peer').value,
+      maxEnvelopes: number('serve-count'),
+      maxMegabytes: number('serve-mb'),
+      expiryDays: number('serve-days'),
+    });
+    for (const id of ['serve-peer', 'serve-count', 'serve-mb', 'serve-days']) byId(id).value = '';
+    await loadMailboxes();
+  }
+
   // ---- broadcast ---------------------------------------------------------------------------
 
   async function broadcast() {
@@ -617,10 +688,12 @@
         }
         scheduleConversations();
         break;
+      case 'message_held_by_mailbox':
       case 'message_delivered':
       case 'message_failed':
         // Also a message sent from the terminal meanwhile: the page learns of it here.
         if (state.nodes.has(e.messageId) || (state.current && state.current.id === e.conversation)) scheduleTail();
+        if (state.view === 'mailboxes') scheduleView();
         if (e.type === 'message_failed') toast('Gave up on a message to ' + e.to + ': ' + e.reason, true);
         break;
       case 'send_failed':
@@ -725,6 +798,21 @@
         name.value = '';
         await loadGroups();
       });
+    });
+
+    byId('use-mailbox').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const peer = byId('use-mailbox-peer');
+      attempt(async () => {
+        await api('POST', '/mailboxes/used', { peer: peer.value });
+        peer.value = '';
+        await loadMailboxes();
+      });
+    });
+
+    byId('serve-mailbox').addEventListener('submit', (e) => {
+      e.preventDefault();
+      attempt(serveMailbox);
     });
 
     byId('send-file').addEventListener('submit', (e) => {

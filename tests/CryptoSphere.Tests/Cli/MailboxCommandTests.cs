@@ -86,4 +86,28 @@ public sealed class MailboxCommandTests : IDisposable
         Assert.Equal(0, (await Run("stop-using", peer.Short)).ExitCode);
         Assert.Equal(1, (await Run("stop-using", peer.Short)).ExitCode);
     }
+
+    [Fact]
+    public async Task Outbox_says_which_mailbox_holds_a_waiting_message()
+    {
+        const string text = "held for bob at m";
+        var aliceDir = _data.Path;
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        using var others = new TempDirectory();
+        await using (var m = await StoredNode.StartAsync("m", others.Combine("m")))
+        {
+            var bob = await Mailbox.MailboxNodeTests.BobUsesMAsync(m, others.Combine("bob"), aliceId);
+            await Mailbox.MailboxNodeTests.AliceLeavesForBobAsync(aliceDir, m, bob, text);
+        }
+
+        var outbox = await CliProcess.RunAsync("outbox", "--data-dir", aliceDir);
+        var json = await CliProcess.RunAsync("outbox", "--json", "--data-dir", aliceDir);
+
+        Assert.Equal(0, outbox.ExitCode);
+        Assert.Contains(outbox.Stdout.Split('\n'), l => l.Contains(text, StringComparison.Ordinal) && l.Contains("; held by mailbox m)", StringComparison.Ordinal));
+        var row = Assert.Single(System.Text.Json.JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray());
+        Assert.Single(row.GetProperty("heldBy").EnumerateArray());
+    }
 }

@@ -128,7 +128,8 @@ public sealed class MailboxExchangeTests : IDisposable
 
             // M (now hostile) hands the same envelope again: Bob opens it but marks it a duplicate.
             await bob.Client.HandleAsync(_mailboxId, Core.Secure.FrameType.Envelope,
-                Frame(new Core.Secure.Messages.EnvelopeMessage(held.Sequence, held.Data)), toMailbox);
+                FrameBody.Of(new Core.Secure.Messages.EnvelopeMessage(held.Sequence, held.Data)), toMailbox);
+            await bob.Client.HandleAsync(_mailboxId, Core.Secure.FrameType.MailboxFetchEnd, FrameBody.Of(new Core.Secure.Messages.MailboxFetchEndMessage(0)), toMailbox);
 
             Assert.Equal(2, bob.Received.Count);
             Assert.Equal(1, bob.Received.Count(r => !r.Opened.Duplicate));
@@ -153,12 +154,14 @@ public sealed class MailboxExchangeTests : IDisposable
         var answers = 0;
 
         // The tampered copy comes from M (whom Bob fetches from); Bob's answers to it are counted, not sent.
+        Core.Mailbox.FrameSender counted = _ =>
+        {
+            Interlocked.Increment(ref answers);
+            return ValueTask.CompletedTask;
+        };
         await bob.Client.HandleAsync(_mailboxId, Core.Secure.FrameType.Envelope,
-            Frame(new Core.Secure.Messages.EnvelopeMessage(held.Sequence + 1, tampered)), _ =>
-            {
-                Interlocked.Increment(ref answers);
-                return ValueTask.CompletedTask;
-            });
+            FrameBody.Of(new Core.Secure.Messages.EnvelopeMessage(held.Sequence + 1, tampered)), counted);
+        await bob.Client.HandleAsync(_mailboxId, Core.Secure.FrameType.MailboxFetchEnd, FrameBody.Of(new Core.Secure.Messages.MailboxFetchEndMessage(0)), counted);
 
         Assert.Single(bob.Received);
         Assert.Equal(0, answers);
@@ -176,12 +179,5 @@ public sealed class MailboxExchangeTests : IDisposable
         Assert.Equal(ServeState.Refused, stranger.Store.Used().Single().LastState);
         Assert.Empty(m.Store.Served());
         Assert.Null(m.Store.PeerInfo(stranger.Id));
-    }
-
-    private static System.Buffers.ReadOnlySequence<byte> Frame(Core.Secure.Messages.EnvelopeMessage message)
-    {
-        var output = new System.Buffers.ArrayBufferWriter<byte>();
-        message.Encode(output);
-        return new System.Buffers.ReadOnlySequence<byte>(output.WrittenMemory[5..]);
     }
 }

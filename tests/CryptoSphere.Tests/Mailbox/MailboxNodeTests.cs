@@ -28,7 +28,7 @@ public sealed class MailboxNodeTests : IDisposable
     }
 
     /// <summary>Bob asks M to hold his mail, M agrees, and Bob goes offline; returns Bob's contact card.</summary>
-    private static async Task<(PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes)> BobUsesMAsync(
+    internal static async Task<(PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes)> BobUsesMAsync(
         StoredNode m, string bobDir, PeerId aliceId)
     {
         await using var bob = await StoredNode.StartAsync("bob", bobDir);
@@ -137,5 +137,164 @@ public sealed class MailboxNodeTests : IDisposable
 
         Assert.Single(bob.Events.All<MessageReceived>(), r => r.Text == text);
         Assert.Single(bob.Store.All(), s => s.Id == messageId);
+    }
+
+    /// <summary>Alice, back from a trip, writes to Bob (offline) and leaves; M takes a sealed copy of each message.</summary>
+    internal static async Task<Guid[]> AliceLeavesForBobAsync(string aliceDir, StoredNode m, (PeerId Id, int Port, AgreementKeyRecord Key, MailboxDirectory Mailboxes) bob,
+        params string[] texts)
+    {
+        await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+        Trust(alice, bob.Id, "bob", $"127.0.0.1:{bob.Port}");
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Assert.True(alice.Node.Mailboxes.LearnPeer(bob.Id, bob.Key, bob.Mailboxes));
+        var ids = new List<Guid>();
+        foreach (var text in texts)
+            ids.Add((await alice.Node.SendAsync(bob.Id, text)).MessageId!.Value);
+        foreach (var id in ids)
+            await alice.Events.WaitFor<MessageHeldByMailbox>(h => h.MessageId == id, TimeSpan.FromSeconds(20));
+        return [.. ids];
+    }
+
+    [Fact]
+    public async Task MailboxThatHandsEnvelopesOutReversed_IsHarmless_BobShowsAlicesMessagesInHerOrder()
+    {
+        string[] texts = ["first: the alarm code changed", "second: it is 4711", "third: do not write it down"];
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
+
+        // M's owner turns hostile: M now hands Bob's envelopes out newest first.
+        var inArrivalOrder = m.Node.Mailboxes.Fetch(bob.Id, 10).Select(e => e.Id).ToList();
+        await m.DisposeAsync();
+        HostileMailboxDatabase.Reverse(mDir);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        {
+            Assert.Equal(Enumerable.Reverse(inArrivalOrder), m.Node.Mailboxes.Fetch(bob.Id, 10).Select(e => e.Id));
+
+            await using var bobNode = await StoredNode.StartAsync("bob", bobDir);
+            await Eventually.HoldsAsync(() => bobNode.Events.All<MessageReceived>().Count(r => r.PeerId == aliceId) == texts.Length,
+                "Bob gets all three", TimeSpan.FromSeconds(20));
+            Assert.Equal(texts, bobNode.Events.All<MessageReceived>().Where(r => r.PeerId == aliceId).Select(r => r.Text));
+            var conversation = Core.Conversations.ConversationId.Peer(aliceId).ToString();
+            Assert.Equal(texts, bobNode.Store.History(conversation, 10).Select(h => h.Text));
+        }
+    }
+
+    [Fact]
+    public async Task MailboxThatDropsEnvelopes_CostsOnlyTheMailboxPath_TheMessageStaysInTheOutbox_AndGoesDirectly()
+    {
+        const string text = "dropped by the mailbox, kept by the outbox";
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        var messageId = (await AliceLeavesForBobAsync(aliceDir, m, bob, text)).Single();
+
+        // M throws the envelope away (no receipt exists, so nobody is told "delivered").
+        await m.DisposeAsync();
+        HostileMailboxDatabase.DropAll(mDir);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        {
+            await using var bobNode = await StoredNode.StartAsync("bob", bobDir, bob.Port);
+            await Eventually.HoldsAsync(() => bobNode.Node.Mailboxes.Used().Single().LastAnswerAt > DateTimeOffset.UtcNow.AddSeconds(-30),
+                "Bob talked to M again", TimeSpan.FromSeconds(20));
+            Assert.Empty(m.Node.Mailboxes.ReceiptsFor(aliceId));
+
+            // Alice comes back while Bob is online: her outbox still has the message and delivers it directly.
+            await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+            Assert.NotEqual(MessageState.Delivered, Message(alice.Store, messageId).State);
+            await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
+            Assert.Single(bobNode.Events.All<MessageReceived>(), r => r.Text == text);
+            Assert.Equal(MessageState.Delivered, Message(alice.Store, messageId).State);
+        }
+    }
+
+    [Fact]
+    public async Task MailboxNamedWhileConnectedToIt_IsAskedOnThatConnection()
+    {
+        await using var m = await StoredNode.StartAsync("m", _temp.Combine("m"));
+        await using var alice = await StoredNode.StartAsync("alice", _temp.Combine("alice"));
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Trust(m, alice.Identity.Id, "alice", alice.Key.ToString());
+        Assert.True((await alice.Node.SendAsync(m.Key, "already talking")).Success);
+
+        Assert.True(alice.Node.Mailboxes.Use(m.Identity.Id));
+        await Eventually.HoldsAsync(() => alice.Node.Mailboxes.Used().Single().LastState == ServeState.Pending, "M answers on the open session",
+            TimeSpan.FromSeconds(20));
+        Assert.Equal(ServeState.Pending, m.Node.Mailboxes.Served().Single(s => s.Recipient == alice.Identity.Id).State);
+    }
+
+    [Fact]
+    public async Task Stranger_CannotMakeARealNodeHoldItsMail_NorLeaveMailThere()
+    {
+        var mDir = _temp.Combine("m");
+        PeerId bobId;
+        AgreementKeyRecord bobKey;
+        MailboxDirectory bobCard;
+        await using var m = await StoredNode.StartAsync("m", mDir);
+        await using (var bob = await StoredNode.StartAsync("bob", _temp.Combine("bob")))
+        {
+            (bobId, bobKey) = (bob.Identity.Id, bob.Node.AgreementKey);
+            bobCard = MailboxDirectory.Create(bob.Identity, [new MailboxEntry(m.Identity.Id, m.Key.ToString())]);
+            Trust(m, bobId, "bob", bob.Key.ToString());
+            Assert.True(m.Node.Mailboxes.Serve(bobId));
+        }
+
+        // The stranger trusts M and names it as its mailbox; M does not trust the stranger.
+        await using var stranger = await StoredNode.StartAsync("stranger", _temp.Combine("stranger"));
+        Trust(stranger, m.Identity.Id, "m", m.Key.ToString());
+        Trust(stranger, bobId, "bob", $"127.0.0.1:{TestNodes.DeadPort()}");
+        Assert.True(stranger.Node.Mailboxes.Use(m.Identity.Id));
+        await Eventually.HoldsAsync(() => stranger.Node.Mailboxes.Used().Single().LastState is not null, "M answers the stranger",
+            TimeSpan.FromSeconds(20));
+        Assert.Equal(ServeState.Refused, stranger.Node.Mailboxes.Used().Single().LastState);
+
+        // Nor can it leave mail for Bob there, though M holds Bob's mail.
+        Assert.True(stranger.Node.Mailboxes.LearnPeer(bobId, bobKey, bobCard));
+        var sent = await stranger.Node.SendAsync(bobId, "let me in");
+        await Eventually.HoldsAsync(() => stranger.Node.Mailboxes.SentEnvelopes(sent.MessageId!.Value).Any(e => e.Outcome is not null),
+            "M answers the stranger's envelope", TimeSpan.FromSeconds(20));
+        Assert.Equal(PutOutcome.Stranger, stranger.Node.Mailboxes.SentEnvelopes(sent.MessageId!.Value).Single().Outcome);
+        Assert.Empty(stranger.Node.Mailboxes.HeldBy(sent.MessageId!.Value));
+
+        Assert.Empty(m.Node.Mailboxes.Fetch(bobId, 10));
+        Assert.DoesNotContain(m.Node.Mailboxes.Served(), s => s.Recipient == stranger.Identity.Id);
+        Assert.Null(m.Node.Mailboxes.PeerInfo(stranger.Identity.Id));
+    }
+
+    [Fact]
+    public async Task MailboxQuota_HoldsOnARealNode_TheEnvelopeOverItIsRefused_AndItsMessageWaitsInTheOutbox()
+    {
+        var (aliceDir, bobDir) = (_temp.Combine("alice"), _temp.Combine("bob"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        await using var m = await StoredNode.StartAsync("m", _temp.Combine("m"));
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        Assert.True(m.Node.Mailboxes.Serve(bob.Id, MailboxQuota.Default with { MaxEnvelopes = 1 }));
+
+        await using var alice = await StoredNode.StartAsync("alice", aliceDir);
+        Trust(alice, bob.Id, "bob", $"127.0.0.1:{bob.Port}");
+        Trust(alice, m.Identity.Id, "m", m.Key.ToString());
+        Assert.True(alice.Node.Mailboxes.LearnPeer(bob.Id, bob.Key, bob.Mailboxes));
+        var first = (await alice.Node.SendAsync(bob.Id, "fits")).MessageId!.Value;
+        var second = (await alice.Node.SendAsync(bob.Id, "over the quota")).MessageId!.Value;
+        await alice.Events.WaitFor<MessageHeldByMailbox>(h => h.MessageId == first, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => alice.Node.Mailboxes.SentEnvelopes(second).Any(e => e.Outcome is not null), "M answers the second envelope",
+            TimeSpan.FromSeconds(20));
+
+        Assert.Equal(PutOutcome.OverQuota, alice.Node.Mailboxes.SentEnvelopes(second).Single().Outcome);
+        Assert.Empty(alice.Node.Mailboxes.HeldBy(second));
+        Assert.Single(m.Node.Mailboxes.Fetch(bob.Id, 10));
+        Assert.Equal(2, alice.Store.OutboxCount(Core.Messaging.Outbox.TargetOf(bob.Id)));
+        Assert.Equal(1, m.Node.Mailboxes.Served().Single(s => s.Recipient == bob.Id).HeldCount);
     }
 }
