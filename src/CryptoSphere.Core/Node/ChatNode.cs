@@ -136,6 +136,10 @@ public sealed class ChatNode : IAsyncDisposable
     /// <summary>The relay connection when a relay is configured (state, joins); null otherwise.</summary>
     public Relay.RelayClient? RelayClient => _relay.Client;
 
+    /// <summary>The link someone on another network adds to reach this node: its IDs, listening address and relay.</summary>
+    public InviteLink Invite => new(_node.Identity.Id, DeviceId, Name, [new PeerKey(AdvertisedIp, Port)],
+        _node.Options.AcrossNetworks.Relay);
+
     public Task StartAsync() => _events.Settle(() =>
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)

@@ -8,3 +8,5 @@ public sealed record TextRequest(string? Text);
 public sealed record NameRequest(string? Name);
 
 public sealed record PeerRequest(string? Peer);
+
+public sealed record InviteRequest(string? Link, bool Trust);

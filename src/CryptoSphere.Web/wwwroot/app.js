@@ -152,6 +152,8 @@
     byId('me-address').textContent = me.address;
     byId('me-id').textContent = me.peerId;
     if (!byId('me-qr').getAttribute('src')) byId('me-qr').setAttribute('src', '/api/me/qr.png');
+    byId('me-invite').textContent = me.invite;
+    if (!byId('invite-qr').getAttribute('src')) byId('invite-qr').setAttribute('src', '/api/me/invite-qr.svg');
     const phone = byId('phone-link');
     phone.hidden = !me.web.network;
     if (me.web.network) {
@@ -713,6 +715,16 @@
 
     byId('back').addEventListener('click', () => byId('view-chats').classList.remove('show-conversation'));
     byId('connect-all').addEventListener('click', () => attempt(connectAll));
+
+    byId('add-invite').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const link = byId('add-invite-link');
+      attempt(async () => {
+        await api('POST', '/contacts/invite', { link: link.value, trust: byId('add-invite-trust').checked });
+        link.value = '';
+        await loadContacts();
+      });
+    });
 
     byId('new-group').addEventListener('submit', (e) => {
       e.preventDefault();
