@@ -70,6 +70,7 @@ public sealed class ChatNode : IAsyncDisposable
         var router = new FrameRouter();
         _sessions = new SessionRegistry(_node, router);
         _relay = new RelayReach(_node, _sessions);
+        _ = new DirectUpgrade(_node, _sessions); // lives as long as the registry's Opened handler
         _peerTable = new PeerTableRecorder(_node);
         _legacy = new LegacyOutbound(_node);
         var legacyEndpoint = new LegacyEndpoint(_node);

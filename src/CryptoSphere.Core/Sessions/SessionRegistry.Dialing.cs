@@ -52,6 +52,10 @@ internal sealed partial class SessionRegistry
         return await DialDirectAsync(address, expected, source, keepSilent, token).ConfigureAwait(false);
     }
 
+    /// <summary>A direct dial only (no relay after it): to move a relayed peer to a direct connection.</summary>
+    public Task<DialResult> DialDirectOnlyAsync(PeerKey address, PeerId id, CancellationToken token) =>
+        DialDirectAsync(address, id, PeerSource.Manual, keepSilent: false, token);
+
     private async Task<DialResult> DialRelayedAsync(RelayReach relay, PeerId id, CancellationToken token)
     {
         if (Find(id) is { } live)

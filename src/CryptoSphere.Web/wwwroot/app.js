@@ -416,7 +416,7 @@
       p.short ? el('span', { class: 'peer-id', title: p.peerId, text: p.short }) : null,
       el('span', { text: p.protocol }),
       badge(p.security),
-      el('span', { class: 'line', text: p.address + ' · last seen ' + ago(p.lastSeen) + ' · ' + p.messages + ' message(s) · ' + p.source }),
+      el('span', { class: 'line', text: p.address + ' · last seen ' + ago(p.lastSeen) + ' · ' + p.messages + ' message(s) · ' + p.source + ' · ' + p.reach }),
       el('div', { class: 'actions' },
         el('button', { type: 'button', onclick: () => openConversation(p.conversation, { title: p.name || p.address }), text: 'Chat' }),
         el('button', { type: 'button', class: 'danger', text: 'Remove', onclick: () => attempt(async () => {
