@@ -150,6 +150,48 @@ public sealed partial class AcrossNatTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [NatLabFact(Timeout = 900_000)]
+    public async Task A_relayed_peer_moves_to_a_direct_connection_once_its_router_forwards_the_port()
+    {
+        var lab = await LabAsync([('a', 1), ('b', 1)]);
+        var (relay, found) = await ServersAsync(lab);
+        var discovery = found!.DiscoveryUrlAt(lab.PublicAddress);
+        var (aliceDir, bobDir) = (_data.Combine("alice"), _data.Combine("bob"));
+        var aliceId = await IdAsync(aliceDir);
+        var bobId = await IdAsync(bobDir);
+        // Bob gives out his router's address, where nothing is forwarded yet: dials there are dropped.
+        var bobPublic = lab.RouterPublicAddress('b');
+        var link = await RunAsync("invite", "--data-dir", bobDir, "--name", "bob", "--port", $"{NodePort}", "--advertise-ip", bobPublic);
+        await RunAsync("add", link.Trim(), "--data-dir", aliceDir);
+        var bob = await MenuNode.StartAsync("bob", bobId, bobDir, lab.HostNamespace('b', 1), bobPublic, NodePort, Left,
+            "--relay", relay.RelayUrl(lab.PublicAddress), "--discovery-server", discovery);
+        _nodes.Add(bob);
+        await bob.Process.Stderr.WaitForAsync("Joined relay", timeout: Left);
+        var alice = await StartAsync("alice", aliceId, aliceDir, lab, 'a', "--discovery-server", discovery);
+
+        await alice.ChatAsync(bob.Id, ["while relayed"], Left);
+        await bob.Stdout.WaitForAsync($"alice (relay~{alice.Id.Value}:{RelayPort}) [{alice.Id.Short}, unverified]: while relayed", timeout: Left);
+        Assert.Matches($@"bob relay~{bob.Id.Value}:{RelayPort} .*, relayed, last seen", await alice.PeersAsync(Left));
+        Log("alice reaches bob through the relay; his router forwards nothing yet");
+
+        await lab.OpenPortForwardAsync('b', 1, NodePort);
+        var opened = _clock.Elapsed;
+        await alice.Stdout.WaitForAsync($"Secure connection with bob ({bobPublic}:{NodePort})", timeout: Left);
+        Log($"alice moved to a direct connection {(_clock.Elapsed - opened).TotalSeconds:0.0} s after bob's router opened the port");
+
+        await alice.ChatAsync(bob.Id, ["now direct"], Left);
+        // Bob sees alice at her router's address: out through her NAT, in through his port forward.
+        await bob.Stdout.WaitForAsync($"alice ({lab.RouterPublicAddress('a')}:{NodePort}) [{alice.Id.Short}, unverified]: now direct", timeout: Left);
+        await bob.ChatAsync(alice.Id, ["and back"], Left);
+        await alice.Stdout.WaitForAsync($"bob ({bobPublic}:{NodePort}) [{bob.Id.Short}, unverified]: and back", timeout: Left);
+        var alicePeers = await alice.PeersAsync(Left);
+        Assert.Matches($@"bob {Regex.Escape(bobPublic)}:{NodePort} .*, direct, last seen", alicePeers);
+        Assert.DoesNotContain("relay~", alicePeers);
+        Assert.Matches($@"alice {Regex.Escape(lab.RouterPublicAddress('a'))}:{NodePort} .*, direct, last seen", await bob.PeersAsync(Left));
+        await Task.WhenAll(alice.QuitAsync(Left), bob.QuitAsync(Left));
+        Log($"FIGURES: relayed until the port forward opened, direct {(_clock.Elapsed - opened).TotalSeconds:0.0} s later at most");
+    }
+
+    [NatLabFact(Timeout = 900_000)]
     public async Task With_no_relay_configured_no_packet_leaves_the_LAN()
     {
         var lab = await LabAsync([('a', 2)]);
@@ -164,6 +206,7 @@ public sealed partial class AcrossNatTests(ITestOutputHelper output) : IAsyncLif
         await two.Stdout.WaitForAsync("]: only on the LAN", timeout: Left);
         await two.ChatAsync(one.Id, ["here too"], Left);
         await one.Stdout.WaitForAsync("]: here too", timeout: Left);
+        Assert.Matches($@"two {Regex.Escape(lab.HostAddress('a', 2))}:{NodePort} .*, LAN, last seen", await one.PeersAsync(Left));
         await Task.WhenAll(one.QuitAsync(Left), two.QuitAsync(Left));
 
         Assert.Equal(0, await lab.PacketsLeftAsync('a'));

@@ -165,6 +165,21 @@ internal sealed class MenuNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Option 2: the peer table as printed, up to the next prompt.</summary>
+    public async Task<string> PeersAsync(TimeSpan timeout)
+    {
+        await _menu.WaitAsync();
+        try
+        {
+            var table = await AnswerAsync("2", "Choice: ", timeout);
+            return table[..table.LastIndexOf("Choice: ", StringComparison.Ordinal)];
+        }
+        finally
+        {
+            _menu.Release();
+        }
+    }
+
     /// <summary>Option 10, accept: the transfer listed first (the newest).</summary>
     public async Task AcceptNewestTransferAsync(TimeSpan timeout)
     {

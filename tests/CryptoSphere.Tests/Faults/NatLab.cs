@@ -143,6 +143,22 @@ internal sealed partial class NatLab : IAsyncDisposable
         await RunAsync("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
     }
 
+    /// <summary>
+    /// The router forwards TCP <paramref name="port"/> on its outside address to that host, as a user opening a port
+    /// on a home router does: connections from outside to it are let in from now on.
+    /// </summary>
+    public async Task OpenPortForwardAsync(char network, int host, int port)
+    {
+        var router = RouterNamespace(network);
+        await RunAsync("ip", "netns", "exec", router, "nft", "insert", "rule", "ip", "cryptosphere_lab", "lan_forward",
+            "iifname", Wan, "ct", "status", "dnat", "accept");
+        await RunAsync(["ip", "netns", "exec", router, "nft", "-f", "-"], stdin: $$"""
+            table ip cryptosphere_forward {
+              chain port_forward { type nat hook prerouting priority dstnat; policy accept; iifname "{{Wan}}" tcp dport {{port}} dnat to {{HostAddress(network, host)}}:{{port}}; }
+            }
+            """);
+    }
+
     /// <summary>Packets the router forwarded from its LAN to the outside since it was built.</summary>
     public async Task<long> PacketsLeftAsync(char network)
     {
