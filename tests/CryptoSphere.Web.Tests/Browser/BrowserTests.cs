@@ -165,7 +165,8 @@ public sealed class BrowserTests : IAsyncLifetime
         // A peer coming along shows up on the open page by itself.
         _ = _b.SendAsync(TestNodes.KeyOf(_a.Node), "hello");
         wait.Until(d => d.FindElements(By.CssSelector("#peers .card")).Any(c =>
-            c.Text.Contains("bob") && c.Text.Contains(_b.Identity.Id.Short) && c.Text.Contains("unverified")));
+            c.Text.Contains("bob") && c.Text.Contains(_b.Identity.Id.Short) && c.Text.Contains("unverified")
+            && c.Text.Contains(" · LAN"))); // how it is reached: on this machine's own network
 
         browser.FindElement(By.CssSelector("#tabs button[data-view=contacts]")).Click();
         Click(wait, By.CssSelector("#contacts .card button"), b => b.Text == "Trust");
