@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
@@ -16,7 +15,6 @@ internal sealed partial class NatLab : IAsyncDisposable
     public const string HostInterface = "eth0";
     private const string Wan = "wan";
     private const string LanBridge = "br0";
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
 
     private readonly List<string> _created = [];
     private readonly List<char> _networks = [];
@@ -185,38 +183,7 @@ internal sealed partial class NatLab : IAsyncDisposable
 
     private Task<(bool Ok, string Output)> TryRunAsync(params string[] command) => TryRunAsync(command, null);
 
-    private async Task<(bool Ok, string Output)> TryRunAsync(string[] command, string? stdin)
-    {
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in command.Skip(1))
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-            await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(CommandTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            return (false, $"no answer within {CommandTimeout.TotalSeconds} s");
-        }
-        var text = (await stdout + await stderr).Trim();
-        if (process.ExitCode != 0)
-            _log($"{string.Join(' ', command)} -> {process.ExitCode}: {text}");
-        return (process.ExitCode == 0, text);
-    }
+    private Task<(bool Ok, string Output)> TryRunAsync(string[] command, string? stdin) => LabCommand.TryRunAsync(command, stdin, _log);
 
     public async ValueTask DisposeAsync()
     {
