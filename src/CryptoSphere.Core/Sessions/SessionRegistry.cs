@@ -118,6 +118,8 @@ internal sealed partial class SessionRegistry
             _lastRefusal[id.Value] = "it is blocked";
             return null;
         }
+        // Read now: once registered, a simultaneous connection can replace this one and dispose the stream.
+        var device = DeviceIdOf(ssl);
         var session = new SecureSession(ssl, id, remote, initiator, Options.MaxFrameBytes, _node.Clock, _node.ReceiveLimits)
         {
             RelayedAddress = relayed,
@@ -165,7 +167,7 @@ internal sealed partial class SessionRegistry
             // A relayed key is only the contact's address while no direct one is known: that one is worth redialling.
             var recorded = relayed is null || _node.Trust.Find(id)?.LastAddress is null ? address.ToString() : null;
             var first = _node.Trust.RecordContact(id, hello.Name, recorded, _node.Now);
-            RecordDeviceId(ssl, id);
+            RecordDeviceId(device, id);
             _node.Peers.Touch(address, hello.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, id, source);
             SessionLog.Opened(_log, id.Short, address, initiator ? "outgoing" : "incoming");
             var lookalike = first ? Lookalike.Of(_node.Trust, id, hello.Name, claimed.ToString()) : null;
