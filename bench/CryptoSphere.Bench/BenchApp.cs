@@ -49,6 +49,10 @@ internal static class BenchApp
               --mib N               file size in MiB (default 1024)
               --rounds R            rounds, each running every variant (default 3)
               --window BYTES        the sender's file window (default: the node's, 2 MiB)
+          relay               chat round trips and a file, direct TCP vs through a local strelaysrv, in the same run
+              --messages N          chat messages one at a time per path and round (default 1000)
+              --mib N               file size in MiB (default 128)
+              --rounds R            rounds, each running both paths (default 4)
           all                 legacy-throughput then silent-latency, with their defaults
 
         product path: the real `cryptosphere` program in its own processes, driven from outside, with a reference
@@ -95,6 +99,7 @@ internal static class BenchApp
                 "mesh" => Mesh(options),
                 "hostile" => Hostile(options),
                 "files" => Files(options),
+                "relay" => Relay(options),
                 "product-legacy" => ProductLegacyRun(options),
                 "product-secure" => ProductSecureRun(options),
                 "product-oneshot" => ProductOneShotRun(options),
@@ -160,6 +165,13 @@ internal static class BenchApp
             a.Int("window", 0, min: 0));
         a.RejectUnused();
         return FileTransferBench.Run(settings, Console.Out);
+    }
+
+    private static bool Relay(BenchArgs a)
+    {
+        var settings = new RelayBench.Settings(a.Int("messages", 1000, min: 1), a.Int("mib", 128, min: 1) * 1024L * 1024, a.Int("rounds", 4, min: 1));
+        a.RejectUnused();
+        return RelayBench.Run(settings, Console.Out);
     }
 
     private static void UseCli(BenchArgs a)

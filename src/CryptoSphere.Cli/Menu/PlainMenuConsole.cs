@@ -41,7 +41,7 @@ internal sealed class PlainMenuConsole(TextReader input, TextWriter output) : IM
         for (var i = 0; i < peers.Count; i++)
         {
             var p = peers[i];
-            Write($"  {i + 1}. {TerminalText.Safe(p.Name)} {TerminalText.Safe(p.Key.ToString())} {PeerLabels.Protocol(p, trust)} {PeerLabels.Source(p)}, last seen {EventText.Ago(p.LastSeen, now)}, {Counted.Of(p.MessageCount, "message")} received");
+            Write($"  {i + 1}. {TerminalText.Safe(p.Name)} {TerminalText.Safe(p.Key.ToString())} {PeerLabels.Protocol(p, trust)} {PeerLabels.Source(p)}, {PeerLabels.Reach(p)}, last seen {EventText.Ago(p.LastSeen, now)}, {Counted.Of(p.MessageCount, "message")} received");
         }
     }
 

@@ -60,12 +60,12 @@ internal sealed class TerminalMenuConsole : IMenuConsole
             return;
         }
         var table = new Table().RoundedBorder()
-            .AddColumns("#", "Name", "Address", "Protocol", "Found", "Last seen", "Received");
+            .AddColumns("#", "Name", "Address", "Protocol", "Found", "Reached", "Last seen", "Received");
         for (var i = 0; i < peers.Count; i++)
         {
             var p = peers[i];
             table.AddRow((i + 1).ToString(), Cell(p.Name), Cell(p.Key.ToString()),
-                Safe(PeerLabels.Protocol(p, trust)), PeerLabels.Source(p), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
+                Safe(PeerLabels.Protocol(p, trust)), PeerLabels.Source(p), PeerLabels.Reach(p), EventText.Ago(p.LastSeen, now), p.MessageCount.ToString());
         }
         _editor.PrintAbove(() => AnsiConsole.Write(table));
     }

@@ -13,6 +13,9 @@ internal static class PeerLabels
         _ => "incoming",
     };
 
+    /// <summary>How the peer is reached: LAN, direct (another network) or relayed.</summary>
+    public static string Reach(Peer peer) => LocalNetworks.Label(LocalNetworks.ReachOf(peer.Key));
+
     public static string Protocol(Peer peer, TrustStore? trust = null) =>
         peer.Protocol == PeerProtocol.Legacy ? "legacy (unencrypted, unverified)" : $"secure ({EventText.Security(peer.Id, trust)})";
 

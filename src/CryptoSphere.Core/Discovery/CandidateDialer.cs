@@ -55,7 +55,8 @@ internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions
     /// </summary>
     public void Consider(PeerId id, PeerKey address, PeerSource source, PeerId? causedBy = null)
     {
-        if (id == node.Identity.Id || sessions.Find(id) is not null || node.Trust.StateOf(id) == TrustState.Blocked || node.Work.IsStopping)
+        // A peer reached only through a relay is still worth a direct dial: it replaces the relayed session.
+        if (id == node.Identity.Id || sessions.Find(id) is { RelayedAddress: null } || node.Trust.StateOf(id) == TrustState.Blocked || node.Work.IsStopping)
             return;
         // Per ID and address: one ID is often claimed at several at once (a node announces over IPv4 and IPv6,
         // and listens on one of them only; peer exchange may carry an old address). A dead one must not hold

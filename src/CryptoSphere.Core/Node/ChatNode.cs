@@ -72,6 +72,7 @@ public sealed class ChatNode : IAsyncDisposable
         var router = new FrameRouter();
         _sessions = new SessionRegistry(_node, router);
         _relay = new RelayReach(_node, _sessions);
+        _ = new DirectUpgrade(_node, _sessions); // lives as long as the registry's Opened handler
         _peerTable = new PeerTableRecorder(_node);
         _legacy = new LegacyOutbound(_node);
         var legacyEndpoint = new LegacyEndpoint(_node);
@@ -155,6 +156,10 @@ public sealed class ChatNode : IAsyncDisposable
 
     /// <summary>Connections closed unread since start: an address over its cap with as many more waiting.</summary>
     public long RefusedConnections => _listener.RefusedConnections;
+
+    /// <summary>The link someone on another network adds to reach this node: its IDs, listening address and relay.</summary>
+    public InviteLink Invite => new(_node.Identity.Id, DeviceId, Name, [new PeerKey(AdvertisedIp, Port)],
+        _node.Options.AcrossNetworks.Relay);
 
     public Task StartAsync() => _events.Settle(() =>
     {

@@ -86,6 +86,7 @@ public static class NodeEventJson
                 o["name"] = c.Name;
                 o["trust"] = c.Trust.ToString().ToLowerInvariant();
                 o["firstContact"] = c.FirstContact;
+                o["reach"] = LocalNetworks.Label(LocalNetworks.ReachOf(c.Address));
                 break;
             case SecurePeerDisconnected d:
                 o["peer"] = d.Address.ToString();
@@ -170,6 +171,7 @@ public static class NodeEventJson
         o["peer"] = p.Key.ToString();
         o["name"] = p.Name;
         o["protocol"] = Protocol(p.Protocol);
+        o["reach"] = LocalNetworks.Label(LocalNetworks.ReachOf(p.Key));
         o["lastSeen"] = p.LastSeen.ToString("O");
         o["messages"] = p.MessageCount;
         if (p.Id is { } id) o["peerId"] = id.ToString();

@@ -113,6 +113,11 @@ public sealed record NodeOptions
 
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>While a peer is reached through a relay, its direct addresses are tried again after this, then ever less often.</summary>
+    public TimeSpan DirectRetryInitialDelay { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan DirectRetryMaxDelay { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>LAN discovery by UDP multicast; off unless enabled (the command line enables it).</summary>
     public DiscoveryOptions Discovery { get; init; } = new();
 

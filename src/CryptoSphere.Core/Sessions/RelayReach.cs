@@ -111,6 +111,28 @@ internal sealed class RelayReach : IAsyncDisposable
     }
 
     /// <summary>
+    /// The direct addresses the discovery server lists for <paramref name="id"/> (none without a server, a known
+    /// device ID or an answer): where a relayed peer may be reachable directly now.
+    /// </summary>
+    public async Task<IReadOnlyList<PeerKey>> DirectAddressesAsync(PeerId id, CancellationToken token)
+    {
+        if (_across?.Discovery is not { } discovery || _node.Trust.Find(id)?.DeviceId is not { } device)
+            return [];
+        try
+        {
+            var found = await discovery.LookupAsync(device, token).ConfigureAwait(false);
+            return (found?.Addresses ?? [])
+                .Select(a => AnnouncedAddress.TryParseDirect(a, out var endPoint) ? new PeerKey(PeerKey.HostOf(endPoint!.Address), endPoint.Port) : (PeerKey?)null)
+                .OfType<PeerKey>().ToList();
+        }
+        catch (DiscoveryException e)
+        {
+            RelayLog.LookupFailed(_log, device.ToString(), e.Message);
+            return [];
+        }
+    }
+
+    /// <summary>
     /// Our handshake with <paramref name="id"/> through a relay; the error when no relay reaches it, or when the one
     /// who answered proved another ID.
     /// </summary>

@@ -25,4 +25,10 @@ internal static partial class SessionLog
 
     [LoggerMessage(213, LogLevel.Warning, "New key {PeerId} uses the name or address of trusted peer {Trusted}: possibly someone posing as it")]
     public static partial void Lookalike(ILogger log, string peerId, string trusted);
+
+    [LoggerMessage(214, LogLevel.Information, "{PeerId} is reached directly at {Address} now, no longer through the relay")]
+    public static partial void SwitchedToDirect(ILogger log, string peerId, Peers.PeerKey address);
+
+    [LoggerMessage(215, LogLevel.Debug, "Direct dial of relayed peer {PeerId} at {Address} failed: {Error}; next try in {Delay}")]
+    public static partial void DirectRetryFailed(ILogger log, string peerId, Peers.PeerKey address, string? error, TimeSpan delay);
 }

@@ -19,11 +19,13 @@ internal sealed partial class SessionRegistry
 {
     // Relays and discovery know a peer by the hash of its whole certificate: kept with the contact so the peer can
     // be reached through a relay once it is no longer on our network.
-    private void RecordDeviceId(SslStream ssl, PeerId id)
+    private static SyncthingDeviceId? DeviceIdOf(SslStream ssl) =>
+        ssl.RemoteCertificate is { } certificate ? SyncthingDeviceId.FromCertificateDer(certificate.GetRawCertData()) : null;
+
+    private void RecordDeviceId(SyncthingDeviceId? proven, PeerId id)
     {
-        if (ssl.RemoteCertificate is not { } certificate)
+        if (proven is not { } device)
             return;
-        var device = SyncthingDeviceId.FromCertificateDer(certificate.GetRawCertData());
         if (_node.Trust.Find(id)?.DeviceId != device)
             _node.Trust.RecordDeviceId(id, device, _node.Now);
     }
@@ -51,6 +53,10 @@ internal sealed partial class SessionRegistry
             return DialResult.NoAnswer($"{address} is reached through a relay, and none is configured");
         return await DialDirectAsync(address, expected, source, keepSilent, token).ConfigureAwait(false);
     }
+
+    /// <summary>A direct dial only (no relay after it): to move a relayed peer to a direct connection.</summary>
+    public Task<DialResult> DialDirectOnlyAsync(PeerKey address, PeerId id, CancellationToken token) =>
+        DialDirectAsync(address, id, PeerSource.Manual, keepSilent: false, token);
 
     private async Task<DialResult> DialRelayedAsync(RelayReach relay, PeerId id, CancellationToken token)
     {

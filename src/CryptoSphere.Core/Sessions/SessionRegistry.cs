@@ -118,6 +118,8 @@ internal sealed partial class SessionRegistry
             _lastRefusal[id.Value] = "it is blocked";
             return null;
         }
+        // Read now: once registered, a simultaneous connection can replace this one and dispose the stream.
+        var device = DeviceIdOf(ssl);
         var session = new SecureSession(ssl, id, remote, initiator, Options.MaxFrameBytes, _node.Clock, _node.ReceiveLimits)
         {
             RelayedAddress = relayed,
@@ -162,8 +164,10 @@ internal sealed partial class SessionRegistry
             }
             var address = session.Address;
             _knownLegacy.TryRemove(address, out _);
-            var first = _node.Trust.RecordContact(id, hello.Name, address.ToString(), _node.Now);
-            RecordDeviceId(ssl, id);
+            // A relayed key is only the contact's address while no direct one is known: that one is worth redialling.
+            var recorded = relayed is null || _node.Trust.Find(id)?.LastAddress is null ? address.ToString() : null;
+            var first = _node.Trust.RecordContact(id, hello.Name, recorded, _node.Now);
+            RecordDeviceId(device, id);
             _node.Peers.Touch(address, hello.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, id, source);
             SessionLog.Opened(_log, id.Short, address, initiator ? "outgoing" : "incoming");
             var lookalike = first ? Lookalike.Of(_node.Trust, id, hello.Name, claimed.ToString()) : null;
@@ -198,14 +202,22 @@ internal sealed partial class SessionRegistry
                 return session;
             if (!_sessions.TryGetValue(key, out var existing))
                 continue;
+            // A direct connection beats a relayed one whoever opened it (both sides decide the same), so a peer
+            // reached through a relay moves to a direct connection as soon as one is made, and never back.
+            var (existingRelayed, newRelayed) = (existing.RelayedAddress is not null, session.RelayedAddress is not null);
             var keepNew = existing.Completion.IsCompleted
-                || existing.Initiator == session.Initiator
-                || OpenedBySmallerId(session);
+                || (existingRelayed && !newRelayed)
+                || (existingRelayed == newRelayed && (existing.Initiator == session.Initiator || OpenedBySmallerId(session)));
             if (!keepNew)
                 return existing;
             if (_sessions.TryUpdate(key, session, existing))
             {
-                existing.CloseReason = "replaced by a newer connection";
+                existing.CloseReason = existingRelayed && !newRelayed ? "replaced by a direct connection" : "replaced by a newer connection";
+                if (existingRelayed && !newRelayed)
+                {
+                    SessionLog.SwitchedToDirect(_log, session.RemoteId.Short, session.Address);
+                    _node.Peers.Remove(existing.Address, PeerRemovalReason.Disconnected);
+                }
                 _node.Work.Track(existing.CloseAsync());
                 return session;
             }

@@ -16,6 +16,18 @@ internal static class ContactEndpoints
         api.MapPost("/contacts/{peer}/unblock", (ChatNode node, string peer) => Decide(node, peer, id => node.UnblockPeer(id)));
         api.MapPost("/contacts/{peer}/block", BlockAsync);
         api.MapPost("/contacts/{peer}/reject", Reject);
+        api.MapPost("/contacts/invite", AddInvite);
+    }
+
+    /// <summary>What <c>cryptosphere add LINK</c> does: the contact the invite link names, trusted only when asked.</summary>
+    private static IResult AddInvite(ChatNode node, InviteRequest request)
+    {
+        if (!Core.Trust.InviteLink.TryParse(request.Link, out var link, out var error))
+            return ApiError.BadRequest(error);
+        if (link!.Id == node.Identity.Id)
+            return ApiError.BadRequest("this is your own invite link");
+        link.AddTo(node.Trust, request.Trust, DateTimeOffset.UtcNow);
+        return Results.Ok(Contact(node, link.Id));
     }
 
     private static ContactsView List(ChatNode node)

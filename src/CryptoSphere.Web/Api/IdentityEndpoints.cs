@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CryptoSphere.Web.Api;
 
-/// <summary>This node: name, ID (and its QR code, to compare IDs phone to screen), addresses.</summary>
+/// <summary>This node: name, ID (and its QR code, to compare IDs phone to screen), addresses, invite link (and its QR code).</summary>
 internal static class IdentityEndpoints
 {
     public static void Map(IEndpointRouteBuilder api)
@@ -15,6 +15,8 @@ internal static class IdentityEndpoints
         api.MapGet("/me", Me);
         api.MapGet("/me/qr.png", (ChatNode node) => Results.File(QrCodes.Png(node.Identity.Id.ToString()), "image/png"));
         api.MapGet("/me/link-qr.png", LinkQr);
+        // The invite link as a QR code: someone on another network scans it instead of typing it.
+        api.MapGet("/me/invite-qr.svg", (ChatNode node) => Results.Text(QrCodes.Svg(node.Invite.ToString()), "image/svg+xml"));
     }
 
     private static object Me(ChatNode node, WebAddresses web) => new
@@ -23,6 +25,7 @@ internal static class IdentityEndpoints
         peerId = node.Identity.Id.ToString(),
         @short = node.Identity.Id.Short,
         address = $"{node.AdvertisedIp}:{node.Port}",
+        invite = node.Invite.ToString(),
         web = new { local = web.Local?.ToString(), network = web.Network?.ToString() },
     };
 

@@ -11,3 +11,5 @@ public sealed record PeerRequest(string? Peer);
 
 /// <summary><c>mailbox serve</c>: the peer, and its quota (each left out takes the default).</summary>
 public sealed record ServeRequest(string? Peer, int? MaxEnvelopes, int? MaxMegabytes, double? ExpiryDays);
+
+public sealed record InviteRequest(string? Link, bool Trust);

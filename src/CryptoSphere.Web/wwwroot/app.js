@@ -153,6 +153,8 @@
     byId('me-address').textContent = me.address;
     byId('me-id').textContent = me.peerId;
     if (!byId('me-qr').getAttribute('src')) byId('me-qr').setAttribute('src', '/api/me/qr.png');
+    byId('me-invite').textContent = me.invite;
+    if (!byId('invite-qr').getAttribute('src')) byId('invite-qr').setAttribute('src', '/api/me/invite-qr.svg');
     const phone = byId('phone-link');
     phone.hidden = !me.web.network;
     if (me.web.network) {
@@ -430,7 +432,7 @@
       p.short ? el('span', { class: 'peer-id', title: p.peerId, text: p.short }) : null,
       el('span', { text: p.protocol }),
       badge(p.security),
-      el('span', { class: 'line', text: p.address + ' · last seen ' + ago(p.lastSeen) + ' · ' + p.messages + ' message(s) · ' + p.source }),
+      el('span', { class: 'line', text: p.address + ' · last seen ' + ago(p.lastSeen) + ' · ' + p.messages + ' message(s) · ' + p.source + ' · ' + p.reach }),
       el('div', { class: 'actions' },
         el('button', { type: 'button', onclick: () => openConversation(p.conversation, { title: p.name || p.address }), text: 'Chat' }),
         el('button', { type: 'button', class: 'danger', text: 'Remove', onclick: () => attempt(async () => {
@@ -789,6 +791,16 @@
 
     byId('back').addEventListener('click', () => byId('view-chats').classList.remove('show-conversation'));
     byId('connect-all').addEventListener('click', () => attempt(connectAll));
+
+    byId('add-invite').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const link = byId('add-invite-link');
+      attempt(async () => {
+        await api('POST', '/contacts/invite', { link: link.value, trust: byId('add-invite-trust').checked });
+        link.value = '';
+        await loadContacts();
+      });
+    });
 
     byId('new-group').addEventListener('submit', (e) => {
       e.preventDefault();

@@ -101,6 +101,10 @@ public sealed class CliProcessTests : IDisposable
         Assert.Equal("hi there", message.GetProperty("text").GetString());
         Assert.Equal($"127.0.0.1:{oldPeer.Port}", message.GetProperty("from").GetString());
         Assert.Equal("legacy", message.GetProperty("protocol").GetString());
+        // The peer row says how the peer is reached: 127.0.0.1 is this machine, so the LAN.
+        var added = (await listen.Stdout.WaitForAsync("\"peer_added\"")).Split('\n').Select(l => JsonDocument.Parse(l).RootElement)
+            .First(e => e.GetProperty("type").GetString() == "peer_added");
+        Assert.Equal("LAN", added.GetProperty("reach").GetString());
 
         listen.Terminate();
         Assert.Equal(0, await listen.WaitForExitAsync());

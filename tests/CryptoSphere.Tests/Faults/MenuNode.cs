@@ -32,10 +32,10 @@ internal sealed class MenuNode : IAsyncDisposable
 
     /// <summary>Starts the menu in <paramref name="networkNamespace"/> with LAN discovery on, and waits for its first prompt.</summary>
     public static async Task<MenuNode> StartAsync(string name, PeerId id, string dataDir, string networkNamespace, string address, int port,
-        TimeSpan timeout)
+        TimeSpan timeout, params string[] moreArguments)
     {
-        var process = CliProcess.StartIn(networkNamespace, discovery: true, "--data-dir", dataDir, "--name", name, "--port", port.ToString(),
-            "--bind", "0.0.0.0", "--advertise-ip", address, "--strict-port", "--log-level", "Debug");
+        var process = CliProcess.StartIn(networkNamespace, discovery: true, ["--data-dir", dataDir, "--name", name, "--port", port.ToString(),
+            "--bind", "0.0.0.0", "--advertise-ip", address, "--strict-port", "--log-level", "Debug", .. moreArguments]);
         var node = new MenuNode(name, id, address, process);
         try
         {
@@ -135,6 +135,60 @@ internal sealed class MenuNode : IAsyncDisposable
             if (!match.Success)
                 throw new InvalidOperationException($"{Name}: unexpected reply to a group send: {reply}");
             return int.Parse(match.Groups[1].Value);
+        }
+        finally
+        {
+            _menu.Release();
+        }
+    }
+
+    /// <summary>Option 9: offers <paramref name="path"/> to the peer table's row whose line contains <paramref name="peerRow"/>.</summary>
+    public async Task SendFileAsync(string peerRow, string path, TimeSpan timeout)
+    {
+        await _menu.WaitAsync();
+        try
+        {
+            var table = await AnswerAsync("9", "Peer number (", timeout);
+            var row = table.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\s+(\d+)\. (.*)$"))
+                .FirstOrDefault(m => m.Success && m.Groups[2].Value.Contains(peerRow, StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"{Name}: no peer row with '{peerRow}' in:\n{table}");
+            await AnswerAsync(row.Groups[1].Value, "File to send", timeout);
+            var mark = Stdout.Mark();
+            await WriteAsync(path);
+            var reply = await Stdout.WaitUntilAsync(t => t.Contains("waiting for them to accept") || t.Contains("Error: "), "the offer", mark, timeout);
+            if (reply.Contains("Error: "))
+                throw new InvalidOperationException($"{Name} could not offer {path}: {reply}");
+        }
+        finally
+        {
+            _menu.Release();
+        }
+    }
+
+    /// <summary>Option 2: the peer table as printed, up to the next prompt.</summary>
+    public async Task<string> PeersAsync(TimeSpan timeout)
+    {
+        await _menu.WaitAsync();
+        try
+        {
+            var table = await AnswerAsync("2", "Choice: ", timeout);
+            return table[..table.LastIndexOf("Choice: ", StringComparison.Ordinal)];
+        }
+        finally
+        {
+            _menu.Release();
+        }
+    }
+
+    /// <summary>Option 10, accept: the transfer listed first (the newest).</summary>
+    public async Task AcceptNewestTransferAsync(TimeSpan timeout)
+    {
+        await _menu.WaitAsync();
+        try
+        {
+            await AnswerAsync("10", "Action - ", timeout);
+            await AnswerAsync("accept", "Transfer number", timeout);
+            await AnswerAsync("1", "Accepted ", timeout);
         }
         finally
         {

@@ -13,6 +13,9 @@ public sealed class NetnsFactAttribute() : RequiresFactAttribute(Variable, Unava
 
     private static readonly Lazy<string?> Unavailable = new(Probe);
 
+    /// <summary>Why this machine cannot create network namespaces; null when it can.</summary>
+    internal static string? Reason => Unavailable.Value;
+
     // The same steps the lab takes first, on a throwaway namespace: being root is not enough in a container
     // without CAP_SYS_ADMIN.
     private static string? Probe()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace CryptoSphere.Tests.Faults;
@@ -12,8 +11,6 @@ internal sealed class NetnsLab : IAsyncDisposable
 {
     /// <summary>The host's interface inside each host namespace.</summary>
     public const string HostInterface = "eth0";
-
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
 
     private readonly List<string> _created = [];
     private readonly Action<string> _log;
@@ -101,34 +98,7 @@ internal sealed class NetnsLab : IAsyncDisposable
         return output;
     }
 
-    private async Task<(bool Ok, string Output)> TryIpAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("ip")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(CommandTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            return (false, $"no answer within {CommandTimeout.TotalSeconds} s");
-        }
-        var text = (await stdout + await stderr).Trim();
-        if (process.ExitCode != 0)
-            _log($"ip {string.Join(' ', args)} -> {process.ExitCode}: {text}");
-        return (process.ExitCode == 0, text);
-    }
+    private Task<(bool Ok, string Output)> TryIpAsync(params string[] args) => LabCommand.TryRunAsync(["ip", .. args], null, _log);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Relay;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Trust;
@@ -8,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace CryptoSphere.Tests.Relay;
 
-/// <summary>Whole nodes with a relay configured (the real strelaysrv): direct first, then the relay.</summary>
+/// <summary>Whole nodes with a relay configured (the real strelaysrv): direct first, then the relay, then direct again once it works.</summary>
 public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
@@ -114,6 +115,54 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(CryptoSphere.Core.Storage.MessageState.Queued, sent.State); // waits in alice's outbox
         Assert.Contains("through the relay", sent.Error);
         Assert.Empty(aliceEvents.All<MessageDelivered>());
+    }
+
+    [SyncthingServerFact]
+    public async Task APeerReachedThroughTheRelay_MovesToADirectConnection_OnceItsAddressAnswers_AndTheTableSaysSo()
+    {
+        using var aliceId = NodeIdentity.CreateEphemeral();
+        using var bobId = NodeIdentity.CreateEphemeral();
+        using var aliceEvents = new EventWaiter();
+        using var bobEvents = new EventWaiter();
+        // Short retries, so the test does not wait for the default 15 s; the backoff is the same.
+        Func<NodeOptions, NodeOptions> quickRetry = o => o with
+        {
+            DirectRetryInitialDelay = TimeSpan.FromMilliseconds(300),
+            DirectRetryMaxDelay = TimeSpan.FromSeconds(2),
+        };
+        var alice = await StartNodeAsync("alice", aliceEvents, aliceId, quickRetry);
+        var bob = await StartNodeAsync("bob", bobEvents, bobId, quickRetry);
+        // Alice knows bob only at the address of a port forward that is not open yet: bob is behind a closed NAT.
+        var door = TestNodes.DeadPort();
+        alice.Trust.RecordContact(bobId.Id, "bob", $"127.0.0.1:{door}", DateTimeOffset.UtcNow);
+        alice.Trust.RecordDeviceId(bobId.Id, bob.DeviceId, DateTimeOffset.UtcNow);
+
+        var relayed = await alice.SendAsync(bobId.Id, "through the relay");
+
+        Assert.True(relayed.Success, relayed.Error);
+        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "through the relay", Timeout);
+        var row = Assert.Single(alice.Peers.Snapshot(), p => p.Id == bobId.Id);
+        Assert.Equal(PeerReach.Relayed, LocalNetworks.ReachOf(row.Key));
+        // The relayed key did not take the place of the direct address alice keeps trying.
+        Assert.Equal($"127.0.0.1:{door}", alice.Trust.Find(bobId.Id)?.LastAddress);
+
+        // The forward opens (bob's router, a network change): alice's next direct try gets through.
+        await using var forward = TcpRelay.Start(bob.Port, listenPort: door);
+        // (Filed under the port bob says he listens on, as every dialled peer is.)
+        var direct = await aliceEvents.WaitFor<SecurePeerConnected>(c => c.PeerId == bobId.Id && LocalNetworks.ReachOf(c.Address) != PeerReach.Relayed, Timeout);
+        await aliceEvents.WaitFor<PeerRemoved>(r => r.Peer.Id == bobId.Id && LocalNetworks.ReachOf(r.Peer.Key) == PeerReach.Relayed, Timeout);
+        await bobEvents.WaitFor<PeerRemoved>(r => r.Peer.Id == aliceId.Id && LocalNetworks.ReachOf(r.Peer.Key) == PeerReach.Relayed, Timeout);
+
+        var sent = await alice.SendAsync(bobId.Id, "directly now");
+        var back = await bob.SendAsync(aliceId.Id, "and back, directly");
+
+        Assert.True(sent.Success && back.Success, sent.Error ?? back.Error);
+        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "directly now", Timeout);
+        await aliceEvents.WaitFor<MessageReceived>(m => m.Text == "and back, directly", Timeout);
+        var delivered = await aliceEvents.WaitFor<MessageDelivered>(d => d.PeerId == bobId.Id && d.To == direct.Address, Timeout);
+        Assert.Equal(delivered.To, Assert.Single(alice.Peers.Snapshot(), p => p.Id == bobId.Id).Key);
+        Assert.Equal(PeerReach.Lan, LocalNetworks.ReachOf(delivered.To)); // 127.0.0.1 is this machine
+        Assert.DoesNotContain(bob.Peers.Snapshot(), p => p.Id == aliceId.Id && LocalNetworks.ReachOf(p.Key) == PeerReach.Relayed);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -30,14 +30,19 @@ public sealed partial class SyncthingServer : IAsyncDisposable
     private readonly string _directory;
     private readonly string[] _extraArguments;
     private readonly StringBuilder _output = new();
+    private readonly string? _namespace;
+    private readonly string _listenIp;
     private Process? _process;
 
-    private SyncthingServer(string program, string directory, int port, string[] extraArguments)
+    private SyncthingServer(string program, string directory, int port, string[] extraArguments, string? networkNamespace = null,
+        string listenIp = "127.0.0.1")
     {
         _program = program;
         _directory = directory;
         Port = port;
         _extraArguments = extraArguments;
+        _namespace = networkNamespace;
+        _listenIp = listenIp;
     }
 
     public int Port { get; }
@@ -58,7 +63,9 @@ public sealed partial class SyncthingServer : IAsyncDisposable
     /// <summary>relay://127.0.0.1:PORT/?id=… (or with another host name that reaches 127.0.0.1).</summary>
     public string RelayUrl(string host = "127.0.0.1") => $"relay://{host}:{Port}/?id={DeviceId}";
 
-    public string DiscoveryUrl => $"https://127.0.0.1:{Port}/?id={DeviceId}";
+    public string DiscoveryUrl => DiscoveryUrlAt("127.0.0.1");
+
+    public string DiscoveryUrlAt(string host) => $"https://{host}:{Port}/?id={DeviceId}";
 
     public static string? Find(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")
@@ -70,6 +77,25 @@ public sealed partial class SyncthingServer : IAsyncDisposable
         StartAsync(RelayProgram, directory, extraArguments);
 
     public static Task<SyncthingServer> StartDiscoveryAsync(string directory) => StartAsync(DiscoveryProgram, directory, []);
+
+    /// <summary>
+    /// The server inside the network namespace <paramref name="networkNamespace"/> (a test's own), listening on
+    /// <paramref name="ip"/>:<paramref name="port"/> there; a namespace has no other sockets, so a fixed port is free.
+    /// </summary>
+    public static async Task<SyncthingServer> StartInNamespaceAsync(string program, string directory, string networkNamespace, string ip, int port)
+    {
+        var server = new SyncthingServer(program, directory, port, [], networkNamespace, ip);
+        try
+        {
+            await server.StartAsync();
+            return server;
+        }
+        catch
+        {
+            await server.StopAsync();
+            throw;
+        }
+    }
 
     private static async Task<SyncthingServer> StartAsync(string program, string directory, string[] extraArguments)
     {
@@ -96,14 +122,20 @@ public sealed partial class SyncthingServer : IAsyncDisposable
         var path = Find(_program) ?? throw new InvalidOperationException(
             $"{_program} is not on PATH: apt-get install syncthing-relaysrv syncthing-discosrv");
         Directory.CreateDirectory(_directory);
-        var info = new ProcessStartInfo(path)
+        // ip netns exec execs the server: the child's PID is the server's, so a kill reaches it.
+        var info = new ProcessStartInfo(_namespace is null ? path : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = _directory,
         };
-        var listen = $"127.0.0.1:{Port}";
+        if (_namespace is not null)
+        {
+            foreach (var a in new[] { "netns", "exec", _namespace, path })
+                info.ArgumentList.Add(a);
+        }
+        var listen = $"{_listenIp}:{Port}";
         string[] arguments = _program == RelayProgram
             ? ["-keys", _directory, "-listen", listen, "-pools=", "-status-srv=", .. _extraArguments]
             : ["-listen", listen, "-db-dir", Path.Combine(_directory, "db"), "-cert", Path.Combine(_directory, "cert.pem"),
@@ -168,7 +200,7 @@ public sealed partial class SyncthingServer : IAsyncDisposable
         {
             if (_process is not { HasExited: false })
                 throw new ServerExitedException($"{_program} exited:\n{Output}");
-            if (await ShowsItsCertificateAsync())
+            if (_namespace is null ? await ShowsItsCertificateAsync() : await ListensInNamespaceAsync())
                 return;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"{_program} is not serving on {Port}");
@@ -203,6 +235,19 @@ public sealed partial class SyncthingServer : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    // The test process is outside the namespace: it asks the namespace's socket table instead of connecting.
+    private async Task<bool> ListensInNamespaceAsync()
+    {
+        var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "netns", "exec", _namespace!, "ss", "-Hltn", $"sport = :{Port}" })
+            info.ArgumentList.Add(a);
+        using var ss = Process.Start(info)!;
+        var listing = await ss.StandardOutput.ReadToEndAsync();
+        await ss.StandardError.ReadToEndAsync();
+        await ss.WaitForExitAsync();
+        return ss.ExitCode == 0 && listing.Trim().Length > 0;
     }
 
     private sealed class ServerExitedException(string message) : Exception(message);

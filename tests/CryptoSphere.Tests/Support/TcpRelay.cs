@@ -21,16 +21,17 @@ public sealed class TcpRelay : IAsyncDisposable
     private volatile bool _frozen;
     private volatile bool _dropFromTarget;
 
-    private TcpRelay(int target)
+    private TcpRelay(int target, int listenPort)
     {
         _target = target;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(IPAddress.Loopback, listenPort);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
-    public static TcpRelay Start(int targetPort) => new(targetPort);
+    /// <summary>Relays <paramref name="listenPort"/> (any free one when 0) to the target: a port forward opened when the test says.</summary>
+    public static TcpRelay Start(int targetPort, int listenPort = 0) => new(targetPort, listenPort);
 
     public int Port { get; }
 

@@ -41,6 +41,7 @@ public sealed class PeersAndContactsApiTests : IAsyncLifetime
         Assert.Equal("bob", bob.GetProperty("name").GetString());
         Assert.Equal(_b.Identity.Id.Short, bob.GetProperty("short").GetString());
         Assert.Equal("secure", bob.GetProperty("protocol").GetString());
+        Assert.Equal("LAN", bob.GetProperty("reach").GetString()); // 127.0.0.1: this machine
         Assert.Equal("unverified", bob.GetProperty("security").GetString());
         Assert.True(bob.GetProperty("connected").GetBoolean());
         Assert.True(bob.TryGetProperty("lastSeen", out _));

@@ -154,6 +154,10 @@ public sealed class BrowserTests : IAsyncLifetime
         wait.Until(d => d.FindElement(By.Id("me-id")).Text == _a.Node.Identity.Id.ToString());
         var qr = browser.FindElement(By.Id("me-qr"));
         wait.Until(_ => Convert.ToInt64(browser.ExecuteScript("return arguments[0].naturalWidth;", qr)) > 0);
+        // The invite link as text and as an SVG QR code, drawn under the page's content security policy.
+        wait.Until(d => d.FindElement(By.Id("me-invite")).Text == _a.Node.Invite.ToString());
+        var inviteQr = browser.FindElement(By.Id("invite-qr"));
+        wait.Until(_ => Convert.ToInt64(browser.ExecuteScript("return arguments[0].naturalWidth;", inviteQr)) > 0);
 
         browser.FindElement(By.CssSelector("#tabs button[data-view=peers]")).Click();
         wait.Until(d => d.FindElement(By.Id("peers")).Text.Contains("No active peers"));
@@ -161,7 +165,8 @@ public sealed class BrowserTests : IAsyncLifetime
         // A peer coming along shows up on the open page by itself.
         _ = _b.SendAsync(TestNodes.KeyOf(_a.Node), "hello");
         wait.Until(d => d.FindElements(By.CssSelector("#peers .card")).Any(c =>
-            c.Text.Contains("bob") && c.Text.Contains(_b.Identity.Id.Short) && c.Text.Contains("unverified")));
+            c.Text.Contains("bob") && c.Text.Contains(_b.Identity.Id.Short) && c.Text.Contains("unverified")
+            && c.Text.Contains(" · LAN"))); // how it is reached: on this machine's own network
 
         browser.FindElement(By.CssSelector("#tabs button[data-view=contacts]")).Click();
         Click(wait, By.CssSelector("#contacts .card button"), b => b.Text == "Trust");
