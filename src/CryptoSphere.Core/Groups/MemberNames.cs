@@ -9,7 +9,8 @@ public static class MemberNames
     public static string Of(PeerId member, PeerId? self, TrustStore? trust) =>
         member == self ? "you" : trust?.Find(member)?.Name is { Length: > 0 } name ? name : member.Short;
 
-    /// <summary>The group's current members, the admin marked, for a one-line listing.</summary>
+    /// <summary>The group's current members for a one-line listing: the admin first (marked), then the others by name.</summary>
     public static IEnumerable<string> List(Group group, PeerId? self, TrustStore? trust) =>
-        group.Current.Select(m => Of(m.Id, self, trust) + (m.Id == group.Admin ? " (admin)" : ""));
+        group.Current.OrderBy(m => m.Id != group.Admin).ThenBy(m => Of(m.Id, self, trust), StringComparer.OrdinalIgnoreCase)
+            .Select(m => Of(m.Id, self, trust) + (m.Id == group.Admin ? " (admin)" : ""));
 }

