@@ -31,8 +31,7 @@ internal sealed class AcknowledgementWriter
 
     public void Enqueue(Guid id, string target, Action<bool> done)
     {
-        if (!_queue.Writer.TryWrite((id, target, done)))
-            throw new ObjectDisposedException(nameof(ChatStore));
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite((id, target, done)), typeof(ChatStore));
         var queued = Interlocked.Increment(ref _queued);
         long seen;
         while (queued > (seen = Interlocked.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, queued, seen) != seen)
