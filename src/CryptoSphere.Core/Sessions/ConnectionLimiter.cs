@@ -44,9 +44,6 @@ internal sealed class ConnectionLimiter(int perAddress, int total, TimeSpan prog
     /// <summary>Connections closed unread since the node started.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    /// <summary>Connections accepted and not yet ended (running or parked).</summary>
-    public int Open => total - _room.CurrentCount;
-
     /// <summary>Blocks the accept loop until one more connection fits under the total cap.</summary>
     public void WaitForRoom(CancellationToken token) => _room.Wait(token);
 
