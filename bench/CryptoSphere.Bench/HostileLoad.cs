@@ -212,35 +212,50 @@ internal static class HostileLoad
 
     private static async Task<string> FastFramesAsync(int port, TimeSpan duration)
     {
-        var socket = AttackerSocket();
-        await socket.ConnectAsync(IPAddress.Loopback, port);
         using var identity = NodeIdentity.CreateEphemeral();
-        var (ssl, remote) = await TlsHandshake.ConnectAsync(new NetworkStream(socket, ownsSocket: true), identity, null, TimeSpan.FromSeconds(10), default);
         long acked = 0;
-        var session = new SecureSession(ssl, remote, (IPEndPoint)socket.RemoteEndPoint!, true, FrameCodec.DefaultMaxFrameBytes, TimeProvider.System)
-        {
-            OnFrame = (_, type, _) =>
-            {
-                if (type == FrameType.Ack)
-                    Interlocked.Increment(ref acked);
-                return ValueTask.CompletedTask;
-            },
-        };
-        await session.OpenAsync(new HelloMessage(HelloMessage.CurrentVersion, 1, 0, "flooder"), TimeSpan.FromSeconds(10), default);
-        session.MarkRegistered();
+        var (session, socket) = await AttackerSessionAsync(port, identity, n => Interlocked.Add(ref acked, n));
         var stopwatch = Stopwatch.StartNew();
         long sent = 0;
         var text = new string('f', 100);
-        while (stopwatch.Elapsed < duration)
+        using (StopAt(socket, duration))
         {
-            await session.SendChatAsync(new ChatMessage(Guid.CreateVersion7(), DateTimeOffset.UtcNow, text));
-            sent++;
+            while (stopwatch.Elapsed < duration && await TrySendAsync(session, new ChatMessage(Guid.CreateVersion7(), DateTimeOffset.UtcNow, text)))
+                sent++;
         }
-        await session.CloseAsync();
-        return $"{sent:N0} frames sent ({sent / duration.TotalSeconds:N0}/s), {Interlocked.Read(ref acked):N0} stored and acknowledged";
+        await ResetAsync(session, socket);
+        return $"{sent:N0} frames queued ({sent / duration.TotalSeconds:N0}/s), {Interlocked.Read(ref acked):N0} stored and acknowledged";
     }
 
-    private static async Task<SecureSession> AttackerSessionAsync(int port, NodeIdentity identity, Action<long>? onAck = null)
+    // A node that paces the attacker reads slowly, so a send can wait on TCP for as long as the node likes and a
+    // graceful close would drain frames at the node's pace: the attack ends by resetting its connection on time.
+    private static CancellationTokenSource StopAt(Socket socket, TimeSpan duration)
+    {
+        var timer = new CancellationTokenSource(duration > TimeSpan.Zero ? duration : TimeSpan.Zero);
+        timer.Token.Register(() => socket.Close(0));
+        return timer;
+    }
+
+    private static async Task ResetAsync(SecureSession session, Socket socket)
+    {
+        socket.Close(0);
+        await session.DisposeAsync();
+    }
+
+    private static async Task<bool> TrySendAsync(SecureSession session, ChatMessage message)
+    {
+        try
+        {
+            await session.SendChatAsync(message);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<(SecureSession Session, Socket Socket)> AttackerSessionAsync(int port, NodeIdentity identity, Action<long>? onAck = null)
     {
         var socket = AttackerSocket();
         await socket.ConnectAsync(IPAddress.Loopback, port);
@@ -256,7 +271,7 @@ internal static class HostileLoad
         };
         await session.OpenAsync(new HelloMessage(HelloMessage.CurrentVersion, 1, 0, "flooder"), TimeSpan.FromSeconds(10), default);
         session.MarkRegistered();
-        return session;
+        return (session, socket);
     }
 
     // Issue 12 #1: 1 MiB frames (held as 2 MB strings) from several peers at once.
@@ -268,13 +283,13 @@ internal static class HostileLoad
         await Task.WhenAll(Enumerable.Range(0, peers).Select(async _ =>
         {
             using var identity = NodeIdentity.CreateEphemeral();
-            var session = await AttackerSessionAsync(port, identity, n => Interlocked.Add(ref acked, n));
-            while (stopwatch.Elapsed < duration)
+            var (session, socket) = await AttackerSessionAsync(port, identity, n => Interlocked.Add(ref acked, n));
+            using (StopAt(socket, duration - stopwatch.Elapsed))
             {
-                await session.SendChatAsync(new ChatMessage(Guid.CreateVersion7(), DateTimeOffset.UtcNow, text));
-                Interlocked.Increment(ref sent);
+                while (stopwatch.Elapsed < duration && await TrySendAsync(session, new ChatMessage(Guid.CreateVersion7(), DateTimeOffset.UtcNow, text)))
+                    Interlocked.Increment(ref sent);
             }
-            await session.CloseAsync();
+            await ResetAsync(session, socket);
         }));
         return $"{sent:N0} frames of 1 MiB sent by {peers} peers, {Interlocked.Read(ref acked):N0} stored and acknowledged";
     }
@@ -283,7 +298,7 @@ internal static class HostileLoad
     private static async Task<string> AckFloodAsync(int port, TimeSpan duration)
     {
         using var identity = NodeIdentity.CreateEphemeral();
-        var session = await AttackerSessionAsync(port, identity);
+        var (session, _) = await AttackerSessionAsync(port, identity);
         var stopwatch = Stopwatch.StartNew();
         long sent = 0;
         var batch = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).ToArray();
@@ -311,7 +326,7 @@ internal static class HostileLoad
             var identity = NodeIdentity.CreateEphemeral();
             try
             {
-                var session = await AttackerSessionAsync(port, identity);
+                var (session, _) = await AttackerSessionAsync(port, identity);
                 opened.Add((session, identity));
                 await session.SendAsync(half, static (h, w) =>
                 {

@@ -190,12 +190,18 @@ internal sealed class NodeSettings
         DefaultValueFactory = _ => NodeOptions.Default.MaxConnections,
     };
 
+    public Option<int> StrangerRate { get; } = new("--stranger-rate")
+    {
+        Description = "Messages per second a peer you have not trusted may deliver; over it, reading from it waits (0: unpaced)",
+        DefaultValueFactory = _ => NodeOptions.Default.UntrustedMessagesPerSecond,
+    };
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Name, Port, Bind, AdvertiseIp, StrictPort, DataDir, SecureOnly, Accept, LegacyAllow, LegacyDeny,
                      NoDiscovery, DiscoveryPort, DiscoveryGroup, DiscoveryInterface, MaxMessageBytes, MaxFrameBytes, MaxOutboxPerPeer, MaxMessageAgeDays, LegacyRetries,
                      Downloads, AutoAcceptTrusted, MaxTransferBytes, Relay, DiscoveryServer,
-                     MaxConnectionsPerIp, MaxConnections, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
+                     MaxConnectionsPerIp, MaxConnections, StrangerRate, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
         AddPositive(MaxMessageBytes);
         AddPositive(InactivitySeconds);
@@ -206,6 +212,11 @@ internal sealed class NodeSettings
         AddPositive(MaxConnections);
         AddPositive(MaxOutboxPerPeer);
         AddPositive(LegacyRetries);
+        StrangerRate.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+                r.AddError("--stranger-rate must be 0 (unpaced) or a positive number of messages per second");
+        });
         MaxMessageAgeDays.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<double>() <= 0)
@@ -272,6 +283,7 @@ internal sealed class NodeSettings
         Backlog = result.GetValue(Backlog),
         MaxConnectionsPerIp = result.GetValue(MaxConnectionsPerIp),
         MaxConnections = result.GetValue(MaxConnections),
+        UntrustedMessagesPerSecond = result.GetValue(StrangerRate),
         DownloadsDirectory = Path.GetFullPath(result.GetValue(Downloads) ?? profile.Directory),
         AutoAcceptFromTrusted = result.GetValue(AutoAcceptTrusted),
         MaxTransferBytes = result.GetValue(MaxTransferBytes),

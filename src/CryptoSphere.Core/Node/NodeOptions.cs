@@ -197,6 +197,15 @@ public sealed record NodeOptions
     /// <summary>Bytes of text per second a peer that is not trusted may deliver; 0: unpaced.</summary>
     public long UntrustedBytesPerSecond { get; init; } = 1L * 1024 * 1024;
 
+    /// <summary>
+    /// Messages per second all peers that are not trusted may deliver together (a stranger can open many
+    /// sessions under many IDs, so the per-peer pace alone bounds nothing); 0: no shared bound.
+    /// </summary>
+    public int UntrustedTotalMessagesPerSecond { get; init; } = 1000;
+
+    /// <summary>Bytes of text per second all peers that are not trusted may deliver together; 0: no shared bound.</summary>
+    public long UntrustedTotalBytesPerSecond { get; init; } = 4L * 1024 * 1024;
+
     /// <summary>Messages one untrusted peer may have waiting as a contact request (<c>--accept trusted</c>); more are refused.</summary>
     public int MaxContactRequestMessagesPerPeer { get; init; } = 100;
 

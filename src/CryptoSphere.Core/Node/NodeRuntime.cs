@@ -37,7 +37,10 @@ internal sealed class NodeRuntime(
         options.MaxContactRequestBytesPerPeer, options.MaxContactRequests);
 
     /// <summary>How fast a peer that is not trusted may make this node store and show messages.</summary>
-    public Limits.UntrustedPacing Pacing => field ??= new(Trust, Options.UntrustedMessagesPerSecond, Options.UntrustedBytesPerSecond, Options.MaxFrameBytes);
+    // One instance for the node (made on first use, once, whatever the threads): its shared buckets bound all strangers together.
+    public Limits.UntrustedPacing Pacing => LazyInitializer.EnsureInitialized(ref field, () => new(Trust,
+        new(Options.UntrustedMessagesPerSecond, Options.UntrustedBytesPerSecond),
+        new(Options.UntrustedTotalMessagesPerSecond, Options.UntrustedTotalBytesPerSecond), Options.MaxFrameBytes));
 
     public PeerTable Peers { get; } = new();
 

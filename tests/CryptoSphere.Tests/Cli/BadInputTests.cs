@@ -65,6 +65,7 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["send-file", "--data-dir", Data, "--to", "nobody", "--name", "a", "--from-port", "4000", "/etc/hostname"], "invalid --to" },
         { ["listen", "--data-dir", Data, "--name", "x", "--port", "abc"], "not a port number" },
         { ["listen", "--data-dir", AFile, "--name", "x", "--port", "5000"], "is a file" },
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "5000", "--stranger-rate", "-1"], "--stranger-rate must be 0 (unpaced) or a positive number" },
         { ["web", "--data-dir", Data, "--web-bind", "nonsense"], "--web-bind" },
         { ["--data-dir", Data, "--port", "70000"], "port 70000 is outside" },
         { ["mailbag", "--help"], "unknown command or argument 'mailbag'" },

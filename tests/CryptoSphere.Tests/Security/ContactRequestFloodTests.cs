@@ -43,7 +43,7 @@ public sealed class ContactRequestFloodTests : IDisposable
             // The three held are acknowledged (kept); the two refused never are.
             var acked = new List<Guid>();
             for (var i = 0; i < 3; i++)
-                acked.Add(AckMessage.Decode(new((await chatty.ReadUntilAsync(FrameType.Ack, TimeSpan.FromSeconds(60))).Body)).MessageId);
+                acked.Add(await NextAckAsync(chatty, events));
             Assert.Equal(ids[..3], acked);
 
             // Bytes count too: one message of 8 KB fits, the next does not.
@@ -55,7 +55,7 @@ public sealed class ContactRequestFloodTests : IDisposable
             await big.SendChatAsync(first);
             await big.SendChatAsync(second);
             await events.WaitFor<InputRejected>(r => r.Reason.Contains(second.Id.ToString()) && r.Reason.Contains("bytes"));
-            Assert.Equal(first.Id, AckMessage.Decode(new((await big.ReadUntilAsync(FrameType.Ack)).Body)).MessageId);
+            Assert.Equal(first.Id, await NextAckAsync(big, events));
 
             var requests = target.ContactRequests;
             Assert.Equal(3, requests.Single(r => r.Id == chattyId).Count);
@@ -77,5 +77,19 @@ public sealed class ContactRequestFloodTests : IDisposable
         Assert.Equal(ids[..3], backEvents.All<MessageReceived>().Select(m => m.MessageId!.Value));
         Assert.True(back.RejectContactRequest(bigId));
         Assert.Empty(back.ContactRequests);
+    }
+
+    // A missing acknowledgement says why: the node's refusals (a store that could not write, say) are in the failure.
+    private static async Task<Guid> NextAckAsync(RawSecurePeer peer, EventWaiter events)
+    {
+        try
+        {
+            return AckMessage.Decode(new((await peer.ReadUntilAsync(FrameType.Ack, TimeSpan.FromSeconds(90))).Body)).MessageId;
+        }
+        catch (Exception e) when (e is IOException or TimeoutException)
+        {
+            var refusals = string.Join("; ", events.All<InputRejected>().Select(r => r.Reason));
+            throw new Xunit.Sdk.XunitException($"no acknowledgement ({e.Message}); the node's refusals: {refusals}");
+        }
     }
 }

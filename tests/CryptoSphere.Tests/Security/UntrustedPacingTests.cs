@@ -33,4 +33,42 @@ public sealed class UntrustedPacingTests
         await events.WaitFor<MessageReceived>(m => m.Text == "stranger 9", TimeSpan.FromSeconds(60));
         Assert.Equal(10, events.All<MessageReceived>().Count(m => m.Text.StartsWith("stranger", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Many_strangers_together_are_held_to_the_shared_pace_and_nothing_is_lost()
+    {
+        var events = new EventWaiter();
+        // Each stranger alone could deliver 1,000 a second; together they may deliver one.
+        await using var target = await TestNodes.StartAsync("target", events,
+            o => o with { UntrustedMessagesPerSecond = 1000, UntrustedTotalMessagesPerSecond = 1 });
+        await using var friend = await TestNodes.StartAsync("friend");
+        var strangers = new List<ChatNode>();
+        try
+        {
+            for (var s = 0; s < 3; s++)
+                strangers.Add(await TestNodes.StartAsync($"stranger{s}"));
+            target.TrustPeer(friend.Identity.Id);
+
+            for (var i = 0; i < 4; i++)
+            {
+                foreach (var (stranger, s) in strangers.Select((n, s) => (n, s)))
+                    Assert.True((await stranger.SendAsync(TestNodes.KeyOf(target), $"stranger{s} {i}")).Success);
+                Assert.True((await friend.SendAsync(TestNodes.KeyOf(target), $"friend {i}")).Success);
+            }
+
+            await events.WaitFor<MessageReceived>(m => m.Text == "friend 3", TimeSpan.FromSeconds(60));
+            var early = events.All<MessageReceived>().Count(m => m.Text.StartsWith("stranger", StringComparison.Ordinal));
+            Assert.True(early <= 6, $"the strangers had {early} of 12 messages shown by the time the friend's 4 were");
+
+            for (var s = 0; s < 3; s++)
+                for (var i = 0; i < 4; i++)
+                    await events.WaitFor<MessageReceived>(m => m.Text == $"stranger{s} {i}", TimeSpan.FromSeconds(90));
+            Assert.Equal(12, events.All<MessageReceived>().Count(m => m.Text.StartsWith("stranger", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            foreach (var stranger in strangers)
+                await stranger.DisposeAsync();
+        }
+    }
 }
