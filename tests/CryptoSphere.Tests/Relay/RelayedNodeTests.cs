@@ -27,6 +27,8 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 AcrossNetworks = new AcrossNetworksOptions(relay),
                 RelayConnection = new RelayClientOptions { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
+                // A TLS handshake through the relay on a loaded CI machine once took over the default 10 s.
+                HandshakeTimeout = TimeSpan.FromSeconds(30),
             };
             return configure?.Invoke(withRelay) ?? withRelay;
         }, identity);
