@@ -90,6 +90,7 @@ internal static class ProductSecure
         {
             long delivered = 0, failed = 0;
             using var arrived = new SemaphoreSlim(0);
+            CliNode.Trust(Path.Combine(root, "receiver"), Path.Combine(root, "sender"));
             using var receiver = CliNode.Listen("receiver", Path.Combine(root, "receiver"));
             using var sender = CliNode.Listen("sender", Path.Combine(root, "sender"), commands: true, onLine: (line, _) =>
             {
