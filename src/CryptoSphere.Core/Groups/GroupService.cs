@@ -93,14 +93,17 @@ internal sealed class GroupService
         if (WireText.Utf8.GetByteCount(text) > options.MaxFrameBytes - GroupFrameOverhead)
             throw new ArgumentException($"message too long (the limit is {options.MaxFrameBytes - GroupFrameOverhead} bytes)");
         var recipients = group.Current.Where(m => m.Id != Me).Select(m => m.Id).ToList();
-        var waiting = recipients.ToDictionary(r => r, r => Store.OutboxCount(Outbox.TargetOf(r)));
+        var counts = Store.OutboxCounts(recipients.Select(Outbox.TargetOf));
+        var waiting = recipients.ToDictionary(r => r, r => counts[Outbox.TargetOf(r)]);
         if (recipients.FirstOrDefault(r => waiting[r] >= options.MaxOutboxPerPeer) is { Value: not null } full)
             throw new InvalidOperationException($"the outbox for {full.Short} is full ({options.MaxOutboxPerPeer} messages waiting); nothing was sent");
-        var lamport = Store.TickClock(groupId);
         var id = Guid.CreateVersion7();
-        var stored = new StoredMessage(id, group.Conversation, true, Me.Value, $"{_node.AdvertisedIp}:{_node.Port}",
-            options.Name, text, PeerProtocol.Secure, _node.Now, _node.Now, MessageState.Queued) { Lamport = lamport };
-        var sequence = Store.AppendOutgoing(stored, recipients.Select(Outbox.TargetOf).ToList(), _node.Now);
+        var unticked = new StoredMessage(id, group.Conversation, true, Me.Value, $"{_node.AdvertisedIp}:{_node.Port}",
+            options.Name, text, PeerProtocol.Secure, _node.Now, _node.Now, MessageState.Queued);
+        // The clock tick and the message with its outbox rows: one write, committed in the store's next batch.
+        var (sequence, lamport) = await Store.AppendGroupMessageAsync(unticked, groupId, recipients.Select(Outbox.TargetOf).ToList(), _node.Now)
+            .ConfigureAwait(false);
+        var stored = unticked with { Lamport = lamport };
         var frame = OutboxFrames.AsGroupMessage(stored);
         var sentNow = 0;
         foreach (var member in recipients)
@@ -113,7 +116,7 @@ internal sealed class GroupService
                 sentNow++;
         }
         if (sentNow > 0)
-            Store.MarkSent(id, leaveOutbox: false);
+            await Store.MarkSentAsync([id], leaveOutbox: false).ConfigureAwait(false);
         _outbox.Kick();
         return new GroupSendResult(id, lamport, sentNow, recipients.Count - sentNow);
     }
@@ -215,7 +218,8 @@ internal sealed class GroupService
             _node.Reject(from.Address.ToString(), $"group message {message.Id} refused: {full}");
             return;
         }
-        Store.TickClock(group.Id, message.Lamport);
+        // Queued before the message: committed with it or before it.
+        _ = Store.AdvanceClockAsync(group.Id, message.Lamport);
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
             message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received) { Lamport = message.Lamport };
