@@ -107,12 +107,13 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
     }
 
     /// <summary>Writes what waits for the peer (this message included) when it is connected; says queued when not.</summary>
-    private async Task<SendResult> FlushSecureAsync(PeerId id, PeerKey address, Guid messageId, Task delivered, string? offlineReason)
+    private async Task<SendResult> FlushSecureAsync(PeerId id, PeerKey address, Guid messageId, Task delivered, string? offlineReason,
+        bool moved = false)
     {
-        var sent = offlineReason is null && await outbox.FlushAsync(id).ConfigureAwait(false);
+        var sent = offlineReason is null && await outbox.FlushAsync(id, moved ? messageId : null).ConfigureAwait(false);
         // The session just used can lose a simultaneous connect; the one kept arrives a moment later.
         if (!sent && offlineReason is null && await sessions.NextSessionAsync(id, Options.HandshakeTimeout).ConfigureAwait(false))
-            sent = await outbox.FlushAsync(id).ConfigureAwait(false);
+            sent = await outbox.FlushAsync(id, moved ? messageId : null).ConfigureAwait(false);
         if (!sent)
             MessagingLog.Queued(_log, messageId, id.Short, offlineReason ?? "not connected");
         return new SendResult(address, sent, sent ? null : $"{id.Short} is offline ({offlineReason ?? "not connected"}); queued for delivery")
@@ -177,7 +178,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
     {
         var delivered = outbox.Delivery(id);
         await node.Store.MoveToSecureAsync(id, Outbox.TargetOf(to), session.RemoteId.Value, Outbox.TargetOf(session.RemoteId)).ConfigureAwait(false);
-        return await FlushSecureAsync(session.RemoteId, session.Address, id, delivered, null).ConfigureAwait(false);
+        return await FlushSecureAsync(session.RemoteId, session.Address, id, delivered, null, moved: true).ConfigureAwait(false);
     }
 
     /// <summary>A send that failed before anything was stored: logged, reported, returned.</summary>

@@ -178,9 +178,11 @@ internal sealed class Outbox : IDisposable
 
     /// <summary>
     /// Writes, in order, every outbox message for <paramref name="id"/> not yet written on its live session, and
-    /// returns once they are recorded as sent. Returns false when there is no live session.
+    /// returns once they are recorded as sent. Returns false when there is no live session. <paramref name="moved"/>
+    /// is a message just moved into this outbox (it was queued for an address): older than what may already be
+    /// written on the session, so it is written too (at worst twice; the receiver keeps one).
     /// </summary>
-    public async Task<bool> FlushAsync(PeerId id)
+    public async Task<bool> FlushAsync(PeerId id, Guid? moved = null)
     {
         var target = TargetOf(id);
         var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
@@ -193,9 +195,12 @@ internal sealed class Outbox : IDisposable
                 return false;
             // On a new session everything unacknowledged goes again; on the same one only what is new.
             var after = _flushed.TryGetValue(target, out var flushed) && flushed.Session == session ? flushed.Sequence : 0;
-            foreach (var (message, _, _) in _node.Store.Outbox(target, after))
+            var rows = _node.Store.Outbox(target, after).Select(r => r.Message).ToList();
+            if (moved is { } m && rows.TrueForAll(r => r.Id != m) && _node.Store.OutboxEntry(m, target) is { } late)
+                rows.Insert(0, late);
+            foreach (var message in rows)
             {
-                _flushed[target] = (session, message.Sequence);
+                _flushed[target] = (session, Math.Max(after, message.Sequence));
                 if (OutboxFrames.AsChat(message) is { } chat)
                     await session.SendChatAsync(chat).ConfigureAwait(false);
                 else
@@ -265,7 +270,7 @@ internal sealed class Outbox : IDisposable
                 if (dial.Session is { } session)
                 {
                     await _node.Store.MoveToSecureAsync(message.Id, TargetOf(to), session.RemoteId.Value, TargetOf(session.RemoteId)).ConfigureAwait(false);
-                    await FlushAsync(session.RemoteId).ConfigureAwait(false);
+                    await FlushAsync(session.RemoteId, message.Id).ConfigureAwait(false);
                     continue;
                 }
                 if (dial.MayFallBackToLegacy)

@@ -98,6 +98,9 @@ public sealed partial class ChatStore
         return result;
     });
 
+    /// <summary>Queues any write for the batching writer; the task completes once the transaction holding it has committed.</summary>
+    internal Task<T> Write<T>(Func<WriteBatch, T> work) => _writes.Enqueue(work);
+
     /// <summary>Stores an outgoing message and puts it in the outbox for <paramref name="target"/>; returns its sequence.</summary>
     public long AppendOutgoing(StoredMessage message, string target, DateTimeOffset nextAttempt) =>
         AppendOutgoing(message, [target], nextAttempt);

@@ -144,6 +144,15 @@ public sealed partial class ChatStore
         return rows;
     });
 
+    /// <summary>One message while it waits in <paramref name="target"/>'s outbox; null once it has left it.</summary>
+    public StoredMessage? OutboxEntry(Guid id, string target) => Locked(db =>
+    {
+        using var command = Command(db, $"SELECT {Columns} FROM outbox o JOIN messages m ON m.seq = o.message_seq WHERE m.id = $id AND o.target = $target",
+            null, ("$id", id.ToString()), ("$target", target));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    });
+
     public int OutboxCount(string target) => Locked(db =>
         Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM outbox WHERE target = $target", ("$target", target))));
 
