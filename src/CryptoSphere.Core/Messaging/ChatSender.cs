@@ -63,7 +63,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
         // connection that is already open to that address may be another peer's.
         var dial = await sessions.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
         if (sessions.Find(to) is { } session)
-            return await FlushSecureAsync(to, session.Address, stored.Id, stored.Delivered, null).ConfigureAwait(false);
+            return await FlushSecureAsync(to, session.Address, stored.Id, stored.Delivered, null, sequence: stored.Sequence).ConfigureAwait(false);
         if (dial is { Session: null, Unreachable: false, WrongPeer: false })
         {
             await node.Store.MarkFailedAsync(stored.Id, dial.Error!).ConfigureAwait(false);
@@ -81,7 +81,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
     {
         if (await StoreSecureAsync(id, address, name, text).ConfigureAwait(false) is not { } stored)
             return Failed(address, OutboxFull(id));
-        return await FlushSecureAsync(id, address, stored.Id, stored.Delivered, null).ConfigureAwait(false);
+        return await FlushSecureAsync(id, address, stored.Id, stored.Delivered, null, sequence: stored.Sequence).ConfigureAwait(false);
     }
 
     private string OutboxFull(PeerId id) =>
@@ -91,26 +91,26 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
     /// Commits the message to the peer's outbox (in the store's next batch, with the sends queued meanwhile); null when
     /// the outbox is full.
     /// </summary>
-    private async Task<(Guid Id, Task Delivered)?> StoreSecureAsync(PeerId id, PeerKey address, string name, string text)
+    private async Task<(Guid Id, Task Delivered, long Sequence)?> StoreSecureAsync(PeerId id, PeerKey address, string name, string text)
     {
         var message = ChatMessage.Create(text, node.Clock);
         var delivered = outbox.Delivery(message.Id);
         var stored = await node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), true, id.Value,
             address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, node.Now, MessageState.Queued), Outbox.TargetOf(id), node.Now,
             Options.MaxOutboxPerPeer).ConfigureAwait(false);
-        if (stored is null)
+        if (stored is not { } sequence)
         {
             outbox.Forget(message.Id);
             return null;
         }
-        return (message.Id, delivered);
+        return (message.Id, delivered, sequence);
     }
 
     /// <summary>Writes what waits for the peer (this message included) when it is connected; says queued when not.</summary>
     private async Task<SendResult> FlushSecureAsync(PeerId id, PeerKey address, Guid messageId, Task delivered, string? offlineReason,
-        bool moved = false)
+        bool moved = false, long sequence = 0)
     {
-        var sent = offlineReason is null && await outbox.FlushAsync(id, moved ? messageId : null).ConfigureAwait(false);
+        var sent = offlineReason is null && await outbox.FlushAsync(id, moved ? messageId : null, sequence).ConfigureAwait(false);
         // The session just used can lose a simultaneous connect; the one kept arrives a moment later.
         if (!sent && offlineReason is null && await sessions.NextSessionAsync(id, Options.HandshakeTimeout).ConfigureAwait(false))
             sent = await outbox.FlushAsync(id, moved ? messageId : null).ConfigureAwait(false);

@@ -180,9 +180,10 @@ internal sealed class Outbox : IDisposable
     /// Writes, in order, every outbox message for <paramref name="id"/> not yet written on its live session, and
     /// returns once they are recorded as sent. Returns false when there is no live session. <paramref name="moved"/>
     /// is a message just moved into this outbox (it was queued for an address): older than what may already be
-    /// written on the session, so it is written too (at worst twice; the receiver keeps one).
+    /// written on the session, so it is written too (at worst twice; the receiver keeps one). <paramref name="sequence"/>
+    /// is that of a message just stored: when a flush already wrote it on this session, there is nothing to read.
     /// </summary>
-    public async Task<bool> FlushAsync(PeerId id, Guid? moved = null)
+    public async Task<bool> FlushAsync(PeerId id, Guid? moved = null, long sequence = 0)
     {
         var target = TargetOf(id);
         var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
@@ -195,7 +196,8 @@ internal sealed class Outbox : IDisposable
                 return false;
             // On a new session everything unacknowledged goes again; on the same one only what is new.
             var after = _flushed.TryGetValue(target, out var flushed) && flushed.Session == session ? flushed.Sequence : 0;
-            var rows = _node.Store.Outbox(target, after).Select(r => r.Message).ToList();
+            // Sends stored in one batch each flush; the first flush writes them all and the others find nothing new.
+            var rows = sequence > 0 && after >= sequence ? [] : _node.Store.Outbox(target, after).Select(r => r.Message).ToList();
             if (moved is { } m && rows.TrueForAll(r => r.Id != m) && _node.Store.OutboxEntry(m, target) is { } late)
                 rows.Insert(0, late);
             foreach (var message in rows)
