@@ -109,28 +109,6 @@ public sealed partial class ChatStore : IDisposable
 
     internal void Locked(Action<SqliteConnection> work) => Locked(db => { work(db); return 0; });
 
-    /// <summary>Runs <paramref name="work"/> under the lock; with <paramref name="onlyIfFree"/>, only if the lock is free now (else false).</summary>
-    internal bool Locked(Action<SqliteConnection> work, bool onlyIfFree)
-    {
-        if (!onlyIfFree)
-        {
-            Locked(work);
-            return true;
-        }
-        if (!Monitor.TryEnter(_gate))
-            return false;
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed == 1, this);
-            work(_db);
-            return true;
-        }
-        finally
-        {
-            Monitor.Exit(_gate);
-        }
-    }
-
     internal static object? Scalar(SqliteConnection db, string sql, params (string Name, object? Value)[] parameters)
     {
         using var command = Command(db, sql, null, parameters);

@@ -16,8 +16,6 @@ internal sealed class StoreWriter
     private readonly CancellationTokenSource _closing = new();
     private readonly Task _loop;
     private bool _closed;
-    // A batch is being written (by the writer task, or alone by its caller); guarded by Gate.
-    private bool _busy;
     private long _transactions;
 
     public StoreWriter(ChatStore store)
@@ -57,53 +55,17 @@ internal sealed class StoreWriter
             _ready.Release();
     }
 
-    /// <summary>
-    /// Queues a write; the task completes after the transaction holding it has committed, or fails with its error.
-    /// When nothing else is queued or being written and the database is free, the write is committed at once on the
-    /// caller's thread instead (the task is then complete on return): a lone send pays no hand-over to the writer task.
-    /// </summary>
+    /// <summary>Queues a write; the task completes after the transaction holding it has committed, or fails with its error.</summary>
     public Task<T> Enqueue<T>(Func<WriteBatch, T> work)
     {
         var operation = new WriteOperation<T>(work);
-        bool alone;
         lock (Gate)
         {
             ThrowIfClosed();
-            alone = !_busy && _operations.Count == 0 && Received.IsEmpty && Acknowledgements.IsEmpty;
-            if (alone)
-                _busy = true;
-            else
-                _operations.Enqueue(operation);
+            _operations.Enqueue(operation);
         }
-        if (alone)
-            WriteAlone(operation);
-        else
-            Signal();
+        Signal();
         return operation.Task;
-    }
-
-    private void WriteAlone(WriteOperation operation)
-    {
-        var written = false;
-        try
-        {
-            written = TryCommit(operation.Run, [], onlyIfFree: true, out var error);
-            if (error is not null)
-                operation.Failed(error);
-            else if (written)
-                operation.Committed();
-        }
-        finally
-        {
-            lock (Gate)
-            {
-                _busy = false;
-                // The database was busy (a long read): the writer task takes it like any other.
-                if (!written)
-                    _operations.Enqueue(operation);
-            }
-            Signal();
-        }
     }
 
     private async Task LoopAsync()
@@ -120,16 +82,11 @@ internal sealed class StoreWriter
             {
                 // Received messages are taken first and operations last, so a write queued before a received message
                 // (a group's clock before the message that moved it) is in that message's batch or an earlier one.
-                // A write committed alone on its caller's thread goes first: nothing queued after it may overtake it.
-                if (!_busy)
-                {
-                    Received.TakeBatch(received);
-                    Acknowledgements.TakeBatch(acks);
-                    while (operations.Count < MaxOperations && _operations.TryDequeue(out var operation))
-                        operations.Add(operation);
-                    _busy = received.Count + acks.Count + operations.Count > 0;
-                }
-                if (!_busy && _closed && _operations.Count == 0 && Received.IsEmpty && Acknowledgements.IsEmpty)
+                Received.TakeBatch(received);
+                Acknowledgements.TakeBatch(acks);
+                while (operations.Count < MaxOperations && _operations.TryDequeue(out var operation))
+                    operations.Add(operation);
+                if (received.Count + acks.Count + operations.Count == 0 && _closed)
                     return;
             }
             if (received.Count + acks.Count + operations.Count == 0)
@@ -144,10 +101,7 @@ internal sealed class StoreWriter
                 }
                 continue;
             }
-            var open = Write(operations, acks, received);
-            lock (Gate)
-                _busy = false;
-            if (!open)
+            if (!Write(operations, acks, received))
                 return;
         }
     }
@@ -222,18 +176,9 @@ internal sealed class StoreWriter
     // Null when committed; otherwise the error, with nothing of the batch written.
     private Exception? TryCommit(Action<WriteBatch> work, List<(StoredMessage Message, Action<ReceiveOutcome>? Done)> received)
     {
-        TryCommit(work, received, onlyIfFree: false, out var error);
-        return error;
-    }
-
-    // True when committed; false with a null error when the database was busy and onlyIfFree held nothing back.
-    private bool TryCommit(Action<WriteBatch> work, List<(StoredMessage Message, Action<ReceiveOutcome>? Done)> received, bool onlyIfFree,
-        out Exception? error)
-    {
-        error = null;
         try
         {
-            var ran = _store.Locked(db =>
+            _store.Locked(db =>
             {
                 try
                 {
@@ -248,16 +193,13 @@ internal sealed class StoreWriter
                         _store.Quota.Forget(StorageQuota.AuthorOf(message));
                     throw;
                 }
-            }, onlyIfFree);
-            if (!ran)
-                return false;
+            });
             Interlocked.Increment(ref _transactions);
-            return true;
+            return null;
         }
         catch (Exception e)
         {
-            error = e;
-            return false;
+            return e;
         }
     }
 
