@@ -52,6 +52,11 @@ internal static class StoreBench
             }
             var history = Measure(() => store.History(null, 50), settings.Queries);
             output.WriteLine($"| history page (last 50) at {settings.SearchMessages:N0} | p50 {Stats.Percentile(history, 50):0.00} ms, p99 {Stats.Percentile(history, 99):0.00} ms |");
+            Console.Error.WriteLine("sends: one transaction per write, then batched...");
+            var sends = StoreSends.Run(dir, Math.Min(settings.InsertMessages, 20_000));
+            foreach (var r in sends)
+                output.WriteLine($"| sends, store side ({r.Label}) | {r.Rate:N0} sends/s, {r.Transactions:N0} transactions for {r.Sends:N0} sends |");
+            output.WriteLine($"| sends, batched / one transaction per write | {sends[1].Rate / sends[0].Rate:0.0}x the rate, {(double)sends[1].Transactions / sends[0].Transactions:0.000} of the transactions |");
             var verdict = new Verdict()
                 .Aim("received messages stored per second", $">= {AimInsertRate:N0}", $"{insertRate:N0}", insertRate >= AimInsertRate)
                 .Aim($"slowest search p99 at {settings.SearchMessages:N0} messages", $"< {AimSearchMs} ms", $"{worstSearchP99:0.00} ms", worstSearchP99 < AimSearchMs)
