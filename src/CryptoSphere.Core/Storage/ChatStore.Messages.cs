@@ -55,6 +55,7 @@ public sealed partial class ChatStore
     internal void InsertReceived(WriteBatch batch, IEnumerable<StoredMessage> messages, List<ReceiveOutcome> outcomes)
     {
         var (db, transaction) = (batch.Db, batch.Transaction);
+        batch.InsertingMessages();
         var insert = batch.Command(InsertMessageSql);
         var owner = batch.Command("SELECT outgoing, peer_id, address FROM messages WHERE id = $id");
         if (owner.Parameters.Count == 0)
@@ -139,6 +140,7 @@ public sealed partial class ChatStore
 
     private static long InsertOutgoing(WriteBatch batch, StoredMessage message, IReadOnlyCollection<string> targets, DateTimeOffset nextAttempt)
     {
+        batch.InsertingMessages();
         var insert = batch.Command(InsertMessageSql);
         Bind(insert, message);
         if (insert.ExecuteNonQuery() == 1)

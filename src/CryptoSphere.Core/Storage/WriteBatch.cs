@@ -12,14 +12,22 @@ internal sealed class WriteBatch : IDisposable
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredMessage> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
-    private readonly long _firstNew;
+    private long _firstNew;
 
     public WriteBatch(SqliteConnection db)
     {
         Db = db;
         Transaction = db.BeginTransaction();
-        using var max = ChatStore.Command(db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages", Transaction);
-        _firstNew = (long)max.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Call before inserting messages: the batch notes where its new rows start, to index them at commit. A batch
+    /// without messages (acknowledgements, outbox changes) then costs no index statement.
+    /// </summary>
+    public void InsertingMessages()
+    {
+        if (_firstNew == 0)
+            _firstNew = (long)Scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages")!;
     }
 
     public SqliteConnection Db { get; }
@@ -88,7 +96,8 @@ internal sealed class WriteBatch : IDisposable
             }
         }
         // Full-text indexing of every row this batch wrote, in one statement: much cheaper than a trigger per row.
-        Execute("INSERT INTO messages_fts(rowid, text) SELECT seq, text FROM messages WHERE seq >= $first", ("$first", _firstNew));
+        if (_firstNew > 0)
+            Execute("INSERT INTO messages_fts(rowid, text) SELECT seq, text FROM messages WHERE seq >= $first", ("$first", _firstNew));
         Transaction.Commit();
     }
 
