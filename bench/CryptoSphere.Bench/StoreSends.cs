@@ -55,7 +55,7 @@ internal static class StoreSends
         return results;
     }
 
-    private static Task Acknowledge(ChatStore store, Guid id)
+    private static Task<bool> Acknowledge(ChatStore store, Guid id)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         store.AppendAcknowledgement(id, Target, done.SetResult);
