@@ -126,6 +126,19 @@ internal sealed class CliNode : IDisposable
         _process.Dispose();
     }
 
+    /// <summary>Runs a one-off command of the program (such as <c>id</c> or <c>trust</c>) and returns what it printed; throws when it fails.</summary>
+    public static string RunOnce(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"cryptosphere {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result.Trim()}");
+        return stdout;
+    }
+
     public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
