@@ -164,4 +164,43 @@ public sealed class GroupCommitTests : IDisposable
         Assert.InRange(store.WriterTransactions - before, 1, 2);
         Assert.Equal(43, store.History(null, 10).Single().Lamport);
     }
+
+    [Fact]
+    public async Task A_members_refusal_is_written_in_the_batch_with_the_others_acknowledgement_and_counts_against_the_recipients()
+    {
+        using var store = ChatStore.Open(_dir.Path);
+        var admin = CryptoSphere.Core.Identity.PeerId.FromPublicKeyInfo([1, 2, 3]);
+        var group = new CryptoSphere.Core.Groups.Group(Guid.NewGuid(), "team", admin, 1, [], true);
+        store.SaveGroup(group, admin);
+        var halfRefused = Outgoing(0, $"group:{group.Id}");
+        var allRefused = Outgoing(1, $"group:{group.Id}");
+        await store.AppendGroupMessageAsync(halfRefused, group.Id, ["peer:A", "peer:B"], T0).WaitAsync(Wait);
+        await store.AppendGroupMessageAsync(allRefused, group.Id, ["peer:A", "peer:B"], T0).WaitAsync(Wait);
+        var before = store.WriterTransactions;
+
+        var (holding, release) = Hold(store);
+        var refused = store.FailRecipientAsync(halfRefused.Id, "peer:A", "A left", T0);
+        var acknowledged = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.AppendAcknowledgement(halfRefused.Id, "peer:B", acknowledged.SetResult);
+        var firstOfTwo = store.FailRecipientAsync(allRefused.Id, "peer:A", "A left", T0);
+        var secondOfTwo = store.FailRecipientAsync(allRefused.Id, "peer:B", "B left", T0);
+        Assert.False(refused.IsCompleted); // not reported before its commit
+        release.Set();
+        await holding.WaitAsync(Wait);
+
+        Assert.True(await refused.WaitAsync(Wait));
+        Assert.True(await acknowledged.Task.WaitAsync(Wait));
+        Assert.True(await firstOfTwo.WaitAsync(Wait));
+        Assert.True(await secondOfTwo.WaitAsync(Wait));
+        Assert.InRange(store.WriterTransactions - before, 1, 2);
+        // Nothing pending for that recipient any more: a second refusal settles nothing.
+        Assert.False(await store.FailRecipientAsync(halfRefused.Id, "peer:A", "A left", T0).WaitAsync(Wait));
+
+        var history = store.History(null, 10).ToDictionary(m => m.Id);
+        Assert.Equal(MessageState.Delivered, history[halfRefused.Id].State);
+        Assert.Equal("A left", history[halfRefused.Id].Refusals);
+        Assert.Equal(MessageState.Failed, history[allRefused.Id].State);
+        Assert.Equal("A left; B left", history[allRefused.Id].Refusals);
+        Assert.Empty(store.Outbox());
+    }
 }
