@@ -68,6 +68,7 @@ internal static class BenchApp
               --messages N          messages in flight per run (default 20000)
               --samples N           one-at-a-time round trips per run (default 2000)
               --rounds R            rounds (default 3)
+              --trusted             the receiver trusts the sender first (a stranger's messages are paced)
           product-oneshot     `id`, `history` and `send` (to a running node) as whole processes; an idle node's memory
               --runs N              counted runs of each command (default 5)
               --warmup N            runs not counted, first (default 1)
@@ -192,7 +193,8 @@ internal static class BenchApp
     private static bool ProductSecureRun(BenchArgs a)
     {
         UseCli(a);
-        var settings = new ProductSecure.Settings(a.Int("messages", 20_000, min: 1), a.Int("samples", 2_000, min: 1), a.Int("rounds", 3, min: 1));
+        var settings = new ProductSecure.Settings(a.Int("messages", 20_000, min: 1), a.Int("samples", 2_000, min: 1), a.Int("rounds", 3, min: 1),
+            a.Flag("trusted"));
         a.RejectUnused();
         return ProductSecure.Run(settings, Console.Out);
     }

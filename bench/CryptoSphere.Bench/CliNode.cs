@@ -126,27 +126,17 @@ internal sealed class CliNode : IDisposable
         _process.Dispose();
     }
 
-    /// <summary>
-    /// Makes <paramref name="dataDir"/> trust the node of <paramref name="peerDataDir"/> (creating its identity), with
-    /// the program's own <c>id</c> and <c>trust</c> commands: two people who chat at volume have trusted each other, and
-    /// a peer that is not trusted is paced (200 messages a second), which would measure the pace, not the program.
-    /// </summary>
-    public static void Trust(string dataDir, string peerDataDir)
+    /// <summary>Runs a one-off command of the program (such as <c>id</c> or <c>trust</c>) and returns what it printed; throws when it fails.</summary>
+    public static string RunOnce(params string[] args)
     {
-        var id = RunOneShot(["id", "--data-dir", peerDataDir]).Trim();
-        RunOneShot(["trust", "--data-dir", dataDir, id]);
-    }
-
-    private static string RunOneShot(IEnumerable<string> args)
-    {
-        var info = StartInfo(args);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var errors = process.StandardError.ReadToEnd();
+        using var process = Process.Start(StartInfo(args))!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"cryptosphere {string.Join(' ', args)}: exit {process.ExitCode}: {errors.Trim()}");
-        return output;
+            throw new InvalidOperationException($"cryptosphere {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result.Trim()}");
+        return stdout;
     }
 
     public static int FreePort()

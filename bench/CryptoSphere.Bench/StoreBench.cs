@@ -57,6 +57,11 @@ internal static class StoreBench
             var open = Measure(() => ChatStore.Open(dir).Dispose(), 5);
             output.WriteLine($"| PRAGMA quick_check at {settings.SearchMessages:N0} ({bytes / 1024.0 / 1024.0:N0} MiB, file in the OS cache) | p50 {Stats.Percentile(quickCheck, 50):0} ms, max {quickCheck[^1]:0} ms |");
             output.WriteLine($"| whole open (schema check, quick_check, migrations) at {settings.SearchMessages:N0} | p50 {Stats.Percentile(open, 50):0} ms, max {open[^1]:0} ms |");
+            Console.Error.WriteLine("sends: one transaction per write, then batched...");
+            var sends = StoreSends.Run(dir, Math.Min(settings.InsertMessages, 20_000));
+            foreach (var r in sends)
+                output.WriteLine($"| sends, store side ({r.Label}) | {r.Rate:N0} sends/s, {r.Transactions:N0} transactions for {r.Sends:N0} sends |");
+            output.WriteLine($"| sends, batched / one transaction per write | {sends[1].Rate / sends[0].Rate:0.0}x the rate, {(double)sends[1].Transactions / sends[0].Transactions:0.000} of the transactions |");
             var verdict = new Verdict()
                 .Aim("received messages stored per second", $">= {AimInsertRate:N0}", $"{insertRate:N0}", insertRate >= AimInsertRate)
                 .Aim($"slowest search p99 at {settings.SearchMessages:N0} messages", $"< {AimSearchMs} ms", $"{worstSearchP99:0.00} ms", worstSearchP99 < AimSearchMs)

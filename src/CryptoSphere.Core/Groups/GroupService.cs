@@ -108,21 +108,24 @@ internal sealed class GroupService
         if (WireText.Utf8.GetByteCount(text) > options.MaxFrameBytes - GroupFrameOverhead)
             return GroupSendResult.Failed(GroupFailure.Invalid, $"message too long (the limit is {options.MaxFrameBytes - GroupFrameOverhead} bytes)");
         var recipients = group.Current.Where(m => m.Id != Me).Select(m => m.Id).ToList();
-        var waiting = recipients.ToDictionary(r => r, r => Store.OutboxCount(Outbox.TargetOf(r)));
+        var counts = Store.OutboxCounts(recipients.Select(Outbox.TargetOf));
+        var waiting = recipients.ToDictionary(r => r, r => counts[Outbox.TargetOf(r)]);
         if (recipients.FirstOrDefault(r => waiting[r] >= options.MaxOutboxPerPeer) is { Value: not null } full)
             return GroupSendResult.Failed(GroupFailure.Full,
                 $"the outbox for {MemberNames.Of(full, Me, _node.Trust)} is full ({options.MaxOutboxPerPeer} messages waiting); nothing was sent");
-        var lamport = Store.TickClock(groupId);
         var id = Guid.CreateVersion7();
-        var stored = new StoredMessage(id, group.Conversation, true, Me.Value, $"{_node.AdvertisedIp}:{_node.Port}",
-            options.Name, text, PeerProtocol.Secure, _node.Now, _node.Now, MessageState.Queued) { Lamport = lamport };
-        var sequence = Store.AppendOutgoing(stored, recipients.Select(Outbox.TargetOf).ToList(), _node.Now);
+        var unticked = new StoredMessage(id, group.Conversation, true, Me.Value, $"{_node.AdvertisedIp}:{_node.Port}",
+            options.Name, text, PeerProtocol.Secure, _node.Now, _node.Now, MessageState.Queued);
+        // The clock tick and the message with its outbox rows: one write, committed in the store's next batch.
+        var (sequence, lamport) = await Store.AppendGroupMessageAsync(unticked, groupId, recipients.Select(Outbox.TargetOf).ToList(), _node.Now)
+            .ConfigureAwait(false);
+        var stored = unticked with { Lamport = lamport };
         var frame = OutboxFrames.AsGroupMessage(stored);
         var sent = await Task.WhenAll(recipients.Select(member => SendToMemberAsync(member, waiting[member] == 0, frame, sequence, stored)))
             .ConfigureAwait(false);
         var sentNow = sent.Count(written => written);
         if (sentNow > 0)
-            Store.MarkSent(id, leaveOutbox: false);
+            await Store.MarkSentAsync([id], leaveOutbox: false).ConfigureAwait(false);
         _outbox.Kick();
         return new GroupSendResult(id, lamport, sentNow, recipients.Count - sentNow);
     }
@@ -152,12 +155,12 @@ internal sealed class GroupService
 
     // A member will never take this message: that recipient's delivery ends as failed, with why, unless the member
     // is only behind (an older version than ours): then it takes it once the admin's newer state reaches it.
-    private ValueTask OnGroupRefusedAsync(SecureSession from, ReadOnlySequence<byte> body)
+    private async ValueTask OnGroupRefusedAsync(SecureSession from, ReadOnlySequence<byte> body)
     {
         var refused = GroupRefusedMessage.Decode(body);
         if (!Conversations.ConversationId.TryParse(Store.ConversationOfOutgoing(refused.MessageId), out var conversation)
             || conversation.GroupId is not { } groupId || Store.FindGroup(groupId) is not { } group || refused.Version < group.Version)
-            return ValueTask.CompletedTask;
+            return;
         var who = MemberNames.Of(from.RemoteId, Me, _node.Trust);
         var reason = refused.Reason switch
         {
@@ -165,12 +168,12 @@ internal sealed class GroupService
             GroupRefusal.AuthorNotAMember => $"{who} does not count you as a member of {group.Name}",
             _ => $"{who} refused it (code {(int)refused.Reason})",
         };
-        if (Store.FailRecipient(refused.MessageId, Outbox.TargetOf(from.RemoteId), reason, _node.Now))
+        // Through the store's batching writer, like the acknowledgement it stands in for.
+        if (await Store.FailRecipientAsync(refused.MessageId, Outbox.TargetOf(from.RemoteId), reason, _node.Now).ConfigureAwait(false))
         {
             GroupLog.Refused(_log, refused.MessageId, from.RemoteId.Short, reason);
             _node.Publish(new MessageFailed(_node.Now, from.Address, refused.MessageId, reason));
         }
-        return ValueTask.CompletedTask;
     }
 
     // The admin tells a member (current or removed) the state of every group it is in, whenever they connect.
@@ -267,7 +270,8 @@ internal sealed class GroupService
             _node.Reject(from.Address.ToString(), $"group message {message.Id} refused: {full}");
             return;
         }
-        Store.TickClock(group.Id, message.Lamport);
+        // Queued before the message: committed with it or before it.
+        _ = Store.AdvanceClockAsync(group.Id, message.Lamport);
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
             message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received) { Lamport = message.Lamport };
@@ -323,7 +327,8 @@ internal sealed class GroupService
         }
         if (!Vouched(group, author))
             return false;
-        Store.TickClock(group.Id, payload.Lamport);
+        // Queued before the message, as for one received directly: committed with it or before it.
+        _ = Store.AdvanceClockAsync(group.Id, payload.Lamport);
         var stored = new StoredMessage(payload.MessageId, group.Conversation, false, author.Value, address?.ToString() ?? $"mailbox {mailbox.Short}", name,
             payload.Text, PeerProtocol.Secure, payload.SentAt, _node.Now, MessageState.Received) { Lamport = payload.Lamport };
         var outcome = await Store.AppendReceivedCheckedAsync(stored).ConfigureAwait(false);

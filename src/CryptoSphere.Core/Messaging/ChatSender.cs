@@ -57,16 +57,16 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
         if (sessions.Find(to) is { } live)
             return await QueueSecureAsync(to, live.Address, live.RemoteHello!.Name, text).ConfigureAwait(false);
 
-        if (StoreSecure(to, a, node.Trust.Find(to)?.Name ?? "", text) is not { } stored)
+        if (await StoreSecureAsync(to, a, node.Trust.Find(to)?.Name ?? "", text).ConfigureAwait(false) is not { } stored)
             return Failed(a, OutboxFull(to));
         // The address is only where the peer was last seen: whoever answers there must prove this ID, and a
         // connection that is already open to that address may be another peer's.
         var dial = await sessions.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
         if (sessions.Find(to) is { } session)
-            return await FlushSecureAsync(to, session.Address, stored.Id, stored.Delivered, null).ConfigureAwait(false);
+            return await FlushSecureAsync(to, session.Address, stored.Id, stored.Delivered, null, sequence: stored.Sequence).ConfigureAwait(false);
         if (dial is { Session: null, Unreachable: false, WrongPeer: false })
         {
-            node.Store.MarkFailed(stored.Id, dial.Error!);
+            await node.Store.MarkFailedAsync(stored.Id, dial.Error!).ConfigureAwait(false);
             return Failed(a, dial.Error!);
         }
         return await FlushSecureAsync(to, a, stored.Id, stored.Delivered, dial.Error ?? $"another peer answers at {a} now").ConfigureAwait(false);
@@ -79,34 +79,41 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
 
     private async Task<SendResult> QueueSecureAsync(PeerId id, PeerKey address, string name, string text)
     {
-        if (StoreSecure(id, address, name, text) is not { } stored)
+        if (await StoreSecureAsync(id, address, name, text).ConfigureAwait(false) is not { } stored)
             return Failed(address, OutboxFull(id));
-        return await FlushSecureAsync(id, address, stored.Id, stored.Delivered, null).ConfigureAwait(false);
+        return await FlushSecureAsync(id, address, stored.Id, stored.Delivered, null, sequence: stored.Sequence).ConfigureAwait(false);
     }
 
     private string OutboxFull(PeerId id) =>
         $"the outbox for {id.Short} is full ({Options.MaxOutboxPerPeer} messages waiting); nothing was queued";
 
-    /// <summary>Commits the message to the peer's outbox; null when the outbox is full.</summary>
-    private (Guid Id, Task Delivered)? StoreSecure(PeerId id, PeerKey address, string name, string text)
+    /// <summary>
+    /// Commits the message to the peer's outbox (in the store's next batch, with the sends queued meanwhile); null when
+    /// the outbox is full.
+    /// </summary>
+    private async Task<(Guid Id, Task Delivered, long Sequence)?> StoreSecureAsync(PeerId id, PeerKey address, string name, string text)
     {
-        var target = Outbox.TargetOf(id);
-        if (node.Store.OutboxCount(target) >= Options.MaxOutboxPerPeer)
-            return null;
         var message = ChatMessage.Create(text, node.Clock);
         var delivered = outbox.Delivery(message.Id);
-        node.Store.AppendOutgoing(new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), true, id.Value,
-            address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, node.Now, MessageState.Queued), target, node.Now);
-        return (message.Id, delivered);
+        var stored = await node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), true, id.Value,
+            address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, node.Now, MessageState.Queued), Outbox.TargetOf(id), node.Now,
+            Options.MaxOutboxPerPeer).ConfigureAwait(false);
+        if (stored is not { } sequence)
+        {
+            outbox.Forget(message.Id);
+            return null;
+        }
+        return (message.Id, delivered, sequence);
     }
 
     /// <summary>Writes what waits for the peer (this message included) when it is connected; says queued when not.</summary>
-    private async Task<SendResult> FlushSecureAsync(PeerId id, PeerKey address, Guid messageId, Task delivered, string? offlineReason)
+    private async Task<SendResult> FlushSecureAsync(PeerId id, PeerKey address, Guid messageId, Task delivered, string? offlineReason,
+        bool moved = false, long sequence = 0)
     {
-        var sent = offlineReason is null && await outbox.FlushAsync(id).ConfigureAwait(false);
+        var sent = offlineReason is null && await outbox.FlushAsync(id, moved ? messageId : null, sequence).ConfigureAwait(false);
         // The session just used can lose a simultaneous connect; the one kept arrives a moment later.
         if (!sent && offlineReason is null && await sessions.NextSessionAsync(id, Options.HandshakeTimeout).ConfigureAwait(false))
-            sent = await outbox.FlushAsync(id).ConfigureAwait(false);
+            sent = await outbox.FlushAsync(id, moved ? messageId : null).ConfigureAwait(false);
         if (!sent)
             MessagingLog.Queued(_log, messageId, id.Short, offlineReason ?? "not connected");
         return new SendResult(address, sent, sent ? null : $"{id.Short} is offline ({offlineReason ?? "not connected"}); queued for delivery")
@@ -124,15 +131,13 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
     /// </summary>
     private async Task<SendResult> QueueForAddressAsync(PeerKey to, string text, CancellationToken cancellationToken)
     {
-        var target = Outbox.TargetOf(to);
-        if (node.Store.OutboxCount(target) >= Options.MaxOutboxPerPeer)
-            return Failed(to, $"the outbox for {to} is full ({Options.MaxOutboxPerPeer} messages waiting); nothing was queued");
-
         var id = Guid.CreateVersion7();
         // Not due while this send is still asking the address: the outbox's own pass would dial it a second time.
         var inFlight = Options.ConnectTimeout + Options.GreetingWait + Options.HandshakeTimeout;
-        node.Store.AppendOutgoing(new StoredMessage(id, ConversationId.Legacy(to).ToString(), true, null, to.ToString(),
-            node.Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Queued), target, node.Now + inFlight);
+        if (await node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(id, ConversationId.Legacy(to).ToString(), true, null, to.ToString(),
+                node.Peers.Find(to)?.Name ?? "", text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Queued), Outbox.TargetOf(to),
+                node.Now + inFlight, Options.MaxOutboxPerPeer).ConfigureAwait(false) is null)
+            return Failed(to, $"the outbox for {to} is full ({Options.MaxOutboxPerPeer} messages waiting); nothing was queued");
 
         string? error = null;
         System.Net.Sockets.Socket? silent = null;
@@ -145,7 +150,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
                 sessions.MarkLegacy(to);
             else if (!dial.Unreachable)
             {
-                node.Store.MarkFailed(id, dial.Error!);
+                await node.Store.MarkFailedAsync(id, dial.Error!).ConfigureAwait(false);
                 return Failed(to, dial.Error!);
             }
             silent = dial.Silent;
@@ -155,14 +160,14 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
         {
             silent?.Dispose();
             var refusal = $"{to} only speaks the legacy (unencrypted) protocol, and this node is --secure-only";
-            node.Store.MarkFailed(id, refusal);
+            await node.Store.MarkFailedAsync(id, refusal).ConfigureAwait(false);
             return Failed(to, refusal);
         }
         error ??= await outbox.TryLegacyAsync(to, id, text, cancellationToken, silent).ConfigureAwait(false);
         if (error is null)
             return SendResult.Ok(to) with { MessageId = id, Parts = outbox.LegacyParts(text) };
 
-        node.Store.RecordAttempt(id, error, node.Now + outbox.Backoff(1));
+        await node.Store.RecordAttemptAsync(id, error, node.Now + outbox.Backoff(1)).ConfigureAwait(false);
         MessagingLog.SendFailed(_log, to, error);
         node.Publish(new SendFailed(node.Now, to, error));
         node.Peers.Remove(to, PeerRemovalReason.Unreachable);
@@ -172,8 +177,8 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
     private async Task<SendResult> MovedToSecureAsync(Guid id, PeerKey to, SecureSession session)
     {
         var delivered = outbox.Delivery(id);
-        node.Store.MoveToSecure(id, Outbox.TargetOf(to), session.RemoteId.Value, Outbox.TargetOf(session.RemoteId));
-        return await FlushSecureAsync(session.RemoteId, session.Address, id, delivered, null).ConfigureAwait(false);
+        await node.Store.MoveToSecureAsync(id, Outbox.TargetOf(to), session.RemoteId.Value, Outbox.TargetOf(session.RemoteId)).ConfigureAwait(false);
+        return await FlushSecureAsync(session.RemoteId, session.Address, id, delivered, null, moved: true).ConfigureAwait(false);
     }
 
     /// <summary>A send that failed before anything was stored: logged, reported, returned.</summary>

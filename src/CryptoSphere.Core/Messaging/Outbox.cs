@@ -28,6 +28,9 @@ internal sealed class Outbox : IDisposable
     private readonly ConcurrentDictionary<string, (SecureSession Session, long Sequence)> _flushed = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _flushLocks = new();
     private readonly SemaphoreSlim _kick = new(0);
+    // Per outbox target: the last "sent" write its flushes queued. Writes commit in order, so a flush that waits for the
+    // last one knows every message it found already written is recorded as sent.
+    private readonly ConcurrentDictionary<string, Task> _markedSent = new();
     private Task? _loop;
 
     public Outbox(NodeRuntime node, SessionRegistry sessions, LegacyOutbound legacy, FrameRouter router)
@@ -37,11 +40,8 @@ internal sealed class Outbox : IDisposable
         _legacy = legacy;
         _log = node.Logger<Outbox>();
         router.Handle(FrameType.Ack, OnAckAsync);
-        sessions.Opened += session =>
-        {
-            _node.Store.MakeDue(TargetOf(session.RemoteId), _node.Now);
-            Kick();
-        };
+        // The pass that follows must see the messages due: it is kicked once the change is committed.
+        sessions.Opened += session => _ = MakeDueThenKickAsync(TargetOf(session.RemoteId));
         sessions.Ended += _ => Kick();
     }
 
@@ -67,8 +67,24 @@ internal sealed class Outbox : IDisposable
             _kick.Release();
     }
 
+    private async Task MakeDueThenKickAsync(string target)
+    {
+        try
+        {
+            await _node.Store.MakeDueAsync(target, _node.Now).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            MessagingLog.OutboxFailed(_log, e.Message); // the messages stay due at their old time
+        }
+        Kick();
+    }
+
     /// <summary>Completes when the receiver acknowledges the message; fails when it is given up.</summary>
     public Task Delivery(Guid id) => _deliveries.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>A message that was not queued after all (its outbox was full): nobody waits for its delivery.</summary>
+    public void Forget(Guid id) => _deliveries.TryRemove(id, out _);
 
     public TimeSpan Backoff(int attempts)
     {
@@ -122,7 +138,7 @@ internal sealed class Outbox : IDisposable
         {
             var rows = group.ToList();
             foreach (var expired in rows.Where(r => now - r.Message.StoredAt > Options.MaxMessageAge))
-                GiveUp(expired.Message, $"not delivered within {Describe(Options.MaxMessageAge)}");
+                await GiveUpAsync(expired.Message, $"not delivered within {Describe(Options.MaxMessageAge)}").ConfigureAwait(false);
             rows.RemoveAll(r => now - r.Message.StoredAt > Options.MaxMessageAge);
             if (rows.Count == 0 || rows[0].NextAttempt > now)
                 continue;
@@ -140,15 +156,15 @@ internal sealed class Outbox : IDisposable
         {
             if (AddressOf(id, queued[0]) is not { } address)
             {
-                foreach (var m in queued)
-                    _node.Store.RecordAttempt(m.Id, $"no known address for {id.Short}", _node.Now + Backoff(m.Attempts + 1), TargetOf(id));
+                await Task.WhenAll(queued.Select(m =>
+                    _node.Store.RecordAttemptAsync(m.Id, $"no known address for {id.Short}", _node.Now + Backoff(m.Attempts + 1), TargetOf(id)))).ConfigureAwait(false);
                 return;
             }
             var dial = await _sessions.DialAsync(address, id, token).ConfigureAwait(false);
             if (dial.Session is null)
             {
-                foreach (var m in queued)
-                    _node.Store.RecordAttempt(m.Id, dial.Error ?? "unreachable", _node.Now + Backoff(m.Attempts + 1), TargetOf(id));
+                await Task.WhenAll(queued.Select(m =>
+                    _node.Store.RecordAttemptAsync(m.Id, dial.Error ?? "unreachable", _node.Now + Backoff(m.Attempts + 1), TargetOf(id)))).ConfigureAwait(false);
                 return;
             }
         }
@@ -182,13 +198,18 @@ internal sealed class Outbox : IDisposable
     }
 
     /// <summary>
-    /// Writes, in order, every outbox message for <paramref name="id"/> not yet written on its live session.
-    /// Returns false when there is no live session.
+    /// Writes, in order, every outbox message for <paramref name="id"/> not yet written on its live session, and
+    /// returns once they are recorded as sent. Returns false when there is no live session. <paramref name="moved"/>
+    /// is a message just moved into this outbox (it was queued for an address): older than what may already be
+    /// written on the session, so it is written too (at worst twice; the receiver keeps one). <paramref name="sequence"/>
+    /// is that of a message just stored: when a flush already wrote it on this session, there is nothing to read.
     /// </summary>
-    public async Task<bool> FlushAsync(PeerId id)
+    public async Task<bool> FlushAsync(PeerId id, Guid? moved = null, long sequence = 0)
     {
         var target = TargetOf(id);
         var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
+        var written = new List<Guid>();
+        Task? recorded = null;
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -196,17 +217,20 @@ internal sealed class Outbox : IDisposable
                 return false;
             // On a new session everything unacknowledged goes again; on the same one only what is new.
             var after = _flushed.TryGetValue(target, out var flushed) && flushed.Session == session ? flushed.Sequence : 0;
-            foreach (var (message, _, _) in _node.Store.Outbox(target, after))
+            // Sends stored in one batch each flush; the first flush writes them all and the others find nothing new.
+            var rows = sequence > 0 && after >= sequence ? [] : _node.Store.Outbox(target, after).Select(r => r.Message).ToList();
+            if (moved is { } m && rows.TrueForAll(r => r.Id != m) && _node.Store.OutboxEntry(m, target) is { } late)
+                rows.Insert(0, late);
+            foreach (var message in rows)
             {
-                _flushed[target] = (session, message.Sequence);
+                _flushed[target] = (session, Math.Max(after, message.Sequence));
                 if (OutboxFrames.AsChat(message) is { } chat)
                     await session.SendChatAsync(chat).ConfigureAwait(false);
                 else
                     await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
                 if (message.State == MessageState.Queued)
-                    _node.Store.MarkSent(message.Id, leaveOutbox: false);
+                    written.Add(message.Id);
             }
-            return true;
         }
         catch (IOException)
         {
@@ -214,8 +238,15 @@ internal sealed class Outbox : IDisposable
         }
         finally
         {
+            // Recorded as sent in one write of the store's next batch; the next flush need not wait for it to start.
+            if (written.Count > 0)
+                _markedSent[target] = _node.Store.MarkSentAsync(written, leaveOutbox: false);
+            recorded = _markedSent.GetValueOrDefault(target);
             gate.Release();
         }
+        if (recorded is not null)
+            await recorded.ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
@@ -249,7 +280,7 @@ internal sealed class Outbox : IDisposable
         {
             if (!PeerKey.TryParse(message.Address, out var to, out _))
             {
-                GiveUp(message, $"bad address {message.Address}");
+                await GiveUpAsync(message, $"bad address {message.Address}").ConfigureAwait(false);
                 continue;
             }
             // An address never proven to be an old peer may be a CryptoSphere node that was down: TLS first.
@@ -261,8 +292,8 @@ internal sealed class Outbox : IDisposable
                 silent = dial.Silent;
                 if (dial.Session is { } session)
                 {
-                    _node.Store.MoveToSecure(message.Id, TargetOf(to), session.RemoteId.Value, TargetOf(session.RemoteId));
-                    await FlushAsync(session.RemoteId).ConfigureAwait(false);
+                    await _node.Store.MoveToSecureAsync(message.Id, TargetOf(to), session.RemoteId.Value, TargetOf(session.RemoteId)).ConfigureAwait(false);
+                    await FlushAsync(session.RemoteId, message.Id).ConfigureAwait(false);
                     continue;
                 }
                 if (dial.MayFallBackToLegacy)
@@ -273,16 +304,16 @@ internal sealed class Outbox : IDisposable
             if (error is null && Options.SecureOnly)
             {
                 silent?.Dispose();
-                GiveUp(message, $"{to} only speaks the legacy protocol, and this node is --secure-only");
+                await GiveUpAsync(message, $"{to} only speaks the legacy protocol, and this node is --secure-only").ConfigureAwait(false);
                 continue;
             }
             error ??= await TryLegacyAsync(to, message.Id, message.Text, token, silent).ConfigureAwait(false);
             if (error is null)
                 continue;
             if (message.Attempts + 1 >= Options.LegacyRetries)
-                GiveUp(message, $"{error} (after {message.Attempts + 1} tries)");
+                await GiveUpAsync(message, $"{error} (after {message.Attempts + 1} tries)").ConfigureAwait(false);
             else
-                _node.Store.RecordAttempt(message.Id, error, _node.Now + Backoff(message.Attempts + 1));
+                await _node.Store.RecordAttemptAsync(message.Id, error, _node.Now + Backoff(message.Attempts + 1)).ConfigureAwait(false);
             return; // keep the order: later messages wait for this one
         }
     }
@@ -302,15 +333,16 @@ internal sealed class Outbox : IDisposable
             if (!result.Success)
                 return result.Error;
         }
-        _node.Store.MarkSent(id, leaveOutbox: true);
+        // Final for a legacy message (it leaves the outbox): committed before the send is reported, or a restart would send it again.
+        await _node.Store.MarkSentAsync([id], leaveOutbox: true).ConfigureAwait(false);
         return null;
     }
 
     public int LegacyParts(string text) => _legacy.Parts(text).Count;
 
-    private void GiveUp(StoredMessage message, string reason)
+    private async Task GiveUpAsync(StoredMessage message, string reason)
     {
-        if (!_node.Store.MarkFailed(message.Id, reason))
+        if (!await _node.Store.MarkFailedAsync(message.Id, reason).ConfigureAwait(false))
             return;
         if (_deliveries.TryRemove(message.Id, out var waiting))
             waiting.TrySetException(new IOException(reason));

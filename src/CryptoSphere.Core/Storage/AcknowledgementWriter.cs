@@ -1,25 +1,16 @@
-using System.Threading.Channels;
-
 namespace CryptoSphere.Core.Storage;
 
 /// <summary>
-/// Applies acknowledgements in batches: a group message acknowledged by a hundred members, or a burst
-/// of acks on one connection, costs one transaction. Callbacks run after the commit, in arrival order.
+/// The acknowledgements' share of the store's batches (<see cref="StoreWriter"/>): a group message acknowledged by
+/// a hundred members, or a burst of acks on one connection, costs one transaction. Callbacks run after the commit,
+/// in arrival order.
 /// </summary>
-internal sealed class AcknowledgementWriter
+internal sealed class AcknowledgementWriter(StoreWriter writer)
 {
-    private const int MaxBatch = 4096;
+    public const int MaxBatch = 4096;
 
-    private readonly ChatStore _store;
-    private readonly Channel<(Guid Id, string Target, Action<bool> Done)> _queue =
-        Channel.CreateUnbounded<(Guid, string, Action<bool>)>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
-
-    public AcknowledgementWriter(ChatStore store)
-    {
-        _store = store;
-        _loop = Task.Run(LoopAsync);
-    }
+    // Guarded by the writer's gate.
+    private readonly Queue<(Guid Id, string Target, Action<bool> Done)> _queue = new();
 
     private long _queued;
     private long _highWater;
@@ -29,53 +20,45 @@ internal sealed class AcknowledgementWriter
 
     public long HighWater => Interlocked.Read(ref _highWater);
 
+    public bool IsEmpty => _queue.Count == 0;
+
     public void Enqueue(Guid id, string target, Action<bool> done)
     {
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite((id, target, done)), typeof(ChatStore));
-        var queued = Interlocked.Increment(ref _queued);
-        long seen;
-        while (queued > (seen = Interlocked.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, queued, seen) != seen)
+        lock (writer.Gate)
         {
+            writer.ThrowIfClosed();
+            _queue.Enqueue((id, target, done));
+            var queued = Interlocked.Increment(ref _queued);
+            if (queued > _highWater)
+                Interlocked.Exchange(ref _highWater, queued);
         }
+        writer.Signal();
     }
 
-    private async Task LoopAsync()
+    // Called under the writer's gate.
+    public void TakeBatch(List<(Guid Id, string Target, Action<bool> Done)> batch)
     {
-        var batch = new List<(Guid Id, string Target, Action<bool> Done)>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (batch.Count < MaxBatch && _queue.TryDequeue(out var item))
+            batch.Add(item);
+    }
+
+    /// <summary>
+    /// After the commit: each callback with its result. After a failure every result is false (settling nothing), so
+    /// the messages stay in the outbox and go again, and the sessions still get their acknowledgement slots back.
+    /// </summary>
+    public void Finish(List<(Guid Id, string Target, Action<bool> Done)> batch, bool[]? results)
+    {
+        Interlocked.Add(ref _queued, -batch.Count);
+        for (var i = 0; i < batch.Count; i++)
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
-                batch.Add(item);
-            bool[] results;
             try
             {
-                results = _store.ApplyAcknowledgements(batch.Select(b => (b.Id, b.Target)).ToList());
+                batch[i].Done(results is not null && results[i]);
             }
-            catch (Exception e) when (e is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception)
             {
-                // Unrecorded acks: the messages stay in the outbox and are sent again, deduplicated. The callbacks
-                // still run (settling nothing), so the sessions get their acknowledgement slots back.
-                results = new bool[batch.Count];
-            }
-            Interlocked.Add(ref _queued, -batch.Count);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                try
-                {
-                    batch[i].Done(results[i]);
-                }
-                catch (Exception)
-                {
-                    // A failing subscriber must not stop the writer.
-                }
+                // A failing subscriber must not stop the writer.
             }
         }
-    }
-
-    public void Complete()
-    {
-        _queue.Writer.TryComplete();
-        _loop.Wait(TimeSpan.FromSeconds(5));
     }
 }

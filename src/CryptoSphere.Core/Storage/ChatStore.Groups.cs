@@ -77,13 +77,21 @@ public sealed partial class ChatStore
     /// <see cref="MaxClockJump"/> and never beyond <see cref="Secure.Messages.GroupChatMessage.MaxLamport"/>, so a
     /// member sending an absurd time cannot make the clock overflow and break the group for everyone.
     /// </summary>
-    public long TickClock(Guid group, long seen = 0) => Locked(db =>
+    public long TickClock(Guid group, long seen = 0) => WriteNow(batch => Tick(batch, group, seen));
+
+    /// <summary>
+    /// A received group message moves the clock (see <see cref="TickClock"/>) in the next batch: committed no later than
+    /// any message queued after it, so no receive waits for a transaction of its own.
+    /// </summary>
+    public Task AdvanceClockAsync(Guid group, long seen) => _writes.Enqueue(batch => Tick(batch, group, seen));
+
+    private static long Tick(WriteBatch batch, Guid group, long seen)
     {
-        Execute(db, """
+        batch.Execute("""
             UPDATE groups SET clock = MIN(MAX(clock, MIN($seen, clock + $jump)), $max - 1) + 1 WHERE id = $id
-            """, null, ("$id", group.ToString()), ("$seen", seen), ("$jump", MaxClockJump), ("$max", Secure.Messages.GroupChatMessage.MaxLamport));
-        return Convert.ToInt64(Scalar(db, "SELECT clock FROM groups WHERE id = $id", ("$id", group.ToString())));
-    });
+            """, ("$id", group.ToString()), ("$seen", seen), ("$jump", MaxClockJump), ("$max", Secure.Messages.GroupChatMessage.MaxLamport));
+        return Convert.ToInt64(batch.Scalar("SELECT clock FROM groups WHERE id = $id", ("$id", group.ToString())));
+    }
 
     private static Group? ReadGroup(Microsoft.Data.Sqlite.SqliteConnection db, Guid id)
     {

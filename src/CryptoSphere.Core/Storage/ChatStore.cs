@@ -4,8 +4,8 @@ namespace CryptoSphere.Core.Storage;
 
 /// <summary>
 /// The node's database: one SQLite file in the data directory (WAL), opened once and shared.
-/// Every access goes through one connection under one lock; received messages are written in
-/// batched transactions by <see cref="ReceivedMessageWriter"/>.
+/// Every access goes through one connection under one lock; the hot paths' writes (received messages,
+/// acknowledgements, sends and outbox changes) are queued for <see cref="StoreWriter"/>, which commits them in batches.
 /// </summary>
 public sealed partial class ChatStore : IDisposable
 {
@@ -13,8 +13,7 @@ public sealed partial class ChatStore : IDisposable
 
     private readonly SqliteConnection _db;
     private readonly object _gate = new();
-    private readonly ReceivedMessageWriter _writer;
-    private readonly AcknowledgementWriter _acks;
+    private readonly StoreWriter _writes;
     private int _disposed;
     private StorageException? _damage;
 
@@ -22,8 +21,7 @@ public sealed partial class ChatStore : IDisposable
     {
         _db = db;
         Path = path;
-        _writer = new ReceivedMessageWriter(this);
-        _acks = new AcknowledgementWriter(this);
+        _writes = new StoreWriter(this);
     }
 
     /// <summary>The database file, or null for an in-memory store.</summary>
@@ -182,8 +180,7 @@ public sealed partial class ChatStore : IDisposable
 
     public void Dispose()
     {
-        _writer.Complete();
-        _acks.Complete();
+        _writes.Complete();
         lock (_gate)
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 1)

@@ -94,6 +94,77 @@ public sealed class HardKillTests : IDisposable
         Assert.Equal(0, await listen.WaitForExitAsync());
     }
 
+    [Fact]
+    public async Task Concurrent_sends_reported_delivered_or_queued_survive_a_kill_right_after_the_report()
+    {
+        const int n = 100;
+        var delivered = Enumerable.Range(1, n).Select(i => $"online-{i:000}").ToArray();
+        var queued = Enumerable.Range(1, n).Select(i => $"offline-{i:000}").ToArray();
+        var bDir = _b.Path;
+        int port;
+        string bId;
+
+        // 1. B online: n sends written at once; A is killed the moment it has printed the n-th delivery.
+        await using (var b = await StoredNode.StartAsync("bob", bDir))
+        {
+            (port, bId) = (b.Port, b.Identity.Id.Value);
+            await using var a = StartDriven();
+            await a.Stdout.WaitForAsync("\"node_started\"", timeout: Long);
+            await SendLinesAsync(a, $"127.0.0.1:{port}", delivered);
+            await KillAfterAsync(a, "\"message_delivered\"", n);
+        }
+        var afterFirstKill = await HistoryAsync();
+        Assert.Equal(delivered.Order(), afterFirstKill.Select(m => m.GetProperty("text").GetString()).Order());
+        Assert.All(afterFirstKill, m => Assert.Equal("delivered", m.GetProperty("state").GetString()));
+        Assert.Empty(await OutboxAsync());
+
+        // 2. B gone: n sends to B's ID, each reported queued; A is killed the moment it has printed the n-th report.
+        await using (var a = StartDriven())
+        {
+            await a.Stdout.WaitForAsync("\"node_started\"", timeout: Long);
+            await SendLinesAsync(a, bId, queued);
+            await KillAfterAsync(a, "queued for delivery", n);
+        }
+        var waiting = await OutboxAsync();
+        Assert.Equal(queued.Order(), waiting.Select(m => m.GetProperty("text").GetString()).Order());
+
+        // 3. Both back: every queued message arrives, and B holds each message of both rounds exactly once.
+        await using var restarted = await StoredNode.StartAsync("bob", bDir, port);
+        await using var listen = CliProcess.Start("listen", "--data-dir", _a.Path, "--name", "a", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1");
+        var deadline = DateTime.UtcNow + Long;
+        while ((await OutboxAsync()).Count > 0)
+            Assert.True(DateTime.UtcNow < deadline, "A's outbox did not empty");
+        var stored = restarted.Store.History(null, 10 * n).Select(m => m.Text).ToList();
+        Assert.Equal(delivered.Concat(queued).Order(), stored.Order());
+        listen.Terminate();
+        Assert.Equal(0, await listen.WaitForExitAsync());
+    }
+
+    private CliProcess StartDriven() =>
+        CliProcess.Start("listen", "--json", "--commands", "--data-dir", _a.Path, "--name", "a", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1");
+
+    private static async Task SendLinesAsync(CliProcess process, string target, IEnumerable<string> texts)
+    {
+        foreach (var text in texts)
+            await process.Stdin.WriteLineAsync($"send {target} {text}");
+        await process.Stdin.FlushAsync();
+    }
+
+    // SIGKILL as soon as the n-th line containing `marker` is on A's standard output.
+    private static async Task KillAfterAsync(CliProcess process, string marker, int n)
+    {
+        await process.Stdout.WaitUntilAsync(text =>
+        {
+            if (text.Split('\n').Count(l => l.Contains(marker, StringComparison.Ordinal)) < n)
+                return false;
+            process.KillNow();
+            return true;
+        }, $"{n} lines with {marker}", timeout: Long);
+        await process.KillAsync();
+    }
+
     private async Task<List<JsonElement>> OutboxAsync()
     {
         var (code, stdout, stderr) = await CliProcess.RunAsync("outbox", "--json", "--data-dir", _a.Path);
@@ -103,7 +174,7 @@ public sealed class HardKillTests : IDisposable
 
     private async Task<List<JsonElement>> HistoryAsync()
     {
-        var (code, stdout, stderr) = await CliProcess.RunAsync("history", "--json", "--data-dir", _a.Path);
+        var (code, stdout, stderr) = await CliProcess.RunAsync("history", "--json", "--limit", "1000", "--data-dir", _a.Path);
         Assert.True(code == 0, stderr);
         return JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
     }

@@ -1,0 +1,205 @@
+using Microsoft.Data.Sqlite;
+
+namespace CryptoSphere.Core.Storage;
+
+// Moving messages through the outbox: sent, acknowledged, failed, retried, moved. Each change exists once, as a
+// write on a batch; the synchronous methods run it in a transaction of their own, the ...Async ones queue it for
+// the batching writer and complete once it is committed.
+public sealed partial class ChatStore
+{
+    /// <summary>Secure: written, waiting for the ack (stays in the outbox). Legacy: final (leaves the outbox).</summary>
+    public void MarkSent(Guid id, bool leaveOutbox) => WriteNow(batch => SetState(batch, id, MessageState.Sent, null, leaveOutbox));
+
+    /// <summary>Marks messages sent (see <see cref="MarkSent"/>) in the next batch; completes once committed.</summary>
+    public Task MarkSentAsync(IReadOnlyList<Guid> ids, bool leaveOutbox) => _writes.Enqueue(batch =>
+    {
+        foreach (var id in ids)
+            SetState(batch, id, MessageState.Sent, null, leaveOutbox);
+        return true;
+    });
+
+    /// <summary>
+    /// Queues an acknowledgement from one recipient for the next batch. Its outbox row goes, and the message
+    /// counts as delivered once no recipient is left; <paramref name="done"/> says whether it settled anything
+    /// (false when that recipient had nothing pending for this message).
+    /// </summary>
+    public void AppendAcknowledgement(Guid id, string target, Action<bool> done) => _writes.Acknowledgements.Enqueue(id, target, done);
+
+    internal static bool[] ApplyAcknowledgements(WriteBatch batch, IReadOnlyList<(Guid Id, string Target, Action<bool> Done)> acks)
+    {
+        var results = new bool[acks.Count];
+        var delete = batch.Command("DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id) AND target = $target");
+        var settle = batch.Command("""
+            UPDATE messages SET state = 2 WHERE id = $id AND outgoing = 1
+            AND NOT EXISTS (SELECT 1 FROM outbox WHERE message_seq = messages.seq)
+            """);
+        if (delete.Parameters.Count == 0)
+        {
+            delete.Parameters.AddWithValue("$id", "");
+            delete.Parameters.AddWithValue("$target", "");
+            settle.Parameters.AddWithValue("$id", "");
+        }
+        for (var i = 0; i < acks.Count; i++)
+        {
+            delete.Parameters[0].Value = acks[i].Id.ToString();
+            delete.Parameters[1].Value = acks[i].Target;
+            results[i] = delete.ExecuteNonQuery() == 1;
+            if (results[i])
+            {
+                settle.Parameters[0].Value = acks[i].Id.ToString();
+                settle.ExecuteNonQuery();
+            }
+        }
+        batch.OutboxShrank();
+        return results;
+    }
+
+    public bool MarkFailed(Guid id, string error) => WriteNow(batch => SetState(batch, id, MessageState.Failed, error, leaveOutbox: true));
+
+    /// <summary><see cref="MarkFailed"/> in the next batch; true once committed if it changed the message.</summary>
+    public Task<bool> MarkFailedAsync(Guid id, string error) =>
+        _writes.Enqueue(batch => SetState(batch, id, MessageState.Failed, error, leaveOutbox: true));
+
+    /// <summary>The conversation of one of this node's own messages; null when there is none with that ID.</summary>
+    public string? ConversationOfOutgoing(Guid id) => Locked(db =>
+        Scalar(db, "SELECT conversation FROM messages WHERE id = $id AND outgoing = 1", ("$id", id.ToString())) as string);
+
+    /// <summary>
+    /// One recipient refused the message for good (a group member that left): its outbox row goes, the reason is
+    /// kept, and once no recipient is pending the message is failed if every one refused, else delivered.
+    /// False when that recipient had nothing pending for it (already acknowledged, or given up).
+    /// </summary>
+    public bool FailRecipient(Guid id, string target, string reason, DateTimeOffset now) =>
+        WriteNow(batch => FailRecipient(batch, id, target, reason, now));
+
+    /// <summary><see cref="FailRecipient(Guid, string, string, DateTimeOffset)"/> in the next batch; its result once committed.</summary>
+    public Task<bool> FailRecipientAsync(Guid id, string target, string reason, DateTimeOffset now) =>
+        _writes.Enqueue(batch => FailRecipient(batch, id, target, reason, now));
+
+    private static bool FailRecipient(WriteBatch batch, Guid id, string target, string reason, DateTimeOffset now)
+    {
+        if (batch.Scalar("SELECT seq FROM messages WHERE id = $id AND outgoing = 1", ("$id", id.ToString())) is not long seq)
+            return false;
+        if (batch.Execute("DELETE FROM outbox WHERE message_seq = $seq AND target = $target", ("$seq", seq), ("$target", target)) == 0)
+            return false;
+        batch.OutboxShrank();
+        batch.Execute("INSERT OR REPLACE INTO delivery_failures(message_seq, target, reason, failed_at) VALUES ($seq, $target, $reason, $at)",
+            ("$seq", seq), ("$target", target), ("$reason", reason), ("$at", now.ToUnixTimeMilliseconds()));
+        batch.Execute("""
+            UPDATE messages SET
+                state = CASE WHEN (SELECT COUNT(*) FROM delivery_failures WHERE message_seq = $seq) >= recipients THEN 3 ELSE 2 END,
+                error = (SELECT group_concat(reason, '; ') FROM delivery_failures WHERE message_seq = $seq)
+            WHERE seq = $seq AND NOT EXISTS (SELECT 1 FROM outbox WHERE message_seq = $seq)
+            """, ("$seq", seq));
+        return true;
+    }
+
+    private static bool SetState(WriteBatch batch, Guid id, MessageState state, string? error, bool leaveOutbox)
+    {
+        var changed = batch.Execute("""
+            UPDATE messages SET state = $state, error = COALESCE($error, error)
+            WHERE id = $id AND outgoing = 1 AND state NOT IN (2, 3)
+            """, ("$state", (int)state), ("$error", error), ("$id", id.ToString()));
+        if (leaveOutbox)
+        {
+            batch.Execute("DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id)", ("$id", id.ToString()));
+            batch.OutboxShrank();
+        }
+        return changed == 1;
+    }
+
+    /// <summary>Counts a failed attempt and sets when to try again (for one recipient, or all).</summary>
+    public void RecordAttempt(Guid id, string error, DateTimeOffset nextAttempt, string? target = null) =>
+        WriteNow(batch => RecordAttempt(batch, id, error, nextAttempt, target));
+
+    /// <summary><see cref="RecordAttempt(Guid, string, DateTimeOffset, string?)"/> in the next batch; completes once committed.</summary>
+    public Task RecordAttemptAsync(Guid id, string error, DateTimeOffset nextAttempt, string? target = null) =>
+        _writes.Enqueue(batch => RecordAttempt(batch, id, error, nextAttempt, target));
+
+    private static bool RecordAttempt(WriteBatch batch, Guid id, string error, DateTimeOffset nextAttempt, string? target)
+    {
+        batch.Execute("UPDATE messages SET attempts = attempts + 1, error = $error WHERE id = $id", ("$error", error), ("$id", id.ToString()));
+        batch.Execute("""
+            UPDATE outbox SET next_attempt = $next
+            WHERE message_seq = (SELECT seq FROM messages WHERE id = $id) AND ($target IS NULL OR target = $target)
+            """, ("$next", nextAttempt.ToUnixTimeMilliseconds()), ("$id", id.ToString()), ("$target", target));
+        return true;
+    }
+
+    /// <summary>
+    /// A message queued for an address turned out to be for a secure peer: it moves to that peer's outbox
+    /// and goes over TLS, never in plaintext.
+    /// </summary>
+    public void MoveToSecure(Guid id, string fromTarget, string peerId, string toTarget) =>
+        WriteNow(batch => MoveToSecure(batch, id, fromTarget, peerId, toTarget));
+
+    /// <summary><see cref="MoveToSecure(Guid, string, string, string)"/> in the next batch; completes once committed.</summary>
+    public Task MoveToSecureAsync(Guid id, string fromTarget, string peerId, string toTarget) =>
+        _writes.Enqueue(batch => MoveToSecure(batch, id, fromTarget, peerId, toTarget));
+
+    private static bool MoveToSecure(WriteBatch batch, Guid id, string fromTarget, string peerId, string toTarget)
+    {
+        // Targets are conversation IDs: the message moves to the peer's conversation, and an address
+        // conversation left empty by the move disappears from the list.
+        batch.Execute("UPDATE messages SET protocol = 1, peer_id = $peer, conversation = $to WHERE id = $id",
+            ("$peer", peerId), ("$to", toTarget), ("$id", id.ToString()));
+        batch.Execute("""
+            INSERT INTO conversations(id, title, last_activity) SELECT $to, name, stored_at FROM messages WHERE id = $id
+            ON CONFLICT(id) DO UPDATE SET last_activity = MAX(last_activity, excluded.last_activity)
+            """, ("$to", toTarget), ("$id", id.ToString()));
+        batch.Execute("DELETE FROM conversations WHERE id = $from AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation = $from)",
+            ("$from", fromTarget));
+        batch.Execute("UPDATE outbox SET target = $to WHERE target = $from AND message_seq = (SELECT seq FROM messages WHERE id = $id)",
+            ("$to", toTarget), ("$from", fromTarget), ("$id", id.ToString()));
+        batch.OutboxShrank();
+        return true;
+    }
+
+    /// <summary>Makes every queued message for <paramref name="target"/> due now (the peer is back).</summary>
+    public void MakeDue(string target, DateTimeOffset now) => WriteNow(batch => MakeDue(batch, target, now));
+
+    /// <summary><see cref="MakeDue(string, DateTimeOffset)"/> in the next batch; completes once committed.</summary>
+    public Task MakeDueAsync(string target, DateTimeOffset now) => _writes.Enqueue(batch => MakeDue(batch, target, now));
+
+    private static bool MakeDue(WriteBatch batch, string target, DateTimeOffset now) =>
+        batch.Execute("UPDATE outbox SET next_attempt = $now WHERE target = $target", ("$now", now.ToUnixTimeMilliseconds()), ("$target", target)) >= 0;
+
+    /// <summary>Everything in the outbox, oldest first, with its target.</summary>
+    public IReadOnlyList<(StoredMessage Message, string Target, DateTimeOffset NextAttempt)> Outbox(string? target = null, long after = 0) => Locked(db =>
+    {
+        using var command = Command(db, $"""
+            SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
+            WHERE ($target IS NULL OR o.target = $target) AND o.message_seq > $after ORDER BY m.seq
+            """, null, ("$target", target), ("$after", after));
+        using var reader = command.ExecuteReader();
+        var rows = new List<(StoredMessage, string, DateTimeOffset)>();
+        while (reader.Read())
+            rows.Add((Read(reader), reader.GetString(ColumnCount), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ColumnCount + 1))));
+        return rows;
+    });
+
+    /// <summary>One message while it waits in <paramref name="target"/>'s outbox; null once it has left it.</summary>
+    public StoredMessage? OutboxEntry(Guid id, string target) => Locked(db =>
+    {
+        using var command = Command(db, $"SELECT {Columns} FROM outbox o JOIN messages m ON m.seq = o.message_seq WHERE m.id = $id AND o.target = $target",
+            null, ("$id", id.ToString()), ("$target", target));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    });
+
+    public int OutboxCount(string target) => Locked(db =>
+        Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM outbox WHERE target = $target", ("$target", target))));
+
+    /// <summary>How many messages wait for each of <paramref name="targets"/>, read in one go (a group send asks for every member).</summary>
+    public IReadOnlyDictionary<string, int> OutboxCounts(IEnumerable<string> targets) => Locked(db =>
+    {
+        using var count = Command(db, "SELECT COUNT(*) FROM outbox WHERE target = $target", null, ("$target", ""));
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var target in targets)
+        {
+            count.Parameters[0].Value = target;
+            counts[target] = Convert.ToInt32(count.ExecuteScalar());
+        }
+        return counts;
+    });
+}

@@ -1,0 +1,110 @@
+using Microsoft.Data.Sqlite;
+
+namespace CryptoSphere.Core.Storage;
+
+/// <summary>
+/// One open transaction and what the writes in it share: each statement is prepared once per batch (a batch
+/// can hold thousands of writes), each conversation is touched once with its latest message, and the
+/// full-text index is brought up to date by one statement at the end.
+/// </summary>
+internal sealed class WriteBatch : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StoredMessage> _touched = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
+    private long _firstNew;
+
+    public WriteBatch(SqliteConnection db)
+    {
+        Db = db;
+        Transaction = db.BeginTransaction();
+    }
+
+    /// <summary>
+    /// Call before inserting messages: the batch notes where its new rows start, to index them at commit. A batch
+    /// without messages (acknowledgements, outbox changes) then costs no index statement.
+    /// </summary>
+    public void InsertingMessages()
+    {
+        if (_firstNew == 0)
+            _firstNew = (long)Scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages")!;
+    }
+
+    public SqliteConnection Db { get; }
+
+    public SqliteTransaction Transaction { get; }
+
+    /// <summary>The batch's prepared command for <paramref name="sql"/>; its parameters keep their last values.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+            _commands[sql] = command = ChatStore.Command(Db, sql, Transaction);
+        return command;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> with these values (parameters are created on first use, then only rebound).</summary>
+    public int Execute(string sql, params (string Name, object? Value)[] values) => Bound(sql, values).ExecuteNonQuery();
+
+    public object? Scalar(string sql, params (string Name, object? Value)[] values) => Bound(sql, values).ExecuteScalar();
+
+    private SqliteCommand Bound(string sql, (string Name, object? Value)[] values)
+    {
+        var command = Command(sql);
+        foreach (var (name, value) in values)
+        {
+            var index = command.Parameters.IndexOf(name);
+            if (index < 0)
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            else
+                command.Parameters[index].Value = value ?? DBNull.Value;
+        }
+        return command;
+    }
+
+    /// <summary>The conversation of a message just stored moves to the top; written once per batch, at commit.</summary>
+    public void Touch(StoredMessage message) => _touched[message.Conversation] = message;
+
+    /// <summary>Rows waiting in the outbox for <paramref name="target"/>: counted once per batch, then kept up to date by the batch's appends.</summary>
+    public int Waiting(string target)
+    {
+        if (!_waiting.TryGetValue(target, out var count))
+        {
+            count = Convert.ToInt32(Scalar("SELECT COUNT(*) FROM outbox WHERE target = $target", ("$target", target)));
+            _waiting[target] = count;
+        }
+        return count;
+    }
+
+    public void Queued(string target)
+    {
+        if (_waiting.TryGetValue(target, out var count))
+            _waiting[target] = count + 1;
+    }
+
+    /// <summary>Outbox rows were removed: counts are read again when next needed.</summary>
+    public void OutboxShrank() => _waiting.Clear();
+
+    public void Commit()
+    {
+        if (_touched.Count > 0)
+        {
+            var touch = Command(ChatStore.TouchConversationSql);
+            foreach (var message in _touched.Values)
+            {
+                ChatStore.Bind(touch, message);
+                touch.ExecuteNonQuery();
+            }
+        }
+        // Full-text indexing of every row this batch wrote, in one statement: much cheaper than a trigger per row.
+        if (_firstNew > 0)
+            Execute("INSERT INTO messages_fts(rowid, text) SELECT seq, text FROM messages WHERE seq >= $first", ("$first", _firstNew));
+        Transaction.Commit();
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+            command.Dispose();
+        Transaction.Dispose();
+    }
+}

@@ -1,0 +1,53 @@
+using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Node;
+
+/// <summary>
+/// Many sends at once between two nodes with their databases on disk, as a script or a broadcast makes them: the
+/// sends share the sender's transactions (group commit), and every message still arrives once and is acknowledged.
+/// </summary>
+public sealed class ConcurrentSendTests : IDisposable
+{
+    private const int Sends = 300;
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
+
+    private readonly TempDirectory _aDir = new();
+    private readonly TempDirectory _bDir = new();
+
+    public void Dispose()
+    {
+        _aDir.Dispose();
+        _bDir.Dispose();
+    }
+
+    [Fact]
+    public async Task Concurrent_first_sends_to_an_address_share_transactions_and_each_arrives_once()
+    {
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path);
+        await using var b = await StoredNode.StartAsync("bob", _bDir.Path);
+        var texts = Enumerable.Range(0, Sends).Select(i => $"burst {i:000}").ToArray();
+        var before = a.Store.WriterTransactions;
+
+        // No session yet: every send is stored for the address, which then turns out to be a secure peer, and each
+        // message moves to that peer's outbox while others are already being written on the new session.
+        var results = await Task.WhenAll(texts.Select(t => a.Node.SendAsync(b.Key, t))).WaitAsync(Long);
+
+        Assert.All(results, r => Assert.NotEqual(MessageState.Failed, r.State));
+        await Task.WhenAll(results.Select(r => r.Delivered!)).WaitAsync(Long);
+        var transactions = a.Store.WriterTransactions - before;
+        // One at a time, each send took at least two transactions (store, then mark sent) and its ack a third.
+        Assert.True(transactions < Sends, $"{Sends} concurrent sends took {transactions} transactions");
+
+        await Eventually.HoldsAsync(() => b.Store.History(null, Sends + 10).Count == Sends, "B stored every message", Long);
+        var stored = b.Store.History(null, Sends + 10);
+        Assert.Equal(texts.Order(), stored.Select(m => m.Text).Order());
+        await Eventually.HoldsAsync(() => b.Events.All<MessageReceived>().Count >= Sends, "B showed every message", Long);
+        var shown = b.Events.All<MessageReceived>();
+        Assert.Equal(Sends, shown.Count);
+        Assert.Equal(Sends, shown.Select(m => m.MessageId).Distinct().Count());
+        Assert.Empty(a.Store.Outbox());
+        Assert.All(a.Store.History(null, Sends + 10), m => Assert.Equal(MessageState.Delivered, m.State));
+    }
+}
