@@ -5,12 +5,18 @@ namespace CryptoSphere.Tests.Mailbox;
 
 /// <summary>
 /// What a mailbox's owner can do to the envelopes it holds, done to a stopped node's mailbox.db: hand them
-/// out in reverse, or throw them away. The node then serves whatever its database says, as a hostile one would.
+/// out in another order, or throw them away. The node then serves whatever its database says, as a hostile one would.
 /// </summary>
 internal static class HostileMailboxDatabase
 {
     /// <summary>Re-inserts every held envelope in reverse order, so the next fetch hands the newest out first.</summary>
-    public static void Reverse(string dataDirectory) => Change(dataDirectory, (db, transaction) =>
+    public static void Reverse(string dataDirectory) => Reorder(dataDirectory, rows => Enumerable.Reverse(rows));
+
+    /// <summary>Re-inserts the oldest held envelope behind all the others, so a fetch hands it out last (in its last batch).</summary>
+    public static void MoveOldestToEnd(string dataDirectory) => Reorder(dataDirectory, rows => rows.Skip(1).Append(rows[0]));
+
+    // The envelopes get new sequence numbers in the order given: the order the mailbox hands them out in.
+    private static void Reorder(string dataDirectory, Func<List<object[]>, IEnumerable<object[]>> order) => Change(dataDirectory, (db, transaction) =>
     {
         var rows = new List<object[]>();
         using (var select = new SqliteCommand("SELECT id, recipient, sender, size, stored_at, expires_at, data FROM envelopes ORDER BY seq", db, transaction))
@@ -23,10 +29,10 @@ internal static class HostileMailboxDatabase
                 rows.Add(row);
             }
         }
+        Assert.True(rows.Count > 1, "the mailbox held too little to reorder");
         using (var delete = new SqliteCommand("DELETE FROM envelopes", db, transaction))
             delete.ExecuteNonQuery();
-        rows.Reverse();
-        foreach (var row in rows)
+        foreach (var row in order(rows).ToList())
         {
             using var insert = new SqliteCommand(
                 "INSERT INTO envelopes(id, recipient, sender, size, stored_at, expires_at, data) VALUES ($0, $1, $2, $3, $4, $5, $6)", db, transaction);

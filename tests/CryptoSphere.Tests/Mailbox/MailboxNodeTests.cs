@@ -186,6 +186,43 @@ public sealed class MailboxNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task MailboxThatMovesAnEnvelopeIntoALaterBatch_IsHarmless_BobShowsAlicesMessagesInHerOrder_Once()
+    {
+        // One more message than a fetch batch holds, so the mailbox can hand Alice's first one over only in the second batch.
+        var texts = Enumerable.Range(1, MailboxFetchRun.Batch + 1).Select(i => $"handover note {i}").ToArray();
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        var sent = await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
+
+        // M's owner turns hostile: the oldest envelope now comes last, behind a whole batch of newer ones.
+        var oldest = m.Node.Mailboxes.Fetch(bob.Id, 1).Single().Id;
+        await m.DisposeAsync();
+        HostileMailboxDatabase.MoveOldestToEnd(mDir);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        {
+            Assert.DoesNotContain(oldest, m.Node.Mailboxes.Fetch(bob.Id, MailboxFetchRun.Batch).Select(e => e.Id));
+            Assert.Equal(oldest, m.Node.Mailboxes.Fetch(bob.Id, texts.Length)[^1].Id);
+
+            await using var bobNode = await StoredNode.StartAsync("bob", bobDir);
+            await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bob.Id, texts.Length).Count == 0, "Bob takes and receipts every envelope",
+                TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(() => bobNode.Events.All<MessageReceived>().Count(r => r.PeerId == aliceId) >= texts.Length,
+                "Bob shows all of them", TimeSpan.FromSeconds(30));
+            var shown = bobNode.Events.All<MessageReceived>().Where(r => r.PeerId == aliceId).ToList();
+            Assert.Equal(texts, shown.Select(r => r.Text));
+            Assert.Equal(sent, shown.Select(r => r.MessageId!.Value));
+            Assert.DoesNotContain(shown, r => r.ArrivedLate);
+            var conversation = Core.Conversations.ConversationId.Peer(aliceId).ToString();
+            Assert.Equal(texts, bobNode.Store.History(conversation, texts.Length + 10).Select(h => h.Text));
+        }
+    }
+
+    [Fact]
     public async Task MailboxThatDropsEnvelopes_CostsOnlyTheMailboxPath_TheMessageStaysInTheOutbox_AndGoesDirectly()
     {
         const string text = "dropped by the mailbox, kept by the outbox";
