@@ -1,7 +1,7 @@
 namespace CryptoSphere.Core.Mailbox;
 
 /// <summary>
-/// The envelopes one fetch from one mailbox brought, across its batches (docs/protocol.md §18.6). They are held,
+/// The envelopes one fetch from one mailbox brought, across its batches (docs/protocol.md §19.6). They are held,
 /// opened and unacknowledged, until the mailbox says it holds nothing more, and then taken all together in their
 /// senders' order: a mailbox that moves an envelope into a later batch changes nothing the user sees. Holding is
 /// capped (<see cref="MaxEnvelopes"/>, <see cref="MaxBytes"/>) so a mailbox cannot make us buffer without end;
