@@ -27,7 +27,7 @@ internal static class EventText
         NodeStopped => "Stopped; peers were told goodbye",
         // The command that ran the node prints the reason as its error when it exits: one line, not two.
         NodeFailed => null,
-        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {Safe(m.Name)} ({Safe(m.From.ToString())}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}]: {m.Text}",
+        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {Safe(m.Name)} ({Safe(m.From.ToString())}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}{(m.ArrivedLate ? ", arrived late: sent before messages already shown" : "")}]: {m.Text}",
         GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{Safe(g.GroupName)} {Safe(g.Name)} [{Security(g.Author, trust)}]: {g.Text}",
         GroupChanged g => g.Group.IsMember
             ? $"Group {Safe(g.Group.Name)} is at version {g.Group.Version}: {Safe(string.Join(", ", Groups.MemberNames.List(g.Group, null, trust)))}"

@@ -20,19 +20,18 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
     public static readonly FrameType[] FrameTypes =
         [FrameType.MailboxInfo, FrameType.MailboxStatus, FrameType.EnvelopeResult, FrameType.Envelope, FrameType.MailboxFetchEnd];
 
-    private const int FetchBatch = 64;
     private readonly ILogger _log = logger ?? NullLogger.Instance;
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly EnvelopeOpener _opener = new(agreementKey, seen);
     private readonly ConcurrentDictionary<PeerId, long> _lastSequence = new();
-    // Per mailbox: the envelopes of the fetch in progress, opened, taken in the senders' order at MAILBOX_FETCH_END.
-    private readonly ConcurrentDictionary<PeerId, List<OpenedEnvelope>> _batches = new();
+    // Per mailbox: the envelopes of the fetch in progress, opened, taken in the senders' order when it ends.
+    private readonly ConcurrentDictionary<PeerId, MailboxFetchRun> _runs = new();
 
     /// <summary>
     /// A message opened from a mailbox envelope (<see cref="OpenedEnvelope.Duplicate"/> when already seen). The
     /// receipt is sent only when this returns true, after it completes: the node must have stored the message
     /// durably by then. False leaves the envelope at the mailbox (a message this node does not take: blocked author,
-    /// a group it is not in). Called once per fetched batch, in the senders' order (see <see cref="TakeBatchAsync"/>).
+    /// a group it is not in). Called when a fetch ends, in the senders' order (see <see cref="TakeAsync"/>).
     /// </summary>
     public Func<OpenedEnvelope, PeerId, ValueTask<bool>>? OnMessage { get; init; }
 
@@ -61,8 +60,7 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
         {
             await send(new MailboxRequestMessage(true).Encode).ConfigureAwait(false);
             _lastSequence[peer] = 0;
-            _batches.TryRemove(peer, out _);
-            await send(new MailboxFetchMessage(FetchBatch, 0).Encode).ConfigureAwait(false);
+            await AskAsync(_runs[peer] = new MailboxFetchRun(), 0, send).ConfigureAwait(false);
         }
     }
 
@@ -113,9 +111,15 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
                 break;
             case FrameType.MailboxFetchEnd:
                 var end = MailboxFetchEndMessage.Decode(body);
-                await TakeBatchAsync(from, send).ConfigureAwait(false);
-                if (end.Remaining > 0 && _lastSequence.TryGetValue(from, out var last))
-                    await send(new MailboxFetchMessage(FetchBatch, last).Encode).ConfigureAwait(false);
+                if (!_runs.TryGetValue(from, out var run) || !_lastSequence.TryGetValue(from, out var last))
+                    break;
+                // Fetched on while the mailbox has more and hands over something new (one that says it has more but
+                // brings nothing is not asked again on this connection); taken when it is done or the run is full.
+                var more = end.Remaining > 0 && last > run.After;
+                if (!more || run.Full)
+                    await TakeAsync(from, run, send).ConfigureAwait(false);
+                if (more)
+                    await AskAsync(run, last, send).ConfigureAwait(false);
                 break;
             case FrameType.Receipt:
                 await OnReceiptAsync(from, ReceiptMessage.Decode(body), send).ConfigureAwait(false);
@@ -135,10 +139,16 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
         }
     }
 
+    private static async ValueTask AskAsync(MailboxFetchRun run, long after, FrameSender send)
+    {
+        run.Ask(after);
+        await send(new MailboxFetchMessage(MailboxFetchRun.Batch, after).Encode).ConfigureAwait(false);
+    }
+
     private void OnEnvelope(PeerId mailbox, EnvelopeMessage message)
     {
         // Only a mailbox we asked may hand us envelopes; anyone else's are dropped unread.
-        if (!_lastSequence.TryGetValue(mailbox, out var last))
+        if (!_lastSequence.TryGetValue(mailbox, out var last) || !_runs.TryGetValue(mailbox, out var run))
         {
             MailboxLog.EnvelopeRefused(_log, mailbox.Short, "not a mailbox this node fetches from");
             return;
@@ -155,31 +165,26 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
             return;
         }
         MailboxLog.Opened(_log, opened.Envelope.Id, opened.Author.Short, mailbox.Short, opened.Duplicate);
-        var batch = _batches.GetOrAdd(mailbox, _ => []);
-        lock (batch)
-        {
-            // More than we asked for is ignored (no receipt: it stays at the mailbox), so a mailbox cannot make us buffer without end.
-            if (batch.Count < FetchBatch)
-                batch.Add(opened);
-        }
+        // More than we asked for is ignored (no receipt: it stays at the mailbox), so a mailbox cannot make us buffer without end.
+        run.Add(opened);
     }
 
     /// <summary>
-    /// The fetch ended: the envelopes it brought are taken in their senders' order, whatever order the mailbox
-    /// handed them over in (group messages by Lamport time then author, direct ones by their place in the
-    /// sender's conversation), so a reordering mailbox changes nothing the user sees.
+    /// The fetch ended (or held all it may): the envelopes it brought are taken in their senders' order, whatever
+    /// order and batches the mailbox handed them over in (<see cref="MailboxFetchRun"/>), so a reordering mailbox
+    /// changes nothing the user sees. A direct message placed before one already taken from an earlier fetch comes
+    /// <see cref="OpenedEnvelope.Late"/>: the mailbox held it back past the caps or the fetch, and the user is told.
     /// </summary>
-    private async ValueTask TakeBatchAsync(PeerId mailbox, FrameSender send)
+    private async ValueTask TakeAsync(PeerId mailbox, MailboxFetchRun run, FrameSender send)
     {
-        if (!_batches.TryRemove(mailbox, out var batch))
-            return;
-        OpenedEnvelope[] ordered;
-        lock (batch)
-            ordered = [.. batch.OrderBy(o => o.Payload.Lamport).ThenBy(o => o.Author.Value, StringComparer.Ordinal).ThenBy(o => o.Payload.SentAt)];
-        foreach (var opened in ordered)
+        foreach (var taken in run.TakeOrdered())
         {
+            var direct = taken.Payload.Kind == EnvelopeKind.Direct && taken.Payload.Lamport > 0;
+            var opened = direct && taken.Payload.Lamport < store.TakenPosition(taken.Author) ? taken with { Late = true } : taken;
             if (OnMessage is { } onMessage && !await onMessage(opened, mailbox).ConfigureAwait(false))
                 continue;
+            if (direct)
+                store.RecordTakenPosition(opened.Author, opened.Payload.Lamport);
             var receipt = DeliveryReceipt.Create(identity, opened, _clock);
             await send(new ReceiptMessage(receipt.Encoded.ToArray()).Encode).ConfigureAwait(false);
         }

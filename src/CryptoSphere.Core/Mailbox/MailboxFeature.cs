@@ -115,7 +115,10 @@ internal sealed class MailboxFeature : IDisposable
             address?.ToString() ?? $"mailbox {mailbox.Short}", name, payload.Text, PeerProtocol.Secure, payload.SentAt, _node.Now, MessageState.Received);
         // Committed before the receipt goes back; a message that also came directly is stored and shown once.
         if (await _node.Store.AppendReceivedAsync(stored).ConfigureAwait(false))
-            _node.Publish(new MessageReceived(_node.Now, address ?? default, name, payload.Text, PeerProtocol.Secure, author, payload.MessageId, payload.SentAt));
+            _node.Publish(new MessageReceived(_node.Now, address ?? default, name, payload.Text, PeerProtocol.Secure, author, payload.MessageId, payload.SentAt)
+            {
+                ArrivedLate = opened.Late,
+            });
         return true;
     }
 

@@ -61,6 +61,13 @@ internal static class MailboxSchema
             updated_at INTEGER NOT NULL);
         CREATE INDEX sent_envelopes_by_message ON sent_envelopes(message_id);
         """,
+        """
+        -- The recipient's side: per sender, the furthest place (the payload's order) of a direct message taken from
+        -- a mailbox, so one placed before it that comes later is shown as late rather than silently out of order.
+        CREATE TABLE taken_order(
+            author TEXT PRIMARY KEY,
+            position INTEGER NOT NULL);
+        """,
     ];
 
     public static int Version => Migrations.Length;

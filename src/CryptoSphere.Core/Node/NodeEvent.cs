@@ -18,6 +18,12 @@ public sealed record MessageReceived(
 {
     /// <summary>A legacy message whose bytes were not valid UTF-8: the bad sequences show as U+FFFD.</summary>
     public bool InvalidUtf8 { get; init; }
+
+    /// <summary>
+    /// A sealed message from a mailbox that the sender sent before messages of theirs already shown: a mailbox held
+    /// it back, so it is shown out of the sender's order (say so).
+    /// </summary>
+    public bool ArrivedLate { get; init; }
 }
 
 /// <summary>An outgoing message was given up (retries or age exhausted); it stays in history as failed.</summary>

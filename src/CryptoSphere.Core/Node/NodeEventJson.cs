@@ -40,6 +40,7 @@ public static class NodeEventJson
                 if (m.MessageId is { } messageId) o["messageId"] = messageId.ToString();
                 if (m.SentAt is { } sentAt) o["sentAt"] = sentAt.ToString("O");
                 if (m.InvalidUtf8) o["invalidUtf8"] = true;
+                if (m.ArrivedLate) o["arrivedLate"] = true;
                 break;
             case GroupMessageReceived g:
                 o["conversation"] = ConversationId.Group(g.GroupId).ToString();

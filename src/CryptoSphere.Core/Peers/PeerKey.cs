@@ -7,8 +7,10 @@ namespace CryptoSphere.Core.Peers;
 /// </summary>
 public readonly record struct PeerKey(string Host, int Port)
 {
+    // The default key stands for "no address known" (a sealed message from a mailbox whose author never
+    // connected here): it must still print, since every event renderer writes the sender's address.
     public override string ToString() =>
-        Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+        Host is null ? "no address" : Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 
     /// <summary>How an address is written in a key: IPv4-mapped IPv6 addresses as plain IPv4.</summary>
     public static string HostOf(System.Net.IPAddress address) =>

@@ -55,8 +55,14 @@ public sealed class MailboxClientOrderTests : IDisposable
     private ValueTask HandOverAsync(SealedEnvelope envelope) =>
         _client.HandleAsync(_mailbox.Id, FrameType.Envelope, FrameBody.Of(new EnvelopeMessage(++_sequence, envelope.Encoded.ToArray())), Send);
 
-    private ValueTask EndFetchAsync() =>
-        _client.HandleAsync(_mailbox.Id, FrameType.MailboxFetchEnd, FrameBody.Of(new MailboxFetchEndMessage(0)), Send);
+    private ValueTask EndFetchAsync(int remaining = 0) =>
+        _client.HandleAsync(_mailbox.Id, FrameType.MailboxFetchEnd, FrameBody.Of(new MailboxFetchEndMessage(remaining)), Send);
+
+    private IEnumerable<MailboxFetchMessage> FetchesSent() => _sent.Where(f => f[4] == (byte)FrameType.MailboxFetch)
+        .Select(f => MailboxFetchMessage.Decode(new ReadOnlySequence<byte>(f.AsMemory(5))));
+
+    private SealedEnvelope Direct(int place) =>
+        _alice.SealTo(_bob, EnvelopePayload.Direct(Guid.CreateVersion7(), DateTimeOffset.UtcNow, $"direct {place}", order: place));
 
     [Fact]
     public async Task EnvelopesHandedOverInReverse_AreTakenInTheSendersOrder_DirectByPlace_GroupByLamportThenAuthor()
@@ -110,5 +116,82 @@ public sealed class MailboxClientOrderTests : IDisposable
 
         Assert.Empty(_taken);
         Assert.Empty(ReceiptsSent());
+    }
+
+    [Fact]
+    public async Task EnvelopeMovedIntoALaterBatch_NothingIsTakenUntilTheFetchIsOver_ThenAllInTheSendersOrder()
+    {
+        await _client.OnConnectedAsync(_mailbox.Id, Send);
+        var batch = MailboxFetchRun.Batch;
+        // The first batch brings places 2 to batch + 1; place 1 comes in the second.
+        for (var place = 2; place <= batch + 1; place++)
+            await HandOverAsync(Direct(place));
+        await EndFetchAsync(remaining: 1);
+        Assert.Empty(_taken);
+        Assert.Empty(ReceiptsSent());
+        Assert.Equal([0L, batch], FetchesSent().Select(f => f.AfterSequence));
+
+        await HandOverAsync(Direct(1));
+        await EndFetchAsync();
+
+        Assert.Equal(Enumerable.Range(1, batch + 1).Select(p => $"direct {p}"), _taken.Select(t => t.Payload.Text));
+        Assert.DoesNotContain(_taken, t => t.Late);
+        Assert.Equal(_taken.Select(t => t.Payload.MessageId), ReceiptsSent());
+        Assert.Equal(2, FetchesSent().Count());
+    }
+
+    [Fact]
+    public async Task EnvelopeHeldBackBeyondTheFetch_IsTakenOnce_AndMarkedLate_TheOnesInOrderAreNot()
+    {
+        await _client.OnConnectedAsync(_mailbox.Id, Send);
+        await HandOverAsync(Direct(2));
+        await HandOverAsync(Direct(3));
+        await EndFetchAsync();
+
+        // The next connection: the mailbox hands over place 1 only now.
+        await _client.OnConnectedAsync(_mailbox.Id, Send);
+        await HandOverAsync(Direct(1));
+        await HandOverAsync(Direct(4));
+        await EndFetchAsync();
+
+        Assert.Equal(["direct 2", "direct 3", "direct 1", "direct 4"], _taken.Select(t => t.Payload.Text));
+        Assert.Equal([false, false, true, false], _taken.Select(t => t.Late));
+        Assert.Equal(_taken.Select(t => t.Payload.MessageId), ReceiptsSent());
+    }
+
+    [Fact]
+    public async Task MoreThanTheRunHolds_IsTakenInOrderAtTheCap_AndTheFetchGoesOn()
+    {
+        await _client.OnConnectedAsync(_mailbox.Id, Send);
+        var batch = MailboxFetchRun.Batch;
+        var batchesHeld = MailboxFetchRun.MaxEnvelopes / batch;
+        var place = batchesHeld * batch;
+        for (var b = 0; b < batchesHeld; b++)
+        {
+            Assert.Empty(_taken);
+            // Each batch newest first, every batch older than the one before.
+            for (var i = 0; i < batch; i++)
+                await HandOverAsync(Direct(place--));
+            await EndFetchAsync(remaining: 10);
+        }
+
+        Assert.Equal(MailboxFetchRun.MaxEnvelopes, _taken.Count);
+        Assert.Equal(Enumerable.Range(1, MailboxFetchRun.MaxEnvelopes).Select(p => $"direct {p}"), _taken.Select(t => t.Payload.Text));
+        Assert.Equal(batchesHeld + 1, FetchesSent().Count());
+    }
+
+    [Fact]
+    public async Task MailboxThatSaysItHoldsMoreButBringsNothing_IsNotAskedAgain_AndWhatCameIsTaken()
+    {
+        await _client.OnConnectedAsync(_mailbox.Id, Send);
+        await HandOverAsync(Direct(1));
+        await EndFetchAsync(remaining: 5);
+        Assert.Equal(2, FetchesSent().Count());
+
+        await EndFetchAsync(remaining: 5);
+
+        Assert.Equal(2, FetchesSent().Count());
+        Assert.Equal(["direct 1"], _taken.Select(t => t.Payload.Text));
+        Assert.Single(ReceiptsSent());
     }
 }

@@ -186,6 +186,84 @@ public sealed class MailboxNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task MailboxThatMovesAnEnvelopeIntoALaterBatch_IsHarmless_BobShowsAlicesMessagesInHerOrder_Once()
+    {
+        // One more message than a fetch batch holds, so the mailbox can hand Alice's first one over only in the second batch.
+        var texts = Enumerable.Range(1, MailboxFetchRun.Batch + 1).Select(i => $"handover note {i}").ToArray();
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        var sent = await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
+
+        // M's owner turns hostile: the oldest envelope now comes last, behind a whole batch of newer ones.
+        var oldest = m.Node.Mailboxes.Fetch(bob.Id, 1).Single().Id;
+        await m.DisposeAsync();
+        HostileMailboxDatabase.MoveOldestToEnd(mDir);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        {
+            Assert.DoesNotContain(oldest, m.Node.Mailboxes.Fetch(bob.Id, MailboxFetchRun.Batch).Select(e => e.Id));
+            Assert.Equal(oldest, m.Node.Mailboxes.Fetch(bob.Id, texts.Length)[^1].Id);
+
+            await using var bobNode = await StoredNode.StartAsync("bob", bobDir);
+            await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bob.Id, texts.Length).Count == 0, "Bob takes and receipts every envelope",
+                TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(() => bobNode.Events.All<MessageReceived>().Count(r => r.PeerId == aliceId) >= texts.Length,
+                "Bob shows all of them", TimeSpan.FromSeconds(30));
+            var shown = bobNode.Events.All<MessageReceived>().Where(r => r.PeerId == aliceId).ToList();
+            Assert.Equal(texts, shown.Select(r => r.Text));
+            Assert.Equal(sent, shown.Select(r => r.MessageId!.Value));
+            Assert.DoesNotContain(shown, r => r.ArrivedLate);
+            var conversation = Core.Conversations.ConversationId.Peer(aliceId).ToString();
+            Assert.Equal(texts, bobNode.Store.History(conversation, texts.Length + 10).Select(h => h.Text));
+        }
+    }
+
+    [Fact]
+    public async Task MailboxThatWithholdsAnEnvelopePastAFetch_CannotHideIt_BobShowsItOnceWithALateNote()
+    {
+        string[] texts = ["first: the server room is locked", "second: the key is with security", "third: ask for Sam"];
+        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
+        PeerId aliceId;
+        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
+            aliceId = identity.Id;
+        var m = await StoredNode.StartAsync("m", mDir);
+        var mPort = m.Port;
+        var bob = await BobUsesMAsync(m, bobDir, aliceId);
+        var sent = await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
+
+        // M withholds the first message while Bob fetches the others, and hands it over only at his next visit.
+        await m.DisposeAsync();
+        var withheld = HostileMailboxDatabase.WithholdOldest(mDir);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        await using (var bobNode = await StoredNode.StartAsync("bob", bobDir))
+        {
+            await Eventually.HoldsAsync(() => bobNode.Events.All<MessageReceived>().Count(r => r.PeerId == aliceId) == 2, "Bob gets the other two",
+                TimeSpan.FromSeconds(30));
+            await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bob.Id, 10).Count == 0, "Bob receipts them", TimeSpan.FromSeconds(30));
+            Assert.Equal(texts[1..], bobNode.Events.All<MessageReceived>().Select(r => r.Text));
+            Assert.DoesNotContain(bobNode.Events.All<MessageReceived>(), r => r.ArrivedLate);
+        }
+        HostileMailboxDatabase.PutBack(mDir, withheld);
+        await using (m = await StoredNode.StartAsync("m", mDir, mPort))
+        await using (var bobNode = await StoredNode.StartAsync("bob", bobDir))
+        {
+            var late = await bobNode.Events.WaitFor<MessageReceived>(r => r.MessageId == sent[0], TimeSpan.FromSeconds(30));
+            Assert.True(late.ArrivedLate);
+            // Bob never met Alice: the message has no address, and both renderers still show it, with the note.
+            Assert.Contains("arrived late", CryptoSphere.Cli.Rendering.EventText.Describe(late), StringComparison.Ordinal);
+            Assert.Contains("\"arrivedLate\":true", NodeEventJson.Serialize(late), StringComparison.Ordinal);
+            await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bob.Id, 10).Count == 0, "Bob receipts it", TimeSpan.FromSeconds(30));
+            Assert.Single(bobNode.Events.All<MessageReceived>());
+            var conversation = Core.Conversations.ConversationId.Peer(aliceId).ToString();
+            Assert.Equal(sent.OrderBy(id => id == sent[0]), bobNode.Store.History(conversation, 10).Where(h => !h.Outgoing).Select(h => h.Id));
+        }
+    }
+
+    [Fact]
     public async Task MailboxThatDropsEnvelopes_CostsOnlyTheMailboxPath_TheMessageStaysInTheOutbox_AndGoesDirectly()
     {
         const string text = "dropped by the mailbox, kept by the outbox";

@@ -52,4 +52,13 @@ public class PeerKeyTests
         Assert.NotEqual(new PeerKey("10.0.0.1", 5000), new PeerKey("10.0.0.1", 5001));
         Assert.NotEqual(new PeerKey("10.0.0.1", 5000), new PeerKey("10.0.0.2", 5000));
     }
+
+    [Fact]
+    public void Default_TheKeyOfAMessageWithNoAddress_PrintsAsNoAddress_AndNeverParsesAsOne()
+    {
+        var none = default(PeerKey);
+
+        Assert.Equal("no address", none.ToString());
+        Assert.False(PeerKey.TryParse(none.ToString(), out _, out _));
+    }
 }
