@@ -21,6 +21,7 @@ internal sealed class Outbox : IDisposable
 {
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
+    private readonly SessionDialer _dialer;
     private readonly LegacyOutbound _legacy;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _deliveries = new();
@@ -30,10 +31,11 @@ internal sealed class Outbox : IDisposable
     private readonly SemaphoreSlim _kick = new(0);
     private Task? _loop;
 
-    public Outbox(NodeRuntime node, SessionRegistry sessions, LegacyOutbound legacy, FrameRouter router)
+    public Outbox(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, LegacyOutbound legacy, FrameRouter router)
     {
         _node = node;
         _sessions = sessions;
+        _dialer = dialer;
         _legacy = legacy;
         _log = node.Logger<Outbox>();
         router.Handle(FrameType.Ack, OnAckAsync);
@@ -144,7 +146,7 @@ internal sealed class Outbox : IDisposable
                     _node.Store.RecordAttempt(m.Id, $"no known address for {id.Short}", _node.Now + Backoff(m.Attempts + 1), TargetOf(id));
                 return;
             }
-            var dial = await _sessions.DialAsync(address, id, token).ConfigureAwait(false);
+            var dial = await _dialer.DialAsync(address, id, token).ConfigureAwait(false);
             if (dial.Session is null)
             {
                 foreach (var m in queued)
@@ -165,7 +167,7 @@ internal sealed class Outbox : IDisposable
         {
             if (AddressOf(id, message) is not { } address)
                 return false;
-            if ((await _sessions.DialAsync(address, id, _node.Stopping).ConfigureAwait(false)).Session is null)
+            if ((await _dialer.DialAsync(address, id, _node.Stopping).ConfigureAwait(false)).Session is null)
                 return false;
         }
         return await FlushAsync(id).ConfigureAwait(false);
@@ -257,7 +259,7 @@ internal sealed class Outbox : IDisposable
             System.Net.Sockets.Socket? silent = null;
             if (!_sessions.IsKnownLegacy(to))
             {
-                var dial = await _sessions.DialAsync(to, null, token, keepSilent: true).ConfigureAwait(false);
+                var dial = await _dialer.DialAsync(to, null, token, keepSilent: true).ConfigureAwait(false);
                 silent = dial.Silent;
                 if (dial.Session is { } session)
                 {
