@@ -13,7 +13,7 @@ namespace CryptoSphere.Core.Discovery;
 /// Addresses claimed for peer IDs (LAN announcements, peer exchange, group membership) are connected to, and
 /// the TLS handshake proves the claimed ID before the peer enters the table. Also runs the LAN discovery.
 /// </summary>
-internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions) : IAsyncDisposable
+internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer) : IAsyncDisposable
 {
     private static readonly TimeSpan RedialAfter = TimeSpan.FromSeconds(10);
 
@@ -91,7 +91,7 @@ internal sealed class CandidateDialer(NodeRuntime node, SessionRegistry sessions
 
     private async Task DialAsync(PeerId id, PeerKey address, PeerSource source)
     {
-        var result = await sessions.DialAsync(address, id, node.Stopping, source).ConfigureAwait(false);
+        var result = await dialer.DialAsync(address, id, node.Stopping, source).ConfigureAwait(false);
         if (result.Session is null)
             DiscoveryLog.CandidateNotReached(_log, id.Short, address, source, result.Error);
     }

@@ -17,14 +17,16 @@ internal sealed class FileSender
 
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
+    private readonly SessionDialer _dialer;
     private readonly FileContext _files;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, SendWindow> _sendWindows = new();
 
-    public FileSender(NodeRuntime node, SessionRegistry sessions, FileContext files, FrameRouter router)
+    public FileSender(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, FileContext files, FrameRouter router)
     {
         _node = node;
         _sessions = sessions;
+        _dialer = dialer;
         _files = files;
         _log = node.Logger<FileSender>();
         router.Handle(FrameType.FileAccept, OnFileAcceptAsync);
@@ -44,7 +46,7 @@ internal sealed class FileSender
         {
             if (_sessions.IsKnownLegacy(to))
                 return CannotReceiveFiles(to);
-            var dial = await _sessions.DialAsync(to, _sessions.KnownSecureId(to), cancellationToken).ConfigureAwait(false);
+            var dial = await _dialer.DialAsync(to, _sessions.KnownSecureId(to), cancellationToken).ConfigureAwait(false);
             if (dial.MayFallBackToLegacy)
             {
                 _sessions.MarkLegacy(to);
@@ -66,7 +68,7 @@ internal sealed class FileSender
             var address = _node.Peers.Find(to)?.Key ?? (PeerKey.TryParse(_node.Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
             if (address is not { } a)
                 return OfferResult.Failed($"no known address for peer {to.Short}");
-            var dial = await _sessions.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
+            var dial = await _dialer.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
             if (dial.Session is null)
                 return OfferResult.Failed($"cannot reach {to.Short} at {a}: {dial.Error}");
             session = dial.Session;

@@ -18,19 +18,21 @@ internal sealed class FileTransfers
 {
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
+    private readonly SessionDialer _dialer;
     private readonly FileContext _files;
     private readonly FileSender _sender;
     private readonly FileReceiver _receiver;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, byte> _reachingForTransfers = new();
 
-    public FileTransfers(NodeRuntime node, SessionRegistry sessions, FrameRouter router)
+    public FileTransfers(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, FrameRouter router)
     {
         _node = node;
         _sessions = sessions;
+        _dialer = dialer;
         _log = node.Logger<FileTransfers>();
         _files = new FileContext(node, sessions);
-        _sender = new FileSender(node, sessions, _files, router);
+        _sender = new FileSender(node, sessions, dialer, _files, router);
         _receiver = new FileReceiver(node, sessions, _files, router);
         router.Advertise(Capabilities.FileTransfer);
         router.Handle(FrameType.FileCancel, OnFileCancelAsync);
@@ -200,7 +202,7 @@ internal sealed class FileTransfers
                 }
                 if (_node.Trust.Find(peer)?.LastAddress is not { } last || !PeerKey.TryParse(last, out var address, out _))
                     return;
-                var dial = await _sessions.DialAsync(address, peer, _node.Stopping).ConfigureAwait(false);
+                var dial = await _dialer.DialAsync(address, peer, _node.Stopping).ConfigureAwait(false);
                 if (dial.Session is { } session)
                 {
                     await ResumeTransfersAsync(session).ConfigureAwait(false);

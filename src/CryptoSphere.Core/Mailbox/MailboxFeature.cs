@@ -29,6 +29,7 @@ internal sealed class MailboxFeature : IDisposable
 
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
+    private readonly SessionDialer _dialer;
     private readonly Outbox _outbox;
     private readonly GroupService _groups;
     private readonly ILogger _log;
@@ -40,10 +41,11 @@ internal sealed class MailboxFeature : IDisposable
     private DateTimeOffset _lastSweep;
     private Task? _loop;
 
-    public MailboxFeature(NodeRuntime node, SessionRegistry sessions, Outbox outbox, GroupService groups, FrameRouter router)
+    public MailboxFeature(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, Outbox outbox, GroupService groups, FrameRouter router)
     {
         _node = node;
         _sessions = sessions;
+        _dialer = dialer;
         _outbox = outbox;
         _groups = groups;
         _log = node.Logger<MailboxFeature>();
@@ -239,7 +241,7 @@ internal sealed class MailboxFeature : IDisposable
         var address = AddressOf(entry.Mailbox) ?? (PeerKey.TryParse(entry.AddressHint, out var hint, out _) ? hint : null);
         if (address is null)
             return null;
-        var dial = await _sessions.DialAsync(address.Value, entry.Mailbox, token).ConfigureAwait(false);
+        var dial = await _dialer.DialAsync(address.Value, entry.Mailbox, token).ConfigureAwait(false);
         return dial.Session;
     }
 

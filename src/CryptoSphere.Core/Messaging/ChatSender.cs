@@ -14,7 +14,7 @@ namespace CryptoSphere.Core.Messaging;
 /// Sending chat over either protocol: choosing it, and storing every message first (in the outbox, which
 /// takes it from there).
 /// </summary>
-internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Outbox outbox)
+internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, Outbox outbox)
 {
     private const int ChatFrameOverhead = 1 + 24;
 
@@ -61,7 +61,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
             return Failed(a, OutboxFull(to));
         // The address is only where the peer was last seen: whoever answers there must prove this ID, and a
         // connection that is already open to that address may be another peer's.
-        var dial = await sessions.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
+        var dial = await dialer.DialAsync(a, to, cancellationToken).ConfigureAwait(false);
         if (sessions.Find(to) is { } session)
             return await FlushSecureAsync(to, session.Address, stored.Id, stored.Delivered, null, sequence: stored.Sequence).ConfigureAwait(false);
         if (dial is { Session: null, Unreachable: false, WrongPeer: false })
@@ -143,7 +143,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Out
         System.Net.Sockets.Socket? silent = null;
         if (!sessions.IsKnownLegacy(to))
         {
-            var dial = await sessions.DialAsync(to, null, cancellationToken, keepSilent: true).ConfigureAwait(false);
+            var dial = await dialer.DialAsync(to, null, cancellationToken, keepSilent: true).ConfigureAwait(false);
             if (dial.Session is { } session)
                 return await MovedToSecureAsync(id, to, session).ConfigureAwait(false);
             if (dial.MayFallBackToLegacy)

@@ -21,6 +21,7 @@ internal sealed class Outbox : IDisposable
 {
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
+    private readonly SessionDialer _dialer;
     private readonly LegacyOutbound _legacy;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _deliveries = new();
@@ -33,10 +34,11 @@ internal sealed class Outbox : IDisposable
     private readonly ConcurrentDictionary<string, Task> _markedSent = new();
     private Task? _loop;
 
-    public Outbox(NodeRuntime node, SessionRegistry sessions, LegacyOutbound legacy, FrameRouter router)
+    public Outbox(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, LegacyOutbound legacy, FrameRouter router)
     {
         _node = node;
         _sessions = sessions;
+        _dialer = dialer;
         _legacy = legacy;
         _log = node.Logger<Outbox>();
         router.Handle(FrameType.Ack, OnAckAsync);
@@ -160,7 +162,7 @@ internal sealed class Outbox : IDisposable
                     _node.Store.RecordAttemptAsync(m.Id, $"no known address for {id.Short}", _node.Now + Backoff(m.Attempts + 1), TargetOf(id)))).ConfigureAwait(false);
                 return;
             }
-            var dial = await _sessions.DialAsync(address, id, token).ConfigureAwait(false);
+            var dial = await _dialer.DialAsync(address, id, token).ConfigureAwait(false);
             if (dial.Session is null)
             {
                 await Task.WhenAll(queued.Select(m =>
@@ -181,7 +183,7 @@ internal sealed class Outbox : IDisposable
         {
             if (AddressOf(id, message) is not { } address)
                 return false;
-            if ((await _sessions.DialAsync(address, id, _node.Stopping).ConfigureAwait(false)).Session is null)
+            if ((await _dialer.DialAsync(address, id, _node.Stopping).ConfigureAwait(false)).Session is null)
                 return false;
         }
         return await FlushAsync(id).ConfigureAwait(false);
@@ -288,7 +290,7 @@ internal sealed class Outbox : IDisposable
             System.Net.Sockets.Socket? silent = null;
             if (!_sessions.IsKnownLegacy(to))
             {
-                var dial = await _sessions.DialAsync(to, null, token, keepSilent: true).ConfigureAwait(false);
+                var dial = await _dialer.DialAsync(to, null, token, keepSilent: true).ConfigureAwait(false);
                 silent = dial.Silent;
                 if (dial.Session is { } session)
                 {

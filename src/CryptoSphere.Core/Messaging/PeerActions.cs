@@ -7,7 +7,7 @@ using CryptoSphere.Core.Sessions;
 namespace CryptoSphere.Core.Messaging;
 
 /// <summary>What the user does to peers in the table: connect to all, broadcast, remove one.</summary>
-internal sealed class PeerActions(NodeRuntime node, SessionRegistry sessions, LegacyOutbound legacy, ChatSender chat)
+internal sealed class PeerActions(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, LegacyOutbound legacy, ChatSender chat)
 {
     public Task<SendResult[]> BroadcastAsync(string text, CancellationToken cancellationToken) =>
         Task.WhenAll(node.Peers.Snapshot().Select(p => chat.SendAsync(p.Key, text, cancellationToken)));
@@ -20,7 +20,7 @@ internal sealed class PeerActions(NodeRuntime node, SessionRegistry sessions, Le
 
     private async Task<SendResult> ConnectSecureAsync(PeerKey address, PeerId? id, CancellationToken cancellationToken)
     {
-        var dial = await sessions.DialAsync(address, id, cancellationToken).ConfigureAwait(false);
+        var dial = await dialer.DialAsync(address, id, cancellationToken).ConfigureAwait(false);
         return dial.Session is not null
             ? SendResult.Ok(address) with { Protocol = PeerProtocol.Secure }
             : chat.Failed(address, dial.Error!);

@@ -72,20 +72,21 @@ public sealed class ChatNode : IAsyncDisposable
         var router = new FrameRouter();
         _sessions = new SessionRegistry(_node, router);
         _relay = new RelayReach(_node, _sessions);
-        _ = new DirectUpgrade(_node, _sessions); // lives as long as the registry's Opened handler
+        var dial = new SessionDialer(_node, _sessions, _relay); // lives as long as the registry's Closed handler
+        _ = new DirectUpgrade(_node, _sessions, dial, _relay); // lives as long as the registry's Opened handler
         _peerTable = new PeerTableRecorder(_node);
         _legacy = new LegacyOutbound(_node);
         var legacyEndpoint = new LegacyEndpoint(_node);
         _listener = new Listener(_node, _sessions.AcceptAsync, legacyEndpoint.HandleAsync);
-        _files = new FileTransfers(_node, _sessions, router);
-        _outbox = new Outbox(_node, _sessions, _legacy, router);
-        _chat = new ChatSender(_node, _sessions, _outbox);
+        _files = new FileTransfers(_node, _sessions, dial, router);
+        _outbox = new Outbox(_node, _sessions, dial, _legacy, router);
+        _chat = new ChatSender(_node, _sessions, dial, _outbox);
         _inbox = new ChatInbox(_node, _sessions, router);
-        _peerActions = new PeerActions(_node, _sessions, _legacy, _chat);
-        _dialer = new CandidateDialer(_node, _sessions);
+        _peerActions = new PeerActions(_node, _sessions, dial, _legacy, _chat);
+        _dialer = new CandidateDialer(_node, _sessions, dial);
         _ = new PeerExchange(_node, _sessions, _dialer, router);
         _groups = new GroupService(_node, _sessions, _outbox, _dialer, router);
-        _mailbox = new MailboxFeature(_node, _sessions, _outbox, _groups, router);
+        _mailbox = new MailboxFeature(_node, _sessions, dial, _outbox, _groups, router);
         _node.Store.Damaged += OnStoreDamaged;
     }
 

@@ -34,6 +34,9 @@ internal sealed class EventBus : IAsyncDisposable
     private readonly Task _delivery;
     private long _published;
     private long _delivered;
+    // The lowest sequence a waiter waits for (MaxValue: none): the delivery task takes the waiters' lock only when
+    // it gets there, not once per event.
+    private long _lowestWaiting = long.MaxValue;
     private long _missed;
 
     public EventBus(ILogger log, TimeProvider clock)
@@ -114,7 +117,9 @@ internal sealed class EventBus : IAsyncDisposable
             return Task.CompletedTask;
         lock (_waiters)
         {
-            if (Volatile.Read(ref _delivered) >= sequence || _delivery.IsCompleted)
+            // Announce, then read (both full fences); the delivery task writes _delivered, then reads this.
+            Interlocked.Exchange(ref _lowestWaiting, Math.Min(_lowestWaiting, sequence));
+            if (Interlocked.Read(ref _delivered) >= sequence || _delivery.IsCompleted)
                 return Task.CompletedTask;
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((sequence, done));
@@ -131,8 +136,9 @@ internal sealed class EventBus : IAsyncDisposable
             while (reader.TryRead(out var item))
             {
                 Invoke(item.Event);
-                Volatile.Write(ref _delivered, item.Sequence);
-                ReleaseWaiters(item.Sequence);
+                Interlocked.Exchange(ref _delivered, item.Sequence);
+                if (Volatile.Read(ref _lowestWaiting) <= item.Sequence)
+                    ReleaseWaiters(item.Sequence);
                 if (Interlocked.Exchange(ref _missed, 0) is var missed and > 0)
                     ReportMissed(missed);
             }
@@ -170,13 +176,18 @@ internal sealed class EventBus : IAsyncDisposable
     {
         lock (_waiters)
         {
+            var lowest = long.MaxValue;
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].Sequence > delivered)
+                {
+                    lowest = Math.Min(lowest, _waiters[i].Sequence);
                     continue;
+                }
                 _waiters[i].Done.TrySetResult();
                 _waiters.RemoveAt(i);
             }
+            Volatile.Write(ref _lowestWaiting, lowest);
         }
     }
 

@@ -26,6 +26,12 @@ internal sealed class ConnectionLimiter(int perAddress, int total, TimeSpan prog
     private readonly object _gate = new();
     // How recently an address's connection must have ended for the accept loop to wait for it rather than refuse.
     private readonly int _progressWindowMs = (int)progressWindow.TotalMilliseconds;
+    // The accept loop, waiting for room among an address's parked connections, is woken once this few are parked
+    // or it has waited ResumeAfterMs, not as each connection ends: at the cap under a flood that would be a thread
+    // switch per connection.
+    private readonly int _resumeParked = perAddress - Math.Clamp(perAddress / 16, 1, 64);
+    private const int ResumeAfterMs = 10;
+    private long _waitingSince;
     private long _refused;
     private int _waiting;
 
@@ -77,6 +83,7 @@ internal sealed class ConnectionLimiter(int perAddress, int total, TimeSpan prog
                 if (token.IsCancellationRequested || Environment.TickCount64 - slots.LastEnded > _progressWindowMs)
                     break;
                 _waiting++;
+                _waitingSince = Environment.TickCount64;
                 Monitor.Wait(_gate, _progressWindowMs);
                 _waiting--;
             }
@@ -95,12 +102,16 @@ internal sealed class ConnectionLimiter(int perAddress, int total, TimeSpan prog
         _room.Release();
         lock (_gate)
         {
-            if (_waiting > 0)
-                Monitor.PulseAll(_gate);
             var slots = _addresses[address];
             slots.LastEnded = Environment.TickCount64;
             if (slots.Parked.TryDequeue(out var next))
+            {
+                if (_waiting > 0 && (slots.Parked.Count <= _resumeParked || Environment.TickCount64 - _waitingSince >= ResumeAfterMs))
+                    Monitor.PulseAll(_gate);
                 return next;
+            }
+            if (_waiting > 0)
+                Monitor.PulseAll(_gate);
             if (--slots.Running == 0)
                 _addresses.Remove(address);
             return null;

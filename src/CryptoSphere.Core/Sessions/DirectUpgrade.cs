@@ -16,12 +16,16 @@ internal sealed class DirectUpgrade
 {
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
+    private readonly SessionDialer _dialer;
+    private readonly RelayReach _relay;
     private readonly ILogger _log;
 
-    public DirectUpgrade(NodeRuntime node, SessionRegistry sessions)
+    public DirectUpgrade(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, RelayReach relay)
     {
         _node = node;
         _sessions = sessions;
+        _dialer = dialer;
+        _relay = relay;
         _log = node.Logger<DirectUpgrade>();
         sessions.Opened += session =>
         {
@@ -46,7 +50,7 @@ internal sealed class DirectUpgrade
                     return;
                 foreach (var address in await CandidatesAsync(id).ConfigureAwait(false))
                 {
-                    var result = await _sessions.DialDirectOnlyAsync(address, id, _node.Stopping).ConfigureAwait(false);
+                    var result = await _dialer.DialDirectOnlyAsync(address, id, _node.Stopping).ConfigureAwait(false);
                     if (result.Session is { RelayedAddress: null })
                         return;
                     SessionLog.DirectRetryFailed(_log, id.Short, address, result.Error, delay);
@@ -64,8 +68,7 @@ internal sealed class DirectUpgrade
         var candidates = new List<PeerKey>();
         if (PeerKey.TryParse(_node.Trust.Find(id)?.LastAddress, out var last, out _) && !RelayReach.IsRelayedKey(last))
             candidates.Add(last);
-        if (_sessions.Relay is { } relay)
-            candidates.AddRange(await relay.DirectAddressesAsync(id, _node.Stopping).ConfigureAwait(false));
+        candidates.AddRange(await _relay.DirectAddressesAsync(id, _node.Stopping).ConfigureAwait(false));
         return candidates.Distinct().ToList();
     }
 }

@@ -192,9 +192,11 @@ internal sealed class Listener
 
     private async Task<byte?> PeekFirstByteAsync(Socket socket, CancellationToken token)
     {
-        // A dialer that stays silent is a CryptoSphere node asking whether we are one too.
-        await ServerGreeting.GreetIfSilentAsync(socket, token).ConfigureAwait(false);
+        // A dialer that stays silent is a CryptoSphere node asking whether we are one too. Every other client has
+        // spoken by the time the greeting is due, so the greeting's peek is the sniffing one: one read per connection.
         var one = new byte[1];
+        if (await ServerGreeting.GreetIfSilentAsync(socket, one, token).ConfigureAwait(false) is { } early)
+            return early == 0 ? null : one[0];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(_node.Options.ReadTimeout);
         try

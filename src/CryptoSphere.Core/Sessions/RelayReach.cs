@@ -15,7 +15,7 @@ namespace CryptoSphere.Core.Sessions;
 /// <summary>
 /// The node's use of a relay and a discovery server (<see cref="NodeOptions.AcrossNetworks"/>; nothing when neither
 /// is configured): stays joined, announces, takes relay invitations following <c>--accept</c>, and gives the
-/// session registry a way to reach a known peer through a relay when its address does not answer.
+/// <see cref="SessionDialer"/> a way to reach a known peer through a relay when its address does not answer.
 /// </summary>
 internal sealed class RelayReach : IAsyncDisposable
 {
@@ -52,7 +52,6 @@ internal sealed class RelayReach : IAsyncDisposable
         // the invite link the user added (see CanReach) is ever dialled.
         _across = new AcrossNetworks(options.AcrossNetworks, _node.Identity, DirectAddresses, options.RelayConnection, _log);
         _across.Invited += OnInvited;
-        _sessions.Relay = this;
         _across.Start();
     }
 
@@ -62,7 +61,6 @@ internal sealed class RelayReach : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _across, null) is { } across)
         {
-            _sessions.Relay = null;
             await across.DisposeAsync().ConfigureAwait(false);
         }
     }

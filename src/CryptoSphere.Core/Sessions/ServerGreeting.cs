@@ -23,18 +23,25 @@ internal static class ServerGreeting
     public enum Answer { Greeted, Silent, Other }
 
     /// <summary>The listener's side: greets a connection that has sent nothing within <see cref="ListenerDelay"/>.</summary>
-    public static async Task GreetIfSilentAsync(Socket socket, CancellationToken token)
+    public static async Task GreetIfSilentAsync(Socket socket, CancellationToken token) =>
+        await GreetIfSilentAsync(socket, new byte[1], token).ConfigureAwait(false);
+
+    /// <summary>
+    /// The same, peeking into <paramref name="peeked"/>: the count of bytes the client had sent (0 when it closed),
+    /// or null when it stayed silent and was greeted. The listener sniffs the protocol from that same peek.
+    /// </summary>
+    public static async Task<int?> GreetIfSilentAsync(Socket socket, Memory<byte> peeked, CancellationToken token)
     {
-        var one = new byte[1];
         using var delay = CancellationTokenSource.CreateLinkedTokenSource(token);
         delay.CancelAfter(ListenerDelay);
         try
         {
-            await socket.ReceiveAsync(one, SocketFlags.Peek, delay.Token).ConfigureAwait(false);
+            return await socket.ReceiveAsync(peeked, SocketFlags.Peek, delay.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
             await socket.SendAsync(Bytes, SocketFlags.None, token).ConfigureAwait(false);
+            return null;
         }
     }
 

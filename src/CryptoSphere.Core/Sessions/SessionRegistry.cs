@@ -14,20 +14,18 @@ using Microsoft.Extensions.Logging;
 namespace CryptoSphere.Core.Sessions;
 
 /// <summary>
-/// The live secure sessions, one per peer ID: accepting and dialing them, keeping them alive, reconnecting,
-/// and telling the features through <see cref="Opened"/> and <see cref="Closed"/> (never through the UI event).
+/// The live secure sessions, one per peer ID: opening them (accepted here, dialled by <see cref="SessionDialer"/>),
+/// keeping them alive, and telling the features through <see cref="Opened"/> and <see cref="Closed"/> (never
+/// through the UI event).
 /// </summary>
-internal sealed partial class SessionRegistry
+internal sealed class SessionRegistry
 {
     private readonly NodeRuntime _node;
     private readonly FrameRouter _router;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, SecureSession> _sessions = new();
-    private readonly ConcurrentDictionary<PeerKey, SemaphoreSlim> _dialLocks = new();
-    private readonly ConcurrentDictionary<string, byte> _reconnecting = new();
     private readonly ConcurrentDictionary<PeerKey, byte> _knownLegacy = new();
     private readonly ConcurrentDictionary<SecureSession, byte> _supervised = new();
-    private readonly ConcurrentDictionary<string, string> _lastRefusal = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _sessionWaiters = new();
 
     public SessionRegistry(NodeRuntime node, FrameRouter router)
@@ -91,23 +89,23 @@ internal sealed partial class SessionRegistry
         await AcceptSecuredAsync(ssl, id, remote, null, token).ConfigureAwait(false);
     }
 
-    /// <summary>Dials a peer through a relay: set by <see cref="RelayReach"/> when a relay or discovery server is configured.</summary>
-    public RelayReach? Relay { get; set; }
-
     /// <summary>
     /// An incoming connection whose handshake is done (directly, or through a relay session with
     /// <paramref name="relayed"/> as the peer's key): Hellos, registration, supervision.
     /// </summary>
     public async Task AcceptSecuredAsync(SslStream ssl, PeerId id, IPEndPoint remote, PeerKey? relayed, CancellationToken token)
     {
-        var session = await OpenSessionAsync(ssl, id, remote, initiator: false, token, relayed: relayed).ConfigureAwait(false);
+        var (session, _) = await OpenAsync(ssl, id, remote, initiator: false, token, relayed: relayed).ConfigureAwait(false);
         // When this connection lost to an existing one, that one already has its supervisor.
         if (session is { Initiator: false } && session.RemoteHello is not null && IsCurrent(session))
             await SuperviseAsync(session).ConfigureAwait(false);
     }
 
-    /// <summary>Exchanges Hellos and registers the session; null when the peer is refused.</summary>
-    private async Task<SecureSession?> OpenSessionAsync(SslStream ssl, PeerId id, IPEndPoint remote, bool initiator,
+    /// <summary>
+    /// Exchanges Hellos and registers the session (or returns the live one it lost to); no session and the reason
+    /// when the peer is refused.
+    /// </summary>
+    public async Task<(SecureSession? Session, string? Refusal)> OpenAsync(SslStream ssl, PeerId id, IPEndPoint remote, bool initiator,
         CancellationToken token, PeerSource source = PeerSource.Incoming, PeerKey? relayed = null)
     {
         if (_node.Trust.StateOf(id) == TrustState.Blocked)
@@ -115,8 +113,7 @@ internal sealed partial class SessionRegistry
             // Nothing of a blocked peer is processed: not even its Hello.
             await ssl.DisposeAsync().ConfigureAwait(false);
             _node.Refuse(remote.ToString(), id, "blocked");
-            _lastRefusal[id.Value] = "it is blocked";
-            return null;
+            return (null, "it is blocked");
         }
         // Read now: once registered, a simultaneous connection can replace this one and dispose the stream.
         var device = DeviceIdOf(ssl);
@@ -140,8 +137,7 @@ internal sealed partial class SessionRegistry
                 session.MarkRegistered();
                 await session.CloseAsync().ConfigureAwait(false);
                 _node.Refuse(remote.ToString(), id, reason);
-                _lastRefusal[id.Value] = reason;
-                return null;
+                return (null, reason);
             }
 
             var registered = Register(session);
@@ -150,7 +146,7 @@ internal sealed partial class SessionRegistry
                 session.CloseReason = "duplicate connection";
                 session.MarkRegistered(); // what it already carried is still processed (and acknowledged) before it closes
                 await session.CloseAsync().ConfigureAwait(false);
-                return registered;
+                return (registered, null);
             }
 
             // An incoming session's address is only claimed (HELLO's listen port). A claim on an address bound to
@@ -180,7 +176,7 @@ internal sealed partial class SessionRegistry
             Opened?.Invoke(session);
             if (initiator && _supervised.TryAdd(session, 0))
                 _node.Work.Track(SuperviseAsync(session));
-            return session;
+            return (session, null);
         }
         finally
         {
@@ -250,41 +246,9 @@ internal sealed partial class SessionRegistry
         SessionLog.Ended(_log, id.Short, reason);
         _node.Publish(new SecurePeerDisconnected(_node.Now, session.Address, id, reason));
         Closed?.Invoke(session, reason);
+        // Otherwise the dialer reconnects (it listens to Closed).
         if (session.ClosedByPeer)
             _node.Peers.Remove(session.Address, PeerRemovalReason.Disconnected);
-        else if (!_node.Work.IsStopping && _node.Trust.StateOf(id) != TrustState.Blocked)
-            _node.Work.Track(ReconnectAsync(session.Address, id));
-    }
-
-    /// <summary>Reconnects with exponential backoff and jitter until it works, the peer returns by itself, or is dropped.</summary>
-    private async Task ReconnectAsync(PeerKey address, PeerId id)
-    {
-        if (!_reconnecting.TryAdd(id.Value, 0))
-            return;
-        try
-        {
-            var delay = Options.ReconnectInitialDelay;
-            while (!_node.Work.IsStopping)
-            {
-                var jitter = 0.8 + Random.Shared.NextDouble() * 0.4;
-                await Task.Delay(delay * jitter, _node.Clock, _node.Stopping).ConfigureAwait(false);
-                if (_sessions.ContainsKey(id.Value) || _node.Peers.Find(address) is null || _node.Trust.StateOf(id) == TrustState.Blocked)
-                    return;
-                var result = await DialAsync(address, id, _node.Stopping).ConfigureAwait(false);
-                if (result.Session is not null)
-                    return;
-                SessionLog.ReconnectFailed(_log, id.Short, address, result.Error);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.ReconnectMaxDelay.Ticks));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The node is stopping.
-        }
-        finally
-        {
-            _reconnecting.TryRemove(id.Value, out _);
-        }
     }
 
     private bool IsCurrent(SecureSession session) =>
@@ -295,6 +259,22 @@ internal sealed partial class SessionRegistry
 
     public SecureSession? Find(PeerId id) =>
         _sessions.TryGetValue(id.Value, out var s) && !s.Completion.IsCompleted ? s : null;
+
+    /// <summary>A session with <paramref name="id"/> is registered, live or still closing.</summary>
+    public bool IsRegistered(PeerId id) => _sessions.ContainsKey(id.Value);
+
+    // Relays and discovery know a peer by the hash of its whole certificate: kept with the contact so the peer can
+    // be reached through a relay once it is no longer on our network.
+    private static SyncthingDeviceId? DeviceIdOf(SslStream ssl) =>
+        ssl.RemoteCertificate is { } certificate ? SyncthingDeviceId.FromCertificateDer(certificate.GetRawCertData()) : null;
+
+    private void RecordDeviceId(SyncthingDeviceId? proven, PeerId id)
+    {
+        if (proven is not { } device)
+            return;
+        if (_node.Trust.Find(id)?.DeviceId != device)
+            _node.Trust.RecordDeviceId(id, device, _node.Now);
+    }
 
     /// <summary>Another ID that owns <paramref name="address"/>: a trusted contact last seen there, or a live session filed there.</summary>
     private PeerId? OwnerOf(PeerKey address, PeerId claimant)

@@ -55,24 +55,27 @@ public sealed class ConnectionLimitTests
         await events.WaitFor<MessageReceived>(m => m.Text == "after the flood", TimeSpan.FromSeconds(30));
     }
 
-    [Fact]
-    public async Task Many_concurrent_legacy_senders_from_one_address_over_both_caps_are_slowed_not_refused()
+    // A cap of 32 also covers the accept loop being woken only once a few slots are free (see ConnectionLimiter).
+    [Theory]
+    [InlineData(2, 8, 10)]
+    [InlineData(32, 80, 5)]
+    public async Task Many_concurrent_legacy_senders_from_one_address_over_both_caps_are_slowed_not_refused(int cap, int senders, int each)
     {
         var events = new EventWaiter();
         await using var node = await TestNodes.StartAsync("n", events, o => o with
         {
-            MaxConnectionsPerIp = 2,
+            MaxConnectionsPerIp = cap,
             ConnectionProgressWindow = TimeSpan.FromSeconds(20),
         });
-        // 8 senders at once against 2 running and 2 waiting: the listener must wait for slots, never refuse.
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(sender => Task.Run(async () =>
+        // More senders at once than the cap running and the cap waiting: the listener must wait for slots, never refuse.
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(sender => Task.Run(async () =>
         {
-            for (var i = 0; i < 10; i++)
+            for (var i = 0; i < each; i++)
                 await RawLegacyPeer.SendAsync(node.Port, $"<127.0.0.1:{7000 + sender}> @ <s{sender}>\nm {sender} {i}\n<end>");
         })));
-        for (var sender = 0; sender < 8; sender++)
+        for (var sender = 0; sender < senders; sender++)
         {
-            for (var i = 0; i < 10; i++)
+            for (var i = 0; i < each; i++)
             {
                 var text = $"m {sender} {i}";
                 await events.WaitFor<MessageReceived>(m => m.Text == text, TimeSpan.FromSeconds(60));

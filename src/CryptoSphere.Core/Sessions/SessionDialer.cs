@@ -7,28 +7,35 @@ using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
-using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
-using CryptoSphere.Core.Relay;
 
 namespace CryptoSphere.Core.Sessions;
 
-// Dialing: direct with the greeting probe, then through a relay; kept apart from the registry's bookkeeping.
-internal sealed partial class SessionRegistry
+/// <summary>
+/// Dialing secure sessions: direct (with the greeting probe for an address that is not known to be secure), then
+/// through a relay, one dial per address at a time; and redialling a peer whose session was lost. The sessions it
+/// makes are opened and kept by the <see cref="SessionRegistry"/>, which knows nothing of dialing.
+/// </summary>
+internal sealed class SessionDialer
 {
-    // Relays and discovery know a peer by the hash of its whole certificate: kept with the contact so the peer can
-    // be reached through a relay once it is no longer on our network.
-    private static SyncthingDeviceId? DeviceIdOf(SslStream ssl) =>
-        ssl.RemoteCertificate is { } certificate ? SyncthingDeviceId.FromCertificateDer(certificate.GetRawCertData()) : null;
+    private readonly NodeRuntime _node;
+    private readonly SessionRegistry _sessions;
+    private readonly RelayReach _relay;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<PeerKey, SemaphoreSlim> _dialLocks = new();
+    private readonly ConcurrentDictionary<string, byte> _reconnecting = new();
 
-    private void RecordDeviceId(SyncthingDeviceId? proven, PeerId id)
+    public SessionDialer(NodeRuntime node, SessionRegistry sessions, RelayReach relay)
     {
-        if (proven is not { } device)
-            return;
-        if (_node.Trust.Find(id)?.DeviceId != device)
-            _node.Trust.RecordDeviceId(id, device, _node.Now);
+        _node = node;
+        _sessions = sessions;
+        _relay = relay;
+        _log = node.Logger<SessionDialer>();
+        sessions.Closed += OnClosed;
     }
+
+    private NodeOptions Options => _node.Options;
 
     /// <summary>
     /// Connects to <paramref name="address"/> over TLS, proving <paramref name="expected"/> when given. With no
@@ -39,14 +46,14 @@ internal sealed partial class SessionRegistry
     public async Task<DialResult> DialAsync(PeerKey address, PeerId? expected, CancellationToken token,
         PeerSource source = PeerSource.Manual, bool keepSilent = false)
     {
-        if (expected is { } id && Relay is { } relay && relay.CanReach(id))
+        if (expected is { } id && _relay.CanReach(id))
         {
             if (RelayReach.IsRelayedKey(address))
-                return await DialRelayedAsync(relay, id, token).ConfigureAwait(false);
+                return await DialRelayedAsync(id, token).ConfigureAwait(false);
             var direct = await DialDirectAsync(address, expected, source, keepSilent, token).ConfigureAwait(false);
             if (direct.Session is not null || !direct.Unreachable)
                 return direct;
-            var relayed = await DialRelayedAsync(relay, id, token).ConfigureAwait(false);
+            var relayed = await DialRelayedAsync(id, token).ConfigureAwait(false);
             return relayed.Session is not null ? relayed : direct with { Error = $"{direct.Error}; through the relay: {relayed.Error}" };
         }
         if (RelayReach.IsRelayedKey(address))
@@ -58,25 +65,25 @@ internal sealed partial class SessionRegistry
     public Task<DialResult> DialDirectOnlyAsync(PeerKey address, PeerId id, CancellationToken token) =>
         DialDirectAsync(address, id, PeerSource.Manual, keepSilent: false, token);
 
-    private async Task<DialResult> DialRelayedAsync(RelayReach relay, PeerId id, CancellationToken token)
+    private async Task<DialResult> DialRelayedAsync(PeerId id, CancellationToken token)
     {
-        if (Find(id) is { } live)
+        if (_sessions.Find(id) is { } live)
             return DialResult.Connected(live);
         var gate = _dialLocks.GetOrAdd(RelayReach.KeyFor(id, 0), _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (Find(id) is { } connected)
+            if (_sessions.Find(id) is { } connected)
                 return DialResult.Connected(connected);
-            var (secured, error) = await relay.ConnectAsync(id, token).ConfigureAwait(false);
+            var (secured, error) = await _relay.ConnectAsync(id, token).ConfigureAwait(false);
             if (secured is not { } s)
                 return error is PeerIdMismatchException mismatch
-                    ? NotThePeer(mismatch)
+                    ? NotThePeer("relay", mismatch)
                     : DialResult.NoAnswer(error?.Message ?? "no relay reaches it");
-            var session = await OpenSessionAsync(s.Stream, s.Remote, s.RelayEndPoint, initiator: true, token, PeerSource.Manual, s.Key)
-                .ConfigureAwait(false);
+            var (session, refusal) = await _sessions.OpenAsync(s.Stream, s.Remote, s.RelayEndPoint, initiator: true, token,
+                PeerSource.Manual, s.Key).ConfigureAwait(false);
             return session is null
-                ? DialResult.Failed($"peer {id.Short} through the relay: {(_lastRefusal.TryRemove(id.Value, out var why) ? why : "refused")}")
+                ? DialResult.Failed($"peer {id.Short} through the relay: {refusal ?? "refused"}")
                 : DialResult.Connected(session);
         }
         finally
@@ -85,9 +92,9 @@ internal sealed partial class SessionRegistry
         }
     }
 
-    private DialResult NotThePeer(PeerIdMismatchException e)
+    private DialResult NotThePeer(string remote, PeerIdMismatchException e)
     {
-        _node.Refuse("relay", e.Actual, e.Message);
+        _node.Refuse(remote, e.Actual, e.Message);
         return DialResult.NotThePeer(e.Message);
     }
 
@@ -98,7 +105,7 @@ internal sealed partial class SessionRegistry
         await gate.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (Find(address) is { } live)
+            if (_sessions.Find(address) is { } live)
                 return DialResult.Connected(live);
 
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -140,8 +147,7 @@ internal sealed partial class SessionRegistry
             }
             catch (PeerIdMismatchException e)
             {
-                _node.Refuse(address.ToString(), e.Actual, e.Message);
-                return DialResult.NotThePeer(e.Message);
+                return NotThePeer(address.ToString(), e);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
             {
@@ -153,14 +159,52 @@ internal sealed partial class SessionRegistry
             }
 
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
-            var session = await OpenSessionAsync(ssl, id, remote, initiator: true, token, source).ConfigureAwait(false);
+            var (session, refusal) = await _sessions.OpenAsync(ssl, id, remote, initiator: true, token, source).ConfigureAwait(false);
             return session is null
-                ? DialResult.Failed($"peer {id.Short} at {address}: {(_lastRefusal.TryRemove(id.Value, out var why) ? why : "refused")}")
+                ? DialResult.Failed($"peer {id.Short} at {address}: {refusal ?? "refused"}")
                 : DialResult.Connected(session);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    // A session lost without the peer saying goodbye is dialled again, unless the node stops or the peer is blocked.
+    private void OnClosed(SecureSession session, string reason)
+    {
+        if (!session.ClosedByPeer && !_node.Work.IsStopping && _node.Trust.StateOf(session.RemoteId) != TrustState.Blocked)
+            _node.Work.Track(ReconnectAsync(session.Address, session.RemoteId));
+    }
+
+    /// <summary>Reconnects with exponential backoff and jitter until it works, the peer returns by itself, or is dropped.</summary>
+    private async Task ReconnectAsync(PeerKey address, PeerId id)
+    {
+        if (!_reconnecting.TryAdd(id.Value, 0))
+            return;
+        try
+        {
+            var delay = Options.ReconnectInitialDelay;
+            while (!_node.Work.IsStopping)
+            {
+                var jitter = 0.8 + Random.Shared.NextDouble() * 0.4;
+                await Task.Delay(delay * jitter, _node.Clock, _node.Stopping).ConfigureAwait(false);
+                if (_sessions.IsRegistered(id) || _node.Peers.Find(address) is null || _node.Trust.StateOf(id) == TrustState.Blocked)
+                    return;
+                var result = await DialAsync(address, id, _node.Stopping).ConfigureAwait(false);
+                if (result.Session is not null)
+                    return;
+                SessionLog.ReconnectFailed(_log, id.Short, address, result.Error);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.ReconnectMaxDelay.Ticks));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping.
+        }
+        finally
+        {
+            _reconnecting.TryRemove(id.Value, out _);
         }
     }
 }
