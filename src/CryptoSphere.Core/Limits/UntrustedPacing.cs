@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using CryptoSphere.Core.Identity;
@@ -7,21 +8,25 @@ using CryptoSphere.Core.Trust;
 namespace CryptoSphere.Core.Limits;
 
 /// <summary>
-/// How fast peers that are not trusted may make the node store and show messages: token buckets for messages
-/// and bytes per session, and one pair shared by every such session (IDs cost nothing to make, so a stranger
-/// with many sessions is bounded only by the shared pair). Over the rate the session's reader waits, so TCP
+/// How fast peers that are not trusted may make the node store and show messages and apply acknowledgements:
+/// token buckets per session, and one set shared by every such session (IDs cost nothing to make, so a stranger
+/// with many sessions is bounded only by the shared set). Over the rate the session's reader waits, so TCP
 /// slows the sender; nothing is dropped. The budgets bound memory; this bounds the CPU and disk strangers can
-/// take from everyone else (a flood of small frames cost a friend 60x its round trip without it). Trusted
-/// peers are not paced: their speed is the user's to allow.
+/// take from everyone else (a flood of small frames cost a friend 60x its round trip without it, a flood of
+/// ACKs 3x). Trusted peers are not paced: their speed is the user's to allow.
 /// </summary>
 internal sealed class UntrustedPacing
 {
+    // Trust is read from the database at most this often per session: a flood must not become a flood of queries.
+    // A peer just trusted is unpaced within this time; a peer blocked is cut off by its session closing.
+    private static readonly long TrustRecheck = Stopwatch.Frequency;
+
     private readonly TrustStore _trust;
     private readonly Rates _perSession;
     private readonly Buckets _all;
 
-    // Sessions end without telling this class: the table lets their buckets go with them.
-    private readonly ConditionalWeakTable<SecureSession, Buckets> _sessions = new();
+    // Sessions end without telling this class: the table lets their state go with them.
+    private readonly ConditionalWeakTable<SecureSession, SessionPace> _sessions = new();
 
     public UntrustedPacing(TrustStore trust, Rates perSession, Rates all, int maxFrameBytes)
     {
@@ -30,19 +35,54 @@ internal sealed class UntrustedPacing
         _all = new Buckets(all with { MaxFrameBytes = maxFrameBytes });
     }
 
-    /// <summary>Messages and bytes a second; 0 leaves that one unbounded.</summary>
-    public readonly record struct Rates(int MessagesPerSecond, long BytesPerSecond, int MaxFrameBytes = 0);
-
-    public bool Enabled => _perSession.MessagesPerSecond > 0 || _perSession.BytesPerSecond > 0 || _all.Any;
+    /// <summary>Messages, bytes of text and acknowledgements a second; 0 leaves that one unbounded.</summary>
+    public readonly record struct Rates(int MessagesPerSecond, long BytesPerSecond, int AcksPerSecond = 0, int MaxFrameBytes = 0);
 
     /// <summary>Waits until <paramref name="session"/>'s peer may deliver one more message of <paramref name="chars"/> characters.</summary>
     public async ValueTask WaitAsync(SecureSession session, PeerId peer, int chars, CancellationToken token = default)
     {
-        if (!Enabled || _trust.StateOf(peer) == TrustState.Trusted)
+        if (PaceOf(session, peer) is not { } own)
             return;
-        var own = _sessions.GetValue(session, _ => new Buckets(_perSession));
         await own.WaitAsync(chars, token).ConfigureAwait(false);
         await _all.WaitAsync(chars, token).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until <paramref name="session"/>'s peer may have one more acknowledgement applied.</summary>
+    public ValueTask WaitForAckAsync(SecureSession session, PeerId peer, CancellationToken token = default)
+    {
+        if (_all.Acks is null && _perSession.AcksPerSecond <= 0 || PaceOf(session, peer) is not { } own)
+            return ValueTask.CompletedTask;
+        return BothAsync(own, token);
+
+        async ValueTask BothAsync(Buckets own, CancellationToken token)
+        {
+            if (own.Acks is { } mine)
+                await Buckets.AcquireAsync(mine, 1, token).ConfigureAwait(false);
+            if (_all.Acks is { } shared)
+                await Buckets.AcquireAsync(shared, 1, token).ConfigureAwait(false);
+        }
+    }
+
+    // The session's buckets, or null when its peer is trusted (checked again once a second).
+    private Buckets? PaceOf(SecureSession session, PeerId peer)
+    {
+        var pace = _sessions.GetValue(session, _ => new SessionPace(new Buckets(_perSession)));
+        var now = Stopwatch.GetTimestamp();
+        if (now - Volatile.Read(ref pace.CheckedAt) > TrustRecheck)
+        {
+            pace.Trusted = _trust.StateOf(peer) == TrustState.Trusted;
+            Volatile.Write(ref pace.CheckedAt, now);
+        }
+        return pace.Trusted ? null : pace.Own;
+    }
+
+    private sealed class SessionPace(Buckets own)
+    {
+        public Buckets Own { get; } = own;
+
+        public long CheckedAt = long.MinValue / 2;
+
+        public volatile bool Trusted;
     }
 
     private sealed class Buckets(Rates rates)
@@ -54,7 +94,7 @@ internal sealed class UntrustedPacing
 
         private TokenBucketRateLimiter? Bytes => field ??= rates.BytesPerSecond > 0 ? Bucket((int)Math.Min(rates.BytesPerSecond, int.MaxValue), _byteBurst) : null;
 
-        public bool Any => _messages is not null || rates.BytesPerSecond > 0;
+        public TokenBucketRateLimiter? Acks { get; } = rates.AcksPerSecond > 0 ? Bucket(rates.AcksPerSecond, rates.AcksPerSecond) : null;
 
         public async ValueTask WaitAsync(int chars, CancellationToken token)
         {
@@ -70,15 +110,15 @@ internal sealed class UntrustedPacing
 
         // A lease refused (the queue is full: many sessions wait on the shared bucket) is asked for again after
         // the limiter's hint; it never lets the message pass unpaced.
-        private static async ValueTask AcquireAsync(TokenBucketRateLimiter bucket, int permits, CancellationToken token)
+        public static async ValueTask AcquireAsync(TokenBucketRateLimiter bucket, int permits, CancellationToken token)
         {
             while (true)
             {
                 using var lease = await bucket.AcquireAsync(permits, token).ConfigureAwait(false);
                 if (lease.IsAcquired)
                     return;
-                var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMilliseconds(100);
-                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(100), token).ConfigureAwait(false);
+                var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : TimeSpan.FromMilliseconds(100);
+                await Task.Delay(wait, token).ConfigureAwait(false);
             }
         }
 

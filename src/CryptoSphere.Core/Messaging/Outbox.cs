@@ -355,12 +355,17 @@ internal sealed class Outbox : IDisposable
     private ValueTask OnAckAsync(SecureSession session, ReadOnlySequence<byte> body)
     {
         var id = AckMessage.Decode(body).MessageId;
-        // Reading waits while this peer has its share of acks unapplied: an ACK flood costs fixed memory.
-        return session.PendingAcks.TryTake() ? Apply(session, id) : ApplyWhenFreeAsync(session, id);
+        // A peer that is not trusted has its acks applied at its pace; then reading waits while this peer has its
+        // share of acks unapplied: an ACK flood costs fixed memory and bounded work.
+        var paced = _node.Pacing.WaitForAckAsync(session, session.RemoteId);
+        if (!paced.IsCompletedSuccessfully)
+            return ApplyWhenFreeAsync(session, id, paced);
+        return session.PendingAcks.TryTake() ? Apply(session, id) : ApplyWhenFreeAsync(session, id, default);
     }
 
-    private async ValueTask ApplyWhenFreeAsync(SecureSession session, Guid id)
+    private async ValueTask ApplyWhenFreeAsync(SecureSession session, Guid id, ValueTask paced)
     {
+        await paced.ConfigureAwait(false);
         await session.WaitForAckSlotAsync().ConfigureAwait(false);
         await Apply(session, id).ConfigureAwait(false);
     }

@@ -206,6 +206,16 @@ public sealed record NodeOptions
     /// <summary>Bytes of text per second all peers that are not trusted may deliver together; 0: no shared bound.</summary>
     public long UntrustedTotalBytesPerSecond { get; init; } = 4L * 1024 * 1024;
 
+    /// <summary>
+    /// Acknowledgements per second the node applies from one peer that is not trusted (each costs a lookup in the
+    /// store, and a flood of them cost a friend 3x its round trip); 0: unpaced. Acks a stranger owes for what this
+    /// node sent it are applied later, not lost.
+    /// </summary>
+    public int UntrustedAcksPerSecond { get; init; } = 2000;
+
+    /// <summary>Acknowledgements per second applied from all peers that are not trusted together; 0: no shared bound.</summary>
+    public int UntrustedTotalAcksPerSecond { get; init; } = 10_000;
+
     /// <summary>Messages one untrusted peer may have waiting as a contact request (<c>--accept trusted</c>); more are refused.</summary>
     public int MaxContactRequestMessagesPerPeer { get; init; } = 100;
 

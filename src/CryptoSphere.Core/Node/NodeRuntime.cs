@@ -39,8 +39,8 @@ internal sealed class NodeRuntime(
     /// <summary>How fast a peer that is not trusted may make this node store and show messages.</summary>
     // One instance for the node (made on first use, once, whatever the threads): its shared buckets bound all strangers together.
     public Limits.UntrustedPacing Pacing => LazyInitializer.EnsureInitialized(ref field, () => new(Trust,
-        new(Options.UntrustedMessagesPerSecond, Options.UntrustedBytesPerSecond),
-        new(Options.UntrustedTotalMessagesPerSecond, Options.UntrustedTotalBytesPerSecond), Options.MaxFrameBytes));
+        new(Options.UntrustedMessagesPerSecond, Options.UntrustedBytesPerSecond, Options.UntrustedAcksPerSecond),
+        new(Options.UntrustedTotalMessagesPerSecond, Options.UntrustedTotalBytesPerSecond, Options.UntrustedTotalAcksPerSecond), Options.MaxFrameBytes));
 
     public PeerTable Peers { get; } = new();
 

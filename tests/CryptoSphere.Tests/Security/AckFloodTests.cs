@@ -13,7 +13,13 @@ public sealed class AckFloodTests
     {
         const int slots = 100;
         var events = new EventWaiter();
-        await using var target = await TestNodes.StartAsync("target", events, o => o with { MaxPendingAcksPerPeer = slots });
+        await using var target = await TestNodes.StartAsync("target", events, o => o with
+        {
+            MaxPendingAcksPerPeer = slots,
+            // The slots are under test here, not the pace of a stranger's acks (UntrustedPacingTests).
+            UntrustedAcksPerSecond = 0,
+            UntrustedTotalAcksPerSecond = 0,
+        });
         await using var raw = await RawSecurePeer.ConnectAsync(target.Port);
         await raw.SendHelloAsync(1, "acker");
         await events.WaitFor<SecurePeerConnected>(c => c.PeerId == raw.Id);

@@ -1,4 +1,6 @@
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Tests.Support;
 
 namespace CryptoSphere.Tests.Security;
@@ -70,5 +72,24 @@ public sealed class UntrustedPacingTests
             foreach (var stranger in strangers)
                 await stranger.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_strangers_acknowledgements_are_applied_at_its_pace_so_its_frames_behind_them_wait()
+    {
+        var events = new EventWaiter();
+        // Five acks a second: the 25 sent before a PING hold its PONG back for at least four seconds.
+        await using var target = await TestNodes.StartAsync("target", events, o => o with { UntrustedAcksPerSecond = 5 });
+        await using var stranger = await RawSecurePeer.ConnectAsync(target.Port);
+        await stranger.SendHelloAsync(1, "acker");
+        await events.WaitFor<SecurePeerConnected>(c => c.PeerId == stranger.Id);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 25; i++)
+            await stranger.SendAckAsync(Guid.NewGuid());
+        await stranger.SendAsync(w => new PingMessage(7).Encode(w, FrameType.Ping));
+        await stranger.ReadUntilAsync(FrameType.Pong, TimeSpan.FromSeconds(60));
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(3.5), $"the PONG came after {clock.Elapsed.TotalSeconds:0.0} s; 25 acks at 5 a second take 4");
     }
 }
