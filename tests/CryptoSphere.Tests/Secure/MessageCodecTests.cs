@@ -8,7 +8,7 @@ using CryptoSphere.Tests.Support;
 namespace CryptoSphere.Tests.Secure;
 
 /// <summary>The bodies of the secure frames: exact layouts, round trips, and what malformed input does.</summary>
-public class MessageCodecTests
+public partial class MessageCodecTests
 {
     private static readonly Guid SampleId = Guid.Parse("01890a5d-ac96-7b3c-8c2e-123456789abc");
     private static readonly byte[] SampleIdBytes =

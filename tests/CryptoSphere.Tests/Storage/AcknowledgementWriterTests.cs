@@ -200,4 +200,49 @@ public sealed class AcknowledgementWriterTests : IDisposable
         using var reopened = ChatStore.Open(_dir.Path);
         Assert.Equal(MessageState.Delivered, reopened.History(null, 10).Single(m => m.Id == message.Id).State);
     }
+
+    [Fact]
+    public async Task Acks_count_as_queued_until_their_batch_is_applied_and_the_high_water_mark_stays()
+    {
+        var messages = Enumerable.Range(0, 6).Select(i => Outgoing($"m{i}")).ToList();
+        foreach (var m in messages)
+            _store.AppendOutgoing(m, "peer:X", T0);
+
+        Task<bool[]> settled;
+        using (await HeldStore.HoldAsync(_store))
+        {
+            settled = Task.WhenAll(messages.Take(5).Select(m => AckAsync(m.Id, "peer:X")));
+            Assert.Equal(5, _store.AcknowledgementsQueued);
+            Assert.Equal(5, _store.AcknowledgementsHighWater);
+        }
+        Assert.All(await settled, Assert.True);
+        Assert.Equal(0, _store.AcknowledgementsQueued);
+
+        Assert.True(await AckAsync(messages[5].Id, "peer:X"));
+        Assert.Equal(0, _store.AcknowledgementsQueued);
+        Assert.Equal(5, _store.AcknowledgementsHighWater);
+    }
+
+    [Fact]
+    public async Task Acks_the_database_cannot_record_settle_nothing_and_the_message_stays_in_the_outbox()
+    {
+        var message = Outgoing("kept");
+        _store.AppendOutgoing(message, "peer:X", T0);
+        _store.MarkSent(message.Id, leaveOutbox: false);
+        _store.Locked(db => ChatStore.Execute(db, "PRAGMA query_only = ON"));
+
+        Task<bool[]> refused;
+        using (await HeldStore.HoldAsync(_store))
+            refused = Task.WhenAll(AckAsync(message.Id, "peer:X"), AckAsync(message.Id, "peer:X"));
+
+        var results = await refused;
+        Assert.Equal([false, false], results);
+        Assert.Equal(0, _store.AcknowledgementsQueued);
+        _store.Locked(db => ChatStore.Execute(db, "PRAGMA query_only = OFF"));
+        Assert.Equal(MessageState.Sent, StateOf(message.Id));
+        Assert.Equal(["peer:X"], WaitingFor(message.Id));
+
+        Assert.True(await AckAsync(message.Id, "peer:X"));
+        Assert.Equal(MessageState.Delivered, StateOf(message.Id));
+    }
 }
