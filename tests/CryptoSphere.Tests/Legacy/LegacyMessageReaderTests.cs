@@ -263,6 +263,30 @@ public class LegacyMessageReaderTests
         Assert.Equal(data, result.Data);
     }
 
+    [Fact]
+    public async Task ANoPracticalCap_GrowsTheBufferWithTheMessage_NotUpFront()
+    {
+        // The cap bounds what a sender can make the node hold; it must never be what the node allocates.
+        // The stream answers synchronously, so the whole read runs on this thread and is counted here.
+        var data = Bytes($"<1.2.3.4:5000> @ <t>\n{new string('g', 10_000)}");
+        using var stream = new SmallReadsStream(data, 100);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var read = LegacyMessageReader.ReadAsync(stream, int.MaxValue, Generous, CancellationToken.None);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(read.IsCompletedSuccessfully);
+        Assert.InRange(allocated, 0, 16 * 1024 * 1024);
+        Assert.Equal(data, (await read).Data);
+    }
+
+    /// <summary>A memory stream that hands out at most a few bytes per read, synchronously.</summary>
+    private sealed class SmallReadsStream(byte[] data, int perRead) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, perRead)], cancellationToken);
+    }
+
     /// <summary>Hands out one byte at a time, a little apart, and never ends.</summary>
     private sealed class TricklingStream : Stream
     {
