@@ -204,4 +204,21 @@ public sealed class ReceivedMessageWriterTests : IDisposable
         var stored = reopened.History(null, 1000).Select(m => m.Id).ToHashSet();
         Assert.All(queued, m => Assert.Contains(m.Id, stored));
     }
+
+    [Fact]
+    public async Task A_received_message_is_stored_with_every_field_and_updates_its_conversation()
+    {
+        var sent = From("A", "hello") with { Name = "alice", Lamport = 42, SentAt = T0.AddSeconds(-5), StoredAt = T0.AddSeconds(7) };
+        Assert.True((await _store.AppendReceivedCheckedAsync(sent).WaitAsync(Wait)).IsNew);
+
+        var stored = Assert.Single(_store.History(null, 10));
+        Assert.False(stored.Outgoing);
+        Assert.Equal(42, stored.Lamport);
+        Assert.Equal(("A", "alice", "hello", T0.AddSeconds(-5)), (stored.PeerId, stored.Name, stored.Text, stored.SentAt));
+        var conversation = Assert.Single(_store.Conversations());
+        Assert.Equal(("peer:A", "alice", T0.AddSeconds(7), 1L), (conversation.Id, conversation.Title, conversation.LastActivity, conversation.Messages));
+
+        Assert.True((await _store.AppendReceivedCheckedAsync(From("A", "no lamport")).WaitAsync(Wait)).IsNew);
+        Assert.Null(_store.History(null, 10).Single(m => m.Text == "no lamport").Lamport);
+    }
 }

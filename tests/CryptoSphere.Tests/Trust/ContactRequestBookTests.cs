@@ -103,6 +103,18 @@ public sealed class ContactRequestBookTests : IDisposable
     }
 
     [Fact]
+    public void Settling_a_peers_last_admitted_message_frees_its_peer_slot()
+    {
+        var book = Book(peers: 1);
+        Assert.Null(book.Admit(Id("a"), "refused later"));
+        Assert.NotNull(book.Admit(Id("b"), "no slot yet"));
+
+        book.Settle(Id("a"), "refused later", stored: false);
+
+        Assert.Null(book.Admit(Id("b"), "now there is one"));
+    }
+
+    [Fact]
     public void Settling_one_of_several_admitted_messages_gives_back_only_its_bytes()
     {
         var book = Book(bytes: 10);

@@ -70,4 +70,20 @@ public sealed class TrustWordsTests : IDisposable
         Assert.Null(Lookalike.Of(_trust, Id("newcomer"), "", "10.9.9.9:1"));
         Assert.Null(Lookalike.Of(_trust, Id("newcomer"), "dave", "10.9.9.9:1"));
     }
+
+    [Fact]
+    public void Contacts_are_found_by_their_last_address_and_device_id_and_nothing_else_is()
+    {
+        var eve = Contact("eve", "Eve", "10.0.0.3:4000", TrustState.Unknown);
+        var bob = Contact("bob", "Bob", "10.0.0.2:4000", TrustState.Trusted);
+        var device = Core.Identity.SyncthingDeviceId.FromCertificateDer([1, 2, 3]);
+        _trust.RecordDeviceId(bob, device, T0);
+
+        Assert.Equal(eve, _trust.FindByAddress("10.0.0.3:4000")?.Id);
+        Assert.Null(_trust.FindTrustedByAddress("10.0.0.3:4000"));
+        Assert.Equal(bob, _trust.FindTrustedByAddress("10.0.0.2:4000")?.Id);
+        Assert.Null(_trust.FindByAddress("10.9.9.9:1"));
+        Assert.Equal(bob, _trust.FindByDeviceId(device)?.Id);
+        Assert.Null(_trust.FindByDeviceId(Core.Identity.SyncthingDeviceId.FromCertificateDer([9])));
+    }
 }
