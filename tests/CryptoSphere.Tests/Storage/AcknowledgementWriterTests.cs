@@ -245,4 +245,33 @@ public sealed class AcknowledgementWriterTests : IDisposable
         Assert.True(await AckAsync(message.Id, "peer:X"));
         Assert.Equal(MessageState.Delivered, StateOf(message.Id));
     }
+
+    [Fact]
+    public async Task A_batch_applies_at_most_4096_acks()
+    {
+        // A first ack's callback holds the writer's loop while 4,097 more queue, so they all wait for the
+        // same next read; each callback then records what was still queued: the last waits for a batch of its own.
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        _store.AppendAcknowledgement(Guid.CreateVersion7(), "peer:X", _ =>
+        {
+            entered.Set();
+            release.Wait(Wait);
+        });
+        Assert.True(entered.Wait(Wait));
+        var queuedThen = new List<long>();
+        for (var i = 0; i < 4097; i++)
+        {
+            _store.AppendAcknowledgement(Guid.CreateVersion7(), "peer:X", _ =>
+            {
+                lock (queuedThen)
+                    queuedThen.Add(_store.AcknowledgementsQueued);
+            });
+        }
+        release.Set();
+        await Eventually.HoldsAsync(() => { lock (queuedThen) return queuedThen.Count == 4097; }, "every ack answered", Wait);
+
+        Assert.Equal(Enumerable.Repeat(1L, 4096), queuedThen.Take(4096));
+        Assert.Equal(0, queuedThen[^1]);
+    }
 }
