@@ -74,4 +74,76 @@ public sealed class SafeFileNameTests
             Assert.Equal(folder, Path.GetDirectoryName(Path.GetFullPath(Path.Combine(folder, safe))));
         }
     }
+
+    public static TheoryData<string> ReservedDevices() => new()
+    {
+        "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$",
+        "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³",
+        "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
+    };
+
+    [Theory]
+    [MemberData(nameof(ReservedDevices))]
+    public void Every_windows_device_name_is_prefixed_in_any_case_and_with_any_extension(string device)
+    {
+        Assert.Equal("_" + device, SafeFileName.Sanitize(device));
+        Assert.Equal("_" + device.ToLowerInvariant() + ".txt", SafeFileName.Sanitize(device.ToLowerInvariant() + ".txt"));
+        Assert.Equal("_" + device + " .log", SafeFileName.Sanitize(device + " .log"));
+        Assert.Equal(device + "X.txt", SafeFileName.Sanitize(device + "X.txt"));
+    }
+
+    [Theory]
+    [InlineData(null, "file")]
+    [InlineData("/x", "x")]
+    [InlineData("\\server\\share\\x.txt", "x.txt")]
+    [InlineData("a/b\\c", "c")]
+    [InlineData("para\u2029graph", "para_graph")]
+    [InlineData(" .hidden", "hidden")]
+    [InlineData("  spaced  name  ", "spaced  name")]
+    [InlineData("..a..", "a")]
+    [InlineData("a. .b", "a. .b")]
+    [InlineData("\u200B.secret", "secret")]
+    [InlineData("\u0001", "_")]
+    public void Sanitize_handles_the_edges_of_each_rule(string? untrusted, string expected)
+    {
+        Assert.Equal(expected, SafeFileName.Sanitize(untrusted));
+    }
+
+    [Fact]
+    public void A_name_of_exactly_the_limit_is_kept_and_one_byte_more_is_cut_to_the_limit()
+    {
+        var limit = new string('a', SafeFileName.MaxBytes);
+
+        Assert.Equal(limit, SafeFileName.Sanitize(limit));
+        Assert.Equal(limit, SafeFileName.Sanitize(limit + "b"));
+        Assert.Equal(limit, SafeFileName.Sanitize(new string('a', 300)));
+    }
+
+    [Fact]
+    public void An_extension_of_up_to_sixteen_characters_survives_the_cut_and_a_longer_one_does_not()
+    {
+        var stem = new string('a', 300);
+        var kept = "." + new string('e', 15);
+        var tooLong = "." + new string('e', 16);
+
+        Assert.Equal(new string('a', SafeFileName.MaxBytes - kept.Length) + kept, SafeFileName.Sanitize(stem + kept));
+        Assert.Equal(new string('a', SafeFileName.MaxBytes), SafeFileName.Sanitize(stem + tooLong));
+    }
+
+    [Fact]
+    public void A_cut_that_would_split_a_surrogate_pair_drops_the_whole_character()
+    {
+        // "a" and 49 emoji are 197 bytes; a lone high surrogate would count 3 more and still fit.
+        var safe = SafeFileName.Sanitize("a" + string.Concat(Enumerable.Repeat("😀", 60)));
+
+        Assert.Equal("a" + string.Concat(Enumerable.Repeat("😀", 49)), safe);
+    }
+
+    [Fact]
+    public void A_cut_that_ends_in_spaces_or_dots_drops_them()
+    {
+        var safe = SafeFileName.Sanitize(new string('a', 194) + " . " + new string('b', 50) + ".txt");
+
+        Assert.Equal(new string('a', 194) + ".txt", safe);
+    }
 }

@@ -201,4 +201,114 @@ public class LegacyMessageReaderTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             LegacyMessageReader.ReadAsync(ScriptedStream.Silent(), 1024, Generous, cancel.Token).WaitAsync(Generous));
     }
+
+    [Fact]
+    public async Task ASenderThatTricklesForever_IsCutOffAtTheDeadline_WithWhatArrived()
+    {
+        // Each read completes well within the read timeout, so only the deadline can end this.
+        var result = await LegacyMessageReader.ReadAsync(new TricklingStream(), 64 * 1024, Generous, CancellationToken.None, deadline: Short)
+            .WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(LegacyReadError.TimedOut, result.Error);
+        Assert.NotEmpty(result.Data);
+        Assert.All(result.Data, b => Assert.Equal((byte)'x', b));
+    }
+
+    [Fact]
+    public async Task AMessageWithinTheDeadline_IsReadWhole()
+    {
+        var data = Bytes(Message);
+
+        var result = await LegacyMessageReader.ReadAsync(new ScriptedStream(data.Chunk(5), endAfterChunks: false), 64 * 1024, Generous,
+            CancellationToken.None, deadline: Generous).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(LegacyReadError.None, result.Error);
+        Assert.Equal(data, result.Data);
+    }
+
+    [Fact]
+    public async Task CallerCancellation_WithADeadline_IsStillNotATimeout()
+    {
+        using var cancel = new CancellationTokenSource(Short);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            LegacyMessageReader.ReadAsync(ScriptedStream.Silent(), 1024, Generous, cancel.Token, deadline: Generous).WaitAsync(Generous));
+    }
+
+    // 4096 bytes is the first buffer: the cap is checked across the first growth, not just within one buffer.
+    [Theory]
+    [InlineData(4095, false)]
+    [InlineData(4096, false)]
+    [InlineData(4097, true)]
+    [InlineData(8193, true)]
+    public async Task TheCapHolds_AroundTheFirstBufferSize(int size, bool tooLarge)
+    {
+        var expected = tooLarge ? LegacyReadError.TooLarge : LegacyReadError.None;
+        var data = Bytes(new string('z', size));
+
+        var result = await Read(new ScriptedStream(data.Chunk(1000), endAfterChunks: true), maxBytes: 4096);
+
+        Assert.Equal(expected, result.Error);
+        Assert.Equal(expected == LegacyReadError.None ? data : [], result.Data);
+    }
+
+    [Fact]
+    public async Task AMessageManyBuffersLong_IsReadWhole()
+    {
+        var data = Bytes($"<1.2.3.4:5000> @ <t>\n{new string('m', 40_000)}\n<end>");
+
+        var result = await Read(new ScriptedStream(data.Chunk(3000), endAfterChunks: false), timeout: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(LegacyReadError.None, result.Error);
+        Assert.Equal(data, result.Data);
+    }
+
+    [Fact]
+    public async Task ANoPracticalCap_GrowsTheBufferWithTheMessage_NotUpFront()
+    {
+        // The cap bounds what a sender can make the node hold; it must never be what the node allocates.
+        // The stream answers synchronously, so the whole read runs on this thread and is counted here.
+        var data = Bytes($"<1.2.3.4:5000> @ <t>\n{new string('g', 10_000)}");
+        using var stream = new SmallReadsStream(data, 100);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var read = LegacyMessageReader.ReadAsync(stream, int.MaxValue, Generous, CancellationToken.None);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(read.IsCompletedSuccessfully);
+        Assert.InRange(allocated, 0, 16 * 1024 * 1024);
+        Assert.Equal(data, (await read).Data);
+    }
+
+    /// <summary>A memory stream that hands out at most a few bytes per read, synchronously.</summary>
+    private sealed class SmallReadsStream(byte[] data, int perRead) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, perRead)], cancellationToken);
+    }
+
+    /// <summary>Hands out one byte at a time, a little apart, and never ends.</summary>
+    private sealed class TricklingStream : Stream
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(10, cancellationToken);
+            buffer.Span[0] = (byte)'x';
+            return 1;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

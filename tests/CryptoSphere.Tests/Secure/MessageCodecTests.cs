@@ -8,7 +8,7 @@ using CryptoSphere.Tests.Support;
 namespace CryptoSphere.Tests.Secure;
 
 /// <summary>The bodies of the secure frames: exact layouts, round trips, and what malformed input does.</summary>
-public class MessageCodecTests
+public partial class MessageCodecTests
 {
     private static readonly Guid SampleId = Guid.Parse("01890a5d-ac96-7b3c-8c2e-123456789abc");
     private static readonly byte[] SampleIdBytes =
@@ -279,6 +279,31 @@ public class MessageCodecTests
     }
 
     [Theory]
+    [InlineData(0L, true)]
+    [InlineData(253_402_300_799_999L, true)] // the last millisecond DateTimeOffset can hold
+    [InlineData(253_402_300_800_000L, false)]
+    [InlineData(-1L, false)]
+    public void Chat_SendTime_IsAcceptedExactlyWithinTheCalendar(long millis, bool accepted)
+    {
+        var body = new byte[24];
+        SampleIdBytes.CopyTo(body, 0);
+        BinaryPrimitives.WriteInt64BigEndian(body.AsSpan(16), millis);
+
+        if (accepted)
+            Assert.Equal(millis, ChatMessage.Decode(Body(body)).SentAt.ToUnixTimeMilliseconds());
+        else
+            Assert.Contains("CHAT send time out of range", Assert.Throws<FrameFormatException>(() => ChatMessage.Decode(Body(body))).Message);
+    }
+
+    [Fact]
+    public void Chat_Create_TakesTheSendTimeFromTheGivenClock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero));
+
+        Assert.Equal(clock.GetUtcNow(), ChatMessage.Create("x", clock).SentAt);
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0xC3, 0x28 })]       // bad continuation
     [InlineData(new byte[] { 0xFF })]             // never valid
     [InlineData(new byte[] { 0xE2, 0x82 })]       // truncated at the end
@@ -289,7 +314,7 @@ public class MessageCodecTests
 
         var error = Assert.Throws<FrameFormatException>(() => ChatMessage.Decode(Body(body)));
 
-        Assert.Contains("UTF-8", error.Message);
+        Assert.Contains("CHAT text is not valid UTF-8", error.Message);
     }
 
     // ---- ACK ----

@@ -200,4 +200,78 @@ public sealed class AcknowledgementWriterTests : IDisposable
         using var reopened = ChatStore.Open(_dir.Path);
         Assert.Equal(MessageState.Delivered, reopened.History(null, 10).Single(m => m.Id == message.Id).State);
     }
+
+    [Fact]
+    public async Task Acks_count_as_queued_until_their_batch_is_applied_and_the_high_water_mark_stays()
+    {
+        var messages = Enumerable.Range(0, 6).Select(i => Outgoing($"m{i}")).ToList();
+        foreach (var m in messages)
+            _store.AppendOutgoing(m, "peer:X", T0);
+
+        Task<bool[]> settled;
+        using (await HeldStore.HoldAsync(_store))
+        {
+            settled = Task.WhenAll(messages.Take(5).Select(m => AckAsync(m.Id, "peer:X")));
+            Assert.Equal(5, _store.AcknowledgementsQueued);
+            Assert.Equal(5, _store.AcknowledgementsHighWater);
+        }
+        Assert.All(await settled, Assert.True);
+        Assert.Equal(0, _store.AcknowledgementsQueued);
+
+        Assert.True(await AckAsync(messages[5].Id, "peer:X"));
+        Assert.Equal(0, _store.AcknowledgementsQueued);
+        Assert.Equal(5, _store.AcknowledgementsHighWater);
+    }
+
+    [Fact]
+    public async Task Acks_the_database_cannot_record_settle_nothing_and_the_message_stays_in_the_outbox()
+    {
+        var message = Outgoing("kept");
+        _store.AppendOutgoing(message, "peer:X", T0);
+        _store.MarkSent(message.Id, leaveOutbox: false);
+        _store.Locked(db => ChatStore.Execute(db, "PRAGMA query_only = ON"));
+
+        Task<bool[]> refused;
+        using (await HeldStore.HoldAsync(_store))
+            refused = Task.WhenAll(AckAsync(message.Id, "peer:X"), AckAsync(message.Id, "peer:X"));
+
+        var results = await refused;
+        Assert.Equal([false, false], results);
+        Assert.Equal(0, _store.AcknowledgementsQueued);
+        _store.Locked(db => ChatStore.Execute(db, "PRAGMA query_only = OFF"));
+        Assert.Equal(MessageState.Sent, StateOf(message.Id));
+        Assert.Equal(["peer:X"], WaitingFor(message.Id));
+
+        Assert.True(await AckAsync(message.Id, "peer:X"));
+        Assert.Equal(MessageState.Delivered, StateOf(message.Id));
+    }
+
+    [Fact]
+    public async Task A_batch_applies_at_most_4096_acks()
+    {
+        // A first ack's callback holds the writer's loop while 4,097 more queue, so they all wait for the
+        // same next read; each callback then records what was still queued: the last waits for a batch of its own.
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        _store.AppendAcknowledgement(Guid.CreateVersion7(), "peer:X", _ =>
+        {
+            entered.Set();
+            release.Wait(Wait);
+        });
+        Assert.True(entered.Wait(Wait));
+        var queuedThen = new List<long>();
+        for (var i = 0; i < 4097; i++)
+        {
+            _store.AppendAcknowledgement(Guid.CreateVersion7(), "peer:X", _ =>
+            {
+                lock (queuedThen)
+                    queuedThen.Add(_store.AcknowledgementsQueued);
+            });
+        }
+        release.Set();
+        await Eventually.HoldsAsync(() => { lock (queuedThen) return queuedThen.Count == 4097; }, "every ack answered", Wait);
+
+        Assert.Equal(Enumerable.Repeat(1L, 4096), queuedThen.Take(4096));
+        Assert.Equal(0, queuedThen[^1]);
+    }
 }
