@@ -17,6 +17,8 @@ internal sealed class SecureSession : IAsyncDisposable
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastReceivedTicks;
+    // Written once: Address is read for every live session when another peer connects, and must not allocate.
+    private readonly string _host;
 
     public SecureSession(Stream stream, PeerId remoteId, IPEndPoint remote, bool initiator, int maxFrameBytes, TimeProvider clock,
         Limits.ReceiveLimits? limits = null)
@@ -29,6 +31,7 @@ internal sealed class SecureSession : IAsyncDisposable
         _clock = clock;
         RemoteId = remoteId;
         Remote = remote;
+        _host = PeerKey.HostOf(remote.Address);
         Initiator = initiator;
         _lastReceivedTicks = clock.GetUtcNow().UtcTicks;
     }
@@ -61,13 +64,13 @@ internal sealed class SecureSession : IAsyncDisposable
     /// The peer's listening address: for a relayed session its relayed key; otherwise the connection's IP and the port
     /// from its Hello, unless that claim was refused (another known ID owns that address), then the connection's endpoint.
     /// </summary>
-    public PeerKey Address => RelayedAddress ?? (_claimRefused ? new(PeerKey.HostOf(Remote.Address), Remote.Port) : ClaimedAddress);
+    public PeerKey Address => RelayedAddress ?? (_claimRefused ? new(_host, Remote.Port) : ClaimedAddress);
 
     /// <summary>Set for a session through a relay: the connection's IP is the relay's, so the peer gets a key of its own.</summary>
     public PeerKey? RelayedAddress { get; init; }
 
     /// <summary>The address its Hello claims: the connection's IP and the port it says it listens on. Unproven.</summary>
-    public PeerKey ClaimedAddress => new(PeerKey.HostOf(Remote.Address), RemoteHello?.ListenPort ?? Remote.Port);
+    public PeerKey ClaimedAddress => new(_host, RemoteHello?.ListenPort ?? Remote.Port);
 
     private volatile bool _claimRefused;
 

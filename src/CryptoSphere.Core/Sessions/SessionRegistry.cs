@@ -281,7 +281,13 @@ internal sealed class SessionRegistry
     {
         if (_node.Trust.FindTrustedByAddress(address.ToString()) is { } trusted && trusted.Id != claimant)
             return trusted.Id;
-        return _sessions.Values.FirstOrDefault(s => s.RemoteId != claimant && s.Address == address && !s.Completion.IsCompleted)?.RemoteId;
+        // Enumerated in place: Values copies every session (under all of the dictionary's locks) for each new one.
+        foreach (var (_, s) in _sessions)
+        {
+            if (s.RemoteId != claimant && s.Address == address && !s.Completion.IsCompleted)
+                return s.RemoteId;
+        }
+        return null;
     }
 
     /// <summary>The ID a secure peer proved at this address before: it must prove it again. A trusted contact's binding comes first.</summary>

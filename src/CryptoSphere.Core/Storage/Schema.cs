@@ -127,6 +127,11 @@ internal static class Schema
             failed_at INTEGER NOT NULL,
             PRIMARY KEY (message_seq, target));
         """,
+        """
+        -- Every incoming session asks whether a trusted contact owns the address it claims: without this index each
+        -- question scanned and sorted every contact ever met (time and native memory in proportion to the peers seen).
+        CREATE INDEX contacts_by_address ON contacts(last_address, state, last_seen);
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -10,7 +10,7 @@ namespace CryptoSphere.Core.Trust;
 internal static class Lookalike
 {
     public static Contact? Of(TrustStore trust, PeerId newcomer, string name, string address) =>
-        trust.All().FirstOrDefault(c => c.State == TrustState.Trusted && c.Id != newcomer
+        trust.Trusted().FirstOrDefault(c => c.Id != newcomer
                                         && ((name.Length > 0 && string.Equals(c.Name.Trim(), name.Trim(), StringComparison.OrdinalIgnoreCase))
                                             || c.LastAddress == address));
 }
