@@ -269,4 +269,27 @@ public class FrameCodecTests
         Assert.Equal("x", Encoding.ASCII.GetString(body.ToArray()));
         Assert.Throws<FrameFormatException>(() => FrameCodec.TryRead(ref buffer, Max, out _, out _));
     }
+
+    // ---- pending length (how much a connection waits for) ----
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void PendingLength_WithoutAWholeHeader_IsZero(int available)
+    {
+        Assert.Equal(0, FrameCodec.PendingLength(new ReadOnlySequence<byte>(new byte[] { 0, 0, 1, 0 }[..available])));
+    }
+
+    [Fact]
+    public void PendingLength_IsTheHeaderPlusTheAnnouncedLength_FromTheHeaderAlone()
+    {
+        Assert.Equal(4 + 0x01_02_03, FrameCodec.PendingLength(new ReadOnlySequence<byte>(new byte[] { 0, 1, 2, 3 })));
+        Assert.Equal(4 + 3, FrameCodec.PendingLength(Segments.Split(Frame(0x10, 9, 9), 1, 3)));
+    }
+
+    [Fact]
+    public void PendingLength_OfTheLargestLength_DoesNotOverflow()
+    {
+        Assert.Equal(4 + (long)uint.MaxValue, FrameCodec.PendingLength(new ReadOnlySequence<byte>(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x10 })));
+    }
 }

@@ -449,4 +449,10 @@ public partial class MessageCodecTests
         Assert.Equal(1 + 2 + 1, BinaryPrimitives.ReadInt32BigEndian(bytes));
         Assert.Equal("x", Encoding.UTF8.GetString(bytes, 7, 1));
     }
+
+    [Fact]
+    public void TheWireEncoding_HasNoByteOrderMark_ForAnyWriterThatAsksForOne()
+    {
+        Assert.Empty(WireText.Utf8.GetPreamble());
+    }
 }
