@@ -28,7 +28,9 @@ internal static class ListenCommand
         command.SetAction(async (result, ct) =>
         {
             var asJson = result.GetValue(json);
-            var output = Console.Out;
+            // Buffered, and flushed once the node has no more events queued: one write for a burst of events instead of
+            // one per event (Console.Out flushes every line), while a lone event is still written at once.
+            await using var output = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = false };
             var gate = new object();
             TrustStore? trust = null;
             var progressShown = new Dictionary<Guid, DateTimeOffset>();
@@ -48,10 +50,13 @@ internal static class ListenCommand
                 if (line is null)
                     return;
                 lock (gate)
-                {
                     output.WriteLine(line);
+            }
+
+            void Flush()
+            {
+                lock (gate)
                     output.Flush();
-                }
             }
 
             // The lines of --commands (failures) share the lock, so no line is cut by another.
@@ -73,6 +78,7 @@ internal static class ListenCommand
             if (node is null)
                 return 2;
             node.EventRaised += Print;
+            node.EventsDelivered += Flush;
             using var signal = new ShutdownSignal(ct);
             signal.Watch(node);
             if (!await NodeRunner.TryStartAsync(node))

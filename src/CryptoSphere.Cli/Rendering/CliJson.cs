@@ -24,6 +24,9 @@ internal static class CliJson
     /// </summary>
     public static string EscapeHidden(string json)
     {
+        // Printable ASCII only (almost every event line): nothing can be hidden, and one vectorized scan says so.
+        if (!json.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7e))
+            return json;
         StringBuilder? escaped = null;
         for (var i = 0; i < json.Length; i++)
         {

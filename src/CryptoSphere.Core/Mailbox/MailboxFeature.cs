@@ -189,7 +189,10 @@ internal sealed class MailboxFeature : IDisposable
     // session is sealed and left with each of the peer's mailboxes that can be reached, once per mailbox (again if unanswered).
     private async Task LeaveWaitingMessagesAsync(CancellationToken token)
     {
-        foreach (var (message, target, _) in _node.Store.Outbox())
+        // Only the outboxes of peers without a session are read: a connected peer's backlog (thousands during a burst)
+        // goes over its session, and reading it every pass cost as much as sending it.
+        var waiting = _node.Store.OutboxTargets().Where(t => ConversationId.TryParse(t, out var c) && c.PeerId is { } p && _sessions.Find(p) is null);
+        foreach (var (message, target, _) in waiting.ToList().SelectMany(t => _node.Store.Outbox(t)))
         {
             if (!ConversationId.TryParse(target, out var conversation)
                 || conversation.PeerId is not { } recipient || _sessions.Find(recipient) is not null)

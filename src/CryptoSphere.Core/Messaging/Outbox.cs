@@ -136,16 +136,25 @@ internal sealed class Outbox : IDisposable
     private async Task DeliverDueAsync(CancellationToken token)
     {
         var now = _node.Now;
-        foreach (var group in _node.Store.Outbox().GroupBy(r => r.Target))
+        foreach (var target in _node.Store.OutboxTargets())
         {
-            var rows = group.ToList();
+            // A connected peer whose oldest message is neither expired nor waiting out a backoff: its flush reads only what
+            // its session has not had yet, so its whole backlog (thousands during a burst) is not read every pass.
+            if (ConversationId.TryParse(target, out var connected) && connected.PeerId is { } live && _sessions.Find(live) is not null
+                && _node.Store.OutboxHead(target) is { } head && now - head.StoredAt <= Options.MaxMessageAge)
+            {
+                if (head.NextAttempt <= now)
+                    await FlushAsync(live).ConfigureAwait(false);
+                continue;
+            }
+            var rows = _node.Store.Outbox(target).ToList();
             foreach (var expired in rows.Where(r => now - r.Message.StoredAt > Options.MaxMessageAge))
                 await GiveUpAsync(expired.Message, $"not delivered within {Describe(Options.MaxMessageAge)}").ConfigureAwait(false);
             rows.RemoveAll(r => now - r.Message.StoredAt > Options.MaxMessageAge);
             if (rows.Count == 0 || rows[0].NextAttempt > now)
                 continue;
 
-            if (ConversationId.TryParse(group.Key, out var target) && target.PeerId is { } id)
+            if (ConversationId.TryParse(target, out var conversation) && conversation.PeerId is { } id)
                 await DeliverSecureAsync(id, rows.Select(r => r.Message).ToList(), token).ConfigureAwait(false);
             else
                 await DeliverLegacyAsync(rows.Select(r => r.Message).ToList(), token).ConfigureAwait(false);

@@ -107,6 +107,16 @@ public sealed class ChatNode : IAsyncDisposable
         remove => _events.Subscribers -= value;
     }
 
+    /// <summary>
+    /// Raised after <see cref="EventRaised"/> has been called for every event published so far (on the same task, never
+    /// between two subscribers' calls): a subscriber that buffers what it writes flushes here, once per burst of events.
+    /// </summary>
+    public event Action? EventsDelivered
+    {
+        add => _events.Drained += value;
+        remove => _events.Drained -= value;
+    }
+
     /// <summary>The memory budgets for what peers send (their use is what tests and benchmarks watch).</summary>
     internal Limits.ReceiveLimits ReceiveLimits => _node.ReceiveLimits;
 

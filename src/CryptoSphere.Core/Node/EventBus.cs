@@ -49,6 +49,12 @@ internal sealed class EventBus : IAsyncDisposable
     /// <summary>The public <see cref="ChatNode.EventRaised"/> subscribers.</summary>
     public event Action<NodeEvent>? Subscribers;
 
+    /// <summary>
+    /// <see cref="ChatNode.EventsDelivered"/>: raised on the delivery task whenever it has handed every queued event to
+    /// the subscribers, so one that buffers its output (a process's standard output) writes it once per burst, not per event.
+    /// </summary>
+    public event Action? Drained;
+
     /// <summary>Events that could not be queued because the queue was full, since the node was made.</summary>
     public long MissedTotal { get; private set; }
 
@@ -142,6 +148,7 @@ internal sealed class EventBus : IAsyncDisposable
                 if (Interlocked.Exchange(ref _missed, 0) is var missed and > 0)
                     ReportMissed(missed);
             }
+            RaiseDrained();
         }
         ReleaseWaiters(long.MaxValue);
     }
@@ -168,6 +175,24 @@ internal sealed class EventBus : IAsyncDisposable
             {
                 // A subscriber's bug must not stop the others, nor later events.
                 NodeLog.SubscriberFailed(_log, ex, e.GetType().Name);
+            }
+        }
+    }
+
+    private void RaiseDrained()
+    {
+        var drained = Drained;
+        if (drained is null)
+            return;
+        foreach (var subscriber in drained.GetInvocationList().Cast<Action>())
+        {
+            try
+            {
+                subscriber();
+            }
+            catch (Exception ex)
+            {
+                NodeLog.SubscriberFailed(_log, ex, nameof(Drained));
             }
         }
     }

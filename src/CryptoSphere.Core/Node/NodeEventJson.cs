@@ -18,96 +18,96 @@ public static class NodeEventJson
 
     public static string Serialize(NodeEvent e)
     {
-        var o = new JsonObject
-        {
-            ["type"] = TypeName(e),
-            ["time"] = e.Time.ToString("O"),
-        };
+        // Written straight to UTF-8 in the order the fields are added (as a JsonObject kept them): building a JsonObject per
+        // event cost more than the rest of printing it, at one event per message sent and per message received.
+        using var o = new EventJsonWriter(Options.Encoder);
+        o.Add("type", TypeName(e));
+        o.Add("time", e.Time.ToString("O"));
         switch (e)
         {
             case NodeStarted s:
-                o["ip"] = s.AdvertisedIp;
-                o["port"] = s.Port;
-                if (s.RequestedPort is { } asked) o["requestedPort"] = asked;
+                o.Add("ip", s.AdvertisedIp);
+                o.Add("port", s.Port);
+                if (s.RequestedPort is { } asked) o.Add("requestedPort", asked);
                 break;
             case MessageReceived m:
-                o["conversation"] = ConversationId.Of(m.PeerId, m.From).ToString();
-                o["from"] = m.From.ToString();
-                o["name"] = m.Name;
-                o["text"] = m.Text;
-                o["protocol"] = Protocol(m.Protocol);
-                if (m.PeerId is { } id) o["peerId"] = id.ToString();
-                if (m.MessageId is { } messageId) o["messageId"] = messageId.ToString();
-                if (m.SentAt is { } sentAt) o["sentAt"] = sentAt.ToString("O");
-                if (m.InvalidUtf8) o["invalidUtf8"] = true;
-                if (m.ArrivedLate) o["arrivedLate"] = true;
+                o.Add("conversation", ConversationId.Of(m.PeerId, m.From).ToString());
+                o.Add("from", m.From.ToString());
+                o.Add("name", m.Name);
+                o.Add("text", m.Text);
+                o.Add("protocol", Protocol(m.Protocol));
+                if (m.PeerId is { } id) o.Add("peerId", id.ToString());
+                if (m.MessageId is { } messageId) o.Add("messageId", messageId.ToString());
+                if (m.SentAt is { } sentAt) o.Add("sentAt", sentAt.ToString("O"));
+                if (m.InvalidUtf8) o.Add("invalidUtf8", true);
+                if (m.ArrivedLate) o.Add("arrivedLate", true);
                 break;
             case GroupMessageReceived g:
-                o["conversation"] = ConversationId.Group(g.GroupId).ToString();
-                o["groupId"] = g.GroupId.ToString();
-                o["group"] = g.GroupName;
-                o["from"] = g.From.ToString();
-                o["peerId"] = g.Author.ToString();
-                o["name"] = g.Name;
-                o["text"] = g.Text;
-                o["messageId"] = g.MessageId.ToString();
-                o["lamport"] = g.Lamport;
+                o.Add("conversation", ConversationId.Group(g.GroupId).ToString());
+                o.Add("groupId", g.GroupId.ToString());
+                o.Add("group", g.GroupName);
+                o.Add("from", g.From.ToString());
+                o.Add("peerId", g.Author.ToString());
+                o.Add("name", g.Name);
+                o.Add("text", g.Text);
+                o.Add("messageId", g.MessageId.ToString());
+                o.Add("lamport", g.Lamport);
                 break;
             case GroupChanged g:
-                o["conversation"] = g.Group.Conversation;
-                o["groupId"] = g.Group.Id.ToString();
-                o["group"] = g.Group.Name;
-                o["version"] = g.Group.Version;
-                o["member"] = g.Group.IsMember;
-                o["members"] = new JsonArray(g.Group.Current.Select(m => (JsonNode)JsonValue.Create(m.Id.ToString())!).ToArray());
+                o.Add("conversation", g.Group.Conversation);
+                o.Add("groupId", g.Group.Id.ToString());
+                o.Add("group", g.Group.Name);
+                o.Add("version", g.Group.Version);
+                o.Add("member", g.Group.IsMember);
+                o.Add("members", new JsonArray(g.Group.Current.Select(m => (JsonNode)JsonValue.Create(m.Id.ToString())!).ToArray()));
                 break;
             case NodeFailed f:
-                o["reason"] = f.Reason;
+                o.Add("reason", f.Reason);
                 break;
             case MessageFailed f:
-                o["to"] = f.To.ToString();
-                o["messageId"] = f.MessageId.ToString();
-                o["reason"] = f.Reason;
+                o.Add("to", f.To.ToString());
+                o.Add("messageId", f.MessageId.ToString());
+                o.Add("reason", f.Reason);
                 break;
             case MessageHeldByMailbox h:
-                o["conversation"] = Conversations.ConversationId.Peer(h.Recipient).ToString();
-                o["peerId"] = h.Recipient.ToString();
-                o["messageId"] = h.MessageId.ToString();
-                o["mailbox"] = h.Mailbox.ToString();
+                o.Add("conversation", Conversations.ConversationId.Peer(h.Recipient).ToString());
+                o.Add("peerId", h.Recipient.ToString());
+                o.Add("messageId", h.MessageId.ToString());
+                o.Add("mailbox", h.Mailbox.ToString());
                 break;
             case MessageDelivered d:
-                o["conversation"] = ConversationId.Of(d.PeerId, d.To).ToString();
-                o["to"] = d.To.ToString();
-                o["peerId"] = d.PeerId.ToString();
-                o["messageId"] = d.MessageId.ToString();
+                o.Add("conversation", ConversationId.Of(d.PeerId, d.To).ToString());
+                o.Add("to", d.To.ToString());
+                o.Add("peerId", d.PeerId.ToString());
+                o.Add("messageId", d.MessageId.ToString());
                 break;
             case SecurePeerConnected c:
-                o["peer"] = c.Address.ToString();
-                o["peerId"] = c.PeerId.ToString();
-                o["name"] = c.Name;
-                o["trust"] = c.Trust.ToString().ToLowerInvariant();
-                o["firstContact"] = c.FirstContact;
-                o["reach"] = LocalNetworks.Label(LocalNetworks.ReachOf(c.Address));
+                o.Add("peer", c.Address.ToString());
+                o.Add("peerId", c.PeerId.ToString());
+                o.Add("name", c.Name);
+                o.Add("trust", c.Trust.ToString().ToLowerInvariant());
+                o.Add("firstContact", c.FirstContact);
+                o.Add("reach", LocalNetworks.Label(LocalNetworks.ReachOf(c.Address)));
                 break;
             case SecurePeerDisconnected d:
-                o["peer"] = d.Address.ToString();
-                o["peerId"] = d.PeerId.ToString();
-                o["reason"] = d.Reason;
+                o.Add("peer", d.Address.ToString());
+                o.Add("peerId", d.PeerId.ToString());
+                o.Add("reason", d.Reason);
                 break;
             case ContactRequestReceived r:
-                o["from"] = r.From.ToString();
-                o["peerId"] = r.PeerId.ToString();
-                o["name"] = r.Name;
-                o["text"] = r.FirstText;
+                o.Add("from", r.From.ToString());
+                o.Add("peerId", r.PeerId.ToString());
+                o.Add("name", r.Name);
+                o.Add("text", r.FirstText);
                 break;
             case PeerRefused r:
-                o["remote"] = r.Remote;
-                if (r.PeerId is { } refused) o["peerId"] = refused.ToString();
-                o["reason"] = r.Reason;
+                o.Add("remote", r.Remote);
+                if (r.PeerId is { } refused) o.Add("peerId", refused.ToString());
+                o.Add("reason", r.Reason);
                 break;
             case ConnectionRequestReceived r:
-                o["from"] = r.From.ToString();
-                o["name"] = r.Name;
+                o.Add("from", r.From.ToString());
+                o.Add("name", r.Name);
                 break;
             case PeerAdded a:
                 AddPeer(o, a.Peer);
@@ -117,79 +117,79 @@ public static class NodeEventJson
                 break;
             case PeerRemoved r:
                 AddPeer(o, r.Peer);
-                o["reason"] = JsonNamingPolicy.CamelCase.ConvertName(r.Reason.ToString());
+                o.Add("reason", JsonNamingPolicy.CamelCase.ConvertName(r.Reason.ToString()));
                 break;
             case SendFailed f:
-                o["to"] = f.To.ToString();
-                o["reason"] = f.Reason;
+                o.Add("to", f.To.ToString());
+                o.Add("reason", f.Reason);
                 break;
             case InputRejected i:
-                o["remote"] = i.Remote;
-                o["reason"] = i.Reason;
+                o.Add("remote", i.Remote);
+                o.Add("reason", i.Reason);
                 break;
             case TransferOffered t:
                 AddTransfer(o, t.Transfer);
-                o["from"] = t.From.ToString();
+                o.Add("from", t.From.ToString());
                 break;
             case TransferAccepted t:
                 AddTransfer(o, t.Transfer);
-                o["resumeOffset"] = t.ResumeOffset;
+                o.Add("resumeOffset", t.ResumeOffset);
                 break;
             case TransferProgress t:
                 AddTransfer(o, t.Transfer);
-                o["bytesPerSecond"] = Math.Round(t.BytesPerSecond);
-                o["remainingSeconds"] = t.Remaining is { } left ? Math.Round(left.TotalSeconds, 1) : null;
+                o.Add("bytesPerSecond", Math.Round(t.BytesPerSecond));
+                o.Add("remainingSeconds", t.Remaining is { } left ? Math.Round(left.TotalSeconds, 1) : null);
                 break;
             case TransferInterrupted t:
                 AddTransfer(o, t.Transfer);
-                o["reason"] = t.Reason;
+                o.Add("reason", t.Reason);
                 break;
             case TransferCompleted t:
                 AddTransfer(o, t.Transfer);
                 break;
             case TransferFailed t:
                 AddTransfer(o, t.Transfer);
-                o["reason"] = t.Reason;
+                o.Add("reason", t.Reason);
                 break;
             case TransferDeclined t:
                 AddTransfer(o, t.Transfer);
-                o["reason"] = t.Reason;
+                o.Add("reason", t.Reason);
                 break;
             case TransferCancelled t:
                 AddTransfer(o, t.Transfer);
-                o["reason"] = t.Reason;
-                o["byPeer"] = t.ByPeer;
+                o.Add("reason", t.Reason);
+                o.Add("byPeer", t.ByPeer);
                 break;
             case EventsMissed m:
-                o["count"] = m.Count;
+                o.Add("count", m.Count);
                 break;
         }
-        return o.ToJsonString(Options);
+        return o.Finish();
     }
 
-    private static void AddPeer(JsonObject o, Peer p)
+    private static void AddPeer(EventJsonWriter o, Peer p)
     {
-        o["peer"] = p.Key.ToString();
-        o["name"] = p.Name;
-        o["protocol"] = Protocol(p.Protocol);
-        o["reach"] = LocalNetworks.Label(LocalNetworks.ReachOf(p.Key));
-        o["lastSeen"] = p.LastSeen.ToString("O");
-        o["messages"] = p.MessageCount;
-        if (p.Id is { } id) o["peerId"] = id.ToString();
+        o.Add("peer", p.Key.ToString());
+        o.Add("name", p.Name);
+        o.Add("protocol", Protocol(p.Protocol));
+        o.Add("reach", LocalNetworks.Label(LocalNetworks.ReachOf(p.Key)));
+        o.Add("lastSeen", p.LastSeen.ToString("O"));
+        o.Add("messages", p.MessageCount);
+        if (p.Id is { } id) o.Add("peerId", id.ToString());
     }
 
-    private static void AddTransfer(JsonObject o, TransferInfo t)
+    private static void AddTransfer(EventJsonWriter o, TransferInfo t)
     {
-        o["transferId"] = t.Id.ToString();
-        o["direction"] = t.IsOutgoing ? "outgoing" : "incoming";
-        o["peerId"] = t.PeerId.ToString();
-        o["peerName"] = t.PeerName;
-        o["name"] = t.Name;
-        o["size"] = t.Size;
-        o["sha256"] = t.Sha256;
-        o["bytes"] = t.Bytes;
-        o["state"] = JsonNamingPolicy.CamelCase.ConvertName(t.State.ToString());
-        o["path"] = t.Path;
+        o.Add("transferId", t.Id.ToString());
+        o.Add("direction", t.IsOutgoing ? "outgoing" : "incoming");
+        o.Add("peerId", t.PeerId.ToString());
+        o.Add("peerName", t.PeerName);
+        o.Add("name", t.Name);
+        o.Add("size", t.Size);
+        o.Add("sha256", t.Sha256);
+        o.Add("bytes", t.Bytes);
+        o.Add("state", JsonNamingPolicy.CamelCase.ConvertName(t.State.ToString()));
+        o.Add("path", t.Path);
     }
 
     private static string Protocol(PeerProtocol p) => p == PeerProtocol.Legacy ? "legacy" : "secure";

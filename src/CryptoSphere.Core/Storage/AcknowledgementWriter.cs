@@ -22,8 +22,12 @@ internal sealed class AcknowledgementWriter(StoreWriter writer)
 
     public bool IsEmpty => _queue.Count == 0;
 
+    /// <summary>Call under the writer's gate.</summary>
+    public int QueuedUnderGate => _queue.Count;
+
     public void Enqueue(Guid id, string target, Action<bool> done)
     {
+        bool lone;
         lock (writer.Gate)
         {
             writer.ThrowIfClosed();
@@ -31,8 +35,9 @@ internal sealed class AcknowledgementWriter(StoreWriter writer)
             var queued = Interlocked.Increment(ref _queued);
             if (queued > _highWater)
                 Interlocked.Exchange(ref _highWater, queued);
+            lone = writer.ClaimLone();
         }
-        writer.Signal();
+        writer.Queued(lone);
     }
 
     // Called under the writer's gate.

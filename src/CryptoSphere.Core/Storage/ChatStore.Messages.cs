@@ -52,6 +52,9 @@ public sealed partial class ChatStore
     /// <summary>Transactions the batching writer has committed (each holds every write queued meanwhile).</summary>
     internal long WriterTransactions => _writes.Transactions;
 
+    /// <summary>Of those, the ones a lone write's caller committed itself (one message at a time).</summary>
+    internal long WriterLoneTransactions => _writes.LoneTransactions;
+
     internal void InsertReceived(WriteBatch batch, IEnumerable<StoredMessage> messages, List<ReceiveOutcome> outcomes)
     {
         var (db, transaction) = (batch.Db, batch.Transaction);
@@ -143,9 +146,15 @@ public sealed partial class ChatStore
         batch.InsertingMessages();
         var insert = batch.Command(InsertMessageSql);
         Bind(insert, message);
+        long seq;
         if (insert.ExecuteNonQuery() == 1)
+        {
             batch.Touch(message);
-        var seq = (long)batch.Scalar("SELECT seq FROM messages WHERE id = $id", ("$id", message.Id.ToString()))!;
+            // The row just inserted, read from the connection rather than by a query per message.
+            seq = SQLitePCL.raw.sqlite3_last_insert_rowid(batch.Db.Handle);
+        }
+        else
+            seq = (long)batch.Scalar("SELECT seq FROM messages WHERE id = $id", ("$id", message.Id.ToString()))!;
         foreach (var target in targets)
         {
             if (batch.Execute(InsertOutboxSql, ("$seq", seq), ("$target", target), ("$next", nextAttempt.ToUnixTimeMilliseconds())) == 1)

@@ -167,15 +167,46 @@ public sealed partial class ChatStore
     /// <summary>Everything in the outbox, oldest first, with its target.</summary>
     public IReadOnlyList<(StoredMessage Message, string Target, DateTimeOffset NextAttempt)> Outbox(string? target = null, long after = 0) => Locked(db =>
     {
-        using var command = Command(db, $"""
-            SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
-            WHERE ($target IS NULL OR o.target = $target) AND o.message_seq > $after ORDER BY m.seq
-            """, null, ("$target", target), ("$after", after));
+        // Driven by the outbox's own indexes: "($target IS NULL OR ...)" let SQLite walk every message after $after
+        // instead, the whole history for a pass over the outbox.
+        using var command = target is null
+            ? Command(db, $"""
+                SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
+                WHERE o.message_seq > $after ORDER BY o.message_seq
+                """, null, ("$after", after))
+            : Command(db, $"""
+                SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
+                WHERE o.target = $target AND o.message_seq > $after ORDER BY o.message_seq
+                """, null, ("$target", target), ("$after", after));
         using var reader = command.ExecuteReader();
         var rows = new List<(StoredMessage, string, DateTimeOffset)>();
         while (reader.Read())
             rows.Add((Read(reader), reader.GetString(ColumnCount), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ColumnCount + 1))));
         return rows;
+    });
+
+    /// <summary>Every target with something in the outbox.</summary>
+    public IReadOnlyList<string> OutboxTargets() => Locked(db =>
+    {
+        using var command = Command(db, "SELECT DISTINCT target FROM outbox", null);
+        using var reader = command.ExecuteReader();
+        var targets = new List<string>();
+        while (reader.Read())
+            targets.Add(reader.GetString(0));
+        return targets;
+    });
+
+    /// <summary>The oldest message waiting for <paramref name="target"/>: when it was stored and when it is next due; null when none waits.</summary>
+    public (DateTimeOffset StoredAt, DateTimeOffset NextAttempt)? OutboxHead(string target) => Locked(db =>
+    {
+        using var command = Command(db, """
+            SELECT m.stored_at, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
+            WHERE o.target = $target ORDER BY o.message_seq LIMIT 1
+            """, null, ("$target", target));
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? (DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
+            : ((DateTimeOffset, DateTimeOffset)?)null;
     });
 
     /// <summary>One message while it waits in <paramref name="target"/>'s outbox; null once it has left it.</summary>

@@ -127,6 +127,15 @@ public sealed partial class ChatStore : IDisposable
         }
     }
 
+    /// <summary>Whether nobody holds the store's lock now (a lone write commits on its caller's thread only then).</summary>
+    internal bool IsLockFree()
+    {
+        if (!Monitor.TryEnter(_gate))
+            return false;
+        Monitor.Exit(_gate);
+        return true;
+    }
+
     internal T Locked<T>(Func<SqliteConnection, T> work)
     {
         lock (_gate)

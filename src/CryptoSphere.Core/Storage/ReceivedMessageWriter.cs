@@ -24,10 +24,14 @@ internal sealed class ReceivedMessageWriter(StoreWriter writer)
 
     public bool IsEmpty => _turns.Count == 0;
 
+    /// <summary>Call under the writer's gate.</summary>
+    public int QueuedUnderGate => _queued;
+
     /// <summary>Queues a message; <paramref name="done"/> says whether it was new, a resend, or refused.</summary>
     public void Enqueue(StoredMessage message, Action<ReceiveOutcome>? done)
     {
         var author = StorageQuota.AuthorOf(message);
+        bool lone;
         lock (writer.Gate)
         {
             writer.ThrowIfClosed();
@@ -38,8 +42,9 @@ internal sealed class ReceivedMessageWriter(StoreWriter writer)
             }
             queue.Enqueue((message, done));
             _queued++;
+            lone = writer.ClaimLone();
         }
-        writer.Signal();
+        writer.Queued(lone);
     }
 
     // Round robin: one message per author per turn, until the batch is full. Called under the writer's gate.

@@ -51,6 +51,35 @@ public sealed class EventBusTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Drained_follows_the_last_event_of_a_burst_and_comes_once_per_burst_not_per_event()
+    {
+        var delivered = 0;
+        var drainedAt = new List<int>();
+        using var gate = new ManualResetEventSlim();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _bus.Subscribers += _ =>
+        {
+            gate.Wait(); // held until the whole burst is queued
+            delivered++;
+        };
+        _bus.Drained += () =>
+        {
+            // Same task as the subscribers: no lock needed, and never between two of their calls.
+            drainedAt.Add(delivered);
+            if (delivered == 500)
+                all.TrySetResult();
+        };
+
+        for (var i = 0; i < 500; i++)
+            _bus.Publish(Numbered(i));
+        gate.Set();
+
+        await all.Task.WaitAsync(EventWaiter.DefaultTimeout);
+        // Whenever the delivery task took the first event, the other 499 were queued before it could go on: one burst.
+        Assert.Equal(500, Assert.Single(drainedAt));
+    }
+
+    [Fact]
     public async Task A_call_returns_after_the_events_it_published_were_delivered()
     {
         var seen = new List<string>();

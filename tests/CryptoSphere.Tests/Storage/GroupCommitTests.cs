@@ -71,6 +71,33 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_lone_send_is_committed_before_its_call_returns_and_a_burst_from_one_thread_still_shares_commits()
+    {
+        long lone;
+        using (var store = ChatStore.Open(_dir.Path))
+        {
+            // Alone (nothing queued, the writer idle, the lock free): committed by the caller, no hop to the writer's loop.
+            var first = store.AppendOutgoingAsync(Outgoing(0), ["peer:X"], T0);
+            Assert.True(first.IsCompletedSuccessfully, "a lone send is committed by the time the call returns");
+            Assert.Equal(1, store.WriterLoneTransactions);
+            lone = await first;
+
+            // A burst from one thread that never waits: the writes come microseconds apart and go through the queue.
+            const int n = 1000;
+            var before = store.WriterTransactions;
+            var burst = Enumerable.Range(1, n).Select(i => store.AppendOutgoingAsync(Outgoing(i), ["peer:X"], T0)).ToList();
+            await Task.WhenAll(burst).WaitAsync(Wait);
+            var transactions = store.WriterTransactions - before;
+            Assert.InRange(transactions, 1, n / 4);
+        }
+
+        using var reopened = ChatStore.Open(_dir.Path);
+        var rows = reopened.Outbox("peer:X");
+        Assert.Equal(1001, rows.Count);
+        Assert.Equal(lone, rows[0].Message.Sequence);
+    }
+
+    [Fact]
     public async Task Sends_acknowledgements_received_messages_and_outbox_changes_share_one_transaction_in_queue_order()
     {
         using var store = ChatStore.Open(_dir.Path);

@@ -1,0 +1,63 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CryptoSphere.Core.Node;
+
+/// <summary>
+/// One JSON object written field by field as <see cref="NodeEventJson"/> adds them: the same text a
+/// <see cref="JsonObject"/> with those fields would give (order, escaping, numbers), without building one per event.
+/// </summary>
+internal sealed class EventJsonWriter : IDisposable
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(512);
+    private readonly Utf8JsonWriter _writer;
+
+    public EventJsonWriter(JavaScriptEncoder? encoder)
+    {
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = encoder });
+        _writer.WriteStartObject();
+    }
+
+    public void Add(string name, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                _writer.WriteNull(name);
+                break;
+            case string text:
+                _writer.WriteString(name, text);
+                break;
+            case bool flag:
+                _writer.WriteBoolean(name, flag);
+                break;
+            case int number:
+                _writer.WriteNumber(name, number);
+                break;
+            case long number:
+                _writer.WriteNumber(name, number);
+                break;
+            case double number:
+                _writer.WriteNumber(name, number);
+                break;
+            case JsonNode node:
+                _writer.WritePropertyName(name);
+                node.WriteTo(_writer);
+                break;
+            default:
+                throw new ArgumentException($"no JSON form for a {value.GetType().Name}", nameof(value));
+        }
+    }
+
+    public string Finish()
+    {
+        _writer.WriteEndObject();
+        _writer.Flush();
+        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+    }
+
+    public void Dispose() => _writer.Dispose();
+}
