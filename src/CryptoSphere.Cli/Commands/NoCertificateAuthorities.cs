@@ -17,8 +17,15 @@ internal static partial class NoCertificateAuthorities
     {
         if (!OperatingSystem.IsLinux())
             return;
-        _ = SetEnvironment("SSL_CERT_FILE", "", 1);
-        _ = SetEnvironment("SSL_CERT_DIR", "", 1);
+        try
+        {
+            _ = SetEnvironment("SSL_CERT_FILE", "", 1);
+            _ = SetEnvironment("SSL_CERT_DIR", "", 1);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library without setenv under that name: the store is read as before, only slower.
+        }
     }
 
     [DllImport("libc", EntryPoint = "setenv")]
