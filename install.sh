@@ -16,7 +16,7 @@ log="$(mktemp)"
 trap 'rm -rf "$staging" "$log"' EXIT
 rm -rf "$staging"
 if dotnet publish src/CryptoSphere.Cli -c Release -o "$staging" --nologo -v quiet >"$log" 2>&1; then
-  kind="native (Native AOT)"
+  kind="Native AOT"
 else
   echo "The native build failed (is a C toolchain, clang or gcc, installed?); its last lines:" >&2
   tail -n 5 "$log" >&2
