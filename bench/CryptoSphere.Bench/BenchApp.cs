@@ -57,7 +57,8 @@ internal static class BenchApp
 
         product path: the real `cryptosphere` program in its own processes, driven from outside, with a reference
         measured in the same run (each takes --cli PATH: the program to run, a .dll run with `dotnet` or an
-        executable; default: the cryptosphere.dll built next to this bench)
+        executable; default: the cryptosphere.dll built next to this bench; the program as installed, native:
+        ./install.sh /tmp/cs, then --cli /tmp/cs/bin/cryptosphere)
           product-legacy      N senders, one connection per message, into `listen --json` vs a minimal accept-and-read server
               --senders N           sender threads (default 8)
               --seconds S           length of each run (default 3)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Serialization;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Web.Access;
 using CryptoSphere.Web.Api;
@@ -127,7 +126,7 @@ public sealed class WebInterface : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
             kestrel.Listen(options.Bind, port);
         });
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.ConfigureHttpJsonOptions(json => WebJson.UseAlone(json.SerializerOptions));
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(token);
         builder.Services.AddSingleton(addresses);

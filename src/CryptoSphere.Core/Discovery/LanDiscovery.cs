@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CryptoSphere.Core.Node;
 using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Core.Discovery;
@@ -101,6 +102,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
     private async Task AnnounceLoopAsync()
     {
         using var timer = new PeriodicTimer(_options.Interval, _clock);
+        using var stop = timer.StopOn(_stop.Token);
         do
         {
             var datagram = _current().Encode();
@@ -116,19 +118,7 @@ internal sealed class LanDiscovery : IAsyncDisposable
                 }
             }
         }
-        while (await WaitAsync(timer).ConfigureAwait(false));
-    }
-
-    private async Task<bool> WaitAsync(PeriodicTimer timer)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false));
     }
 
     private async Task ReceiveLoopAsync(Socket socket)

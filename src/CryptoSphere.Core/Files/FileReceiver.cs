@@ -93,18 +93,12 @@ internal sealed class FileReceiver
     public async Task ExpireOffersAsync()
     {
         using var timer = new PeriodicTimer(_node.Options.InactivityCheckInterval, _node.Clock);
-        try
+        using var stop = timer.StopOn(_node.Stopping);
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            while (await timer.WaitForNextTickAsync(_node.Stopping).ConfigureAwait(false))
-            {
-                var lifetime = _node.Options.PendingOfferLifetime;
-                foreach (var id in OfferLimits.Expired(_files.Incoming.Values, _node.Now, lifetime))
-                    _node.Work.Track(DeclineAsync(id, $"not answered within {OfferLimits.Describe(lifetime)}"));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The node is stopping.
+            var lifetime = _node.Options.PendingOfferLifetime;
+            foreach (var id in OfferLimits.Expired(_files.Incoming.Values, _node.Now, lifetime))
+                _node.Work.Track(DeclineAsync(id, $"not answered within {OfferLimits.Describe(lifetime)}"));
         }
     }
 

@@ -54,16 +54,24 @@ public sealed class NodeIdentity : IDisposable
         {
             throw new IdentityException($"cannot read the identity file {path}: {e.Message}", e);
         }
+        X509Certificate2? fromPem = null;
         try
         {
-            using var fromPem = X509Certificate2.CreateFromPem(pem, pem);
-            if (fromPem.GetECDsaPublicKey() is null)
-                throw new IdentityException($"the identity file {path} does not hold an ECDSA key");
-            return new NodeIdentity(Reimport(fromPem));
+            fromPem = X509Certificate2.CreateFromPem(pem, pem);
+            using (var publicKey = fromPem.GetECDsaPublicKey())
+            {
+                if (publicKey is null)
+                {
+                    fromPem.Dispose();
+                    throw new IdentityException($"the identity file {path} does not hold an ECDSA key");
+                }
+            }
+            return new NodeIdentity(ForTls(fromPem));
         }
         // A certificate with someone else's key is an ArgumentException, not a CryptographicException.
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
+            fromPem?.Dispose();
             // Deliberately not e.Message alone: it may quote parts of the file.
             throw new IdentityException(
                 $"the identity file {path} is damaged or not a CryptoSphere identity ({e.GetType().Name}); " +
@@ -79,13 +87,21 @@ public sealed class NodeIdentity : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         var now = DateTimeOffset.UtcNow;
-        using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(100));
-        return Reimport(certificate);
+        return ForTls(request.CreateSelfSigned(now.AddDays(-1), now.AddYears(100)));
     }
 
-    // A PKCS#12 round trip gives a certificate whose key SslStream can use on every platform.
-    private static X509Certificate2 Reimport(X509Certificate2 certificate) =>
-        X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
+    /// <summary>
+    /// The certificate with a key SslStream can use: on Linux (OpenSSL) the one given, as it is; elsewhere a PKCS#12
+    /// round trip, since Windows' TLS refuses a key that only lives in memory. The round trip costs about 30 ms of
+    /// CPU, a tenth of a one-shot command, so it is only paid where it is needed. Takes ownership of the one given.
+    /// </summary>
+    private static X509Certificate2 ForTls(X509Certificate2 certificate)
+    {
+        if (OperatingSystem.IsLinux())
+            return certificate;
+        using (certificate)
+            return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
+    }
 
     private static void Save(X509Certificate2 certificate, string path)
     {

@@ -27,15 +27,9 @@ internal sealed class PeerTableRecorder
     private async Task MonitorInactivityAsync()
     {
         using var timer = new PeriodicTimer(_node.Options.InactivityCheckInterval, _node.Clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_node.Stopping).ConfigureAwait(false))
-                _node.Peers.RemoveSilentSince(_node.Now - _node.Options.InactivityTimeout);
-        }
-        catch (OperationCanceledException)
-        {
-            // The node is stopping.
-        }
+        using var stop = timer.StopOn(_node.Stopping);
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+            _node.Peers.RemoveSilentSince(_node.Now - _node.Options.InactivityTimeout);
     }
 
     private void OnChanged(PeerChange change)

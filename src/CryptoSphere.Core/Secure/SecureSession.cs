@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure.Messages;
 
@@ -183,10 +184,11 @@ internal sealed class SecureSession : IAsyncDisposable
     public async Task KeepAliveAsync(TimeSpan interval, TimeSpan deadAfter, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(interval, _clock);
+        using var stop = timer.StopOn(cancellationToken);
         ulong token = 0;
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false) && !Completion.IsCompleted)
+            while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false) && !Completion.IsCompleted)
             {
                 if (_clock.GetUtcNow() - LastReceived > deadAfter)
                 {

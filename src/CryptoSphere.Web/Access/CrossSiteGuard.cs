@@ -1,3 +1,4 @@
+using CryptoSphere.Web.Api;
 using Microsoft.AspNetCore.Http;
 
 namespace CryptoSphere.Web.Access;
@@ -26,7 +27,7 @@ internal sealed class CrossSiteGuard(RequestDelegate next)
             return;
         }
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        await context.Response.WriteAsJsonAsync(new { error = refusal });
+        await context.Response.WriteAsJsonAsync(new ErrorReply(refusal), WebJson.Default.ErrorReply);
     }
 
     private static string? Refusal(HttpRequest request)

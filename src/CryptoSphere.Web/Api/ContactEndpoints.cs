@@ -59,7 +59,7 @@ internal static class ContactEndpoints
         if (!Recipients.TryResolvePeerId(peer, node.Trust, out var id, out var error))
             return ApiError.BadRequest(error);
         return node.RejectContactRequest(id)
-            ? Results.Ok(new { rejected = id.ToString() })
+            ? Results.Ok(new RejectedReply(id.ToString()))
             : ApiError.NotFound($"no contact request from {id.Short}");
     }
 

@@ -19,15 +19,9 @@ internal static class IdentityEndpoints
         api.MapGet("/me/invite-qr.svg", (ChatNode node) => Results.Text(QrCodes.Svg(node.Invite.ToString()), "image/svg+xml"));
     }
 
-    private static object Me(ChatNode node, WebAddresses web) => new
-    {
-        name = node.Name,
-        peerId = node.Identity.Id.ToString(),
-        @short = node.Identity.Id.Short,
-        address = $"{node.AdvertisedIp}:{node.Port}",
-        invite = node.Invite.ToString(),
-        web = new { local = web.Local?.ToString(), network = web.Network?.ToString() },
-    };
+    private static MeView Me(ChatNode node, WebAddresses web) => new(
+        node.Name, node.Identity.Id.ToString(), node.Identity.Id.Short, $"{node.AdvertisedIp}:{node.Port}", node.Invite.ToString(),
+        new WebLinksView(web.Local?.ToString(), web.Network?.ToString()));
 
     /// <summary>
     /// The network link with its token, as a QR code, so a phone can open the page without typing

@@ -64,13 +64,8 @@ internal static class MessageEndpoints
         var trust = new TrustLabelCache(node.Trust);
         var page = node.Store.History(id, size, before);
         var waiting = node.Waiting();
-        return Results.Ok(new
-        {
-            conversation = id,
-            messages = page.Select(m => MessageView.From(m, trust, waiting, node.Trust)).ToList(),
-            // A full page may have more before it; the page asks again with before = the first seq.
-            more = page.Count == size,
-        });
+        // A full page may have more before it; the page asks again with before = the first seq.
+        return Results.Ok(new HistoryPage(id, page.Select(m => MessageView.From(m, trust, waiting, node.Trust)).ToList(), page.Count == size));
     }
 
     private static IResult Search(ChatNode node, string? q, int? limit)

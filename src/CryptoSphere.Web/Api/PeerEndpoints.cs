@@ -38,6 +38,6 @@ internal static class PeerEndpoints
             return ApiError.NotFound($"unknown peer {key}");
         var result = await node.RemovePeerAsync(key);
         // The peer is gone from the table either way; a failed goodbye is only worth a mention.
-        return Results.Ok(new { removed = key.ToString(), goodbye = result.Success, error = result.Error });
+        return Results.Ok(new RemovedReply(key.ToString(), result.Success, result.Error));
     }
 }

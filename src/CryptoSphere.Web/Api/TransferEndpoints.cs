@@ -24,7 +24,7 @@ internal static class TransferEndpoints
     }
 
     private static IResult Answer(TransferActionResult result) =>
-        result.Success ? Results.Ok(new { ok = true }) : ApiError.BadRequest(result.Error ?? "not possible");
+        result.Success ? Results.Ok(new OkReply(true)) : ApiError.BadRequest(result.Error ?? "not possible");
 
     // The body is the file itself, streamed to disk: a transfer never holds the whole file in memory.
     private static async Task<IResult> OfferAsync(HttpContext context, ChatNode node, string? to, string? name)

@@ -18,6 +18,12 @@ internal sealed class CliProcess : IAsyncDisposable
 
     public StreamWriter Stdin => _process.StandardInput;
 
+    /// <summary>
+    /// Names a published program to test instead of the cryptosphere.dll built next to the tests, e.g. the native
+    /// build install.sh puts in place: <c>CRYPTOSPHERE_TEST_PROGRAM=/tmp/cs/bin/cryptosphere dotnet test</c>.
+    /// </summary>
+    public const string ProgramVariable = "CRYPTOSPHERE_TEST_PROGRAM";
+
     public static CliProcess Start(params string[] args) => StartIn(null, discovery: false, args);
 
     /// <summary>
@@ -27,8 +33,10 @@ internal sealed class CliProcess : IAsyncDisposable
     /// </summary>
     public static CliProcess StartIn(string? networkNamespace, bool discovery, params string[] args)
     {
-        var program = Path.Combine(AppContext.BaseDirectory, "cryptosphere.dll");
-        var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        // The built dll, run by `dotnet`; or a published program (install.sh's native build), run as it is.
+        var published = Environment.GetEnvironmentVariable(ProgramVariable) is { Length: > 0 } path ? path : null;
+        var launcher = published is null ? new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "cryptosphere.dll") } : [published];
+        var info = new ProcessStartInfo(networkNamespace is null ? launcher[0] : "ip")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -37,10 +45,11 @@ internal sealed class CliProcess : IAsyncDisposable
         };
         if (networkNamespace is not null)
         {
-            foreach (var a in new[] { "netns", "exec", networkNamespace, "dotnet" })
+            foreach (var a in new[] { "netns", "exec", networkNamespace, launcher[0] })
                 info.ArgumentList.Add(a);
         }
-        info.ArgumentList.Add(program);
+        foreach (var a in launcher.Skip(1))
+            info.ArgumentList.Add(a);
         if (discovery && networkNamespace is not null)
             info.Environment.Remove("CRYPTOSPHERE_DISCOVERY");
         else
