@@ -5,7 +5,6 @@ using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Storage;
 using CryptoSphere.Tests.Support;
-using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Tests.Legacy;
 
@@ -19,48 +18,6 @@ public sealed class LegacyEndpointTests
     private const string Ip = TestNodes.Loopback;
 
     private static string Chat(int headerPort, string team, string text) => $"<{Ip}:{headerPort}> @ <{team}>\n{text}\n<end>";
-
-    private sealed class LoggedNode : IAsyncDisposable
-    {
-        private readonly ILoggerFactory _factory;
-
-        private LoggedNode(ChatNode node, CapturingLoggerProvider log, ILoggerFactory factory)
-        {
-            Node = node;
-            Log = log;
-            _factory = factory;
-            Events.Attach(node);
-        }
-
-        public ChatNode Node { get; }
-
-        public EventWaiter Events { get; } = new();
-
-        public CapturingLoggerProvider Log { get; }
-
-        public string LogText => Log.Text;
-
-        public int Port => Node.Port;
-
-        public static async Task<LoggedNode> StartAsync(Func<NodeOptions, NodeOptions>? configure = null)
-        {
-            var log = new CapturingLoggerProvider();
-            var factory = log.CreateFactory();
-            var options = TestNodes.Options("bob");
-            var logged = new LoggedNode(new ChatNode(configure?.Invoke(options) ?? options, factory), log, factory);
-            await logged.Node.StartAsync();
-            return logged;
-        }
-
-        /// <summary>Stops the node: every connection handler has finished and every event is recorded.</summary>
-        public Task SettleAsync() => Node.StopAsync();
-
-        public async ValueTask DisposeAsync()
-        {
-            await Node.DisposeAsync();
-            _factory.Dispose();
-        }
-    }
 
     /// <summary>Connects and writes, then stays connected (silent) until disposed.</summary>
     private static async Task<TcpClient> StallAfterAsync(int port, string text)
@@ -79,7 +36,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task A_message_over_the_cap_is_refused_naming_the_cap_and_nothing_else_happens()
     {
-        await using var bob = await LoggedNode.StartAsync(o => o with { MaxLegacyMessageBytes = 256 });
+        await using var bob = await LoggedNode.StartAsync("bob", o => o with { MaxLegacyMessageBytes = 256 });
 
         var sourcePort = await RawLegacyPeer.SendAsync(bob.Port, Chat(TestNodes.DeadPort(), "big", new string('x', 2000)));
 
@@ -97,7 +54,7 @@ public sealed class LegacyEndpointTests
     [InlineData("> @ <stall")]
     public async Task A_sender_that_stalls_before_the_end_marker_is_refused_as_incomplete_and_nothing_is_delivered(string rest)
     {
-        await using var bob = await LoggedNode.StartAsync(o => o with { ReadTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var bob = await LoggedNode.StartAsync("bob", o => o with { ReadTimeout = TimeSpan.FromMilliseconds(300) });
         var partial = $"<{Ip}:{TestNodes.DeadPort()}" + rest;
 
         using (await StallAfterAsync(bob.Port, partial))
@@ -117,7 +74,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task A_malformed_header_from_a_sender_that_closed_is_refused_with_the_decoders_reason_once()
     {
-        await using var bob = await LoggedNode.StartAsync();
+        await using var bob = await LoggedNode.StartAsync("bob");
 
         var sourcePort = await RawLegacyPeer.SendAsync(bob.Port, $"<{Ip}:5000> hello\nthere\n<end>");
 
@@ -136,7 +93,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task A_complete_message_is_delivered_though_its_sender_stays_connected_after_the_end_marker()
     {
-        await using var bob = await LoggedNode.StartAsync(o => o with { ReadTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var bob = await LoggedNode.StartAsync("bob", o => o with { ReadTimeout = TimeSpan.FromMilliseconds(300) });
 
         // Trailing whitespace after <end>: the reader waits for more, times out, and the message is whole.
         using (await StallAfterAsync(bob.Port, Chat(TestNodes.DeadPort(), "lingerer", "still here") + "\r\n"))
@@ -152,7 +109,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task A_chat_is_stored_as_received_before_it_is_shown_and_counted_for_its_peer()
     {
-        await using var bob = await LoggedNode.StartAsync();
+        await using var bob = await LoggedNode.StartAsync("bob");
         var key = new PeerKey(Ip, TestNodes.DeadPort());
 
         await RawLegacyPeer.SendAsync(bob.Port, Chat(key.Port, "old-timers", "hello from the past"));
@@ -173,7 +130,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task A_connection_request_registers_the_peer_and_is_announced_but_is_no_message()
     {
-        await using var bob = await LoggedNode.StartAsync();
+        await using var bob = await LoggedNode.StartAsync("bob");
         var key = new PeerKey(Ip, TestNodes.DeadPort());
 
         await RawLegacyPeer.SendAsync(bob.Port, Chat(key.Port, "knocker", "CONNECTION_REQUEST"));
@@ -190,7 +147,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task Messages_whose_header_names_this_node_are_shown_but_leave_the_peer_table_alone_and_say_so()
     {
-        await using var bob = await LoggedNode.StartAsync();
+        await using var bob = await LoggedNode.StartAsync("bob");
         var self = new PeerKey(Ip, bob.Port);
 
         await RawLegacyPeer.SendAsync(bob.Port, Chat(bob.Port, "mirror", "CONNECTION_REQUEST"));
@@ -207,7 +164,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task A_disconnect_removes_the_known_peer_and_logs_it_and_one_for_an_unknown_peer_logs_nothing()
     {
-        await using var bob = await LoggedNode.StartAsync();
+        await using var bob = await LoggedNode.StartAsync("bob");
         var known = new PeerKey(Ip, TestNodes.DeadPort());
         await RawLegacyPeer.SendAsync(bob.Port, Chat(known.Port, "old", "hello"));
         await bob.Events.WaitFor<PeerAdded>(a => a.Peer.Key == known);
@@ -225,7 +182,7 @@ public sealed class LegacyEndpointTests
     [Fact]
     public async Task A_chat_over_its_senders_storage_quota_is_refused_unstored_and_unshown()
     {
-        await using var bob = await LoggedNode.StartAsync(o => o with { MaxStoredBytesPerStranger = 100 });
+        await using var bob = await LoggedNode.StartAsync("bob", o => o with { MaxStoredBytesPerStranger = 100 });
         var key = new PeerKey(Ip, TestNodes.DeadPort());
 
         await RawLegacyPeer.SendAsync(bob.Port, Chat(key.Port, "flooder", new string('f', 500)));

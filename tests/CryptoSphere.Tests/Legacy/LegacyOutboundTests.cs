@@ -15,8 +15,8 @@ public sealed class LegacyOutboundTests
     [Fact]
     public async Task A_connection_request_that_cannot_be_delivered_is_reported_and_drops_only_that_peer()
     {
-        var events = new EventWaiter();
-        await using var alice = await TestNodes.StartAsync("alice", events);
+        await using var logged = await LoggedNode.StartAsync("alice");
+        var (alice, events) = (logged.Node, logged.Events);
         await using var alive = RawLegacyPeer.Start();
         var gone = new PeerKey(Ip, TestNodes.DeadPort());
         foreach (var port in new[] { alive.Port, gone.Port })
@@ -37,6 +37,7 @@ public sealed class LegacyOutboundTests
         var removed = await events.WaitFor<PeerRemoved>();
         Assert.Equal((gone, PeerRemovalReason.Unreachable), (removed.Peer.Key, removed.Reason));
         Assert.Equal([alive.Key], alice.Peers.Snapshot().Select(p => p.Key));
+        Assert.Contains(logged.Log.Lines, l => l.Contains("Legacy.LegacyOutbound") && l.Contains($"Send to {gone} failed: {failed.Error}"));
         Assert.Equal($"<{Ip}:{alice.Port}> @ <alice>\nCONNECTION_REQUEST\n<end>", await alive.ReceiveStringAsync());
     }
 
