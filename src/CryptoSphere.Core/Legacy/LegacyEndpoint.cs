@@ -18,10 +18,10 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
 
     private NodeOptions Options => node.Options;
 
-    /// <summary>A connection whose first byte is '&lt;'.</summary>
+    /// <summary>A connection whose first byte is '&lt;' (peeked by the listener, so the read never comes back empty).</summary>
     public async Task HandleAsync(Socket socket, IPEndPoint remote, CancellationToken token)
     {
-        if (Refusal(remote.Address) is { } refusal)
+        if (Refusal(Options, remote.Address) is { } refusal)
         {
             node.Reject(remote.ToString(), refusal);
             return;
@@ -34,11 +34,6 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
         if (read.Error == LegacyReadError.TooLarge)
         {
             node.Reject(remoteText, $"legacy message larger than the {Options.MaxLegacyMessageBytes}-byte cap");
-            return;
-        }
-        if (read.Error == LegacyReadError.TimedOut && read.Data.Length == 0)
-        {
-            node.Reject(remoteText, $"no data within the {Options.ReadTimeout.TotalSeconds:0.#} s read timeout");
             return;
         }
 
@@ -98,14 +93,15 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
         }
     }
 
-    private string? Refusal(IPAddress address)
+    /// <summary>Why a legacy peer at <paramref name="address"/> is refused, or null. Static so the lists' rules are tested directly.</summary>
+    internal static string? Refusal(NodeOptions options, IPAddress address)
     {
-        if (Options.SecureOnly)
+        if (options.SecureOnly)
             return "legacy (unencrypted) protocol refused: this node is --secure-only";
         var ip = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        if (Options.LegacyDeny.Contains(ip))
+        if (options.LegacyDeny.Contains(ip))
             return $"legacy peer {ip} is on the deny list";
-        if (Options.LegacyAllow.Count > 0 && !Options.LegacyAllow.Contains(ip))
+        if (options.LegacyAllow.Count > 0 && !options.LegacyAllow.Contains(ip))
             return $"legacy peer {ip} is not on the allow list";
         return null;
     }

@@ -88,10 +88,10 @@ internal static class LegacyTextSplitter
             piece.Append(rune.ToString());
             pieceBytes += runeBytes;
         }
-        if (piece.Length > 0)
-        {
-            var last = piece.ToString();
-            yield return last.EndsWith('\n') ? last[..^1] : last;
-        }
+        // The line's newline may be all that is left: the message boundary stands for it, as in Flush.
+        var last = piece.ToString();
+        last = last.EndsWith('\n') ? last[..^1] : last;
+        if (last.Length > 0)
+            yield return last;
     }
 }

@@ -22,6 +22,17 @@ public sealed class LegacyBoundaryTests
     }
 
     [Theory]
+    [InlineData("<:5000> @ <t>\nhi\n<end>")]
+    [InlineData("<:5000> DISCONNECT")]
+    public void A_header_with_an_empty_address_still_gives_its_port(string raw)
+    {
+        var message = LegacyCodec.Decode(Encoding.UTF8.GetBytes(raw)).Message;
+
+        Assert.NotNull(message);
+        Assert.Equal(("", 5000), (message.SenderIp, message.SenderPort));
+    }
+
+    [Theory]
     [InlineData("<10.0.0<1:5000> DISCONNECT")]
     [InlineData("<10.0.0>1:5000> DISCONNECT")]
     [InlineData("<10.0.0.1:5000\n> DISCONNECT")]
