@@ -9,20 +9,18 @@ internal static class Logs
     /// (warnings) a warning the user already sees as an event line is left out and an exception is one
     /// line, not a stack trace: one line per event. <c>--log-level Information</c> or lower shows everything.
     /// </summary>
-    public static ILoggerFactory ToStderr(LogLevel level)
+    public static ILoggerFactory ToStderr(LogLevel level) => ToStderr(level, new StderrLogs());
+
+    internal static ILoggerFactory ToStderr(LogLevel level, StderrLogs output)
     {
-        var console = LoggerFactory.Create(b =>
-        {
-            b.SetMinimumLevel(level);
-            b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        });
+        // Built without a service container (LoggerFactory.Create builds one): see StderrLogs. Providers given with
+        // AddProvider are disposed with their factory, which writes out what is still queued.
+        var console = new LoggerFactory([], new LoggerFilterOptions { MinLevel = level });
+        console.AddProvider(output);
         if (level <= LogLevel.Information)
             return console;
-        return LoggerFactory.Create(b =>
-        {
-            b.SetMinimumLevel(level);
-            b.AddProvider(new OneLinePerEventLogs(console));
-        });
+        var oneLine = new LoggerFactory([], new LoggerFilterOptions { MinLevel = level });
+        oneLine.AddProvider(new OneLinePerEventLogs(console));
+        return oneLine;
     }
 }

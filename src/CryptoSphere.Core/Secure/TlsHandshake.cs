@@ -24,8 +24,9 @@ internal static class TlsHandshake
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (_, certificate, _, _) => Capture(certificate, ref remote),
         };
-        await AuthenticateAsync(ssl, s => s.AuthenticateAsServerAsync(options, Linked(timeout, cancellationToken).Token), timeout)
-            .ConfigureAwait(false);
+        using (var limit = Linked(timeout, cancellationToken))
+            await AuthenticateAsync(ssl, s => s.AuthenticateAsServerAsync(options, limit.Token), timeout).ConfigureAwait(false);
+        TlsBufferRelease.TryApply(ssl);
         return (ssl, remote ?? throw new AuthenticationException("the client presented no certificate"));
     }
 
@@ -44,14 +45,15 @@ internal static class TlsHandshake
             // The ID is checked after the handshake so a mismatch can name both IDs.
             RemoteCertificateValidationCallback = (_, certificate, _, _) => Capture(certificate, ref remote),
         };
-        await AuthenticateAsync(ssl, s => s.AuthenticateAsClientAsync(options, Linked(timeout, cancellationToken).Token), timeout)
-            .ConfigureAwait(false);
+        using (var limit = Linked(timeout, cancellationToken))
+            await AuthenticateAsync(ssl, s => s.AuthenticateAsClientAsync(options, limit.Token), timeout).ConfigureAwait(false);
         var actual = remote ?? throw new AuthenticationException("the server presented no certificate");
         if (expected is { } wanted && wanted != actual)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             throw new PeerIdMismatchException(wanted, actual);
         }
+        TlsBufferRelease.TryApply(ssl);
         return (ssl, actual);
     }
 
@@ -64,6 +66,8 @@ internal static class TlsHandshake
         return true;
     }
 
+    // Disposed after the handshake: until then it stays registered with the caller's token (the node's, which lives as
+    // long as the node), so every handshake would leave a registration and a source behind.
     private static CancellationTokenSource Linked(TimeSpan timeout, CancellationToken token)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
