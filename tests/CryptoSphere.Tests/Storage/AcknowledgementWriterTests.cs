@@ -251,13 +251,18 @@ public sealed class AcknowledgementWriterTests : IDisposable
     {
         // A first ack's callback holds the writer's loop while 4,097 more queue, so they all wait for the
         // same next read; each callback then records what was still queued: the last waits for a batch of its own.
+        // The first is queued while the store's lock is held, so it goes to the loop: a lone ack on a free lock
+        // would be committed, and its callback run, on this thread instead.
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        _store.AppendAcknowledgement(Guid.CreateVersion7(), "peer:X", _ =>
+        using (await HeldStore.HoldAsync(_store))
         {
-            entered.Set();
-            release.Wait(Wait);
-        });
+            _store.AppendAcknowledgement(Guid.CreateVersion7(), "peer:X", _ =>
+            {
+                entered.Set();
+                release.Wait(Wait);
+            });
+        }
         Assert.True(entered.Wait(Wait));
         var queuedThen = new List<long>();
         for (var i = 0; i < 4097; i++)
