@@ -37,6 +37,7 @@ internal static class BenchApp
           idle-connections    a node (the real program) holding many idle secure connections: memory per connection, chat latency
               --connections N       simulated idle peers (default 5000)
               --samples N           chat round trips timed meanwhile (default 200)
+              --cli PATH            the program to run (default: the build next to the bench)
           mesh                N nodes find each other by discovery and peer exchange; then a group of all N
               --nodes N             nodes (default 50)
               --discovery-port P    UDP port for this run's discovery (default 45377)
@@ -142,6 +143,7 @@ internal static class BenchApp
 
     private static bool Idle(BenchArgs a)
     {
+        UseCli(a);
         var settings = new IdleConnections.Settings(a.Int("connections", 5000, min: 1), a.Int("samples", 200, min: 1));
         a.RejectUnused();
         return IdleConnections.Run(settings, Console.Out);

@@ -52,6 +52,8 @@ internal static class IdleConnections
             var after = RssKiB(node.Id);
             var alive = sessions.Count(s => !s.Completion.IsCompleted);
             var perConnection = (after - before) * 1024.0 / Math.Max(1, alive);
+            output.WriteLine($"Program: {CliNode.Program}");
+            output.WriteLine();
             output.WriteLine("| measure | result |");
             output.WriteLine("|---|---|");
             output.WriteLine($"| idle secure connections held | {alive:N0} of {settings.Connections:N0} ({failed} failed to open), opened in {opened.TotalSeconds:0.0} s |");
@@ -118,13 +120,10 @@ internal static class IdleConnections
 
     private static Process StartNode(string dataDir, int port)
     {
-        var program = Path.Combine(AppContext.BaseDirectory, "cryptosphere.dll");
-        if (!File.Exists(program))
-            throw new ArgumentException($"{program} is missing: build the CLI next to the bench (it is referenced by the bench project)");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { program, "listen", "--data-dir", dataDir, "--name", "idle-host", "--port", port.ToString(), "--bind", "127.0.0.1",
-                     "--advertise-ip", "127.0.0.1", "--no-discovery", "--max-connections-per-ip", "100000" })
-            info.ArgumentList.Add(a);
+        // The program as CliNode runs it: the build next to the bench, or the one --cli names (e.g. the native build).
+        var info = CliNode.StartInfo(["listen", "--data-dir", dataDir, "--name", "idle-host", "--port", port.ToString(), "--bind", "127.0.0.1",
+            "--advertise-ip", "127.0.0.1", "--no-discovery", "--max-connections-per-ip", "100000"]);
+        info.RedirectStandardInput = false;
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("node: " + e.Data); };
