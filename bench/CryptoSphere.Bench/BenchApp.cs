@@ -46,6 +46,7 @@ internal static class BenchApp
               --slow N              slowloris connections (default 500)
               --seconds S           length of each phase (default 10)
               --product             the target is `cryptosphere listen` in its own process, data dir on disk
+              --cli PATH            with --product: the program to run (default: the build next to the bench)
           files               one file over loopback: CryptoSphere transfer vs raw TCP (and TLS) on the same bytes
               --mib N               file size in MiB (default 1024)
               --rounds R            rounds, each running every variant (default 3)
@@ -158,6 +159,7 @@ internal static class BenchApp
 
     private static bool Hostile(BenchArgs a)
     {
+        UseCli(a);
         var settings = new HostileLoad.Settings(a.Int("flood", 500, min: 1), a.Int("slow", 500, min: 1), a.Double("seconds", 10, min: 1), a.Flag("product"));
         a.RejectUnused();
         return HostileLoad.Run(settings, Console.Out);
