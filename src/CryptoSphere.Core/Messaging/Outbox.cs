@@ -17,7 +17,7 @@ namespace CryptoSphere.Core.Messaging;
 /// Offline delivery: the outbox is the source of truth; a message leaves it when acknowledged (secure),
 /// written (legacy), or given up and reported.
 /// </summary>
-internal sealed class Outbox : IDisposable
+internal sealed partial class Outbox : IDisposable
 {
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
@@ -284,72 +284,6 @@ internal sealed class Outbox : IDisposable
             gate.Release();
         }
     }
-
-    private async Task DeliverLegacyAsync(IReadOnlyList<StoredMessage> queued, CancellationToken token)
-    {
-        foreach (var message in queued)
-        {
-            if (!PeerKey.TryParse(message.Address, out var to, out _))
-            {
-                await GiveUpAsync(message, $"bad address {message.Address}").ConfigureAwait(false);
-                continue;
-            }
-            // An address never proven to be an old peer may be a CryptoSphere node that was down: TLS first.
-            string? error = null;
-            System.Net.Sockets.Socket? silent = null;
-            if (!_sessions.IsKnownLegacy(to))
-            {
-                var dial = await _dialer.DialAsync(to, null, token, keepSilent: true).ConfigureAwait(false);
-                silent = dial.Silent;
-                if (dial.Session is { } session)
-                {
-                    await _node.Store.MoveToSecureAsync(message.Id, TargetOf(to), session.RemoteId.Value, TargetOf(session.RemoteId)).ConfigureAwait(false);
-                    await FlushAsync(session.RemoteId, message.Id).ConfigureAwait(false);
-                    continue;
-                }
-                if (dial.MayFallBackToLegacy)
-                    _sessions.MarkLegacy(to);
-                else
-                    error = dial.Error ?? "unreachable";
-            }
-            if (error is null && Options.SecureOnly)
-            {
-                silent?.Dispose();
-                await GiveUpAsync(message, $"{to} only speaks the legacy protocol, and this node is --secure-only").ConfigureAwait(false);
-                continue;
-            }
-            error ??= await TryLegacyAsync(to, message.Id, message.Text, token, silent).ConfigureAwait(false);
-            if (error is null)
-                continue;
-            if (message.Attempts + 1 >= Options.LegacyRetries)
-                await GiveUpAsync(message, $"{error} (after {message.Attempts + 1} tries)").ConfigureAwait(false);
-            else
-                await _node.Store.RecordAttemptAsync(message.Id, error, _node.Now + Backoff(message.Attempts + 1)).ConfigureAwait(false);
-            return; // keep the order: later messages wait for this one
-        }
-    }
-
-    /// <summary>
-    /// One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).
-    /// A retry after a later part failed sends every part again: an old peer has no way to say which it got.
-    /// </summary>
-    public async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken,
-        System.Net.Sockets.Socket? connected = null)
-    {
-        foreach (var part in _legacy.Parts(text))
-        {
-            // The first part goes on the connection the greeting probe left open, the others on their own.
-            var result = await _legacy.SendAsync(to, _legacy.Chat(part), cancellationToken, connected).ConfigureAwait(false);
-            connected = null;
-            if (!result.Success)
-                return result.Error;
-        }
-        // Final for a legacy message (it leaves the outbox): committed before the send is reported, or a restart would send it again.
-        await _node.Store.MarkSentAsync([id], leaveOutbox: true).ConfigureAwait(false);
-        return null;
-    }
-
-    public int LegacyParts(string text) => _legacy.Parts(text).Count;
 
     private async Task GiveUpAsync(StoredMessage message, string reason)
     {
