@@ -280,6 +280,8 @@ public class ChatNodeTests
         var events = new EventWaiter();
         await using var node = await TestNodes.StartAsync("bob", events);
         await RegisterAsync(node, events, TestNodes.DeadPort());
+        // The registering message is shown once committed, which can come after the peer is added: counted before.
+        await events.WaitFor<MessageReceived>();
         var before = node.Peers.Snapshot();
         var eventsBefore = events.Events.Count;
 
@@ -494,6 +496,8 @@ public class ChatNodeTests
         var events = new EventWaiter();
         await using var node = await TestNodes.StartAsync("bob", events);
         await RegisterAsync(node, events, TestNodes.DeadPort());
+        // The registering message is shown once committed, which can come after the peer is added: counted before.
+        await events.WaitFor<MessageReceived>();
         var before = node.Peers.Snapshot();
         var eventsBefore = events.Events.Count;
 
