@@ -135,6 +135,8 @@ public sealed class MailboxNodeTests : IDisposable
         await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bobId, 10).Count == 0, "Bob fetched and receipted M's copy",
             TimeSpan.FromSeconds(20));
 
+        // Bob's events reach subscribers from their own task, after his acks may have: wait for the one, then count.
+        await bob.Events.WaitFor<MessageReceived>(r => r.Text == text, TimeSpan.FromSeconds(20));
         Assert.Single(bob.Events.All<MessageReceived>(), r => r.Text == text);
         Assert.Single(bob.Store.All(), s => s.Id == messageId);
     }

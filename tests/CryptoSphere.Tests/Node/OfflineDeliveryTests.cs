@@ -79,7 +79,9 @@ public sealed class OfflineDeliveryTests : IDisposable
         Assert.Empty(a.Store.Outbox());
         Assert.All(ids, id => Assert.Equal(MessageState.Delivered, Conversation(a.Store, bId).Single(m => m.Id == id).State));
 
-        // Each delivered once, in the order they were written, with the IDs A gave them.
+        // Each delivered once, in the order they were written, with the IDs A gave them. B's events reach its
+        // subscribers from their own task, so the last one can follow A's ack: wait for it, then look at them all.
+        await b.Events.WaitFor<MessageReceived>(m => m.MessageId == ids[^1], Long);
         var received = b.Events.All<MessageReceived>();
         Assert.Equal(["one", "two", "three"], received.Select(m => m.Text));
         Assert.Equal(ids, received.Select(m => m.MessageId!.Value));
@@ -110,6 +112,8 @@ public sealed class OfflineDeliveryTests : IDisposable
         foreach (var id in ids)
             await a2.Events.WaitFor<MessageDelivered>(d => d.MessageId == id && d.PeerId == bId, Long);
         Assert.Empty(a2.Store.Outbox());
+        // B's events are delivered by their own task and can follow the ack A has already seen.
+        await b.Events.WaitFor<MessageReceived>(m => m.MessageId == ids[^1], Long);
         Assert.Equal(["before restart 1", "before restart 2"], b.Events.All<MessageReceived>().Select(m => m.Text));
         Assert.Equal(ids, b.Events.All<MessageReceived>().Select(m => m.MessageId!.Value));
         Assert.Equal(["hello", "before restart 1", "before restart 2"], Conversation(b.Store, a2.Identity.Id).Select(m => m.Text));

@@ -175,6 +175,8 @@ public class SecureNodeTests
         Assert.Contains(bobEvents.All<SendFailed>(), f => f.To == oldPeer.Key);
 
         await DeliveredAsync(await alice.SendAsync(TestNodes.KeyOf(bob), "secure is fine"));
+        // Bob's events are delivered by their own task; the ack can reach Alice first.
+        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "secure is fine");
         var received = Assert.Single(bobEvents.All<MessageReceived>());
         Assert.Equal("secure is fine", received.Text);
         Assert.Null(bob.Peers.Find(new PeerKey(Ip, oldPeer.Port)));
@@ -676,6 +678,9 @@ public class SecureNodeTests
             var connectedBefore = aliceEvents.All<SecurePeerConnected>().Count + bobEvents.All<SecurePeerConnected>().Count;
             await DeliveredAsync(await alice.SendAsync(TestNodes.KeyOf(bob), "again from alice"));
             await DeliveredAsync(await bob.SendAsync(TestNodes.KeyOf(alice), "again from bob"));
+            // Each side's events come from its own delivery task, possibly after the ack: wait, then compare.
+            await bobEvents.WaitFor<MessageReceived>(m => m.Text == "again from alice");
+            await aliceEvents.WaitFor<MessageReceived>(m => m.Text == "again from bob");
             Assert.Equal(connectedBefore, aliceEvents.All<SecurePeerConnected>().Count + bobEvents.All<SecurePeerConnected>().Count);
             Assert.Equal(["from alice", "again from alice"], bobEvents.All<MessageReceived>().Select(m => m.Text));
             Assert.Equal(["from bob", "again from bob"], aliceEvents.All<MessageReceived>().Select(m => m.Text));
