@@ -46,18 +46,26 @@ public sealed class MailboxNodeTests : IDisposable
 
     private static StoredMessage Message(ChatStore store, Guid id) => store.All().Single(m => m.Id == id);
 
-    [Fact]
-    public async Task AliceToBob_NeverOnlineTogether_MHoldsIt_BobGetsItOnce_AliceSeesItDelivered()
+    /// <summary>
+    /// The start of most tests here: three data directories, Alice's identity made (her node not started, so
+    /// Bob can trust her before they ever meet) and M running.
+    /// </summary>
+    private async Task<(string AliceDir, string BobDir, string MDir, PeerId AliceId, StoredNode M)> AliceIdBobDirAndMAsync()
     {
-        const string text = "Night shift: the backup finished at 03:12, tape is in the safe";
         var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
         PeerId aliceId;
         using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
             aliceId = identity.Id;
+        return (aliceDir, bobDir, mDir, aliceId, await StoredNode.StartAsync("m", mDir));
+    }
 
+    [Fact]
+    public async Task AliceToBob_NeverOnlineTogether_MHoldsIt_BobGetsItOnce_AliceSeesItDelivered()
+    {
+        const string text = "Night shift: the backup finished at 03:12, tape is in the safe";
         // M is on; Bob asks it to hold his mail and goes offline. Alice gets Bob's contact card (his signed
         // agreement key and mailbox list), as she would with his ID, without their nodes ever meeting.
-        var m = await StoredNode.StartAsync("m", mDir);
+        var (aliceDir, bobDir, mDir, aliceId, m) = await AliceIdBobDirAndMAsync();
         var mPort = m.Port;
         var (bobId, bobPort, bobKey, bobMailboxes) = await BobUsesMAsync(m, bobDir, aliceId);
 
@@ -111,11 +119,8 @@ public sealed class MailboxNodeTests : IDisposable
     public async Task MessageThatArrivesBothDirectlyAndFromTheMailbox_IsShownOnce()
     {
         const string text = "one copy only, please";
-        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
-        PeerId aliceId;
-        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
-            aliceId = identity.Id;
-        await using var m = await StoredNode.StartAsync("m", mDir);
+        var (aliceDir, bobDir, _, aliceId, started) = await AliceIdBobDirAndMAsync();
+        await using var m = started;
         var (bobId, bobPort, bobKey, bobMailboxes) = await BobUsesMAsync(m, bobDir, aliceId);
 
         await using var alice = await StoredNode.StartAsync("alice", aliceDir);
@@ -161,11 +166,7 @@ public sealed class MailboxNodeTests : IDisposable
     public async Task MailboxThatHandsEnvelopesOutReversed_IsHarmless_BobShowsAlicesMessagesInHerOrder()
     {
         string[] texts = ["first: the alarm code changed", "second: it is 4711", "third: do not write it down"];
-        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
-        PeerId aliceId;
-        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
-            aliceId = identity.Id;
-        var m = await StoredNode.StartAsync("m", mDir);
+        var (aliceDir, bobDir, mDir, aliceId, m) = await AliceIdBobDirAndMAsync();
         var mPort = m.Port;
         var bob = await BobUsesMAsync(m, bobDir, aliceId);
         await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
@@ -192,11 +193,7 @@ public sealed class MailboxNodeTests : IDisposable
     {
         // One more message than a fetch batch holds, so the mailbox can hand Alice's first one over only in the second batch.
         var texts = Enumerable.Range(1, MailboxFetchRun.Batch + 1).Select(i => $"handover note {i}").ToArray();
-        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
-        PeerId aliceId;
-        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
-            aliceId = identity.Id;
-        var m = await StoredNode.StartAsync("m", mDir);
+        var (aliceDir, bobDir, mDir, aliceId, m) = await AliceIdBobDirAndMAsync();
         var mPort = m.Port;
         var bob = await BobUsesMAsync(m, bobDir, aliceId);
         var sent = await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
@@ -228,11 +225,7 @@ public sealed class MailboxNodeTests : IDisposable
     public async Task MailboxThatWithholdsAnEnvelopePastAFetch_CannotHideIt_BobShowsItOnceWithALateNote()
     {
         string[] texts = ["first: the server room is locked", "second: the key is with security", "third: ask for Sam"];
-        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
-        PeerId aliceId;
-        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
-            aliceId = identity.Id;
-        var m = await StoredNode.StartAsync("m", mDir);
+        var (aliceDir, bobDir, mDir, aliceId, m) = await AliceIdBobDirAndMAsync();
         var mPort = m.Port;
         var bob = await BobUsesMAsync(m, bobDir, aliceId);
         var sent = await AliceLeavesForBobAsync(aliceDir, m, bob, texts);
@@ -269,11 +262,7 @@ public sealed class MailboxNodeTests : IDisposable
     public async Task MailboxThatDropsEnvelopes_CostsOnlyTheMailboxPath_TheMessageStaysInTheOutbox_AndGoesDirectly()
     {
         const string text = "dropped by the mailbox, kept by the outbox";
-        var (aliceDir, bobDir, mDir) = (_temp.Combine("alice"), _temp.Combine("bob"), _temp.Combine("m"));
-        PeerId aliceId;
-        using (var identity = NodeIdentity.LoadOrCreate(aliceDir))
-            aliceId = identity.Id;
-        var m = await StoredNode.StartAsync("m", mDir);
+        var (aliceDir, bobDir, mDir, aliceId, m) = await AliceIdBobDirAndMAsync();
         var mPort = m.Port;
         var bob = await BobUsesMAsync(m, bobDir, aliceId);
         var messageId = (await AliceLeavesForBobAsync(aliceDir, m, bob, text)).Single();
