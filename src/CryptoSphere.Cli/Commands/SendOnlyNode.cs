@@ -7,6 +7,8 @@ internal static class SendOnlyNode
 {
     public static ChatNode Create(Profile profile, string name, string? advertiseIp, TimeSpan timeout, bool secureOnly = false)
     {
+        // Its options reach the LAN only (no relay, no discovery server): its TLS is all CryptoSphere's own.
+        NoCertificateAuthorities.ForThisProcess();
         return new(NodeOptions.Default with
         {
             Name = name,
