@@ -7,10 +7,20 @@ namespace CryptoSphere.Core.Secure;
 /// Frames over a duplex stream. Reading: a PipeReader parses whole frames and hands them to one handler,
 /// in order. Writing: senders encode into an in-memory pipe; one loop drains whatever has queued
 /// into a single stream write and flush, so many small messages cost few syscalls and TLS records.
+/// A lone frame (nothing queued, the stream idle, no other frame for <see cref="LoneGap"/>) is written by its
+/// sender instead: one message at a time then costs no hop to the write loop's thread on either side (the chat
+/// frame, and its ACK), while a burst still goes through the pipe and shares writes.
 /// </summary>
 internal sealed class FrameConnection : IAsyncDisposable
 {
     private const int WriteChunk = 64 * 1024;
+
+    // Frames closer together than this are a burst (a flush of the outbox, a batch's ACKs: microseconds apart) and go
+    // through the pipe; one message at a time comes a round trip apart.
+    private static readonly long LoneGap = System.Diagnostics.Stopwatch.Frequency / 10_000;
+
+    // A lone frame's buffer is kept for the next one unless a large frame grew it.
+    private const int DirectBufferKept = 4 * 1024;
 
     private readonly Stream _stream;
     private readonly int _maxFrameBytes;
@@ -18,6 +28,13 @@ internal sealed class FrameConnection : IAsyncDisposable
     private readonly Pipe _outgoing = new(new PipeOptions(
         pauseWriterThreshold: 8 * 1024 * 1024, resumeWriterThreshold: 4 * 1024 * 1024, useSynchronizationContext: false));
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // Held by whoever writes to the stream: the write loop, or a lone frame's sender.
+    private readonly SemaphoreSlim _streamGate = new(1, 1);
+    // Bytes put in the pipe and not yet written by the loop: a lone frame may only go first when nothing is.
+    private long _queued;
+    // When a frame was last queued or a write ended (Stopwatch ticks).
+    private long _lastActivity;
+    private ArrayBufferWriter<byte>? _direct;
     private readonly CancellationTokenSource _closed = new();
     private Task _readLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
@@ -56,11 +73,33 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
             throw new IOException("the connection is closed");
         }
+        var direct = false;
         try
         {
-            encode(state, _outgoing.Writer);
-            // Wakes the write loop; only waits when the peer is not reading (back-pressure).
-            await _outgoing.Writer.FlushAsync(_closed.Token).ConfigureAwait(false);
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            var lone = now - Volatile.Read(ref _lastActivity) > LoneGap;
+            Volatile.Write(ref _lastActivity, now);
+            // Nothing in the pipe (all of it written, since the loop counts bytes off after writing) and nobody writing.
+            if (lone && Interlocked.Read(ref _queued) == 0 && _streamGate.Wait(0))
+            {
+                direct = true;
+                try
+                {
+                    encode(state, _direct ??= new ArrayBufferWriter<byte>(256));
+                }
+                catch
+                {
+                    EndDirect();
+                    throw;
+                }
+            }
+            else
+            {
+                encode(state, _outgoing.Writer);
+                Interlocked.Add(ref _queued, _outgoing.Writer.UnflushedBytes);
+                // Wakes the write loop; only waits when the peer is not reading (back-pressure).
+                await _outgoing.Writer.FlushAsync(_closed.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -70,6 +109,80 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
             _writeLock.Release();
         }
+        // Outside the lock: frames queued meanwhile go to the pipe, and the loop writes them after this one.
+        if (direct)
+            WriteDirect();
+    }
+
+    // The sender writes its lone frame itself. It waits for nothing: what the socket does not take at once (a peer that
+    // does not read) finishes in the background, still holding the stream, and the loop waits for it.
+    private void WriteDirect()
+    {
+        ValueTask writing;
+        try
+        {
+            writing = WriteAndFlushAsync(_direct!.WrittenMemory);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            EndDirect();
+            return; // as in the write loop: the read loop notices the broken connection
+        }
+        if (writing.IsCompleted)
+        {
+            Observe(writing);
+            return;
+        }
+        _ = FinishDirectAsync(writing);
+    }
+
+    private async ValueTask WriteAndFlushAsync(ReadOnlyMemory<byte> data)
+    {
+        await _stream.WriteAsync(data, _closed.Token).ConfigureAwait(false);
+        await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
+    }
+
+    private async Task FinishDirectAsync(ValueTask writing)
+    {
+        try
+        {
+            await writing.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            EndDirect();
+        }
+    }
+
+    private void Observe(ValueTask written)
+    {
+        try
+        {
+            written.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            EndDirect();
+        }
+    }
+
+    private void EndDirect()
+    {
+        if (_direct is { } buffer)
+        {
+            if (buffer.Capacity > DirectBufferKept)
+                _direct = null;
+            else
+                buffer.ResetWrittenCount();
+        }
+        Volatile.Write(ref _lastActivity, System.Diagnostics.Stopwatch.GetTimestamp());
+        _streamGate.Release();
     }
 
     private async Task ReadLoopAsync(Func<FrameType, ReadOnlySequence<byte>, ValueTask> onFrame)
@@ -156,8 +269,11 @@ internal sealed class FrameConnection : IAsyncDisposable
             {
                 var result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                var length = buffer.Length;
                 if (!buffer.IsEmpty)
                 {
+                    // After a lone frame its sender may still be writing.
+                    await _streamGate.WaitAsync(_closed.Token).ConfigureAwait(false);
                     // Rented per burst, not per connection: thousands of idle connections hold no write buffer.
                     var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, WriteChunk));
                     try
@@ -169,14 +285,17 @@ internal sealed class FrameConnection : IAsyncDisposable
                             await _stream.WriteAsync(chunk.AsMemory(0, take), _closed.Token).ConfigureAwait(false);
                             buffer = buffer.Slice(take);
                         }
+                        await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
                     }
                     finally
                     {
                         ArrayPool<byte>.Shared.Return(chunk);
+                        Volatile.Write(ref _lastActivity, System.Diagnostics.Stopwatch.GetTimestamp());
+                        _streamGate.Release();
                     }
-                    await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
                 }
                 reader.AdvanceTo(buffer.End);
+                Interlocked.Add(ref _queued, -length);
                 if (result.IsCompleted)
                     break;
             }

@@ -57,7 +57,6 @@ public sealed partial class ChatStore
 
     internal void InsertReceived(WriteBatch batch, IEnumerable<StoredMessage> messages, List<ReceiveOutcome> outcomes)
     {
-        var (db, transaction) = (batch.Db, batch.Transaction);
         batch.InsertingMessages();
         var insert = batch.Command(InsertMessageSql);
         var owner = batch.Command("SELECT outgoing, peer_id, address FROM messages WHERE id = $id");
@@ -66,7 +65,7 @@ public sealed partial class ChatStore
         var quota = Quota;
         foreach (var message in messages)
         {
-            if (quota.Check(db, transaction, message, out var author, out var bytes) is { } overQuota)
+            if (quota.Check(batch, message, out var author, out var bytes) is { } overQuota)
             {
                 outcomes.Add(ReceiveOutcome.Refused(overQuota));
                 continue;
@@ -96,7 +95,7 @@ public sealed partial class ChatStore
     /// </summary>
     private T WriteNow<T>(Func<WriteBatch, T> work) => Locked(db =>
     {
-        using var batch = new WriteBatch(db);
+        using var batch = Begin(db);
         var result = work(batch);
         batch.Commit();
         return result;

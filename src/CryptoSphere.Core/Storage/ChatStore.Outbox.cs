@@ -169,21 +169,25 @@ public sealed partial class ChatStore
     {
         // Driven by the outbox's own indexes: "($target IS NULL OR ...)" let SQLite walk every message after $after
         // instead, the whole history for a pass over the outbox.
-        using var command = target is null
+        // One peer's: read for every flush (each message sent one at a time), so kept prepared.
+        var kept = target is null ? null : Prepared(OutboxOfTargetSql, ("$target", target), ("$after", after));
+        using var own = kept is not null ? null : target is null
             ? Command(db, $"""
                 SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
                 WHERE o.message_seq > $after ORDER BY o.message_seq
                 """, null, ("$after", after))
-            : Command(db, $"""
-                SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
-                WHERE o.target = $target AND o.message_seq > $after ORDER BY o.message_seq
-                """, null, ("$target", target), ("$after", after));
-        using var reader = command.ExecuteReader();
+            : Command(db, OutboxOfTargetSql, null, ("$target", target), ("$after", after));
+        using var reader = (kept ?? own!).ExecuteReader();
         var rows = new List<(StoredMessage, string, DateTimeOffset)>();
         while (reader.Read())
             rows.Add((Read(reader), reader.GetString(ColumnCount), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ColumnCount + 1))));
         return rows;
     });
+
+    private const string OutboxOfTargetSql = $"""
+        SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
+        WHERE o.target = $target AND o.message_seq > $after ORDER BY o.message_seq
+        """;
 
     /// <summary>Every target with something in the outbox.</summary>
     public IReadOnlyList<string> OutboxTargets() => Locked(db =>

@@ -14,6 +14,7 @@ public sealed partial class ChatStore : IDisposable
     private readonly SqliteConnection _db;
     private readonly object _gate = new();
     private readonly StoreWriter _writes;
+    private readonly PreparedCommands _prepared;
     private int _disposed;
     private StorageException? _damage;
 
@@ -21,6 +22,7 @@ public sealed partial class ChatStore : IDisposable
     {
         _db = db;
         Path = path;
+        _prepared = new PreparedCommands(db);
         _writes = new StoreWriter(this);
     }
 
@@ -163,6 +165,12 @@ public sealed partial class ChatStore : IDisposable
 
     internal void Locked(Action<SqliteConnection> work) => Locked(db => { work(db); return 0; });
 
+    /// <summary>A transaction on the store's connection whose statements stay prepared for the next one. Call under the lock.</summary>
+    internal WriteBatch Begin(SqliteConnection db) => new(db, _prepared);
+
+    /// <summary>A kept read statement with these values (see <see cref="PreparedCommands"/>); null: prepare one of your own. Call under the lock.</summary>
+    internal SqliteCommand? Prepared(string sql, params (string Name, object? Value)[] values) => _prepared.Get(sql, values);
+
     internal static object? Scalar(SqliteConnection db, string sql, params (string Name, object? Value)[] parameters)
     {
         using var command = Command(db, sql, null, parameters);
@@ -194,6 +202,7 @@ public sealed partial class ChatStore : IDisposable
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 1)
                 return;
+            _prepared.Dispose();
             _db.Dispose();
         }
     }

@@ -40,19 +40,15 @@ public sealed class StorageQuota(long strangerBytes, long trustedBytes)
     }
 
     /// <summary>Null when <paramref name="message"/> fits its author's quota; otherwise why it does not.</summary>
-    internal string? Check(SqliteConnection db, SqliteTransaction transaction, StoredMessage message, out string author, out long bytes)
+    internal string? Check(WriteBatch batch, StoredMessage message, out string author, out long bytes)
     {
         author = AuthorOf(message);
         bytes = WireTextBytes(message.Text);
-        var trusted = false;
-        if (message.PeerId is { } peer)
-        {
-            using var state = ChatStore.Command(db, "SELECT COALESCE((SELECT state FROM contacts WHERE peer_id = $peer), 0)", transaction,
-                ("$peer", peer));
-            trusted = Convert.ToInt64(state.ExecuteScalar()) == (long)TrustState.Trusted;
-        }
+        var trusted = message.PeerId is { } peer
+                      && Convert.ToInt64(batch.Scalar("SELECT COALESCE((SELECT state FROM contacts WHERE peer_id = $peer), 0)", ("$peer", peer)))
+                      == (long)TrustState.Trusted;
         var limit = trusted ? TrustedBytes : StrangerBytes;
-        var used = UsedBy(db, transaction, author);
+        var used = UsedBy(batch.Db, batch.Transaction, author);
         if (used + bytes <= limit)
             return null;
         return $"storage quota reached: {used} bytes stored from {(trusted ? "this trusted peer" : "this peer")}, limit {limit}";

@@ -284,7 +284,7 @@ internal sealed class StoreWriter
             {
                 try
                 {
-                    using var batch = new WriteBatch(db);
+                    using var batch = _store.Begin(db);
                     work(batch);
                     batch.Commit();
                 }

@@ -3,20 +3,23 @@ using Microsoft.Data.Sqlite;
 namespace CryptoSphere.Core.Storage;
 
 /// <summary>
-/// One open transaction and what the writes in it share: each statement is prepared once per batch (a batch
-/// can hold thousands of writes), each conversation is touched once with its latest message, and the
+/// One open transaction and what the writes in it share: each statement is prepared once (kept by the store's
+/// <see cref="PreparedCommands"/> across batches), each conversation is touched once with its latest message, and the
 /// full-text index is brought up to date by one statement at the end.
 /// </summary>
 internal sealed class WriteBatch : IDisposable
 {
+    private readonly PreparedCommands? _prepared;
+    // Commands of this batch alone: none while the store keeps them all.
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredMessage> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
     private long _firstNew;
 
-    public WriteBatch(SqliteConnection db)
+    public WriteBatch(SqliteConnection db, PreparedCommands? prepared = null)
     {
         Db = db;
+        _prepared = prepared;
         Transaction = db.BeginTransaction();
     }
 
@@ -37,6 +40,8 @@ internal sealed class WriteBatch : IDisposable
     /// <summary>The batch's prepared command for <paramref name="sql"/>; its parameters keep their last values.</summary>
     public SqliteCommand Command(string sql)
     {
+        if (_prepared?.Get(sql, Transaction) is { } kept)
+            return kept;
         if (!_commands.TryGetValue(sql, out var command))
             _commands[sql] = command = ChatStore.Command(Db, sql, Transaction);
         return command;

@@ -94,6 +94,47 @@ public class FrameConnectionTests
     }
 
     [Fact]
+    public async Task LoneFrames_WrittenByTheirSenders_StayInOrder_WithBurstsThroughThePipe()
+    {
+        var (near, far, cleanup) = await SocketPairAsync();
+        using var _ = cleanup;
+        var connection = new FrameConnection(near, FrameCodec.DefaultMaxFrameBytes);
+        connection.Start((_, _) => ValueTask.CompletedTask);
+        ulong token = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            // A pause makes the next frame lone (its sender writes it); the burst behind it goes through the pipe.
+            await Task.Delay(2);
+            await SendPingAsync(connection, ++token);
+            var burst = new List<Task>();
+            for (var i = 0; i < 50; i++)
+                burst.Add(SendPingAsync(connection, ++token).AsTask());
+            await Task.WhenAll(burst);
+        }
+
+        await connection.CloseAsync(Wait);
+
+        var frames = await ReadAllAsync(far);
+        Assert.Equal(Enumerable.Range(1, (int)token).Select(i => (ulong)i), frames.Select(f => PingMessage.Decode(new(f.Body)).Token));
+    }
+
+    [Fact]
+    public async Task ALoneFrame_ToAPeerThatDoesNotRead_DoesNotHoldItsSender()
+    {
+        var stream = new StalledStream();
+        var connection = new FrameConnection(stream, FrameCodec.DefaultMaxFrameBytes);
+        connection.Start((_, _) => ValueTask.CompletedTask);
+
+        // The first frame is lone: its sender starts the write, which never finishes; the next one is queued behind it.
+        await SendPingAsync(connection, 1).AsTask().WaitAsync(Wait);
+        await stream.WriteStarted.WaitAsync(Wait);
+        await SendPingAsync(connection, 2).AsTask().WaitAsync(Wait);
+
+        var closing = connection.CloseAsync(TimeSpan.FromMilliseconds(300)).AsTask();
+        Assert.Same(closing, await Task.WhenAny(closing, Task.Delay(Wait)));
+    }
+
+    [Fact]
     public async Task AFrameQueuedByTheHandler_BeforeItFails_IsStillSentOnClose()
     {
         for (var round = 0; round < 20; round++)
