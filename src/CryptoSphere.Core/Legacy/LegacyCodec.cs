@@ -54,13 +54,15 @@ internal static class LegacyCodec
             : chat;
     }
 
+    // Spans until the end: only the fields kept become strings (a message arrives per connection, each one used to
+    // cost a string per slice).
     private static LegacyDisconnect? TryDecodeDisconnect(string raw)
     {
-        var trimmed = raw.TrimEnd('\r', '\n', ' ', '\t');
+        var trimmed = raw.AsSpan().TrimEnd(Whitespace);
         if (!trimmed.EndsWith(DisconnectSuffix, StringComparison.Ordinal))
             return null;
         var address = trimmed[1..^DisconnectSuffix.Length];
-        if (address.Contains('<') || address.Contains('>') || address.Contains('\n'))
+        if (address.IndexOfAny('<', '>', '\n') >= 0)
             return null;
         var (ip, port) = SplitAddress(address);
         return new LegacyDisconnect(ip, port);
@@ -72,21 +74,23 @@ internal static class LegacyCodec
         if (newline < 0)
             return LegacyDecodeResult.Fail("header without a newline");
 
-        var header = raw[..newline].TrimEnd('\r');
+        var header = raw.AsSpan(0, newline).TrimEnd('\r');
         var separator = header.IndexOf(TeamSeparator, StringComparison.Ordinal);
         if (separator < 0 || !header.EndsWith('>'))
             return LegacyDecodeResult.Fail("malformed header (expected '<ip:port> @ <team>')");
 
         var (ip, port) = SplitAddress(header[1..separator]);
-        var team = header[(separator + TeamSeparator.Length)..^1];
-        var text = ExtractText(raw[(newline + 1)..]);
+        var team = header[(separator + TeamSeparator.Length)..^1].ToString();
+        var text = ExtractText(raw.AsSpan(newline + 1)).ToString();
         return LegacyDecodeResult.Ok(new LegacyChat(ip, port, team, text));
     }
 
+    private const string Whitespace = "\r\n \t";
+
     // The text ends at the last "\n<end>"; a sender that closed without the marker is tolerated.
-    private static string ExtractText(string body)
+    private static ReadOnlySpan<char> ExtractText(ReadOnlySpan<char> body)
     {
-        var trimmed = body.TrimEnd('\r', '\n', ' ', '\t');
+        var trimmed = body.TrimEnd(Whitespace);
         if (trimmed.EndsWith(EndMarker, StringComparison.Ordinal))
         {
             var text = trimmed[..^EndMarker.Length];
@@ -96,12 +100,12 @@ internal static class LegacyCodec
         return body.EndsWith('\n') ? body[..^1] : body;
     }
 
-    private static (string Ip, int? Port) SplitAddress(string address)
+    private static (string Ip, int? Port) SplitAddress(ReadOnlySpan<char> address)
     {
         var colon = address.LastIndexOf(':');
         if (colon < 0)
-            return (address, null);
-        var ip = address[..colon];
+            return (address.ToString(), null);
+        var ip = address[..colon].ToString();
         return int.TryParse(address[(colon + 1)..], System.Globalization.NumberStyles.None, null, out var port)
                && port is > 0 and <= 65535
             ? (ip, port)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using CryptoSphere.Core.Conversations;
@@ -30,34 +31,85 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
         var read = await LegacyMessageReader.ReadAsync(stream, Options.MaxLegacyMessageBytes, Options.ReadTimeout, token,
                 Options.LegacyMessageDeadline)
             .ConfigureAwait(false);
-        var remoteText = remote.ToString();
-        if (read.Error == LegacyReadError.TooLarge)
-        {
-            node.Reject(remoteText, $"legacy message larger than the {Options.MaxLegacyMessageBytes}-byte cap");
+        if (Check(read.Data, read.Error, remote) is not { } message)
             return;
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Receive(message, remote, received.SetResult);
+        await received.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The listener's shortcut for the usual case, tried on its accept thread: when the whole message (through its
+    /// <c>\n&lt;end&gt;</c>) is already in the socket, it is read at once and stored with no task, no timer and no
+    /// thread switch; <paramref name="done"/> runs once it is stored (or refused), and the listener then closes the
+    /// connection, as after <see cref="HandleAsync"/>. False, with nothing read, when the bytes there are not a whole
+    /// legacy message (a TLS client, a message still arriving, a DISCONNECT that ends at the close): the listener
+    /// then hands the connection to <see cref="HandleAsync"/> or the secure side as before.
+    /// </summary>
+    public bool TryHandleArrived(Socket socket, IPEndPoint remote, Action done)
+    {
+        var available = socket.Available;
+        if (available is 0 or > ArrivedMax || available > Options.MaxLegacyMessageBytes)
+            return false;
+        var buffer = ArrayPool<byte>.Shared.Rent(available);
+        try
+        {
+            var data = buffer.AsSpan(0, socket.Receive(buffer, 0, available, SocketFlags.Peek));
+            if (data.IsEmpty || data[0] != (byte)'<' || !data.EndsWith(LegacyMessageReader.EndMarker))
+                return false;
+            // Refused unread, as HandleAsync refuses.
+            if (Refusal(Options, remote.Address) is { } refusal)
+                node.Reject(remote.ToString(), refusal);
+            else if (socket.Receive(buffer, 0, data.Length, SocketFlags.None) == data.Length
+                     && Check(data, LegacyReadError.None, remote) is { } message)
+            {
+                Receive(message, remote, done);
+                return true;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        done();
+        return true;
+    }
+
+    // A message is this short unless its text is long; a longer one takes the ordinary path.
+    private const int ArrivedMax = 4096;
+
+    // The message, or null when it was refused (and reported).
+    private LegacyMessage? Check(ReadOnlySpan<byte> data, LegacyReadError error, IPEndPoint remote)
+    {
+        if (error == LegacyReadError.TooLarge)
+        {
+            node.Reject(remote.ToString(), $"legacy message larger than the {Options.MaxLegacyMessageBytes}-byte cap");
+            return null;
         }
 
-        var decoded = LegacyCodec.Decode(read.Data);
+        var decoded = LegacyCodec.Decode(data);
         // Tolerating a missing <end> is for a sender that closed; one that stalled mid-message sent only part of it.
-        if (read.Error == LegacyReadError.TimedOut && (!decoded.Success || decoded.Message is LegacyChat && !EndsWithEndMarker(read.Data)))
+        if (error == LegacyReadError.TimedOut && (!decoded.Success || decoded.Message is LegacyChat && !EndsWithEndMarker(data)))
         {
-            node.Reject(remoteText,
-                $"incomplete message: {read.Data.Length} bytes without <end>, then nothing within the {Options.ReadTimeout.TotalSeconds:0.#} s " +
+            node.Reject(remote.ToString(),
+                $"incomplete message: {data.Length} bytes without <end>, then nothing within the {Options.ReadTimeout.TotalSeconds:0.#} s " +
                 $"read timeout or not all within the {Options.LegacyMessageDeadline.TotalSeconds:0.#} s message deadline");
-            return;
+            return null;
         }
         if (!decoded.Success)
         {
-            node.Reject(remoteText, decoded.Error!);
-            return;
+            node.Reject(remote.ToString(), decoded.Error!);
+            return null;
         }
-        await ReceiveAsync(decoded.Message!, remote).ConfigureAwait(false);
+        return decoded.Message!;
     }
 
     private static bool EndsWithEndMarker(ReadOnlySpan<byte> data) =>
         data.TrimEnd("\r\n \t"u8).EndsWith("<end>"u8);
 
-    private async Task ReceiveAsync(LegacyMessage message, IPEndPoint remote)
+    // Runs done once the message has been stored (or refused) and shown; a chat message is stored on the store's
+    // writer, and done runs there after the commit.
+    private void Receive(LegacyMessage message, IPEndPoint remote, Action done)
     {
         // The header's IP is the sender's own guess and is not trusted; the connection's address is.
         var origin = LegacyOrigin.Resolve(remote.Address, message.SenderPort, remote.Port, node.Port, LegacyOrigin.IsThisHost, node.Peers);
@@ -78,19 +130,35 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
             case LegacyChat chat:
                 // Stored before it is shown: nothing received is lost on a crash right after.
                 var id = Guid.CreateVersion7();
-                var outcome = await node.Store.AppendReceivedCheckedAsync(new StoredMessage(id, ConversationId.Legacy(key).ToString(), false, null,
-                    key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, node.Now, node.Now, MessageState.Received)).ConfigureAwait(false);
-                if (outcome.Refusal is { } refusal)
+                var now = node.Now;
+                node.Store.AppendReceivedChecked(new StoredMessage(id, ConversationId.Legacy(key).ToString(), false, null,
+                    key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, now, now, MessageState.Received), outcome =>
                 {
-                    node.Reject(key.ToString(), $"legacy message not stored: {refusal}");
-                    break;
-                }
-                if (origin.UpdatesPeerTable)
-                    node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
-                node.Publish(new MessageReceived(node.Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id)
-                    { InvalidUtf8 = chat.InvalidUtf8 });
-                break;
+                    try
+                    {
+                        Stored(outcome, chat, key, origin.UpdatesPeerTable, id);
+                    }
+                    finally
+                    {
+                        done();
+                    }
+                });
+                return;
         }
+        done();
+    }
+
+    private void Stored(ReceiveOutcome outcome, LegacyChat chat, PeerKey key, bool updatesPeerTable, Guid id)
+    {
+        if (outcome.Refusal is { } refusal)
+        {
+            node.Reject(key.ToString(), $"legacy message not stored: {refusal}");
+            return;
+        }
+        if (updatesPeerTable)
+            node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
+        node.Publish(new MessageReceived(node.Now, key, chat.Team, chat.Text, PeerProtocol.Legacy, MessageId: id)
+            { InvalidUtf8 = chat.InvalidUtf8 });
     }
 
     /// <summary>Why a legacy peer at <paramref name="address"/> is refused, or null. Static so the lists' rules are tested directly.</summary>

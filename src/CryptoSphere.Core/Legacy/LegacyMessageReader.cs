@@ -14,7 +14,7 @@ internal readonly record struct LegacyReadResult(byte[] Data, LegacyReadError Er
 internal static class LegacyMessageReader
 {
     // The marker ends a line of its own: "<end>" inside the text ("wrap it in <end> tags") is not the end.
-    private static readonly byte[] EndMarker = "\n<end>"u8.ToArray();
+    internal static readonly byte[] EndMarker = "\n<end>"u8.ToArray();
 
     public static async Task<LegacyReadResult> ReadAsync(
         Stream stream, int maxBytes, TimeSpan readTimeout, CancellationToken cancellationToken, TimeSpan? deadline = null)

@@ -38,6 +38,8 @@ internal sealed class EventBus : IAsyncDisposable
     // it gets there, not once per event.
     private long _lowestWaiting = long.MaxValue;
     private long _missed;
+    private Action<NodeEvent>? _listed;
+    private Action<NodeEvent>[] _list = [];
 
     public EventBus(ILogger log, TimeProvider clock)
     {
@@ -162,10 +164,7 @@ internal sealed class EventBus : IAsyncDisposable
 
     private void Invoke(NodeEvent e)
     {
-        var subscribers = Subscribers;
-        if (subscribers is null)
-            return;
-        foreach (var subscriber in subscribers.GetInvocationList().Cast<Action<NodeEvent>>())
+        foreach (var subscriber in SubscriberList())
         {
             try
             {
@@ -177,6 +176,19 @@ internal sealed class EventBus : IAsyncDisposable
                 NodeLog.SubscriberFailed(_log, ex, e.GetType().Name);
             }
         }
+    }
+
+    // The subscribers as an array, made again only when they change: GetInvocationList allocates one per call, and this
+    // runs once per event. Only the delivery task calls it.
+    private Action<NodeEvent>[] SubscriberList()
+    {
+        var subscribers = Subscribers;
+        if (!ReferenceEquals(subscribers, _listed))
+        {
+            _list = subscribers is null ? [] : [.. subscribers.GetInvocationList().Cast<Action<NodeEvent>>()];
+            _listed = subscribers;
+        }
+        return _list;
     }
 
     private void RaiseDrained()

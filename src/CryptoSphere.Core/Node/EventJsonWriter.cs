@@ -12,13 +12,28 @@ namespace CryptoSphere.Core.Node;
 /// </summary>
 internal sealed class EventJsonWriter : IDisposable
 {
+    // One per thread, used again event after event: a writer and its buffer per event were most of what printing an
+    // event allocated (events come one per message received or sent).
+    [ThreadStatic]
+    private static EventJsonWriter? _spare;
+
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer;
+    private readonly JavaScriptEncoder? _encoder;
 
-    public EventJsonWriter(JavaScriptEncoder? encoder)
+    private EventJsonWriter(JavaScriptEncoder? encoder)
     {
+        _encoder = encoder;
         _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = encoder });
-        _writer.WriteStartObject();
+    }
+
+    /// <summary>A writer with the object opened; dispose it when done, which keeps it for the thread's next event.</summary>
+    public static EventJsonWriter Start(JavaScriptEncoder? encoder)
+    {
+        var writer = _spare is { } spare && spare._encoder == encoder ? spare : new EventJsonWriter(encoder);
+        _spare = null;
+        writer._writer.WriteStartObject();
+        return writer;
     }
 
     public void Add(string name, object? value)
@@ -59,5 +74,12 @@ internal sealed class EventJsonWriter : IDisposable
         return Encoding.UTF8.GetString(_buffer.WrittenSpan);
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        // A writer grown by a huge event is not kept.
+        if (_buffer.Capacity <= 64 * 1024)
+            _spare = this;
+    }
 }

@@ -20,7 +20,7 @@ public static class NodeEventJson
     {
         // Written straight to UTF-8 in the order the fields are added (as a JsonObject kept them): building a JsonObject per
         // event cost more than the rest of printing it, at one event per message sent and per message received.
-        using var o = new EventJsonWriter(Options.Encoder);
+        using var o = EventJsonWriter.Start(Options.Encoder);
         o.Add("type", TypeName(e));
         o.Add("time", e.Time.ToString("O"));
         switch (e)

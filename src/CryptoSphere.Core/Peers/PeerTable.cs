@@ -44,7 +44,11 @@ public sealed class PeerTable
                     // "We found it" (announced, exchanged, manual) says more than "it came to us".
                     Source = existing.Source == PeerSource.Incoming ? source : existing.Source,
                 };
-                change = new PeerChange(PeerChangeKind.Updated, updated, null);
+                change = new PeerChange(PeerChangeKind.Updated, updated, null)
+                {
+                    ActivityOnly = updated.Name == existing.Name && updated.Protocol == existing.Protocol && updated.Id == existing.Id
+                                   && updated.Source == existing.Source,
+                };
             }
             else
             {
@@ -83,4 +87,8 @@ public sealed class PeerTable
 
 public enum PeerChangeKind { Added, Updated, Removed }
 
-public sealed record PeerChange(PeerChangeKind Kind, Peer Peer, PeerRemovalReason? Reason);
+public sealed record PeerChange(PeerChangeKind Kind, Peer Peer, PeerRemovalReason? Reason)
+{
+    /// <summary>An update that moved only the last-seen time and the message count (what every message does).</summary>
+    public bool ActivityOnly { get; init; }
+}

@@ -7,11 +7,22 @@ namespace CryptoSphere.Core.Peers;
 /// Turns changes of the peer table into events, saves peers that came or went, and drops peers silent for
 /// longer than the inactivity timeout.
 /// </summary>
+/// <remarks>
+/// Every message refreshes its peer's last-seen time and message count. Such a refresh is shown at once when the
+/// peer's last event is older than the check interval; otherwise it is held, and the monitor's next tick shows the
+/// peer as it is then: one <see cref="PeerUpdated"/> per peer and interval at most instead of one per message, and
+/// the latest state always follows within an interval. Any other change (a new name, protocol or identity) is
+/// shown at once.
+/// </remarks>
 internal sealed class PeerTableRecorder
 {
     private readonly NodeRuntime _node;
     private readonly ILogger _log;
     private Task? _monitor;
+    private readonly Lock _refreshGate = new();
+    // When each peer's last event was shown, and the peers with a refresh held since (both under _refreshGate).
+    private readonly Dictionary<PeerKey, long> _shown = [];
+    private readonly HashSet<PeerKey> _held = [];
 
     public PeerTableRecorder(NodeRuntime node)
     {
@@ -29,11 +40,61 @@ internal sealed class PeerTableRecorder
         using var timer = new PeriodicTimer(_node.Options.InactivityCheckInterval, _node.Clock);
         using var stop = timer.StopOn(_node.Stopping);
         while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+        {
             _node.Peers.RemoveSilentSince(_node.Now - _node.Options.InactivityTimeout);
+            ShowHeld();
+        }
+    }
+
+    // True when the refresh is held for the next tick; otherwise its event goes out now.
+    private bool Hold(PeerChange change)
+    {
+        var key = change.Peer.Key;
+        var now = _node.Clock.GetTimestamp();
+        lock (_refreshGate)
+        {
+            if (change.Kind == PeerChangeKind.Removed)
+            {
+                _shown.Remove(key);
+                _held.Remove(key);
+                return false;
+            }
+            if (change.ActivityOnly && _monitor is not null && _shown.TryGetValue(key, out var last)
+                                    && _node.Clock.GetElapsedTime(last, now) < _node.Options.InactivityCheckInterval)
+            {
+                _held.Add(key);
+                return true;
+            }
+            _shown[key] = now;
+            _held.Remove(key);
+            return false;
+        }
+    }
+
+    private void ShowHeld()
+    {
+        PeerKey[] keys;
+        lock (_refreshGate)
+        {
+            if (_held.Count == 0)
+                return;
+            keys = [.. _held];
+            _held.Clear();
+            var now = _node.Clock.GetTimestamp();
+            foreach (var key in keys)
+                _shown[key] = now;
+        }
+        foreach (var key in keys)
+        {
+            if (_node.Peers.Find(key) is { } peer)
+                _node.Publish(new PeerUpdated(_node.Now, peer));
+        }
     }
 
     private void OnChanged(PeerChange change)
     {
+        if (Hold(change))
+            return;
         NodeEvent e = change.Kind switch
         {
             PeerChangeKind.Added => new PeerAdded(_node.Now, change.Peer),

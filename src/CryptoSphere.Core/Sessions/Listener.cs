@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Node;
 using Microsoft.Extensions.Logging;
 
@@ -17,20 +18,28 @@ internal sealed class Listener
 
     public delegate Task ConnectionHandler(Socket socket, IPEndPoint remote, CancellationToken token);
 
+    /// <summary>Handles a connection at once when what it has already sent is enough (see <see cref="LegacyEndpoint.TryHandleArrived"/>).</summary>
+    public delegate bool ArrivedHandler(Socket socket, IPEndPoint remote, Action done);
+
     private readonly NodeRuntime _node;
     private readonly ConnectionHandler _secure;
     private readonly ConnectionHandler _legacy;
+    private readonly ArrivedHandler? _legacyArrived;
     private readonly ConnectionLimiter _limiter;
     private readonly ILogger _log;
     private Socket? _socket;
     private Task? _acceptLoop;
     private long _lastRefusalReport;
+    // Connections handled at once and not yet done, plus one while the accept loop runs: Completion waits for them.
+    private int _arrivedOpen = 1;
+    private readonly TaskCompletionSource _arrivedDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Listener(NodeRuntime node, ConnectionHandler secure, ConnectionHandler legacy)
+    public Listener(NodeRuntime node, ConnectionHandler secure, ConnectionHandler legacy, ArrivedHandler? legacyArrived = null)
     {
         _node = node;
         _secure = secure;
         _legacy = legacy;
+        _legacyArrived = legacyArrived;
         _log = node.Logger<Listener>();
         _limiter = new ConnectionLimiter(node.Options.MaxConnectionsPerIp, node.Options.MaxConnections, node.Options.ConnectionProgressWindow);
     }
@@ -51,7 +60,7 @@ internal sealed class Listener
     /// <summary>Closes the listening socket; the accept loop ends (<see cref="Completion"/>).</summary>
     public void Stop() => _socket?.Dispose();
 
-    public Task Completion => _acceptLoop ?? Task.CompletedTask;
+    public Task Completion => _acceptLoop is null ? Task.CompletedTask : Task.WhenAll(_acceptLoop, _arrivedDone.Task);
 
     private void AcceptLoop()
     {
@@ -71,7 +80,8 @@ internal sealed class Listener
                 switch (_limiter.Admit(address, socket, token))
                 {
                     case ConnectionLimiter.Admission.Run:
-                        Run(socket, address, token);
+                        if (!TryHandleArrived(socket, address))
+                            Run(socket, address, token);
                         break;
                     case ConnectionLimiter.Admission.Refused:
                         socket.Dispose();
@@ -87,7 +97,57 @@ internal sealed class Listener
         finally
         {
             _limiter.CloseParked();
+            ArrivedEnded();
         }
+    }
+
+    // One connection per message (the legacy protocol) is accepted at the rate of whole messages: when its message is
+    // already there, it is read and stored from this thread, which saves a task, a thread switch and the sniffing
+    // peek's timer per message. The connection is closed and its slot given back once the message is stored.
+    private bool TryHandleArrived(Socket socket, IPAddress address)
+    {
+        if (_legacyArrived is null || socket.RemoteEndPoint is not IPEndPoint remote)
+            return false;
+        Interlocked.Increment(ref _arrivedOpen);
+        var finished = 0;
+        void Done()
+        {
+            if (Interlocked.Exchange(ref finished, 1) != 0)
+                return;
+            socket.Dispose();
+            // A parked connection of the same address takes the slot, on the ordinary path.
+            if (_limiter.Release(address) is { } next)
+            {
+                if (_node.Stopping.IsCancellationRequested)
+                    next.Dispose();
+                else
+                    Run(next, address, _node.Stopping);
+            }
+            ArrivedEnded();
+        }
+        try
+        {
+            if (_legacyArrived(socket, remote, Done))
+                return true;
+            Interlocked.Decrement(ref _arrivedOpen);
+            return false;
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            _node.Reject(remote.ToString(), $"connection error: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            SessionLog.HandlerFailed(_log, e, remote.ToString());
+        }
+        Done();
+        return true;
+    }
+
+    private void ArrivedEnded()
+    {
+        if (Interlocked.Decrement(ref _arrivedOpen) == 0)
+            _arrivedDone.TrySetResult();
     }
 
     private Socket? Accept(CancellationToken token)
@@ -150,24 +210,34 @@ internal sealed class Listener
     private async Task HandleConnectionAsync(Socket socket, CancellationToken token)
     {
         var remote = socket.RemoteEndPoint as IPEndPoint;
-        var remoteText = remote?.ToString() ?? "?";
+        // Formatted only for a report: most connections need none.
+        string RemoteText() => remote?.ToString() ?? "?";
         try
         {
-            await Task.Yield();
-            var first = await PeekFirstByteAsync(socket, token).ConfigureAwait(false);
+            // Started on the accept thread, the peek usually waits for the first bytes and frees it at once; when they were
+            // already there, the rest (a TLS handshake) must not run on that thread.
+            var peek = PeekFirstByteAsync(socket, token);
+            if (peek.IsCompleted)
+                await Task.Yield();
+            var first = await peek.ConfigureAwait(false);
             switch (first)
             {
                 case null:
-                    _node.Reject(remoteText, "connection closed or silent before sending anything");
+                    _node.Reject(RemoteText(), "connection closed or silent before sending anything");
                     break;
                 case LegacyHeaderStart:
-                    await _legacy(socket, remote!, token).ConfigureAwait(false);
+                    // The message has usually arrived whole with its first bytes: read at once, without the reader's timers.
+                    var stored = new TaskCompletionSource();
+                    if (_legacyArrived?.Invoke(socket, remote!, () => stored.TrySetResult()) == true)
+                        await stored.Task.ConfigureAwait(false);
+                    else
+                        await _legacy(socket, remote!, token).ConfigureAwait(false);
                     break;
                 case TlsHandshakeRecord:
                     await _secure(socket, remote!, token).ConfigureAwait(false);
                     break;
                 default:
-                    _node.Reject(remoteText, $"unknown protocol (first byte 0x{first:x2})");
+                    _node.Reject(RemoteText(), $"unknown protocol (first byte 0x{first:x2})");
                     break;
             }
         }
@@ -177,12 +247,12 @@ internal sealed class Listener
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
-            _node.Reject(remoteText, $"connection error: {e.Message}");
+            _node.Reject(RemoteText(), $"connection error: {e.Message}");
         }
         catch (Exception e)
         {
             // A handler must never take the node down; log and drop this connection only.
-            SessionLog.HandlerFailed(_log, e, remoteText);
+            SessionLog.HandlerFailed(_log, e, RemoteText());
         }
         finally
         {
