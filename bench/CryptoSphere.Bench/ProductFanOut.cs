@@ -52,18 +52,23 @@ internal static class ProductFanOut
         {
             var setup = Stopwatch.StartNew();
             Console.Error.WriteLine($"starting {settings.Receivers} member nodes ({settings.Parallel} at a time)...");
-            members.AddRange(StartMany(settings.Receivers, settings.Parallel,
-                i => CliNode.Listen($"m{i}", Path.Combine(root, $"m{i}"), onLine: (line, _) => state.OnLine(i, line))));
+            // Each member's ID as its user would read it (`cryptosphere id`), then the node.
+            var ids = new string[settings.Receivers];
+            members.AddRange(StartMany(settings.Receivers, settings.Parallel, i =>
+            {
+                ids[i] = CliNode.RunOnce("id", "--data-dir", Path.Combine(root, $"m{i}")).Trim();
+                return CliNode.Listen($"m{i}", Path.Combine(root, $"m{i}"), onLine: (line, _) => state.OnLine(i, line));
+            }));
             sender = CliNode.Listen("sender", Path.Combine(root, "sender"), commands: true, onLine: deliveries.OnLine);
             Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; the sender writes to each member once...");
-            var ids = Introduce(sender, members, deliveries, settings.Parallel * 4, TimeSpan.FromMinutes(10));
-            if (ids.Count < members.Count)
-                throw new InvalidOperationException($"only {ids.Count} of {members.Count} members acknowledged the sender's first message within 10 minutes");
-            Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; group create, then {ids.Count} x group add...");
+            var answered = Introduce(sender, members, ids, deliveries, settings.Parallel * 4, TimeSpan.FromMinutes(10));
+            if (answered < members.Count)
+                throw new InvalidOperationException($"only {answered} of {members.Count} members acknowledged the sender's first message within 10 minutes");
+            Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; group create, then {ids.Length} x group add...");
             CliNode.RunOnce("group", "create", "--data-dir", sender.DataDir, GroupName);
             foreach (var id in ids)
                 CliNode.RunOnce("group", "add", "--data-dir", sender.DataDir, GroupName, id);
-            var version = ids.Count + 1;
+            var version = ids.Length + 1;
             if (!state.WaitForGroup(version, TimeSpan.FromMinutes(5)))
             {
                 var missing = state.WithoutGroup(version);
@@ -73,7 +78,7 @@ internal static class ProductFanOut
             }
             // Each member connects to the others it learns from the group's state: let those connections settle first.
             var sessions = state.WaitForQuietSessions(TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(5));
-            Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; group of {ids.Count + 1} at every member, {sessions} member sessions; starting {settings.Receivers} TLS echo servers...");
+            Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; group of {ids.Length + 1} at every member, {sessions} member sessions; starting {settings.Receivers} TLS echo servers...");
             echoes.AddRange(StartMany(settings.Receivers, settings.Parallel, _ => new ReferenceServers.ServerProcess("echo-tls")));
             using var reference = TlsFanOut.ConnectAsync(echoes.Select(e => e.Port).ToList()).GetAwaiter().GetResult();
             Console.Error.WriteLine($"  set up in {setup.Elapsed.TotalSeconds:0} s");
@@ -95,7 +100,7 @@ internal static class ProductFanOut
             {
                 var counted = round >= 0;
                 var before = Cpu();
-                var (ms, missing) = deliveries.Time(sender, $"group-send {GroupName} {text}{round + WarmupRounds:x8}\n", ids.Count, RoundLimit);
+                var (ms, missing) = deliveries.Time(sender, $"group-send {GroupName} {text}{round + WarmupRounds:x8}\n", ids.Length, RoundLimit);
                 Thread.Sleep(Settle);
                 var between = Cpu();
                 if (counted)
@@ -103,7 +108,7 @@ internal static class ProductFanOut
                     groupCpu += between - before;
                     Add(group, ref lostGroup, ms, missing);
                 }
-                (ms, missing) = deliveries.Time(sender, sendLines, ids.Count, RoundLimit);
+                (ms, missing) = deliveries.Time(sender, sendLines, ids.Length, RoundLimit);
                 Thread.Sleep(Settle);
                 if (counted)
                 {
@@ -120,18 +125,19 @@ internal static class ProductFanOut
             // Everything acknowledged must be on disk at every member, and nothing left in the sender's outbox.
             Console.Error.WriteLine("stopping...");
             var killed = CliNode.StopAll([sender, .. members], TimeSpan.FromSeconds(60));
-            var expected = 1 + WarmupRounds * 2 + settings.Rounds * 2L;
-            var notStored = members.Sum(m => Math.Max(0, expected - CliNode.CountRows(m.DataDir, "SELECT COUNT(*) FROM messages WHERE outgoing = 0")));
+            // The rounds' texts, not the hellos (a member that was written to twice has two).
+            var expected = (WarmupRounds + settings.Rounds) * 2L;
+            var notStored = members.Sum(m => Math.Max(0, expected - CliNode.CountRows(m.DataDir, "SELECT COUNT(*) FROM messages WHERE outgoing = 0 AND text LIKE 'ggg%'")));
             var outboxLeft = CliNode.CountRows(sender.DataDir, "SELECT COUNT(*) FROM outbox");
 
             Machine.WriteFacts(output);
             output.WriteLine($"- Load average at the end (1, 5, 15 min): {Machine.LoadAverage()}");
             output.WriteLine($"- Program: {CliNode.Program}");
             output.WriteLine($"- {settings.Receivers} member processes (`listen --json`, each its data directory on disk) and a sender (`listen --json --commands`); "
-                             + $"group of {ids.Count + 1} made with `group create` and {ids.Count} `group add` while the sender ran; set up in {setup.Elapsed.TotalSeconds:0} s");
+                             + $"group of {ids.Length + 1} made with `group create` and {ids.Length} `group add` while the sender ran; set up in {setup.Elapsed.TotalSeconds:0} s");
             output.WriteLine($"- The members connected to each other from the group's state (as members do): {sessions} `secure_peer_connected` lines at the members "
                              + "before the first round (the sender's included)");
-            output.WriteLine($"- {settings.Rounds} counted rounds after {WarmupRounds} warm-up rounds; each round: one group send, one broadcast ({ids.Count} `send` lines at once), "
+            output.WriteLine($"- {settings.Rounds} counted rounds after {WarmupRounds} warm-up rounds; each round: one group send, one broadcast ({ids.Length} `send` lines at once), "
                              + $"one TLS fan-out to {settings.Receivers} echo server processes; {TextBytes}-byte texts");
             var perRound = Settle.TotalSeconds + Median(group) / 1000;
             output.WriteLine($"- CPU (user + system, from /proc) idle: sender {idle.Sender * 1000:0.0} ms/s, all members together {idle.Members * 1000:0.0} ms/s");
@@ -144,7 +150,7 @@ internal static class ProductFanOut
             output.WriteLine("| fan-out to " + settings.Receivers + " | median | p95 | max | rounds complete |");
             output.WriteLine("|---|---:|---:|---:|---:|");
             Row("cryptosphere group send (until the last `message_delivered`)", group);
-            Row($"cryptosphere broadcast ({ids.Count} x `send`)", broadcast);
+            Row($"cryptosphere broadcast ({ids.Length} x `send`)", broadcast);
             Row("TLS 1.3 to echo server processes (reference)", tls);
             output.WriteLine();
             var ratio = Median(group) / Median(tls);
@@ -207,29 +213,31 @@ internal static class ProductFanOut
     // A few at a time, and again to those that did not answer: the members also connect to each other as they learn
     // of each other (peer exchange), thousands of first handshakes in processes that have not run them yet, and on 2
     // cores some pass the handshake timeout (10 s). Returns the members' peer IDs, from the sender's
-    // message_delivered lines; failures here are not counted against the rounds.
-    private static List<string> Introduce(CliNode sender, List<CliNode> members, Deliveries deliveries, int atOnce, TimeSpan limit)
+    // message_delivered lines (by peer ID: a member that heard of the sender from the others may have connected
+    // first, and its deliveries then name that connection's address); failures here are not counted against the rounds.
+    // Returns how many answered.
+    private static int Introduce(CliNode sender, List<CliNode> members, string[] ids, Deliveries deliveries, int atOnce, TimeSpan limit)
     {
         var watch = Stopwatch.StartNew();
         deliveries.Recording = true;
-        var pending = members.Select(m => $"127.0.0.1:{m.Port}").ToList();
+        var pending = Enumerable.Range(0, members.Count).ToList();
         for (var attempt = 1; pending.Count > 0 && watch.Elapsed < limit; attempt++)
         {
             if (attempt > 1)
                 Console.Error.WriteLine($"  {pending.Count} members have not answered yet; writing to them again (attempt {attempt})");
             foreach (var batch in pending.Chunk(atOnce))
             {
-                sender.Stdin.Write(string.Concat(batch.Select(address => $"send {address} hello from the sender\n")));
+                sender.Stdin.Write(string.Concat(batch.Select(i => $"send 127.0.0.1:{members[i].Port} hello from the sender\n")));
                 sender.Stdin.Flush();
                 var batchDeadline = watch.Elapsed + TimeSpan.FromSeconds(60);
-                while (batch.Any(a => !deliveries.Answered.ContainsKey(a)) && watch.Elapsed < batchDeadline && watch.Elapsed < limit)
+                while (batch.Any(i => !deliveries.Answered.ContainsKey(ids[i])) && watch.Elapsed < batchDeadline && watch.Elapsed < limit)
                     Thread.Sleep(50);
             }
-            pending.RemoveAll(deliveries.Answered.ContainsKey);
+            pending.RemoveAll(i => deliveries.Answered.ContainsKey(ids[i]));
         }
         deliveries.Recording = false;
         deliveries.ResetFailures();
-        return members.Select(m => deliveries.Answered.GetValueOrDefault($"127.0.0.1:{m.Port}")).OfType<string>().ToList();
+        return members.Count - pending.Count;
     }
 
     /// <summary>What the members printed that the setup waits for: the group's version, and sessions opened.</summary>
@@ -303,8 +311,8 @@ internal static class ProductFanOut
 
         public void ResetFailures() => Interlocked.Exchange(ref _failed, 0);
 
-        /// <summary>The peer ID behind each address a message was delivered to.</summary>
-        public System.Collections.Concurrent.ConcurrentDictionary<string, string> Answered { get; } = new();
+        /// <summary>The peer IDs messages were delivered to.</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<string, bool> Answered { get; } = new();
 
         /// <summary>Whether <see cref="Answered"/> is kept: only while setting up, so the rounds' lines are not parsed
         /// (the time a line is read is taken before, but parsing would hold up reading the lines after it).</summary>
@@ -317,7 +325,7 @@ internal static class ProductFanOut
                 if (Recording)
                 {
                     var e = JsonDocument.Parse(line).RootElement;
-                    Answered.TryAdd(e.GetProperty("to").GetString()!, e.GetProperty("peerId").GetString()!);
+                    Answered.TryAdd(e.GetProperty("peerId").GetString()!, true);
                 }
                 if (Interlocked.Increment(ref _count) == Volatile.Read(ref _target))
                 {
