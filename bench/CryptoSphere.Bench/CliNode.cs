@@ -58,12 +58,13 @@ internal sealed class CliNode : IDisposable
     }
 
     /// <summary>Starts <c>listen --json</c> (with <c>--commands</c> when asked) and waits for its node_started line.</summary>
-    public static CliNode Listen(string name, string dataDir, bool commands = false, Action<string, long>? onLine = null)
+    public static CliNode Listen(string name, string dataDir, bool commands = false, Action<string, long>? onLine = null, string[]? extra = null)
     {
         var args = new List<string> { "listen", "--json", "--data-dir", dataDir, "--name", name, "--port", FreePort().ToString(),
             "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--no-discovery" };
         if (commands)
             args.Add("--commands");
+        args.AddRange(extra ?? []);
         var process = Process.Start(StartInfo(args))!;
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{name}] {e.Data}"); };
         process.BeginErrorReadLine();

@@ -59,7 +59,9 @@ internal static class ProductFanOut
                 ids[i] = CliNode.RunOnce("id", "--data-dir", Path.Combine(root, $"m{i}")).Trim();
                 return CliNode.Listen($"m{i}", Path.Combine(root, $"m{i}"), onLine: (line, _) => state.OnLine(i, line));
             }));
-            sender = CliNode.Listen("sender", Path.Combine(root, "sender"), commands: true, onLine: deliveries.OnLine);
+            // --secure-only: an address whose greeting did not come within 10 s (the load of the setup) would otherwise be
+            // taken for a legacy peer and written to in plaintext from then on, unacknowledged; so it fails and is tried again.
+            sender = CliNode.Listen("sender", Path.Combine(root, "sender"), commands: true, onLine: deliveries.OnLine, extra: ["--secure-only"]);
             Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; the sender writes to each member once...");
             var answered = Introduce(sender, members, ids, deliveries, settings.Parallel * 4, TimeSpan.FromMinutes(10));
             if (answered < members.Count)
