@@ -54,16 +54,17 @@ internal static class ProductFanOut
             Console.Error.WriteLine($"starting {settings.Receivers} member nodes ({settings.Parallel} at a time)...");
             // Each member's ID as its user would read it (`cryptosphere id`), then the node.
             var ids = new string[settings.Receivers];
+            CliNode StartMember(int i) => CliNode.Listen($"m{i}", Path.Combine(root, $"m{i}"), onLine: (line, _) => state.OnLine(i, line));
             members.AddRange(StartMany(settings.Receivers, settings.Parallel, i =>
             {
                 ids[i] = CliNode.RunOnce("id", "--data-dir", Path.Combine(root, $"m{i}")).Trim();
-                return CliNode.Listen($"m{i}", Path.Combine(root, $"m{i}"), onLine: (line, _) => state.OnLine(i, line));
+                return StartMember(i);
             }));
             // --secure-only: an address whose greeting did not come within 10 s (the load of the setup) would otherwise be
             // taken for a legacy peer and written to in plaintext from then on, unacknowledged; so it fails and is tried again.
             sender = CliNode.Listen("sender", Path.Combine(root, "sender"), commands: true, onLine: deliveries.OnLine, extra: ["--secure-only"]);
             Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; the sender writes to each member once...");
-            var answered = Introduce(sender, members, ids, deliveries, settings.Parallel * 4, TimeSpan.FromMinutes(10));
+            var answered = Introduce(sender, members, ids, deliveries, settings.Parallel * 4, TimeSpan.FromMinutes(10), StartMember);
             if (answered < members.Count)
                 throw new InvalidOperationException($"only {answered} of {members.Count} members acknowledged the sender's first message within 10 minutes");
             Console.Error.WriteLine($"  {setup.Elapsed.TotalSeconds:0} s; group create, then {ids.Length} x group add...");
@@ -218,7 +219,8 @@ internal static class ProductFanOut
     // message_delivered lines (by peer ID: a member that heard of the sender from the others may have connected
     // first, and its deliveries then name that connection's address); failures here are not counted against the rounds.
     // Returns how many answered.
-    private static int Introduce(CliNode sender, List<CliNode> members, string[] ids, Deliveries deliveries, int atOnce, TimeSpan limit)
+    private static int Introduce(CliNode sender, List<CliNode> members, string[] ids, Deliveries deliveries, int atOnce, TimeSpan limit,
+        Func<int, CliNode> restart)
     {
         var watch = Stopwatch.StartNew();
         deliveries.Recording = true;
@@ -227,6 +229,17 @@ internal static class ProductFanOut
         {
             if (attempt > 1)
                 Console.Error.WriteLine($"  {pending.Count} members have not answered yet; writing to them again (attempt {attempt})");
+            // A greeting that came too late (over 10 s) makes the sender take that address for a legacy-only peer, and it
+            // then refuses it for good (--secure-only): such a member is started again, on another port.
+            if (attempt > 2)
+            {
+                foreach (var i in pending)
+                {
+                    CliNode.StopAll([members[i]], TimeSpan.FromSeconds(30));
+                    members[i].Dispose();
+                    members[i] = restart(i);
+                }
+            }
             foreach (var batch in pending.Chunk(atOnce))
             {
                 sender.Stdin.Write(string.Concat(batch.Select(i => $"send 127.0.0.1:{members[i].Port} hello from the sender\n")));
