@@ -136,7 +136,7 @@ internal static class ProductFanOut
             Machine.WriteFacts(output);
             output.WriteLine($"- Load average at the end (1, 5, 15 min): {Machine.LoadAverage()}");
             output.WriteLine($"- Program: {CliNode.Program}");
-            output.WriteLine($"- {settings.Receivers} member processes (`listen --json`, each its data directory on disk) and a sender (`listen --json --commands`); "
+            output.WriteLine($"- {settings.Receivers} member processes (`listen --json`, each its data directory on disk) and a sender (`listen --json --commands --secure-only`); "
                              + $"group of {ids.Length + 1} made with `group create` and {ids.Length} `group add` while the sender ran; set up in {setup.Elapsed.TotalSeconds:0} s");
             output.WriteLine($"- The members connected to each other from the group's state (as members do): {sessions} `secure_peer_connected` lines at the members "
                              + "before the first round (the sender's included)");
