@@ -72,6 +72,11 @@ internal static class BenchApp
               --samples N           one-at-a-time round trips per run (default 2000)
               --rounds R            rounds (default 3)
               --trusted             sender and receiver trust each other first (a stranger's messages and ACKs are paced)
+          product-fanout      group send and broadcast to N `listen` processes, each its database on disk, written to the
+                              sender's `listen --commands`, vs one TLS 1.3 record to each of N echo server processes
+              --receivers N         members, each its own process (default 100)
+              --rounds R            counted rounds, each a group send, a broadcast and the reference (default 20)
+              --parallel P          processes started at a time (default 4)
           product-oneshot     `id`, `history` and `send` (to a running node) as whole processes; an idle node's memory
               --runs N              counted runs of each command (default 5)
               --warmup N            runs not counted, first (default 1)
@@ -107,6 +112,7 @@ internal static class BenchApp
                 "product-legacy" => ProductLegacyRun(options),
                 "product-secure" => ProductSecureRun(options),
                 "product-oneshot" => ProductOneShotRun(options),
+                "product-fanout" => ProductFanOutRun(options),
                 "all" when options.IsEmpty => RunAll(),
                 "all" => throw new ArgumentException("'all' takes no options"),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
@@ -204,6 +210,14 @@ internal static class BenchApp
             a.Flag("trusted"));
         a.RejectUnused();
         return ProductSecure.Run(settings, Console.Out);
+    }
+
+    private static bool ProductFanOutRun(BenchArgs a)
+    {
+        UseCli(a);
+        var settings = new ProductFanOut.Settings(a.Int("receivers", 100, min: 1, max: 500), a.Int("rounds", 20, min: 1), a.Int("parallel", 4, min: 1, max: 64));
+        a.RejectUnused();
+        return ProductFanOut.Run(settings, Console.Out);
     }
 
     private static bool ProductOneShotRun(BenchArgs a)

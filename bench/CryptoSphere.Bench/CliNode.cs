@@ -20,6 +20,7 @@ internal sealed class CliNode : IDisposable
     private CliNode(Process process, Action<string, long>? onLine)
     {
         _process = process;
+        ChildProcesses.Add(process);
         OnLine = onLine;
         _reader = new Thread(ReadLines) { IsBackground = true, Name = "cli-stdout" };
         _reader.Start();
@@ -57,12 +58,13 @@ internal sealed class CliNode : IDisposable
     }
 
     /// <summary>Starts <c>listen --json</c> (with <c>--commands</c> when asked) and waits for its node_started line.</summary>
-    public static CliNode Listen(string name, string dataDir, bool commands = false, Action<string, long>? onLine = null)
+    public static CliNode Listen(string name, string dataDir, bool commands = false, Action<string, long>? onLine = null, string[]? extra = null)
     {
         var args = new List<string> { "listen", "--json", "--data-dir", dataDir, "--name", name, "--port", FreePort().ToString(),
             "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--no-discovery" };
         if (commands)
             args.Add("--commands");
+        args.AddRange(extra ?? []);
         var process = Process.Start(StartInfo(args))!;
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{name}] {e.Data}"); };
         process.BeginErrorReadLine();
@@ -123,17 +125,52 @@ internal sealed class CliNode : IDisposable
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
+        ChildProcesses.Remove(_process);
         _process.Dispose();
+    }
+
+    /// <summary>
+    /// <see cref="Stop"/> for many nodes at once: one SIGTERM to each (a single <c>kill</c> process), then each waited
+    /// for; those not gone within <paramref name="timeout"/> are killed. Returns how many had to be killed.
+    /// </summary>
+    public static int StopAll(IReadOnlyCollection<CliNode> nodes, TimeSpan timeout)
+    {
+        var running = nodes.Where(n => !n._process.HasExited).ToList();
+        if (running.Count == 0)
+            return 0;
+        var info = new ProcessStartInfo("kill") { UseShellExecute = false };
+        info.ArgumentList.Add("-TERM");
+        foreach (var node in running)
+            info.ArgumentList.Add(node._process.Id.ToString());
+        using (var kill = Process.Start(info))
+            kill?.WaitForExit();
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var killed = 0;
+        foreach (var node in running)
+        {
+            var left = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+            if (node._process.WaitForExit(left))
+            {
+                node._reader.Join(TimeSpan.FromSeconds(5));
+                continue;
+            }
+            node._process.Kill(entireProcessTree: true);
+            node._process.WaitForExit();
+            killed++;
+        }
+        return killed;
     }
 
     /// <summary>Runs a one-off command of the program (such as <c>id</c> or <c>trust</c>) and returns what it printed; throws when it fails.</summary>
     public static string RunOnce(params string[] args)
     {
         using var process = Process.Start(StartInfo(args))!;
+        ChildProcesses.Add(process);
         process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
+        ChildProcesses.Remove(process);
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"cryptosphere {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result.Trim()}");
         return stdout;

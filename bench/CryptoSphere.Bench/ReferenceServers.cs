@@ -113,6 +113,7 @@ internal static class ReferenceServers
             info.ArgumentList.Add("reference-server");
             info.ArgumentList.Add(kind);
             _process = Process.Start(info)!;
+            ChildProcesses.Add(_process);
             var first = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the reference server did not start");
             Port = int.Parse(first["port ".Length..]);
             var reader = new Thread(() =>
@@ -139,6 +140,7 @@ internal static class ReferenceServers
             {
             }
             _process.WaitForExit();
+            ChildProcesses.Remove(_process);
             _process.Dispose();
         }
     }

@@ -15,7 +15,8 @@ internal static class ListenCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line instead of text" };
         var commands = new Option<bool>("--commands")
         {
-            Description = "Also read commands from standard input, one per line: send TARGET TEXT (TARGET: HOST:PORT or a peer ID). "
+            Description = "Also read commands from standard input, one per line: send TARGET TEXT (TARGET: HOST:PORT or a peer ID), "
+                          + "group-send GROUP TEXT (GROUP: a name without spaces or an ID). "
                           + "Sends do not wait for each other; deliveries and failures are printed as event lines",
         };
         var command = new Command("listen", "Run a node without the menu and print each event as one line");

@@ -10,9 +10,10 @@ namespace CryptoSphere.Cli.Commands;
 
 /// <summary>
 /// <c>listen --commands</c>: the node also reads commands from standard input, one per line, so a script can
-/// drive a running node without starting a process per message. One command so far:
-/// <c>send TARGET TEXT</c> (TARGET is HOST:PORT or a known peer ID or unique prefix; TEXT is the rest of the line).
-/// A send is not awaited before the next line is read (at most <see cref="MaxInFlight"/> at once), so a script can
+/// drive a running node without starting a process per message. Two commands:
+/// <c>send TARGET TEXT</c> (TARGET is HOST:PORT or a known peer ID or unique prefix; TEXT is the rest of the line) and
+/// <c>group-send GROUP TEXT</c> (GROUP is a group's name without spaces, its ID or a unique ID prefix; every member
+/// gets it, one <c>message_delivered</c> line per member that acknowledged it). A send is not awaited before the next line is read (at most <see cref="MaxInFlight"/> at once), so a script can
 /// keep many messages in flight; its outcome is the node's own event line (a delivery acknowledgement), and a
 /// command that fails prints a <c>command_failed</c> line naming the input line. End of input stops reading, not the node.
 /// </summary>
@@ -38,13 +39,14 @@ internal static class ListenInput
                         continue;
                     var number = lineNumber;
                     var parts = line.Split(' ', 3);
-                    if (parts.Length < 3 || parts[0] != "send" || parts[2].Length == 0)
+                    if (parts.Length < 3 || parts[0] is not ("send" or "group-send") || parts[2].Length == 0)
                     {
-                        print(Failure(number, "unknown command; expected: send TARGET TEXT", asJson));
+                        print(Failure(number, "unknown command; expected: send TARGET TEXT, or group-send GROUP TEXT", asJson));
                         continue;
                     }
                     await slots.WaitAsync(token).ConfigureAwait(false);
-                    pending.Add(SendAsync(parts[1], parts[2], number).ContinueWith(_ => slots.Release(), TaskScheduler.Default));
+                    var sending = parts[0] == "send" ? SendAsync(parts[1], parts[2], number) : GroupSendAsync(parts[1], parts[2], number);
+                    pending.Add(sending.ContinueWith(_ => slots.Release(), TaskScheduler.Default));
                     if (pending.Count >= MaxInFlight)
                         pending.RemoveAll(t => t.IsCompleted);
                 }
@@ -74,6 +76,18 @@ internal static class ListenInput
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
                 }
+            }
+
+            async Task GroupSendAsync(string wanted, string text, long number)
+            {
+                if (GroupResolver.Resolve(wanted, node.Store, out var error) is not { } group)
+                {
+                    print(Failure(number, error, asJson));
+                    return;
+                }
+                var sent = await node.SendToGroupAsync(group.Id, text).ConfigureAwait(false);
+                if (!sent.Success)
+                    print(Failure(number, sent.Error ?? "not sent", asJson));
             }
         }, token);
 

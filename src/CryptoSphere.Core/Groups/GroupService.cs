@@ -179,8 +179,11 @@ internal sealed class GroupService
     // The admin tells a member (current or removed) the state of every group it is in, whenever they connect.
     private async Task PushGroupsToAsync(SecureSession session)
     {
-        foreach (var group in Store.Groups().Where(g => g.Admin == Me && g.Members.Any(m => m.Id == session.RemoteId)))
-            await SendStateAsync(session, group).ConfigureAwait(false);
+        foreach (var (id, _) in Store.GroupVersionsAdministeredBy(Me))
+        {
+            if (Store.FindGroup(id) is { } group && group.Members.Any(m => m.Id == session.RemoteId))
+                await SendStateAsync(session, group).ConfigureAwait(false);
+        }
     }
 
     private async Task PushStateAsync(Group group)
@@ -196,9 +199,10 @@ internal sealed class GroupService
     // Changes made by another process (the `group` command) are pushed by the running node.
     private async Task PushChangedGroupsAsync()
     {
-        foreach (var group in Store.Groups().Where(g => g.Admin == Me))
+        // Versions only: a group's members are read (or taken from the store's copy) only when it changed.
+        foreach (var (id, version) in Store.GroupVersionsAdministeredBy(Me))
         {
-            if (_pushedVersion.GetValueOrDefault(group.Id) < group.Version)
+            if (_pushedVersion.GetValueOrDefault(id) < version && Store.FindGroup(id) is { } group)
                 await PushStateAsync(group).ConfigureAwait(false);
         }
     }

@@ -42,4 +42,41 @@ public sealed class ListenCommandsTests : IDisposable
         listen.Terminate();
         Assert.Equal(0, await listen.WaitForExitAsync());
     }
+
+    [Fact]
+    public async Task A_group_send_line_reaches_the_member_and_an_unknown_group_is_reported_by_its_line_number()
+    {
+        await using var member = new ChatNode(TestNodes.Options("member"));
+        await member.StartAsync();
+        var events = new EventWaiter(member);
+        await using var listen = CliProcess.Start("listen", "--data-dir", _data.Path, "--name", "driven", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", "--commands");
+        await listen.Stdout.WaitForAsync("\"node_started\"", timeout: Patience);
+        // As a user makes a group: talk to the member once, then create the group and add it while the node runs.
+        await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{member.Port} hello");
+        await listen.Stdin.FlushAsync();
+        await listen.Stdout.WaitForAsync("\"message_delivered\"", timeout: Patience);
+        Assert.Equal(0, (await CliProcess.RunAsync("group", "create", "--data-dir", _data.Path, "lab")).ExitCode);
+        Assert.Equal(0, (await CliProcess.RunAsync("group", "add", "--data-dir", _data.Path, "lab", member.Identity.Id.ToString())).ExitCode);
+        var joined = await events.WaitFor<GroupChanged>(g => g.Group.Name == "lab" && g.Group.IsMember, Patience);
+
+        await listen.Stdin.WriteLineAsync("group-send lab hello lab");
+        await listen.Stdin.WriteLineAsync("group-send nosuchgroup lost words");
+        await listen.Stdin.FlushAsync();
+
+        var received = await events.WaitFor<GroupMessageReceived>(m => m.Text == "hello lab", Patience);
+        Assert.Equal(joined.Group.Id, received.GroupId);
+        // The member's acknowledgement is the sender's second message_delivered line, for the group message's ID.
+        await listen.Stdout.WaitUntilAsync(t => t.Split('\n').Any(l => l.Contains("\"message_delivered\"") && l.Contains(received.MessageId.ToString())),
+            "the group message acknowledged", timeout: Patience);
+        var failed = await listen.Stdout.WaitForAsync("\"command_failed\"", timeout: Patience);
+        var failure = failed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("type").GetString() == "command_failed");
+        Assert.Equal(3, failure.GetProperty("line").GetInt32());
+        Assert.Contains("nosuchgroup", failure.GetProperty("error").GetString());
+        Assert.DoesNotContain(events.All<GroupMessageReceived>(), m => m.Text == "lost words");
+
+        listen.Terminate();
+        Assert.Equal(0, await listen.WaitForExitAsync());
+    }
 }
