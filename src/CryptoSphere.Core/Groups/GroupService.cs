@@ -274,8 +274,6 @@ internal sealed class GroupService
             _node.Reject(from.Address.ToString(), $"group message {message.Id} refused: {full}");
             return;
         }
-        // Queued before the message: committed with it or before it.
-        _ = Store.AdvanceClockAsync(group.Id, message.Lamport);
         var name = from.RemoteHello!.Name;
         var stored = new StoredMessage(message.Id, group.Conversation, false, from.RemoteId.Value, from.Address.ToString(), name,
             message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received) { Lamport = message.Lamport };
@@ -331,8 +329,6 @@ internal sealed class GroupService
         }
         if (!Vouched(group, author))
             return false;
-        // Queued before the message, as for one received directly: committed with it or before it.
-        _ = Store.AdvanceClockAsync(group.Id, payload.Lamport);
         var stored = new StoredMessage(payload.MessageId, group.Conversation, false, author.Value, address?.ToString() ?? $"mailbox {mailbox.Short}", name,
             payload.Text, PeerProtocol.Secure, payload.SentAt, _node.Now, MessageState.Received) { Lamport = payload.Lamport };
         var outcome = await Store.AppendReceivedCheckedAsync(stored).ConfigureAwait(false);

@@ -94,12 +94,6 @@ public sealed partial class ChatStore
     /// </summary>
     public long TickClock(Guid group, long seen = 0) => WriteNow(batch => Tick(batch, group, seen));
 
-    /// <summary>
-    /// A received group message moves the clock (see <see cref="TickClock"/>) in the next batch: committed no later than
-    /// any message queued after it, so no receive waits for a transaction of its own.
-    /// </summary>
-    public Task AdvanceClockAsync(Guid group, long seen) => _writes.Enqueue(batch => Tick(batch, group, seen));
-
     private static long Tick(WriteBatch batch, Guid group, long seen)
     {
         batch.Execute("""

@@ -55,6 +55,21 @@ public sealed partial class ChatStore
     /// <summary>Of those, the ones a lone write's caller committed itself (one message at a time).</summary>
     internal long WriterLoneTransactions => _writes.LoneTransactions;
 
+    /// <summary>
+    /// Received group messages move their groups' clocks in the transaction that stores them (or refuses them), without
+    /// a transaction of their own. Called before anything else in the batch, so that a send queued after a receive is
+    /// stamped past it (one queued before it may be too: harmless, the two were concurrent).
+    /// </summary>
+    internal static void AdvanceClocks(WriteBatch batch, IEnumerable<StoredMessage> received)
+    {
+        foreach (var message in received)
+        {
+            if (message.Lamport is { } seen && CryptoSphere.Core.Conversations.ConversationId.TryParse(message.Conversation, out var conversation)
+                && conversation.GroupId is { } group)
+                Tick(batch, group, seen);
+        }
+    }
+
     internal void InsertReceived(WriteBatch batch, IEnumerable<StoredMessage> messages, List<ReceiveOutcome> outcomes)
     {
         batch.InsertingMessages();

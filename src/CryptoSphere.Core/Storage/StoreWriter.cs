@@ -216,6 +216,7 @@ internal sealed class StoreWriter
         bool[]? ackResults = null;
         var error = TryCommit(batch =>
         {
+            ChatStore.AdvanceClocks(batch, received.Select(r => r.Message));
             // Operations first: a message marked sent before its acknowledgement arrived is then delivered, not sent.
             foreach (var operation in operations)
                 operation.Run(batch);
@@ -265,7 +266,11 @@ internal sealed class StoreWriter
         if (received.Count > 0)
         {
             var outcomes = new List<ReceiveOutcome>(received.Count);
-            if (TryCommit(batch => _store.InsertReceived(batch, received.Select(r => r.Message), outcomes), received) is not null)
+            if (TryCommit(batch =>
+                {
+                    ChatStore.AdvanceClocks(batch, received.Select(r => r.Message));
+                    _store.InsertReceived(batch, received.Select(r => r.Message), outcomes);
+                }, received) is not null)
             {
                 // Not stored, so not acknowledged: the sender keeps the messages and sends them again.
                 outcomes.Clear();
