@@ -15,15 +15,28 @@ public sealed partial class ChatStore : IDisposable
     private readonly object _gate = new();
     private readonly StoreWriter _writes;
     private readonly PreparedCommands _prepared;
+    private readonly WalCheckpointer? _checkpointer;
     private int _disposed;
     private StorageException? _damage;
 
-    private ChatStore(SqliteConnection db, string? path)
+    private ChatStore(SqliteConnection db, string? path, string connectionString)
     {
         _db = db;
         Path = path;
         _prepared = new PreparedCommands(db);
         _writes = new StoreWriter(this);
+        if (path is not null)
+            _checkpointer = new WalCheckpointer(connectionString, TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Pages the background checkpoint copied into the database file (0 in memory).</summary>
+    internal long CheckpointedPages => _checkpointer?.PagesCopied ?? 0;
+
+    /// <summary>A setting of the store's own connection (tests: what it runs with).</summary>
+    internal object? Pragma(string name)
+    {
+        lock (_gate)
+            return Scalar(_db, $"PRAGMA {name}");
     }
 
     /// <summary>The database file, or null for an in-memory store.</summary>
@@ -80,11 +93,15 @@ public sealed partial class ChatStore : IDisposable
                 throw new StorageException(DamagedText(path, FirstProblem(check), "it was left untouched"));
             Execute(db, "PRAGMA busy_timeout = 5000");
             if (path is not null)
+            {
                 Execute(db, "PRAGMA journal_mode = WAL");
+                // The log is copied back by WalCheckpointer, off the commits' threads; this is only its safety net.
+                Execute(db, $"PRAGMA wal_autocheckpoint = {WalCheckpointer.SafetyNetPages}");
+            }
             // NORMAL in WAL mode survives a killed process; only a power cut can lose the last commits.
             Execute(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;");
             Migrate(db, version);
-            return new ChatStore(db, path);
+            return new ChatStore(db, path, connectionString);
         }
         catch (SqliteException e)
         {
@@ -198,6 +215,8 @@ public sealed partial class ChatStore : IDisposable
     public void Dispose()
     {
         _writes.Complete();
+        // Closed first: the store's connection, closed last, then copies what is left and removes the log.
+        _checkpointer?.Dispose();
         lock (_gate)
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 1)

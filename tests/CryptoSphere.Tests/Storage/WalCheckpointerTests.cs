@@ -1,0 +1,42 @@
+using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Storage;
+
+/// <summary>
+/// The write-ahead log is copied back into the database file by the store's background checkpoint, not by the
+/// commits (whose automatic checkpoint is only a safety net far above the default), and a closed store leaves a
+/// whole database file behind.
+/// </summary>
+public sealed class WalCheckpointerTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static StoredMessage Message(int i) =>
+        new(Guid.CreateVersion7(), "peer:author", false, "author", "127.0.0.1:4000", "author", $"message {i} " + new string('x', 200),
+            PeerProtocol.Secure, T0, T0, MessageState.Received);
+
+    [Fact]
+    public async Task The_log_is_copied_back_in_the_background_and_a_closed_store_leaves_every_message_in_the_file()
+    {
+        var path = Path.Combine(_dir.Path, ChatStore.FileName);
+        using (var store = ChatStore.Open(_dir.Path))
+        {
+            Assert.Equal(WalCheckpointer.SafetyNetPages, Convert.ToInt32(store.Pragma("wal_autocheckpoint")));
+            await Task.WhenAll(Enumerable.Range(0, 2_000).Select(i => store.AppendReceivedCheckedAsync(Message(i))));
+
+            await Eventually.HoldsAsync(() => store.CheckpointedPages > 0, "the background checkpoint copied the log back",
+                TimeSpan.FromSeconds(20));
+            Assert.Equal(2_000, store.History(null, 5_000).Count);
+        }
+
+        // Closed: the log was copied back and removed; the file alone holds every message.
+        Assert.False(File.Exists(path + "-wal") && new FileInfo(path + "-wal").Length > 0, "a write-ahead log was left behind");
+        using var reopened = ChatStore.Open(_dir.Path);
+        Assert.Equal(2_000, reopened.History(null, 5_000).Count);
+    }
+}
