@@ -32,6 +32,9 @@ public sealed partial class ChatStore : IDisposable
     /// <summary>Pages the background checkpoint copied into the database file (0 in memory).</summary>
     internal long CheckpointedPages => _checkpointer?.PagesCopied ?? 0;
 
+    /// <summary>Background checkpoint ticks run so far.</summary>
+    internal long CheckpointTicks => _checkpointer?.Ticks ?? 0;
+
     /// <summary>A setting of the store's own connection (tests: what it runs with).</summary>
     internal object? Pragma(string name)
     {

@@ -24,15 +24,20 @@ internal sealed class WalCheckpointer : IDisposable
     private SqliteConnection? _db;
     private bool _disposed;
     private long _pagesCopied;
+    private long _ticks;
 
     public WalCheckpointer(string connectionString, TimeSpan period)
     {
-        _connectionString = connectionString;
+        // Never creates the file: a database moved or deleted under a running node is not made again, empty.
+        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         _timer = new Timer(_ => Run(), null, period, period);
     }
 
     /// <summary>Pages copied back into the database file so far.</summary>
     public long PagesCopied => Interlocked.Read(ref _pagesCopied);
+
+    /// <summary>Ticks run to the end, whatever they found.</summary>
+    public long Ticks => Interlocked.Read(ref _ticks);
 
     private void Run()
     {
@@ -45,8 +50,18 @@ internal sealed class WalCheckpointer : IDisposable
                 return;
             if (_db is null)
             {
-                _db = new SqliteConnection(_connectionString);
-                _db.Open();
+                // Kept only once open: a file that could not be opened is tried again next tick.
+                var db = new SqliteConnection(_connectionString);
+                try
+                {
+                    db.Open();
+                }
+                catch
+                {
+                    db.Dispose();
+                    throw;
+                }
+                _db = db;
             }
             using var command = _db.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
@@ -55,13 +70,14 @@ internal sealed class WalCheckpointer : IDisposable
             if (row.Read() && row.GetInt64(2) > 0)
                 Interlocked.Add(ref _pagesCopied, row.GetInt64(2));
         }
-        catch (SqliteException)
+        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            // Damage or a full disk is the store's own connection's to report; a missed checkpoint is tried again
-            // next tick, and the safety net still holds.
+            // A timer's exception would end the process. Damage, a full disk or a vanished file is the store's own
+            // connection's to report; a missed checkpoint is tried again next tick, and the safety net still holds.
         }
         finally
         {
+            Interlocked.Increment(ref _ticks);
             _gate.Exit();
         }
     }

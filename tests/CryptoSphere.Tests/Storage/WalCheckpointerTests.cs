@@ -39,4 +39,19 @@ public sealed class WalCheckpointerTests : IDisposable
         using var reopened = ChatStore.Open(_dir.Path);
         Assert.Equal(2_000, reopened.History(null, 5_000).Count);
     }
+
+    [Fact]
+    public async Task A_database_deleted_under_the_store_is_not_made_again_and_the_process_lives_on()
+    {
+        var path = Path.Combine(_dir.Path, ChatStore.FileName);
+        using var store = ChatStore.Open(_dir.Path);
+        await store.AppendReceivedCheckedAsync(Message(1));
+        foreach (var file in Directory.GetFiles(_dir.Path))
+            File.Delete(file);
+
+        // Two ticks after the deletion: each tried to open the file, and neither may create it (nor throw on the timer).
+        var ticks = store.CheckpointTicks;
+        await Eventually.HoldsAsync(() => store.CheckpointTicks >= ticks + 2, "the checkpoint ticked twice", TimeSpan.FromSeconds(20));
+        Assert.False(File.Exists(path), "the checkpoint made a new, empty database");
+    }
 }
