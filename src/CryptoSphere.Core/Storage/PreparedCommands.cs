@@ -33,8 +33,12 @@ internal sealed class PreparedCommands(SqliteConnection db) : IDisposable
     /// <summary>The kept command for <paramref name="sql"/> outside any transaction, with these parameter values.</summary>
     public SqliteCommand? Get(string sql, params (string Name, object? Value)[] values)
     {
-        if (Get(sql, (SqliteTransaction?)null) is not { } command)
-            return null;
+        return Get(sql, (SqliteTransaction?)null) is { } command ? Bind(command, values) : null;
+    }
+
+    /// <summary>Gives a kept command these values: a parameter is created on first use, then only rebound.</summary>
+    public static SqliteCommand Bind(SqliteCommand command, (string Name, object? Value)[] values)
+    {
         foreach (var (name, value) in values)
         {
             var index = command.Parameters.IndexOf(name);

@@ -52,19 +52,7 @@ internal sealed class WriteBatch : IDisposable
 
     public object? Scalar(string sql, params (string Name, object? Value)[] values) => Bound(sql, values).ExecuteScalar();
 
-    private SqliteCommand Bound(string sql, (string Name, object? Value)[] values)
-    {
-        var command = Command(sql);
-        foreach (var (name, value) in values)
-        {
-            var index = command.Parameters.IndexOf(name);
-            if (index < 0)
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            else
-                command.Parameters[index].Value = value ?? DBNull.Value;
-        }
-        return command;
-    }
+    private SqliteCommand Bound(string sql, (string Name, object? Value)[] values) => PreparedCommands.Bind(Command(sql), values);
 
     /// <summary>The conversation of a message just stored moves to the top; written once per batch, at commit.</summary>
     public void Touch(StoredMessage message) => _touched[message.Conversation] = message;
