@@ -459,7 +459,9 @@ public class SecureNodeTests
 
         Assert.Equal(chat.Id, AckMessage.Decode(new(first)).MessageId);
         Assert.Equal(chat.Id, AckMessage.Decode(new(second)).MessageId);
-        // The second ACK is written after the second CHAT was handled: nothing more can come of it.
+        // The second ACK is written after the second CHAT was handled: nothing more can come of it. The events reach
+        // subscribers from their own task, so the first one may still follow the ACKs: wait for it, then count.
+        await events.WaitFor<MessageReceived>(m => m.MessageId == chat.Id);
         var received = Assert.Single(events.All<MessageReceived>());
         Assert.Equal("say it twice", received.Text);
         Assert.Equal(1, node.Peers.Find(received.From)?.MessageCount);
