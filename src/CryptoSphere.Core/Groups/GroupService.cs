@@ -120,7 +120,7 @@ internal sealed class GroupService
         var (sequence, lamport) = await Store.AppendGroupMessageAsync(unticked, groupId, recipients.Select(Outbox.TargetOf).ToList(), _node.Now)
             .ConfigureAwait(false);
         var stored = unticked with { Lamport = lamport };
-        var frame = OutboxFrames.AsGroupMessage(stored);
+        var frame = OutboxFrames.AsGroupMessage(PendingFrame.Of(stored));
         var sent = await Task.WhenAll(recipients.Select(member => SendToMemberAsync(member, waiting[member] == 0, frame, sequence, stored)))
             .ConfigureAwait(false);
         var sentNow = sent.Count(written => written);

@@ -27,6 +27,7 @@ internal sealed class UntrustedPacing
 
     // Sessions end without telling this class: the table lets their state go with them.
     private readonly ConditionalWeakTable<SecureSession, SessionPace> _sessions = new();
+    private ConditionalWeakTable<SecureSession, SessionPace>.CreateValueCallback? _newPace;
 
     public UntrustedPacing(TrustStore trust, Rates perSession, Rates all, int maxFrameBytes)
     {
@@ -66,7 +67,8 @@ internal sealed class UntrustedPacing
     // The session's buckets, or null when its peer is trusted (checked again once a second).
     private Buckets? PaceOf(SecureSession session, PeerId peer)
     {
-        var pace = _sessions.GetValue(session, _ => new SessionPace(new Buckets(_perSession)));
+        // Looked up for every message and ACK: the factory is created once, not a closure per call.
+        var pace = _sessions.GetValue(session, _newPace ??= _ => new SessionPace(new Buckets(_perSession)));
         var now = Stopwatch.GetTimestamp();
         if (now - Volatile.Read(ref pace.CheckedAt) > TrustRecheck)
         {

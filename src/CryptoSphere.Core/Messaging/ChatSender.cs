@@ -95,8 +95,10 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
     {
         var message = ChatMessage.Create(text, node.Clock);
         var delivered = outbox.Delivery(message.Id);
-        var stored = await node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), true, id.Value,
-            address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, node.Now, MessageState.Queued), Outbox.TargetOf(id), node.Now,
+        // A peer's conversation is also its outbox's name.
+        var target = Outbox.TargetOf(id);
+        var stored = await node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(message.Id, target, true, id.Value,
+            address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, node.Now, MessageState.Queued), target, node.Now,
             Options.MaxOutboxPerPeer).ConfigureAwait(false);
         if (stored is not { } sequence)
         {

@@ -229,9 +229,9 @@ internal sealed partial class Outbox : IDisposable
             // On a new session everything unacknowledged goes again; on the same one only what is new.
             var after = _flushed.TryGetValue(target, out var flushed) && flushed.Session == session ? flushed.Sequence : 0;
             // Sends stored in one batch each flush; the first flush writes them all and the others find nothing new.
-            var rows = sequence > 0 && after >= sequence ? [] : _node.Store.Outbox(target, after).Select(r => r.Message).ToList();
+            var rows = sequence > 0 && after >= sequence ? [] : _node.Store.PendingFrames(target, after);
             if (moved is { } m && rows.TrueForAll(r => r.Id != m) && _node.Store.OutboxEntry(m, target) is { } late)
-                rows.Insert(0, late);
+                rows.Insert(0, PendingFrame.Of(late));
             foreach (var message in rows)
             {
                 _flushed[target] = (session, Math.Max(after, message.Sequence));

@@ -38,7 +38,8 @@ internal sealed class NodeRuntime(
 
     /// <summary>How fast a peer that is not trusted may make this node store and show messages.</summary>
     // One instance for the node (made on first use, once, whatever the threads): its shared buckets bound all strangers together.
-    public Limits.UntrustedPacing Pacing => LazyInitializer.EnsureInitialized(ref field, () => new(Trust,
+    // Read for every message and ACK: the initializer runs (and is allocated) only while the field is still null.
+    public Limits.UntrustedPacing Pacing => field ?? LazyInitializer.EnsureInitialized(ref field, () => new(Trust,
         new(Options.UntrustedMessagesPerSecond, Options.UntrustedBytesPerSecond, Options.UntrustedAcksPerSecond),
         new(Options.UntrustedTotalMessagesPerSecond, Options.UntrustedTotalBytesPerSecond, Options.UntrustedTotalAcksPerSecond), Options.MaxFrameBytes));
 

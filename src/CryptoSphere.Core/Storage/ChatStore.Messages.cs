@@ -8,7 +8,7 @@ public sealed partial class ChatStore
 {
     private const string InsertMessageSql = """
         INSERT OR IGNORE INTO messages(id, conversation, outgoing, peer_id, address, name, text, protocol, sent_at, stored_at, state, lamport)
-        VALUES ($id, $conversation, $outgoing, $peer, $address, $name, $text, $protocol, $sent, $stored, $state, $lamport)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
         """;
 
     internal const string TouchConversationSql = """
@@ -73,7 +73,7 @@ public sealed partial class ChatStore
     internal void InsertReceived(WriteBatch batch, IEnumerable<StoredMessage> messages, List<ReceiveOutcome> outcomes)
     {
         batch.InsertingMessages();
-        var insert = batch.Command(InsertMessageSql);
+        var insert = batch.Raw(InsertMessageSql);
         var owner = batch.Command("SELECT outgoing, peer_id, address FROM messages WHERE id = $id");
         if (owner.Parameters.Count == 0)
             owner.Parameters.AddWithValue("$id", "");
@@ -85,8 +85,7 @@ public sealed partial class ChatStore
                 outcomes.Add(ReceiveOutcome.Refused(overQuota));
                 continue;
             }
-            Bind(insert, message);
-            if (insert.ExecuteNonQuery() == 1)
+            if (BindInsert(insert, message).Execute() == 1)
             {
                 // One conversation update per batch, with its latest message, rather than one per message.
                 batch.Touch(message);
@@ -153,15 +152,13 @@ public sealed partial class ChatStore
             return (InsertOutgoing(batch, message with { Lamport = lamport }, targets, nextAttempt), lamport);
         });
 
-    private const string InsertOutboxSql = "INSERT OR IGNORE INTO outbox(message_seq, target, next_attempt) VALUES ($seq, $target, $next)";
+    private const string InsertOutboxSql = "INSERT OR IGNORE INTO outbox(message_seq, target, next_attempt) VALUES (?1, ?2, ?3)";
 
     private static long InsertOutgoing(WriteBatch batch, StoredMessage message, IReadOnlyCollection<string> targets, DateTimeOffset nextAttempt)
     {
         batch.InsertingMessages();
-        var insert = batch.Command(InsertMessageSql);
-        Bind(insert, message);
         long seq;
-        if (insert.ExecuteNonQuery() == 1)
+        if (BindInsert(batch.Raw(InsertMessageSql), message).Execute() == 1)
         {
             batch.Touch(message);
             // The row just inserted, read from the connection rather than by a query per message.
@@ -171,7 +168,7 @@ public sealed partial class ChatStore
             seq = (long)batch.Scalar("SELECT seq FROM messages WHERE id = $id", ("$id", message.Id.ToString()))!;
         foreach (var target in targets)
         {
-            if (batch.Execute(InsertOutboxSql, ("$seq", seq), ("$target", target), ("$next", nextAttempt.ToUnixTimeMilliseconds())) == 1)
+            if (batch.Raw(InsertOutboxSql).Bind(1, seq).Bind(2, target).Bind(3, nextAttempt.ToUnixTimeMilliseconds()).Execute() == 1)
                 batch.Queued(target);
         }
         // A group message: how many members it went to, so that refusals from all of them fail it (FailRecipient).
@@ -190,6 +187,12 @@ public sealed partial class ChatStore
 
     private static readonly string[] MessageParameters =
         ["$id", "$conversation", "$outgoing", "$peer", "$address", "$name", "$text", "$protocol", "$sent", "$stored", "$state", "$lamport"];
+
+    // The insert every message runs, sent or received.
+    private static RawStatement BindInsert(RawStatement insert, StoredMessage m) =>
+        insert.Bind(1, m.Id).Bind(2, m.Conversation).Bind(3, m.Outgoing ? 1 : 0).Bind(4, m.PeerId).Bind(5, m.Address).Bind(6, m.Name)
+            .Bind(7, m.Text).Bind(8, (int)m.Protocol).Bind(9, m.SentAt.ToUnixTimeMilliseconds()).Bind(10, m.StoredAt.ToUnixTimeMilliseconds())
+            .Bind(11, (int)m.State).Bind(12, m.Lamport);
 
     // Parameters are created once per command and only their values change: a batch binds thousands of rows.
     internal static void Bind(SqliteCommand command, StoredMessage m)

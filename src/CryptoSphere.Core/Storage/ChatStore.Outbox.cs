@@ -28,27 +28,16 @@ public sealed partial class ChatStore
     internal static bool[] ApplyAcknowledgements(WriteBatch batch, IReadOnlyList<(Guid Id, string Target, Action<bool> Done)> acks)
     {
         var results = new bool[acks.Count];
-        var delete = batch.Command("DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id) AND target = $target");
-        var settle = batch.Command("""
-            UPDATE messages SET state = 2 WHERE id = $id AND outgoing = 1
+        var delete = batch.Raw("DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = ?1) AND target = ?2");
+        var settle = batch.Raw("""
+            UPDATE messages SET state = 2 WHERE id = ?1 AND outgoing = 1
             AND NOT EXISTS (SELECT 1 FROM outbox WHERE message_seq = messages.seq)
             """);
-        if (delete.Parameters.Count == 0)
-        {
-            delete.Parameters.AddWithValue("$id", "");
-            delete.Parameters.AddWithValue("$target", "");
-            settle.Parameters.AddWithValue("$id", "");
-        }
         for (var i = 0; i < acks.Count; i++)
         {
-            delete.Parameters[0].Value = acks[i].Id.ToString();
-            delete.Parameters[1].Value = acks[i].Target;
-            results[i] = delete.ExecuteNonQuery() == 1;
+            results[i] = delete.Bind(1, acks[i].Id).Bind(2, acks[i].Target).Execute() == 1;
             if (results[i])
-            {
-                settle.Parameters[0].Value = acks[i].Id.ToString();
-                settle.ExecuteNonQuery();
-            }
+                settle.Bind(1, acks[i].Id).Execute();
         }
         batch.OutboxShrank();
         return results;
@@ -96,13 +85,13 @@ public sealed partial class ChatStore
 
     private static bool SetState(WriteBatch batch, Guid id, MessageState state, string? error, bool leaveOutbox)
     {
-        var changed = batch.Execute("""
-            UPDATE messages SET state = $state, error = COALESCE($error, error)
-            WHERE id = $id AND outgoing = 1 AND state NOT IN (2, 3)
-            """, ("$state", (int)state), ("$error", error), ("$id", id.ToString()));
+        var changed = batch.Raw("""
+            UPDATE messages SET state = ?1, error = COALESCE(?2, error)
+            WHERE id = ?3 AND outgoing = 1 AND state NOT IN (2, 3)
+            """).Bind(1, (int)state).Bind(2, error).Bind(3, id).Execute();
         if (leaveOutbox)
         {
-            batch.Execute("DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = $id)", ("$id", id.ToString()));
+            batch.Raw("DELETE FROM outbox WHERE message_seq = (SELECT seq FROM messages WHERE id = ?1)").Bind(1, id).Execute();
             batch.OutboxShrank();
         }
         return changed == 1;
@@ -187,6 +176,36 @@ public sealed partial class ChatStore
     private const string OutboxOfTargetSql = $"""
         SELECT {Columns}, o.target, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
         WHERE o.target = $target AND o.message_seq > $after ORDER BY o.message_seq
+        """;
+
+    /// <summary>
+    /// What waits for <paramref name="target"/> after sequence <paramref name="after"/>, oldest first, as its frames need
+    /// it: read for every flush (each message sent is read back once), so narrow and through a kept statement.
+    /// </summary>
+    public List<PendingFrame> PendingFrames(string target, long after) => Locked(db =>
+    {
+        var kept = _prepared.Raw(PendingFramesSql);
+        using var own = kept is null ? new RawStatement(db, PendingFramesSql) : null;
+        var query = (kept ?? own!).Bind(1, target).Bind(2, after);
+        var rows = new List<PendingFrame>();
+        try
+        {
+            while (query.Read())
+                rows.Add(new PendingFrame(query.Int64(0), query.Id(1), query.IsNull(2) ? null : query.Text(2), query.IsNull(3) ? null : query.Int64(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(query.Int64(4)), query.Text(5), (MessageState)query.Int64(6)));
+        }
+        catch
+        {
+            query.Reset();
+            throw;
+        }
+        return rows;
+    });
+
+    private const string PendingFramesSql = $"""
+        SELECT m.seq, m.id, CASE WHEN m.conversation LIKE '{StoredMessage.GroupPrefix}%' THEN m.conversation END, m.lamport, m.sent_at, m.text, m.state
+        FROM outbox o JOIN messages m ON m.seq = o.message_seq
+        WHERE o.target = ?1 AND o.message_seq > ?2 ORDER BY o.message_seq
         """;
 
     /// <summary>Every target with something in the outbox.</summary>

@@ -13,6 +13,7 @@ internal sealed class PreparedCommands(SqliteConnection db) : IDisposable
     private const int MaxCommands = 256;
 
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The kept command for <paramref name="sql"/>, inside <paramref name="transaction"/> (null: none); its parameters keep
@@ -50,8 +51,23 @@ internal sealed class PreparedCommands(SqliteConnection db) : IDisposable
         return command;
     }
 
+    /// <summary>The kept <see cref="RawStatement"/> for <paramref name="sql"/> (the per-message statements); null when no more are kept.</summary>
+    public RawStatement? Raw(string sql)
+    {
+        if (!_raw.TryGetValue(sql, out var statement))
+        {
+            if (_raw.Count >= MaxCommands)
+                return null;
+            _raw[sql] = statement = new RawStatement(db, sql);
+        }
+        return statement;
+    }
+
     public void Dispose()
     {
+        foreach (var statement in _raw.Values)
+            statement.Dispose();
+        _raw.Clear();
         foreach (var command in _commands.Values)
             command.Dispose();
         _commands.Clear();

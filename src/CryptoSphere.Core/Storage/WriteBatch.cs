@@ -12,6 +12,7 @@ internal sealed class WriteBatch : IDisposable
     private readonly PreparedCommands? _prepared;
     // Commands of this batch alone: none while the store keeps them all.
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredMessage> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
     private long _firstNew;
@@ -45,6 +46,16 @@ internal sealed class WriteBatch : IDisposable
         if (!_commands.TryGetValue(sql, out var command))
             _commands[sql] = command = ChatStore.Command(Db, sql, Transaction);
         return command;
+    }
+
+    /// <summary>The batch's <see cref="RawStatement"/> for <paramref name="sql"/> (positional parameters), for the per-message statements.</summary>
+    public RawStatement Raw(string sql)
+    {
+        if (_prepared?.Raw(sql) is { } kept)
+            return kept;
+        if (!_raw.TryGetValue(sql, out var statement))
+            _raw[sql] = statement = new RawStatement(Db, sql);
+        return statement;
     }
 
     /// <summary>Runs <paramref name="sql"/> with these values (parameters are created on first use, then only rebound).</summary>
@@ -98,6 +109,8 @@ internal sealed class WriteBatch : IDisposable
     {
         foreach (var command in _commands.Values)
             command.Dispose();
+        foreach (var statement in _raw.Values)
+            statement.Dispose();
         Transaction.Dispose();
     }
 }

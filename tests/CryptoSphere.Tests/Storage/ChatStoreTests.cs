@@ -247,6 +247,29 @@ public sealed class ChatStoreTests : IDisposable
     // ---- outbox ----
 
     [Fact]
+    public void PendingFrames_are_the_outbox_rows_after_a_sequence_with_what_their_frames_carry()
+    {
+        using var store = ChatStore.Open(_dir.Path);
+        var chat = Guid.CreateVersion7();
+        var first = store.AppendOutgoing(Outgoing("one to one", id: chat), "peer:X", T0);
+        var group = Guid.CreateVersion7();
+        var member = Guid.CreateVersion7();
+        var second = store.AppendOutgoing(Outgoing("to the group", $"group:{group}", member) with { Lamport = 7 }, ["peer:X", "peer:Y"], T0);
+        store.AppendOutgoing(Outgoing("someone else's"), "peer:Y", T0);
+        store.MarkSent(chat, leaveOutbox: false);
+
+        var frames = store.PendingFrames("peer:X", 0);
+
+        Assert.Equal([first, second], frames.Select(f => f.Sequence));
+        Assert.Equal(new PendingFrame(first, chat, null, null, T0, "one to one", MessageState.Sent), frames[0]);
+        Assert.Equal(new PendingFrame(second, member, $"group:{group}", 7, T0, "to the group", MessageState.Queued), frames[1]);
+        Assert.Equal([second], store.PendingFrames("peer:X", first).Select(f => f.Sequence));
+        Assert.Empty(store.PendingFrames("peer:X", second));
+        // What a flush reads is what the whole-row read says.
+        Assert.Equal(store.Outbox("peer:X").Select(r => PendingFrame.Of(r.Message)), frames);
+    }
+
+    [Fact]
     public void Outbox_lifecycle_queued_then_sent()
     {
         using var store = ChatStore.Open(_dir.Path);
