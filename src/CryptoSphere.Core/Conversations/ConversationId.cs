@@ -83,6 +83,20 @@ public readonly record struct ConversationId
     /// <summary>True for text written by <see cref="ToString"/> for a group, without parsing the rest.</summary>
     public static bool IsGroup(string text) => text.StartsWith(GroupPrefix, StringComparison.Ordinal);
 
+    // Every message sent, received or acknowledged names its peer's conversation; a node talks with few peers at a
+    // time, so the text is made once per peer. Bounded: a flood of new IDs only empties it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<PeerId, string> PeerTexts = new();
+
+    /// <summary><c>Peer(id).ToString()</c>, without a new string each time.</summary>
+    public static string TextOf(PeerId id)
+    {
+        if (PeerTexts.TryGetValue(id, out var text))
+            return text;
+        if (PeerTexts.Count >= 4096)
+            PeerTexts.Clear();
+        return PeerTexts[id] = Peer(id).ToString();
+    }
+
     public override string ToString() => Kind switch
     {
         ConversationKind.Peer => PeerPrefix + Value,

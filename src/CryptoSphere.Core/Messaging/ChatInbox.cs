@@ -61,7 +61,7 @@ internal sealed class ChatInbox
             _node.Reject(address.ToString(), $"message {message.Id} refused: {full}");
             return;
         }
-        var stored = new StoredMessage(message.Id, ConversationId.Peer(id).ToString(), false, id.Value, address.ToString(),
+        var stored = new StoredMessage(message.Id, ConversationId.TextOf(id), false, id.Value, address.ToString(),
             name, message.Text, PeerProtocol.Secure, message.SentAt, _node.Now, hold ? MessageState.Held : MessageState.Received);
         await _node.Pacing.WaitAsync(session, id, message.Text.Length).ConfigureAwait(false);
         var cost = await session.WaitForStoreAsync(message.Text).ConfigureAwait(false);

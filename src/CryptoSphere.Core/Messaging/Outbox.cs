@@ -52,7 +52,7 @@ internal sealed partial class Outbox : IDisposable
 
     private NodeOptions Options => _node.Options;
 
-    public static string TargetOf(PeerId id) => ConversationId.Peer(id).ToString();
+    public static string TargetOf(PeerId id) => ConversationId.TextOf(id);
 
     public static string TargetOf(PeerKey legacy) => ConversationId.Legacy(legacy).ToString();
 
