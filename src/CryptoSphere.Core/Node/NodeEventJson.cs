@@ -194,9 +194,9 @@ public static class NodeEventJson
 
     private static string Protocol(PeerProtocol p) => p == PeerProtocol.Legacy ? "legacy" : "secure";
 
-    private static string TypeName(NodeEvent e)
-    {
-        var name = e.GetType().Name;
-        return JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
-    }
+    // Converted once per event type, not once per event printed (one per message sent and received).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> TypeNames = new();
+
+    private static string TypeName(NodeEvent e) =>
+        TypeNames.GetOrAdd(e.GetType(), static type => JsonNamingPolicy.SnakeCaseLower.ConvertName(type.Name));
 }
