@@ -41,7 +41,11 @@ internal sealed partial class ControlServer : IAsyncDisposable
     {
         var log = logs.CreateLogger<ControlServer>();
         var path = ControlSocket.PathIn(dataDirectory);
-        if (!ControlSocket.Fits(path))
+        // Made under another name and renamed once it is the owner's only: bind() creates the file with the process's
+        // umask, and a command (or a test) could find it there before the mode is set. The bound socket is the file's
+        // inode, so it keeps listening under the new name.
+        var making = path + "~";
+        if (!ControlSocket.Fits(making))
         {
             LogPathTooLong(log, path);
             return null;
@@ -49,11 +53,12 @@ internal sealed partial class ControlServer : IAsyncDisposable
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            File.Delete(path);
-            listener.Bind(ControlSocket.EndPoint(path));
+            File.Delete(making);
+            listener.Bind(ControlSocket.EndPoint(making));
             if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                File.SetUnixFileMode(making, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             listener.Listen(16);
+            File.Move(making, path, overwrite: true);
             return new ControlServer(listener, path, new ControlHandlers(node, trust), log);
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
