@@ -18,6 +18,8 @@ internal sealed class SecureSession : IAsyncDisposable
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastReceivedTicks;
+    // The last frame the peer sent of its own accord (anything but the PONG to one of our PINGs).
+    private long _lastUnpromptedTicks;
     // Written once: Address is read for every live session when another peer connects, and must not allocate.
     private readonly string _host;
 
@@ -119,7 +121,10 @@ internal sealed class SecureSession : IAsyncDisposable
 
     private ValueTask OnFrameAsync(FrameType type, ReadOnlySequence<byte> body)
     {
-        Interlocked.Exchange(ref _lastReceivedTicks, _clock.GetUtcNow().UtcTicks);
+        var now = _clock.GetUtcNow().UtcTicks;
+        Interlocked.Exchange(ref _lastReceivedTicks, now);
+        if (type != FrameType.Pong)
+            Interlocked.Exchange(ref _lastUnpromptedTicks, now);
         if (RemoteHello is null)
             return OnFirstFrameAsync(type, body);
         switch (type)
@@ -180,7 +185,13 @@ internal sealed class SecureSession : IAsyncDisposable
     public ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> encode) =>
         _connection.SendAsync(state, encode);
 
-    /// <summary>Pings every <paramref name="interval"/>; closes the session when nothing arrived for <paramref name="deadAfter"/>.</summary>
+    /// <summary>
+    /// Pings every <paramref name="interval"/> unless the peer itself sent something (its own PING, a message) within
+    /// it; closes the session when nothing arrived for <paramref name="deadAfter"/>. Two nodes both ping on a timer,
+    /// so without the skip an idle session carried four frames per interval, where two keep both sides sure of each
+    /// other: the side whose timer comes second finds the other's PING and stays quiet. A peer that only answers (an
+    /// old build, a test double) is still pinged every interval.
+    /// </summary>
     public async Task KeepAliveAsync(TimeSpan interval, TimeSpan deadAfter, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(interval, _clock);
@@ -190,12 +201,15 @@ internal sealed class SecureSession : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false) && !Completion.IsCompleted)
             {
-                if (_clock.GetUtcNow() - LastReceived > deadAfter)
+                var now = _clock.GetUtcNow();
+                if (now - LastReceived > deadAfter)
                 {
                     CloseReason = $"no answer for {deadAfter.TotalSeconds:0.#} s";
                     await CloseAsync().ConfigureAwait(false);
                     return;
                 }
+                if (now.UtcTicks - Interlocked.Read(ref _lastUnpromptedTicks) < interval.Ticks)
+                    continue;
                 await _connection.SendAsync(new PingMessage(++token), static (p, w) => p.Encode(w, FrameType.Ping))
                     .ConfigureAwait(false);
             }

@@ -23,6 +23,22 @@ public class ConversationIdTests
     }
 
     [Fact]
+    public void TextOf_a_peer_is_its_conversation_written_out_made_once_and_bounded()
+    {
+        var text = ConversationId.TextOf(Peer);
+
+        Assert.Equal(ConversationId.Peer(Peer).ToString(), text);
+        Assert.Same(text, ConversationId.TextOf(Peer));
+        // A flood of new IDs (a stranger per connection) only empties the cache; every answer stays right.
+        for (var i = 0; i < 5_000; i++)
+        {
+            var other = PeerId.FromPublicKeyInfo(BitConverter.GetBytes(i));
+            Assert.Equal(ConversationId.Peer(other).ToString(), ConversationId.TextOf(other));
+        }
+        Assert.Equal(ConversationId.Peer(Peer).ToString(), ConversationId.TextOf(Peer));
+    }
+
+    [Fact]
     public void A_legacy_conversation_keeps_the_address_as_written()
     {
         var address = new PeerKey("10.0.0.7", 5001);

@@ -526,6 +526,34 @@ public class SecureNodeTests
     }
 
     [Fact]
+    public async Task Heartbeat_StaysQuietWhileThePeerPingsItself_AndResumesWhenItStops()
+    {
+        await using var node = await TestNodes.StartAsync("bob", configure: o => o with
+        {
+            HeartbeatInterval = TimeSpan.FromSeconds(2),
+            DeadAfter = TimeSpan.FromSeconds(60),
+        });
+        await using var raw = await ConnectRawAsync(node);
+
+        // The peer keeps the session alive itself, ten times per interval of the node's (another node does so once):
+        // the node answers each PING and sends none of its own.
+        var skipped = new List<FrameType>();
+        for (var i = 1UL; i <= 40; i++)
+        {
+            await raw.SendAsync(w => new PingMessage(i).Encode(w, FrameType.Ping));
+            var (pong, before) = await raw.ReadUntilAsync(FrameType.Pong);
+            Assert.Equal(i, PingMessage.Decode(new(pong)).Token);
+            skipped.AddRange(before);
+            await Task.Delay(100); // the peer's own pace, not a wait for the node
+        }
+        Assert.DoesNotContain(FrameType.Ping, skipped);
+
+        // Once the peer goes quiet, the node pings it again.
+        var (ping, _) = await raw.ReadUntilAsync(FrameType.Ping, TimeSpan.FromSeconds(30));
+        Assert.Equal(1UL, PingMessage.Decode(new(ping)).Token);
+    }
+
+    [Fact]
     public async Task AKeptConnection_IsSupervisedOnce_WhenTheSamePeerAlsoConnectsTheOtherWay()
     {
         // The node has the smaller ID, so on a double connection both sides keep the one the node opened.
