@@ -44,9 +44,7 @@ public sealed class StorageQuota(long strangerBytes, long trustedBytes)
     {
         author = AuthorOf(message);
         bytes = WireTextBytes(message.Text);
-        var trusted = message.PeerId is { } peer
-                      && Convert.ToInt64(batch.Scalar("SELECT COALESCE((SELECT state FROM contacts WHERE peer_id = $peer), 0)", ("$peer", peer)))
-                      == (long)TrustState.Trusted;
+        var trusted = message.PeerId is { } peer && batch.IsTrusted(peer);
         var limit = trusted ? TrustedBytes : StrangerBytes;
         var used = UsedBy(batch.Db, batch.Transaction, author);
         if (used + bytes <= limit)

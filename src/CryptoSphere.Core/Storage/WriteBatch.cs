@@ -15,6 +15,7 @@ internal sealed class WriteBatch : IDisposable
     private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredMessage> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _trusted = new(StringComparer.Ordinal);
     private long _firstNew;
 
     public WriteBatch(SqliteConnection db, PreparedCommands? prepared = null)
@@ -77,6 +78,21 @@ internal sealed class WriteBatch : IDisposable
             _waiting[target] = count;
         }
         return count;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="peer"/> is a trusted contact: read once per batch (the quota asks for every message
+    /// received), exact because trust changes take the store's lock, which the batch holds.
+    /// </summary>
+    public bool IsTrusted(string peer)
+    {
+        if (!_trusted.TryGetValue(peer, out var trusted))
+        {
+            trusted = Convert.ToInt64(Scalar("SELECT COALESCE((SELECT state FROM contacts WHERE peer_id = $peer), 0)", ("$peer", peer)))
+                      == (long)Trust.TrustState.Trusted;
+            _trusted[peer] = trusted;
+        }
+        return trusted;
     }
 
     public void Queued(string target)

@@ -46,4 +46,30 @@ public sealed class StorageQuotaTests
         }
         Assert.Equal(TrustState.Trusted, target.Trust.StateOf(friend.Identity.Id));
     }
+
+    [Fact]
+    public async Task A_stranger_refused_at_its_quota_gets_the_trusted_one_once_trusted()
+    {
+        var events = new EventWaiter();
+        await using var target = await TestNodes.StartAsync("target", events, o => o with
+        {
+            MaxStoredBytesPerStranger = 10_000,
+            MaxStoredBytesPerTrustedPeer = 100_000,
+        });
+        await using var peer = await RawSecurePeer.ConnectAsync(target.Port);
+        await peer.SendHelloAsync(1, "soon a friend");
+        var text = new string('s', 4_000);
+        var ids = Enumerable.Range(0, 4).Select(_ => Guid.CreateVersion7()).ToList();
+        foreach (var id in ids[..3])
+            await peer.SendChatAsync(new ChatMessage(id, DateTimeOffset.UtcNow, text));
+        await events.WaitFor<InputRejected>(r => r.Reason.Contains(ids[2].ToString()) && r.Reason.Contains("storage quota"));
+
+        // Trust is read again by the next write: the same peer now has the larger quota.
+        target.TrustPeer(peer.Id);
+        await peer.SendChatAsync(new ChatMessage(ids[3], DateTimeOffset.UtcNow, text));
+        var acked = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+            acked.Add(AckMessage.Decode(new((await peer.ReadUntilAsync(FrameType.Ack)).Body)).MessageId);
+        Assert.Equal([ids[0], ids[1], ids[3]], acked);
+    }
 }
