@@ -36,6 +36,16 @@ internal sealed class EventJsonWriter : IDisposable
         return writer;
     }
 
+    /// <summary>A time in the round-trip ("O") form, formatted on the stack: every event has one.</summary>
+    public void Add(string name, DateTimeOffset value)
+    {
+        Span<char> text = stackalloc char[40];
+        if (value.TryFormat(text, out var written, "O", System.Globalization.CultureInfo.InvariantCulture))
+            _writer.WriteString(name, text[..written]);
+        else
+            _writer.WriteString(name, value.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public void Add(string name, object? value)
     {
         switch (value)

@@ -22,7 +22,7 @@ public static class NodeEventJson
         // event cost more than the rest of printing it, at one event per message sent and per message received.
         using var o = EventJsonWriter.Start(Options.Encoder);
         o.Add("type", TypeName(e));
-        o.Add("time", e.Time.ToString("O"));
+        o.Add("time", e.Time);
         switch (e)
         {
             case NodeStarted s:
@@ -31,14 +31,14 @@ public static class NodeEventJson
                 if (s.RequestedPort is { } asked) o.Add("requestedPort", asked);
                 break;
             case MessageReceived m:
-                o.Add("conversation", ConversationId.Of(m.PeerId, m.From).ToString());
+                o.Add("conversation", m.PeerId is { } author ? ConversationId.TextOf(author) : ConversationId.Legacy(m.From).ToString());
                 o.Add("from", m.From.ToString());
                 o.Add("name", m.Name);
                 o.Add("text", m.Text);
                 o.Add("protocol", Protocol(m.Protocol));
                 if (m.PeerId is { } id) o.Add("peerId", id.ToString());
                 if (m.MessageId is { } messageId) o.Add("messageId", messageId.ToString());
-                if (m.SentAt is { } sentAt) o.Add("sentAt", sentAt.ToString("O"));
+                if (m.SentAt is { } sentAt) o.Add("sentAt", sentAt);
                 if (m.InvalidUtf8) o.Add("invalidUtf8", true);
                 if (m.ArrivedLate) o.Add("arrivedLate", true);
                 break;
@@ -173,7 +173,7 @@ public static class NodeEventJson
         o.Add("name", p.Name);
         o.Add("protocol", Protocol(p.Protocol));
         o.Add("reach", LocalNetworks.Label(LocalNetworks.ReachOf(p.Key)));
-        o.Add("lastSeen", p.LastSeen.ToString("O"));
+        o.Add("lastSeen", p.LastSeen);
         o.Add("messages", p.MessageCount);
         if (p.Id is { } id) o.Add("peerId", id.ToString());
     }
