@@ -82,9 +82,11 @@ static void note_error(struct sender *me, const char *what, int error)
         snprintf(me->first_error, sizeof me->first_error, "%s: %s", what, strerror(error));
 }
 
+/* The receiver reset the connection: it closed it with the message unread. ENOTCONN comes from a shutdown after
+ * a write that went through, when the reset arrived in between; it means the same. */
 static int is_reset(int error)
 {
-    return error == ECONNRESET || error == EPIPE || error == ECONNABORTED;
+    return error == ECONNRESET || error == EPIPE || error == ECONNABORTED || error == ENOTCONN;
 }
 
 /* Hands a written socket to the watcher; blocks while MAX_WATCHED sockets are being watched. */
