@@ -205,7 +205,7 @@ internal static class BenchApp
         if (settings.Load == ProductLegacy.Native.C || settings.Reference == ProductLegacy.Native.C)
         {
             if (NativeLegacy.Compiler is null)
-                throw new ArgumentException("--load c and --reference c need gcc on PATH (apt-get install gcc); or give --load dotnet");
+                throw new ArgumentException("--load c and --reference c need gcc on PATH (apt-get install gcc); or give --load dotnet --reference dotnet");
             if (NativeLegacy.TryBuild() is { } failure)
             {
                 Console.Error.WriteLine($"error: {failure}");
