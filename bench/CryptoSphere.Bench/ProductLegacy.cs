@@ -55,7 +55,7 @@ internal static class ProductLegacy
             : "- Minimal server: C#, an accept thread and async reads (ReferenceServers.cs)");
         output.WriteLine($"- Program: {CliNode.Program}");
         output.WriteLine();
-        output.WriteLine("| round | target | sent | shown (lines printed) | stored (rows after exit) | refused by the target | not caught up | msgs/s shown | target's CPU s | load's CPU s |");
+        output.WriteLine("| round | target | sent | shown (lines printed) | stored (rows after exit) | refused by the target | not caught up | msgs/s shown | target's CPU s | senders' CPU s (C) |");
         output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (var i = 0; i < runs.Count; i++)
         {
