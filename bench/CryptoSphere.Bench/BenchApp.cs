@@ -66,6 +66,9 @@ internal static class BenchApp
               --seconds S           length of each run (default 3)
               --max-messages N      stop a run after N connection attempts (default 30000)
               --rounds R            rounds, each running both targets (default 3)
+              --load c|dotnet       senders: the C load generator, compiled with gcc at run time, or threads of the
+                                    bench (default c when gcc is on PATH, else dotnet)
+              --reference c|dotnet  the minimal server: C (epoll) or the bench's own (default: as --load)
           product-secure      two `listen` processes with their databases, sends written to `listen --commands`,
                               vs raw TLS 1.3 and TCP echo servers
               --messages N          messages in flight per run (default 5000, at most 10000: the outbox cap per peer)
@@ -195,11 +198,30 @@ internal static class BenchApp
     private static bool ProductLegacyRun(BenchArgs a)
     {
         UseCli(a);
+        var load = NativeChoice(a, "load", NativeLegacy.Compiler is null ? ProductLegacy.Native.Dotnet : ProductLegacy.Native.C);
         var settings = new ProductLegacy.Settings(a.Int("senders", 8, min: 1, max: 1000), a.Double("seconds", 3, min: 0.1),
-            a.Int("max-messages", 30_000, min: 1), a.Int("rounds", 3, min: 1));
+            a.Int("max-messages", 30_000, min: 1), a.Int("rounds", 3, min: 1), load, NativeChoice(a, "reference", load));
         a.RejectUnused();
+        if (settings.Load == ProductLegacy.Native.C || settings.Reference == ProductLegacy.Native.C)
+        {
+            if (NativeLegacy.Compiler is null)
+                throw new ArgumentException("--load c and --reference c need gcc on PATH (apt-get install gcc); or give --load dotnet --reference dotnet");
+            if (NativeLegacy.TryBuild() is { } failure)
+            {
+                Console.Error.WriteLine($"error: {failure}");
+                return false;
+            }
+        }
         return ProductLegacy.Run(settings, Console.Out);
     }
+
+    private static ProductLegacy.Native NativeChoice(BenchArgs a, string name, ProductLegacy.Native fallback) => a.String(name) switch
+    {
+        null => fallback,
+        "c" => ProductLegacy.Native.C,
+        "dotnet" => ProductLegacy.Native.Dotnet,
+        var other => throw new ArgumentException($"--{name} expects c or dotnet, not '{other}'"),
+    };
 
     private static bool ProductSecureRun(BenchArgs a)
     {

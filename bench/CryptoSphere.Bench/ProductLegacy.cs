@@ -7,20 +7,24 @@ namespace CryptoSphere.Bench;
 
 /// <summary>
 /// Legacy messages into <c>cryptosphere listen --json</c> as users run it (its own process, data directory on disk,
-/// shipped settings), from N sender threads in this process, one connection per message; and, alternating with it
-/// in the same run, the same senders into a minimal accept-and-read server (its own process too). A message counts
-/// for the node when its message_received line has been printed (shown), and is checked in its database after it
-/// stopped (stored).
+/// shipped settings), from N senders, one connection per message; and, alternating with it in the same run, the same
+/// senders into a minimal accept-and-read server (its own process too). The senders are the C load generator
+/// (<c>bench/native/legacy-load.c</c>, its own process) or threads of this process; the minimal server is the C one
+/// or the bench's own. A message counts for the node when its message_received line has been printed (shown), and
+/// is checked in its database after it stopped (stored).
 /// </summary>
 internal static class ProductLegacy
 {
-    public sealed record Settings(int Senders, double Seconds, int MaxMessages, int Rounds);
+    /// <summary>Who sends (<c>--load</c>) or who is the minimal server (<c>--reference</c>): the C programs, or .NET.</summary>
+    public enum Native { C, Dotnet }
+
+    public sealed record Settings(int Senders, double Seconds, int MaxMessages, int Rounds, Native Load = Native.Dotnet, Native Reference = Native.Dotnet);
 
     // Issue 14's aims: at least 20,000 msgs/s stored and shown, and at least 0.8 of the minimal server in the same run.
     private const double AimRate = 20_000;
     private const double AimRatio = 0.8;
 
-    private sealed record RunResult(string Target, long Sent, long Shown, long Stored, long Refused, long NotCaughtUp, long Other, double Seconds, double CpuSeconds)
+    private sealed record RunResult(string Target, long Sent, long Shown, long Stored, long Refused, long NotCaughtUp, long Other, double Seconds, double CpuSeconds, double LoadCpuSeconds)
     {
         public double Rate => Seconds > 0 ? Shown / Seconds : 0;
     }
@@ -41,16 +45,22 @@ internal static class ProductLegacy
 
         Machine.WriteFacts(output);
         output.WriteLine($"- Load average at the end (1, 5, 15 min): {Machine.LoadAverage()}");
-        output.WriteLine($"- {settings.Senders} sender threads in the bench process, one connection per message, {settings.Seconds} s or {settings.MaxMessages:N0} messages per run, "
+        output.WriteLine($"- {settings.Senders} senders, one connection per message, {settings.Seconds} s or {settings.MaxMessages:N0} messages per run, "
                          + $"{settings.Rounds} rounds alternating the two targets");
+        output.WriteLine(settings.Load == Native.C
+            ? "- Load: the C load generator (bench/native/legacy-load.c, gcc -O2), its own process, one thread per sender"
+            : "- Load: sender threads in the bench process (C#)");
+        output.WriteLine(settings.Reference == Native.C
+            ? "- Minimal server: C, one thread with epoll (bench/native/legacy-server.c, gcc -O2)"
+            : "- Minimal server: C#, an accept thread and async reads (ReferenceServers.cs)");
         output.WriteLine($"- Program: {CliNode.Program}");
         output.WriteLine();
-        output.WriteLine("| round | target | sent | shown (lines printed) | stored (rows after exit) | refused by the target | not caught up | msgs/s shown | target's CPU s |");
-        output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine("| round | target | sent | shown (lines printed) | stored (rows after exit) | refused by the target | not caught up | msgs/s shown | target's CPU s | senders' CPU s (C) |");
+        output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (var i = 0; i < runs.Count; i++)
         {
             var r = runs[i];
-            output.WriteLine($"| {i / 2 + 1} | {r.Target} | {r.Sent:N0} | {r.Shown:N0} | {(r.Stored < 0 ? "-" : r.Stored.ToString("N0", CultureInfo.InvariantCulture))} | {r.Refused:N0} | {r.NotCaughtUp:N0} | {r.Rate:N0} | {r.CpuSeconds:0.00} |");
+            output.WriteLine($"| {i / 2 + 1} | {r.Target} | {r.Sent:N0} | {r.Shown:N0} | {(r.Stored < 0 ? "-" : r.Stored.ToString("N0", CultureInfo.InvariantCulture))} | {r.Refused:N0} | {r.NotCaughtUp:N0} | {r.Rate:N0} | {r.CpuSeconds:0.00} | {(double.IsNaN(r.LoadCpuSeconds) ? "-" : r.LoadCpuSeconds.ToString("0.00", CultureInfo.InvariantCulture))} |");
         }
         var node = runs.Where(r => r.Stored >= 0).ToList();
         var reference = runs.Where(r => r.Stored < 0).ToList();
@@ -99,8 +109,8 @@ internal static class ProductLegacy
                 Interlocked.Increment(ref shown);
             });
             var cpuBefore = node.CpuSeconds();
-            var (senders, start, other) = Send(settings, node.Port);
-            var expected = senders.Sum(s => s.Sent - s.ClosedUnread);
+            var (senders, start, other, loadCpu) = Send(settings, node.Port);
+            var expected = senders.Sum(s => s.Read);
             var caughtUp = Until(() => Interlocked.Read(ref shown) >= expected, TimeSpan.FromSeconds(30));
             var cpu = node.CpuSeconds() - cpuBefore;
             node.Stop(TimeSpan.FromSeconds(30));
@@ -108,16 +118,16 @@ internal static class ProductLegacy
             long notCaughtUp = 0;
             for (var i = 0; i < senders.Length; i++)
             {
-                var read = senders[i].Sent - senders[i].ClosedUnread;
+                var read = senders[i].Read;
                 notCaughtUp += Math.Max(0, read - received[i]);
-                if (received[i] > read || seqSums[i] != senders[i].SeqSum - senders[i].UnreadSeqSum && received[i] == read)
+                if (received[i] > read || seqSums[i] != senders[i].ReadSeqSum && received[i] == read)
                     other++;
             }
             other += foreign;
             if (!caughtUp && notCaughtUp == 0)
                 other++;
             var seconds = (Volatile.Read(ref last) - start) / (double)Stopwatch.Frequency;
-            return new RunResult("cryptosphere listen", senders.Sum(s => s.Sent), shown, stored, senders.Sum(s => s.Refused + s.ClosedUnread), notCaughtUp, other, seconds, cpu);
+            return new RunResult("cryptosphere listen", senders.Sum(s => s.Sent), shown, stored, senders.Sum(s => s.Refused + s.ClosedUnread), notCaughtUp, other, seconds, cpu, loadCpu);
         }
         finally
         {
@@ -128,23 +138,40 @@ internal static class ProductLegacy
     private static RunResult IntoReference(Settings settings)
     {
         long shown = 0, last = 0;
-        using var server = new ReferenceServers.ServerProcess("legacy", (line, at) =>
+        void OnLine(string line, long at)
         {
             Volatile.Write(ref last, at);
             Interlocked.Increment(ref shown);
-        });
+        }
+        using var server = settings.Reference == Native.C
+            ? new ReferenceServers.ServerProcess(new ProcessStartInfo(NativeLegacy.Server), OnLine)
+            : new ReferenceServers.ServerProcess("legacy", OnLine);
         var cpuBefore = Machine.CpuSeconds(server.Pid);
-        var (senders, start, other) = Send(settings, server.Port);
-        var expected = senders.Sum(s => s.Sent - s.ClosedUnread);
+        var (senders, start, other, loadCpu) = Send(settings, server.Port);
+        var expected = senders.Sum(s => s.Read);
         Until(() => Interlocked.Read(ref shown) >= expected, TimeSpan.FromSeconds(30));
         var cpu = Machine.CpuSeconds(server.Pid) - cpuBefore;
         var seconds = (Volatile.Read(ref last) - start) / (double)Stopwatch.Frequency;
         return new RunResult("minimal server", senders.Sum(s => s.Sent), shown, -1, senders.Sum(s => s.Refused + s.ClosedUnread),
-            Math.Max(0, expected - shown), other, seconds, cpu);
+            Math.Max(0, expected - shown), other, seconds, cpu, loadCpu);
     }
 
-    /// <summary>The senders of legacy-throughput against a port; returns them, the start timestamp, and failures that are neither refusals nor lag.</summary>
-    private static (LegacyThroughput.Sender[] Senders, long Start, long Other) Send(Settings settings, int port)
+    /// <summary>The senders against a port; returns what each did, the start timestamp, failures that are neither refusals
+    /// nor lag, and the C load generator's CPU seconds (NaN for threads of this process).</summary>
+    private static (SenderTally[] Senders, long Start, long Other, double LoadCpu) Send(Settings settings, int port)
+    {
+        if (settings.Load == Native.C)
+        {
+            var (report, began) = NativeLegacy.Send(port, settings.Senders, settings.Seconds, settings.MaxMessages);
+            var failures = report.Senders.Sum(s => s.ConnectFailures + s.WriteFailures) + report.Hung + report.Unanswered + (report.Drained ? 0 : 1);
+            return (report.Senders, began, failures, report.CpuSeconds);
+        }
+        var (senders, start, other) = SendFromThreads(settings, port);
+        return (senders, start, other, double.NaN);
+    }
+
+    /// <summary>The senders of legacy-throughput, threads of this process.</summary>
+    private static (SenderTally[] Senders, long Start, long Other) SendFromThreads(Settings settings, int port)
     {
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         var state = new LegacyThroughput.RunState(settings.MaxMessages, settings.Senders, 0);
@@ -162,7 +189,9 @@ internal static class ProductLegacy
         var hung = threads.Count(t => !t.Join(TimeSpan.FromSeconds(30)));
         var drained = state.Watcher.Drain(TimeSpan.FromSeconds(35), LegacyThroughput.MaxWatched);
         var other = senders.Sum(s => s.ConnectFailures + s.WriteFailures) + hung + state.Watcher.Unanswered + (drained ? 0 : 1);
-        return (senders, start, other);
+        var tallies = senders.Select(s => new SenderTally(Interlocked.Read(ref s.Sent), s.SeqSum, s.Refused, Interlocked.Read(ref s.ClosedUnread),
+            Interlocked.Read(ref s.UnreadSeqSum), s.ConnectFailures, s.WriteFailures, s.FirstError)).ToArray();
+        return (tallies, start, other);
     }
 
     private static bool Until(Func<bool> condition, TimeSpan limit)

@@ -104,14 +104,16 @@ internal static class ReferenceServers
         private readonly Process _process;
 
         public ServerProcess(string kind, Action<string, long>? onLine = null)
+            : this(new ProcessStartInfo("dotnet") { ArgumentList = { typeof(ReferenceServers).Assembly.Location, "reference-server", kind } }, onLine)
         {
-            var info = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
-            };
-            info.ArgumentList.Add(typeof(ReferenceServers).Assembly.Location);
-            info.ArgumentList.Add("reference-server");
-            info.ArgumentList.Add(kind);
+        }
+
+        /// <summary>Any program that prints "port N" first, one line per thing it served, and stops when its input closes.</summary>
+        public ServerProcess(ProcessStartInfo info, Action<string, long>? onLine = null)
+        {
+            info.RedirectStandardInput = true;
+            info.RedirectStandardOutput = true;
+            info.UseShellExecute = false;
             _process = Process.Start(info)!;
             ChildProcesses.Add(_process);
             var first = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the reference server did not start");

@@ -115,13 +115,13 @@ internal sealed class Listener
             if (Interlocked.Exchange(ref finished, 1) != 0)
                 return;
             socket.Dispose();
-            // A parked connection of the same address takes the slot, on the ordinary path.
+            // A parked connection of the same address takes the slot.
             if (_limiter.Release(address) is { } next)
             {
                 if (_node.Stopping.IsCancellationRequested)
                     next.Dispose();
                 else
-                    Run(next, address, _node.Stopping);
+                    RunParked(next, address);
             }
             ArrivedEnded();
         }
@@ -142,6 +142,32 @@ internal sealed class Listener
         }
         Done();
         return true;
+    }
+
+    // A parked connection that takes a freed slot has usually received its whole message while it waited, so it is read
+    // as at accept time rather than through the sniffing peek, its timer and the socket's async context: when a burst of
+    // legacy senders keeps an address at its cap, that was most connections, and about a fifth of the node's CPU per
+    // message (docs/BENCHMARKS.md, Legacy with a C load generator). On the thread pool: the slot is freed on the store
+    // writer's thread, and a parked connection handled at once may free the next one in turn. The caller holds an
+    // arrived connection's count until this one holds its own, so Completion still waits for it.
+    private void RunParked(Socket socket, IPAddress address)
+    {
+        Interlocked.Increment(ref _arrivedOpen);
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            var (listener, socket, address) = state;
+            try
+            {
+                if (listener._node.Stopping.IsCancellationRequested)
+                    socket.Dispose();
+                else if (!listener.TryHandleArrived(socket, address))
+                    listener.Run(socket, address, listener._node.Stopping);
+            }
+            finally
+            {
+                listener.ArrivedEnded();
+            }
+        }, (this, socket, address), preferLocal: false);
     }
 
     private void ArrivedEnded()
