@@ -45,6 +45,12 @@ public sealed partial class ChatStore
         var query = ToFtsQuery(text);
         if (query.Length == 0)
             return (IReadOnlyList<StoredMessage>)[];
+        // The index may lag the last few messages stored (FullTextIndex): they go in first.
+        using (var batch = Begin(db))
+        {
+            batch.IndexEverything();
+            batch.Commit();
+        }
         // FTS5 walks its index in descending rowid order itself, so LIMIT stops early even for common words.
         using var command = Command(db, $"""
             SELECT {Columns} FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $query ORDER BY rowid DESC LIMIT $limit) f

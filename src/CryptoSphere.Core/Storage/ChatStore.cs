@@ -16,6 +16,7 @@ public sealed partial class ChatStore : IDisposable
     private readonly StoreWriter _writes;
     private readonly PreparedCommands _prepared;
     private readonly WalCheckpointer? _checkpointer;
+    private readonly FullTextIndex _fullText = new();
     private int _disposed;
     private StorageException? _damage;
 
@@ -186,7 +187,7 @@ public sealed partial class ChatStore : IDisposable
     internal void Locked(Action<SqliteConnection> work) => Locked(db => { work(db); return 0; });
 
     /// <summary>A transaction on the store's connection whose statements stay prepared for the next one. Call under the lock.</summary>
-    internal WriteBatch Begin(SqliteConnection db) => new(db, _prepared);
+    internal WriteBatch Begin(SqliteConnection db) => new(db, _prepared, _fullText);
 
     /// <summary>A kept read statement with these values (see <see cref="PreparedCommands"/>); null: prepare one of your own. Call under the lock.</summary>
     internal SqliteCommand? Prepared(string sql, params (string Name, object? Value)[] values) => _prepared.Get(sql, values);

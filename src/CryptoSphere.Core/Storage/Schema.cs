@@ -132,6 +132,16 @@ internal static class Schema
         -- question scanned and sorted every contact ever met (time and native memory in proportion to the peers seen).
         CREATE INDEX contacts_by_address ON contacts(last_address, state, last_seen);
         """,
+        """
+        -- The search index may lag the messages by a few dozen rows (FullTextIndex): rows up to indexed_upto are in it.
+        -- Everything stored so far was indexed in its own batch. A deleted row leaves the index only if it was in it.
+        CREATE TABLE fts_state(indexed_upto INTEGER NOT NULL);
+        INSERT INTO fts_state(indexed_upto) SELECT COALESCE(MAX(seq), 0) FROM messages;
+        DROP TRIGGER messages_fts_delete;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.seq <= (SELECT indexed_upto FROM fts_state) BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+        END;
+        """,
     ];
 
     public static int Version => Migrations.Length;

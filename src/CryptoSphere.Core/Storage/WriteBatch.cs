@@ -10,32 +10,39 @@ namespace CryptoSphere.Core.Storage;
 internal sealed class WriteBatch : IDisposable
 {
     private readonly PreparedCommands? _prepared;
+    private readonly FullTextIndex? _fullText;
     // Commands of this batch alone: none while the store keeps them all.
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredMessage> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _trusted = new(StringComparer.Ordinal);
-    private long _firstNew;
+    private bool _inserting;
+    private bool _searching;
 
-    public WriteBatch(SqliteConnection db, PreparedCommands? prepared = null)
+    public WriteBatch(SqliteConnection db, PreparedCommands? prepared = null, FullTextIndex? fullText = null)
     {
         Db = db;
         _prepared = prepared;
+        _fullText = fullText;
         Transaction = db.BeginTransaction();
     }
 
     /// <summary>
-    /// Call before inserting messages: the batch notes where its new rows start, to index them at commit. A batch
-    /// without messages (acknowledgements, outbox changes) then costs no index statement.
+    /// Call before inserting messages: the search index is brought up to date at commit when enough rows wait
+    /// (<see cref="FullTextIndex"/>). A batch without messages (acknowledgements, outbox changes) costs no index statement.
     /// </summary>
-    public void InsertingMessages()
-    {
-        if (_firstNew == 0)
-            _firstNew = (long)Scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages")!;
-    }
+    public void InsertingMessages() => _inserting = true;
+
+    /// <summary>A search is about to read the index: everything stored goes into it in this batch.</summary>
+    public void IndexEverything() => _searching = true;
 
     public SqliteConnection Db { get; }
+
+    // A batch made without the store's index state (none today) indexes everything it wrote, as before.
+    private FullTextIndex FullText => _fullText ?? (_ownIndex ??= new FullTextIndex());
+
+    private FullTextIndex? _ownIndex;
 
     public SqliteTransaction Transaction { get; }
 
@@ -115,10 +122,20 @@ internal sealed class WriteBatch : IDisposable
                 touch.ExecuteNonQuery();
             }
         }
-        // Full-text indexing of every row this batch wrote, in one statement: much cheaper than a trigger per row.
-        if (_firstNew > 0)
-            Execute("INSERT INTO messages_fts(rowid, text) SELECT seq, text FROM messages WHERE seq >= $first", ("$first", _firstNew));
-        Transaction.Commit();
+        // Full-text indexing of the rows waiting, in one statement: much cheaper than a trigger per row, and a lone
+        // message leaves it to a later batch (FullTextIndex).
+        var indexed = _inserting || _searching ? FullText.IndexPending(this, all: _searching) : null;
+        try
+        {
+            Transaction.Commit();
+        }
+        catch
+        {
+            _fullText?.Forget();
+            throw;
+        }
+        if (indexed is { } mark)
+            _fullText?.Committed(mark);
     }
 
     public void Dispose()
