@@ -9,17 +9,26 @@ namespace CryptoSphere.Tests.Security;
 /// <summary>Issue 12 #1: what a peer can make the node store is capped, less for strangers than for trusted peers.</summary>
 public sealed class StorageQuotaTests
 {
+    // 10,000 bytes for a stranger, ten times that for a trusted peer: a few 4,000-character messages cross the first.
+    private static Task<ChatNode> StartTargetAsync(EventWaiter events) => TestNodes.StartAsync("target", events, o => o with
+    {
+        MaxStoredBytesPerStranger = 10_000,
+        MaxStoredBytesPerTrustedPeer = 100_000,
+    });
+
+    private static async Task<RawSecurePeer> StrangerAsync(ChatNode target, string name)
+    {
+        var peer = await RawSecurePeer.ConnectAsync(target.Port);
+        await peer.SendHelloAsync(1, name);
+        return peer;
+    }
+
     [Fact]
     public async Task A_stranger_over_its_storage_quota_is_refused_visibly_while_a_trusted_peer_keeps_its_larger_one()
     {
         var events = new EventWaiter();
-        await using var target = await TestNodes.StartAsync("target", events, o => o with
-        {
-            MaxStoredBytesPerStranger = 10_000,
-            MaxStoredBytesPerTrustedPeer = 100_000,
-        });
-        await using var stranger = await RawSecurePeer.ConnectAsync(target.Port);
-        await stranger.SendHelloAsync(1, "stranger");
+        await using var target = await StartTargetAsync(events);
+        await using var stranger = await StrangerAsync(target, "stranger");
         await using var friend = await TestNodes.StartAsync("friend");
         Assert.True((await friend.SendAsync(TestNodes.KeyOf(target), "hi")).Success);
         await events.WaitFor<SecurePeerConnected>(c => c.PeerId == friend.Identity.Id);
@@ -51,13 +60,8 @@ public sealed class StorageQuotaTests
     public async Task A_stranger_refused_at_its_quota_gets_the_trusted_one_once_trusted()
     {
         var events = new EventWaiter();
-        await using var target = await TestNodes.StartAsync("target", events, o => o with
-        {
-            MaxStoredBytesPerStranger = 10_000,
-            MaxStoredBytesPerTrustedPeer = 100_000,
-        });
-        await using var peer = await RawSecurePeer.ConnectAsync(target.Port);
-        await peer.SendHelloAsync(1, "soon a friend");
+        await using var target = await StartTargetAsync(events);
+        await using var peer = await StrangerAsync(target, "soon a friend");
         var text = new string('s', 4_000);
         var ids = Enumerable.Range(0, 4).Select(_ => Guid.CreateVersion7()).ToList();
         foreach (var id in ids[..3])
