@@ -40,7 +40,7 @@ internal sealed class FileReceiver
         {
             if (known.PeerId != peer)
                 _files.RejectFrame(session, "FILE_OFFER", offer.TransferId, $"that ID belongs to a transfer from {known.PeerId.Short}");
-            else
+            else if (!_files.IsSuperseded(session, "FILE_OFFER", known.Id))
                 AnswerRepeatedOffer(known, session);
             return ValueTask.CompletedTask;
         }
