@@ -35,7 +35,9 @@ internal static class SendAction
             return outcome.Fail($"could not send to {TerminalText.Safe(target)}: {TerminalText.Safe(sent.Error)}." +
                                 (sent.State == MessageState.Queued ? " " + queuedElsewhere : ""));
         if (sent.Delivered is null)
-            return outcome.Say($"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge){PeerLabels.PartsNote(sent.Parts)}.");
+            return outcome.Say(sent.Caveat is { } caveat
+                ? $"Sent to {sent.To} in plaintext (unencrypted, unverified): {caveat}."
+                : $"Sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge){PeerLabels.PartsNote(sent.Parts)}.");
         try
         {
             await sent.Delivered.WaitAsync(wait, ct);

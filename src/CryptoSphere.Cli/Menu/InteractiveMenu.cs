@@ -257,6 +257,7 @@ internal sealed class InteractiveMenu(ChatNode node, IMenuConsole console, TimeP
     {
         { State: MessageState.Queued } => $"Queued for {result.To}: {result.Error}",
         { Protocol: PeerProtocol.Secure } => $"Sent to {result.To} (secure); waiting for delivery.",
+        { Caveat: { } caveat } => $"Sent to {result.To} in plaintext (unencrypted, unverified): {caveat}.",
         _ => $"Sent to {result.To} (unencrypted, unverified){PeerLabels.PartsNote(result.Parts)}.",
     };
 

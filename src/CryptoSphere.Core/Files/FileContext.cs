@@ -68,6 +68,19 @@ internal sealed class FileContext(NodeRuntime node, SessionRegistry sessions)
         }
     }
 
+    /// <summary>
+    /// The peer has another live session that is its current one: <paramref name="session"/> lost to it (a reconnect,
+    /// or both sides dialling at once) and is closing. A transfer is not moved onto it, or it would stall when it
+    /// closes; the current session got (or gets) the offer when it opened.
+    /// </summary>
+    public bool IsSuperseded(SecureSession session, string what, Guid id)
+    {
+        if (_sessions.Find(session.RemoteId) is not { } current || current == session)
+            return false;
+        FilesLog.Superseded(_log, id, what, session.RemoteId.Short);
+        return true;
+    }
+
     /// <summary>Bytes from a peer about a transfer it has no part in: reported and otherwise ignored.</summary>
     public void RejectFrame(SecureSession session, string what, Guid id, string why)
     {

@@ -40,7 +40,7 @@ internal sealed class FileReceiver
         {
             if (known.PeerId != peer)
                 _files.RejectFrame(session, "FILE_OFFER", offer.TransferId, $"that ID belongs to a transfer from {known.PeerId.Short}");
-            else
+            else if (!_files.IsSuperseded(session, "FILE_OFFER", known.Id))
                 AnswerRepeatedOffer(known, session);
             return ValueTask.CompletedTask;
         }
@@ -172,7 +172,9 @@ internal sealed class FileReceiver
             Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
             return TransferActionResult.Failed(reason);
         }
-        var live = session is { Completion.IsCompleted: false } ? session : _sessions.Find(transfer.PeerId);
+        // The peer's current session first: an answer to an offer that came on a session since replaced (these run as
+        // tasks, so in no set order) must not point the chunks at the session that is closing.
+        var live = _sessions.Find(transfer.PeerId) ?? (session is { Completion.IsCompleted: false } ? session : null);
         lock (transfer.Gate)
         {
             if (transfer.State.IsFinished())

@@ -179,7 +179,7 @@ internal sealed class FileSender
     private ValueTask OnFileAcceptAsync(SecureSession session, ReadOnlySequence<byte> body)
     {
         var accept = FileAcceptMessage.Decode(body);
-        if (!FindOutgoing(session, "FILE_ACCEPT", accept.TransferId, out var transfer))
+        if (!FindOutgoing(session, "FILE_ACCEPT", accept.TransferId, out var transfer) || _files.IsSuperseded(session, "FILE_ACCEPT", transfer.Id))
             return ValueTask.CompletedTask;
         if (accept.Offset > transfer.Size)
         {
@@ -224,6 +224,10 @@ internal sealed class FileSender
                 }
                 _files.Save(FileContext.Snapshot(transfer));
                 _node.Publish(new TransferInterrupted(_node.Now, FileContext.Snapshot(transfer), $"connection lost ({outcome.Reason}); resumes when the peer is back"));
+                // The run was on a session that lost to another one still up: that one opened earlier and will not
+                // open again, so the offer goes out on it now.
+                if (_sessions.Find(transfer.PeerId) is { } live && live != run.Session)
+                    await SendOfferAsync(transfer, live).ConfigureAwait(false);
                 break;
             case PumpOutcomeKind.Failed when transfer.IsCurrent(run):
                 FailOutgoing(transfer, outcome.Reason!, tellPeer: true);

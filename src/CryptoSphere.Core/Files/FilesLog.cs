@@ -50,6 +50,9 @@ internal static partial class FilesLog
     [LoggerMessage(626, LogLevel.Warning, "Transfer {Id} of {Name} to {PeerId} {State}: {Reason}")]
     public static partial void OutgoingEnded(ILogger log, Guid id, string name, string peerId, TransferState state, string? reason);
 
+    [LoggerMessage(627, LogLevel.Debug, "Transfer {Id}: {What} from {PeerId} came on a connection replaced by a newer one; ignored there")]
+    public static partial void Superseded(ILogger log, Guid id, string what, string peerId);
+
     [LoggerMessage(630, LogLevel.Error, "Cannot load unfinished transfers: {Error}")]
     public static partial void NotLoaded(ILogger log, string error);
 

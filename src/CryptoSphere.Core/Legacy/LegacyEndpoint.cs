@@ -22,19 +22,14 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
     /// <summary>A connection whose first byte is '&lt;' (peeked by the listener, so the read never comes back empty).</summary>
     public async Task HandleAsync(Socket socket, IPEndPoint remote, CancellationToken token)
     {
-        if (Refusal(Options, remote.Address) is { } refusal)
-        {
-            node.Reject(remote.ToString(), refusal);
+        if (IsRefused(remote))
             return;
-        }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var read = await LegacyMessageReader.ReadAsync(stream, Options.MaxLegacyMessageBytes, Options.ReadTimeout, token,
                 Options.LegacyMessageDeadline)
             .ConfigureAwait(false);
-        if (Check(read.Data, read.Error, remote) is not { } message)
-            return;
         var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Receive(message, remote, received.SetResult);
+        Take(read.Data, read.Error, remote, received.SetResult);
         await received.Task.ConfigureAwait(false);
     }
 
@@ -58,12 +53,9 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
             if (data.IsEmpty || data[0] != (byte)'<' || !data.EndsWith(LegacyMessageReader.EndMarker))
                 return false;
             // Refused unread, as HandleAsync refuses.
-            if (Refusal(Options, remote.Address) is { } refusal)
-                node.Reject(remote.ToString(), refusal);
-            else if (socket.Receive(buffer, 0, data.Length, SocketFlags.None) == data.Length
-                     && Check(data, LegacyReadError.None, remote) is { } message)
+            if (!IsRefused(remote) && socket.Receive(buffer, 0, data.Length, SocketFlags.None) == data.Length)
             {
-                Receive(message, remote, done);
+                Take(data, LegacyReadError.None, remote, done);
                 return true;
             }
         }
@@ -73,6 +65,25 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
         }
         done();
         return true;
+    }
+
+    // The access lists, checked before anything is read: true (and reported) when this peer is refused.
+    private bool IsRefused(IPEndPoint remote)
+    {
+        if (Refusal(Options, remote.Address) is not { } refusal)
+            return false;
+        node.Reject(remote.ToString(), refusal);
+        return true;
+    }
+
+    // The one receive step of both paths: the bytes read are checked, then stored and shown; done (the close) runs
+    // after the commit, or at once when the message is refused.
+    private void Take(ReadOnlySpan<byte> data, LegacyReadError error, IPEndPoint remote, Action done)
+    {
+        if (Check(data, error, remote) is { } message)
+            Receive(message, remote, done);
+        else
+            done();
     }
 
     // A message is this short unless its text is long; a longer one takes the ordinary path.

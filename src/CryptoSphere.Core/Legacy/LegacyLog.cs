@@ -13,4 +13,7 @@ internal static partial class LegacyLog
 
     [LoggerMessage(402, LogLevel.Information, "Legacy message naming {Peer} leaves the peer table as it is (a secure peer, or this node itself)")]
     public static partial void PeerTableLeftAlone(ILogger log, Peers.PeerKey peer);
+
+    [LoggerMessage(403, LogLevel.Warning, "{Peer} greeted as a CryptoSphere node after it was taken for an old peer: a message went to it in plaintext; later ones go over TLS")]
+    public static partial void GreetedLate(ILogger log, Peers.PeerKey peer);
 }

@@ -43,10 +43,14 @@ internal sealed class LegacyOutbound(NodeRuntime node)
             return SendResult.Failed(to, $"{to} is the address of secure peer {secure.Short}: nothing is sent there in plaintext");
         try
         {
-            if (connected is not null)
-                await LegacySender.SendOnAsync(connected, message, node.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-            else
+            if (connected is null)
                 await LegacySender.SendAsync(to.Host, to.Port, message, node.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            else if (await LegacySender.SendOnAsync(connected, message, node.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                var caveat = LateGreetingCaveat(to);
+                LegacyLog.GreetedLate(_log, to);
+                return SendResult.Ok(to) with { Caveat = caveat };
+            }
             return SendResult.Ok(to);
         }
         catch (Exception e) when (e is SocketException or IOException or TimeoutException or OperationCanceledException)
@@ -54,6 +58,13 @@ internal sealed class LegacyOutbound(NodeRuntime node)
             return SendResult.Failed(to, e is SocketException s ? SocketErrors.Describe(s) : e.Message);
         }
     }
+
+    // What this side knows of a message written in plaintext to a CryptoSphere listener after its late greeting: the
+    // listener reads a legacy message that follows its greeting as one from an old peer.
+    private string LateGreetingCaveat(PeerKey to) =>
+        $"{to} is a CryptoSphere node after all: its greeting came later than the {node.Options.GreetingWait.TotalSeconds:0.#} s " +
+        "wait (a busy node), so this message went in plaintext. That node shows it as unencrypted and unverified (or refuses it " +
+        $"if it is --secure-only), and cannot acknowledge it. Later messages to {to} go over TLS";
 
     private Identity.PeerId? SecureIdAt(PeerKey to) =>
         node.Peers.Find(to) is { Protocol: PeerProtocol.Secure, Id: { } id } ? id : node.Trust.FindByAddress(to.ToString())?.Id;

@@ -21,8 +21,12 @@ internal static class LegacySender
         }
     }
 
-    /// <summary>Sends one legacy message on a connection already open (and still unwritten), then closes it.</summary>
-    public static async Task SendOnAsync(Socket connected, byte[] message, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one legacy message on a connection the greeting probe left open (and still unwritten), then waits (up to
+    /// <paramref name="timeout"/>) for the other side to close it. True when it greeted after all: a CryptoSphere
+    /// listener that was too slow for the probe, not an old peer (which never writes on a connection it accepted).
+    /// </summary>
+    public static async Task<bool> SendOnAsync(Socket connected, byte[] message, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var _ = connected;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -35,7 +39,33 @@ internal static class LegacySender
         {
             throw new TimeoutException($"could not write to {connected.RemoteEndPoint} within {timeout.TotalSeconds:0.#} s");
         }
+        return await GreetedLateAsync(connected, deadline.Token).ConfigureAwait(false);
     }
+
+    // What comes back before the close: an old peer sends nothing; a late greeting (or a TLS record) is a CryptoSphere node.
+    private static async Task<bool> GreetedLateAsync(Socket socket, CancellationToken token)
+    {
+        var greeting = Sessions.ServerGreeting.Bytes;
+        var buffer = new byte[greeting.Length];
+        var length = 0;
+        try
+        {
+            while (length < buffer.Length)
+            {
+                var read = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, token).ConfigureAwait(false);
+                if (read == 0)
+                    break;
+                length += read;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            // Not closed in time, or reset: the message was written either way; judge by what came.
+        }
+        return length > 0 && (buffer[0] == TlsRecordStart || greeting.AsSpan(0, length).SequenceEqual(buffer.AsSpan(0, length)));
+    }
+
+    private const byte TlsRecordStart = 0x16;
 
     private static async Task WriteAsync(Socket socket, byte[] message, CancellationToken token)
     {

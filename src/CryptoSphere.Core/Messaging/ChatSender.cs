@@ -165,9 +165,11 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
             await node.Store.MarkFailedAsync(id, refusal).ConfigureAwait(false);
             return Failed(to, refusal);
         }
-        error ??= await outbox.TryLegacyAsync(to, id, text, cancellationToken, silent).ConfigureAwait(false);
+        string? caveat = null;
         if (error is null)
-            return SendResult.Ok(to) with { MessageId = id, Parts = outbox.LegacyParts(text) };
+            (error, caveat) = await outbox.TryLegacyAsync(to, id, text, cancellationToken, silent).ConfigureAwait(false);
+        if (error is null)
+            return SendResult.Ok(to) with { MessageId = id, Parts = outbox.LegacyParts(text), Caveat = caveat };
 
         await node.Store.RecordAttemptAsync(id, error, node.Now + outbox.Backoff(1)).ConfigureAwait(false);
         MessagingLog.SendFailed(_log, to, error);

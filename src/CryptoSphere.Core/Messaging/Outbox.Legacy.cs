@@ -40,7 +40,7 @@ internal sealed partial class Outbox
                 await GiveUpAsync(message, $"{to} only speaks the legacy protocol, and this node is --secure-only").ConfigureAwait(false);
                 continue;
             }
-            error ??= await TryLegacyAsync(to, message.Id, message.Text, token, silent).ConfigureAwait(false);
+            error ??= (await TryLegacyAsync(to, message.Id, message.Text, token, silent).ConfigureAwait(false)).Error;
             if (error is null)
                 continue;
             if (message.Attempts + 1 >= Options.LegacyRetries)
@@ -52,23 +52,31 @@ internal sealed partial class Outbox
     }
 
     /// <summary>
-    /// One legacy attempt; null on success (then the message is final: old peers cannot acknowledge).
+    /// One legacy attempt; no error on success (then the message is final: old peers cannot acknowledge).
     /// A retry after a later part failed sends every part again: an old peer has no way to say which it got.
+    /// The caveat is set when the address greeted late: a CryptoSphere node, dialled over TLS from then on.
     /// </summary>
-    public async Task<string?> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken,
+    public async Task<(string? Error, string? Caveat)> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken,
         System.Net.Sockets.Socket? connected = null)
     {
+        string? caveat = null;
         foreach (var part in _legacy.Parts(text))
         {
-            // The first part goes on the connection the greeting probe left open, the others on their own.
+            // The first part goes on the connection the greeting probe left open, the others on their own (the rest of
+            // a message begun in plaintext stays in plaintext, so it arrives whole).
             var result = await _legacy.SendAsync(to, _legacy.Chat(part), cancellationToken, connected).ConfigureAwait(false);
             connected = null;
+            if (result.Caveat is not null)
+            {
+                caveat = result.Caveat;
+                _sessions.MarkCryptoSphere(to);
+            }
             if (!result.Success)
-                return result.Error;
+                return (result.Error, caveat);
         }
         // Final for a legacy message (it leaves the outbox): committed before the send is reported, or a restart would send it again.
         await _node.Store.MarkSentAsync([id], leaveOutbox: true).ConfigureAwait(false);
-        return null;
+        return (null, caveat);
     }
 
     public int LegacyParts(string text) => _legacy.Parts(text).Count;

@@ -35,6 +35,9 @@ internal sealed class FrameConnection : IAsyncDisposable
     // When a frame was last queued or a write ended (Stopwatch ticks).
     private long _lastActivity;
     private ArrayBufferWriter<byte>? _direct;
+    // Writes to the stream by a lone frame's sender, and by the loop: counted under _streamGate, read by tests.
+    private long _loneWrites;
+    private long _loopWrites;
     private readonly CancellationTokenSource _closed = new();
     private Task _readLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
@@ -49,6 +52,12 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>Why reading stopped: null for a clean close by the other side.</summary>
     public Exception? Fault { get; private set; }
+
+    /// <summary>Frames written by their senders (the lone path).</summary>
+    internal long LoneWrites => Volatile.Read(ref _loneWrites);
+
+    /// <summary>Writes by the write loop, each of whatever had queued (the batched path).</summary>
+    internal long LoopWrites => Volatile.Read(ref _loopWrites);
 
     /// <summary>Completes when the connection is finished, for whatever reason.</summary>
     public Task Completion => _readLoop;
@@ -118,6 +127,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     // does not read) finishes in the background, still holding the stream, and the loop waits for it.
     private void WriteDirect()
     {
+        _loneWrites++;
         ValueTask writing;
         try
         {
@@ -274,6 +284,7 @@ internal sealed class FrameConnection : IAsyncDisposable
                 {
                     // After a lone frame its sender may still be writing.
                     await _streamGate.WaitAsync(_closed.Token).ConfigureAwait(false);
+                    _loopWrites++;
                     // Rented per burst, not per connection: thousands of idle connections hold no write buffer.
                     var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, WriteChunk));
                     try

@@ -122,7 +122,8 @@ internal sealed class SessionDialer
             }
 
             Stream transport = new NetworkStream(socket, ownsSocket: true);
-            if (expected is null)
+            // An address that greeted once (if late) is a CryptoSphere node: its listener takes a ClientHello at once.
+            if (expected is null && !_sessions.IsKnownCryptoSphere(address))
             {
                 switch (await ServerGreeting.AwaitAsync(socket, Options.GreetingWait, token).ConfigureAwait(false))
                 {

@@ -108,7 +108,7 @@ internal static class MessageEndpoints
             conversation = ConversationOf(node, address, result);
         }
         return Results.Ok(new SendView(result.To.Port == 0 ? request.To : result.To.ToString(), result.MessageId is null ? null : conversation,
-            result.MessageId, Labels.State(result.State), result.Error, Labels.Protocol(result.Protocol)));
+            result.MessageId, Labels.State(result.State), result.Error, Labels.Protocol(result.Protocol)) { Note = result.Caveat });
     }
 
     private static async Task<IResult> BroadcastAsync(ChatNode node, TextRequest request)

@@ -386,6 +386,7 @@
       }
       box.value = '';
       if (result.state === 'queued' && result.error) toast('Queued: ' + result.error);
+      if (result.note) toast(result.note);
       if (!c.id && result.conversation) {
         // A new chat now has its conversation (for a secure peer: its proven ID).
         await loadConversations();

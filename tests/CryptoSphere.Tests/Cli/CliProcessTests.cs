@@ -49,6 +49,23 @@ public sealed class CliProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Send_to_a_node_that_greets_late_says_it_went_in_plaintext_to_a_CryptoSphere_node()
+    {
+        using var busyNode = new LateGreeter();
+        var connection = busyNode.NextConnectionAsync();
+
+        var (code, stdout, _) = await CliProcess.RunAsync(
+            "send", "--data-dir", _data.Path, "--to", busyNode.Key.ToString(), "--name", "scripted",
+            "--from-port", "4321", "--advertise-ip", "127.0.0.1", "hi busy friend");
+
+        Assert.Equal(0, code);
+        Assert.Contains("in plaintext", stdout);
+        Assert.Contains("is a CryptoSphere node after all", stdout);
+        Assert.DoesNotContain("an old peer cannot acknowledge", stdout);
+        Assert.Equal("<127.0.0.1:4321> @ <scripted>\nhi busy friend\n<end>", System.Text.Encoding.UTF8.GetString(await connection));
+    }
+
+    [Fact]
     public async Task Send_secure_only_to_an_old_peer_fails_and_sends_nothing_in_plaintext()
     {
         await using var oldPeer = RawLegacyPeer.Start();
