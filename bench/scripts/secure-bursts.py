@@ -18,6 +18,16 @@ def listen(d, name, port, cmds):
     return subprocess.Popen(a, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True, bufsize=1)
 recv = listen(rd, "receiver", rport, False)
 snd = listen(sd, "sender", free(), True)
+import atexit, signal
+def stop():
+    for p in (snd, recv):
+        if p.poll() is None:
+            p.terminate()
+            try: p.wait(10)
+            except subprocess.TimeoutExpired: p.kill()
+    shutil.rmtree(root, ignore_errors=True)
+atexit.register(stop)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 delivered = 0; cv = threading.Condition()
 def reader(p, count):
     global delivered
@@ -63,6 +73,4 @@ rates = [burst(n) for _ in range(bursts)]
 c1 = cpu(recv.pid) + cpu(snd.pid)
 if pr: pr.send_signal(2); pr.wait()
 print("rates", " ".join(f"{r:,.0f}" for r in rates), "median", f"{sorted(rates)[len(rates)//2]:,.0f}", f"cpu/msg {1e6*(c1-c0)/(bursts*n):.0f} us", f"recv pid {recv.pid} send pid {snd.pid}")
-for p in (snd, recv): p.stdin.close(); p.terminate()
-for p in (snd, recv): p.wait()
-shutil.rmtree(root, ignore_errors=True)
+snd.stdin.close()

@@ -87,6 +87,8 @@ public sealed class OfflineDeliveryTests : IDisposable
         Assert.Equal(ids, received.Select(m => m.MessageId!.Value));
         Assert.All(received, m => Assert.Equal(a.Identity.Id, m.PeerId));
         Assert.Equal(["hello", "one", "two", "three"], Conversation(b.Store, a.Identity.Id).Select(m => m.Text));
+        // A's event follows the completion of the send's Delivered task (published after it, delivered by the bus's task).
+        await a.Events.WaitFor<MessageDelivered>(d => d.MessageId == ids[0], Long);
         Assert.Single(a.Events.All<MessageDelivered>(), d => d.MessageId == ids[0]);
     }
 
