@@ -281,6 +281,8 @@ public sealed class MailboxNodeTests : IDisposable
             await using var alice = await StoredNode.StartAsync("alice", aliceDir);
             Assert.NotEqual(MessageState.Delivered, Message(alice.Store, messageId).State);
             await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
+            // Bob's event comes from his bus's own task and can follow the ACK Alice saw: wait for it, then count.
+            await bobNode.Events.WaitFor<MessageReceived>(r => r.Text == text, TimeSpan.FromSeconds(20));
             Assert.Single(bobNode.Events.All<MessageReceived>(), r => r.Text == text);
             Assert.Equal(MessageState.Delivered, Message(alice.Store, messageId).State);
         }
