@@ -10,6 +10,7 @@ using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Trust;
 using CryptoSphere.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CryptoSphere.Tests.Node;
 
@@ -528,27 +529,31 @@ public class SecureNodeTests
     [Fact]
     public async Task Heartbeat_StaysQuietWhileThePeerPingsItself_AndResumesWhenItStops()
     {
+        // The node's clock is the test's: its heartbeat ticks exactly when the test moves time, so nothing here sleeps.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var node = await TestNodes.StartAsync("bob", configure: o => o with
         {
             HeartbeatInterval = TimeSpan.FromSeconds(2),
             DeadAfter = TimeSpan.FromSeconds(60),
-        });
+        }, clock: clock);
         await using var raw = await ConnectRawAsync(node);
 
-        // The peer keeps the session alive itself, ten times per interval of the node's (another node does so once):
-        // the node answers each PING and sends none of its own.
+        // The peer keeps the session alive itself, twice per interval of the node's (another node does so once): each
+        // second it pings, and the node answers; every other second the node's heartbeat ticks and sends nothing.
         var skipped = new List<FrameType>();
-        for (var i = 1UL; i <= 40; i++)
+        for (var i = 1UL; i <= 10; i++)
         {
+            clock.Advance(TimeSpan.FromSeconds(1));
             await raw.SendAsync(w => new PingMessage(i).Encode(w, FrameType.Ping));
             var (pong, before) = await raw.ReadUntilAsync(FrameType.Pong);
             Assert.Equal(i, PingMessage.Decode(new(pong)).Token);
             skipped.AddRange(before);
-            await Task.Delay(100); // the peer's own pace, not a wait for the node
         }
         Assert.DoesNotContain(FrameType.Ping, skipped);
 
-        // Once the peer goes quiet, the node pings it again.
+        // Once the peer goes quiet, the node pings it again; its first PING ever, so none slipped out above unseen.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        clock.Advance(TimeSpan.FromSeconds(2));
         var (ping, _) = await raw.ReadUntilAsync(FrameType.Ping, TimeSpan.FromSeconds(30));
         Assert.Equal(1UL, PingMessage.Decode(new(ping)).Token);
     }

@@ -25,11 +25,11 @@ public static class TestNodes
     /// <paramref name="identity"/> or <paramref name="store"/> makes in-memory ones.
     /// </summary>
     public static async Task<ChatNode> StartAsync(string name, EventWaiter? events = null, Func<NodeOptions, NodeOptions>? configure = null,
-        NodeIdentity? identity = null, ChatStore? store = null)
+        NodeIdentity? identity = null, ChatStore? store = null, TimeProvider? clock = null)
     {
         var options = Options(name);
         options = configure?.Invoke(options) ?? options;
-        var node = new ChatNode(options, identity, store);
+        var node = new ChatNode(options, identity, store, clock: clock);
         events?.Attach(node);
         try
         {
