@@ -10,7 +10,7 @@ namespace CryptoSphere.Core.Storage;
 internal sealed class WriteBatch : IDisposable
 {
     private readonly PreparedCommands? _prepared;
-    private readonly FullTextIndex? _fullText;
+    private readonly FullTextIndex _fullText;
     // Commands of this batch alone: none while the store keeps them all.
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
@@ -20,7 +20,7 @@ internal sealed class WriteBatch : IDisposable
     private bool _inserting;
     private bool _searching;
 
-    public WriteBatch(SqliteConnection db, PreparedCommands? prepared = null, FullTextIndex? fullText = null)
+    public WriteBatch(SqliteConnection db, PreparedCommands? prepared, FullTextIndex fullText)
     {
         Db = db;
         _prepared = prepared;
@@ -38,11 +38,6 @@ internal sealed class WriteBatch : IDisposable
     public void IndexEverything() => _searching = true;
 
     public SqliteConnection Db { get; }
-
-    // A batch made without the store's index state (none today) indexes everything it wrote, as before.
-    private FullTextIndex FullText => _fullText ?? (_ownIndex ??= new FullTextIndex());
-
-    private FullTextIndex? _ownIndex;
 
     public SqliteTransaction Transaction { get; }
 
@@ -124,18 +119,18 @@ internal sealed class WriteBatch : IDisposable
         }
         // Full-text indexing of the rows waiting, in one statement: much cheaper than a trigger per row, and a lone
         // message leaves it to a later batch (FullTextIndex).
-        var indexed = _inserting || _searching ? FullText.IndexPending(this, all: _searching) : null;
+        var indexed = _inserting || _searching ? _fullText.IndexPending(this, all: _searching) : null;
         try
         {
             Transaction.Commit();
         }
         catch
         {
-            _fullText?.Forget();
+            _fullText.Forget();
             throw;
         }
         if (indexed is { } mark)
-            _fullText?.Committed(mark);
+            _fullText.Committed(mark);
     }
 
     public void Dispose()

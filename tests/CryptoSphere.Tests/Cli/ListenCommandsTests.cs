@@ -15,15 +15,29 @@ public sealed class ListenCommandsTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
+    // `listen --json --commands` on this test's data directory, once it has said it started.
+    private async Task<CliProcess> StartDrivenAsync()
+    {
+        var listen = CliProcess.Start("listen", "--data-dir", _data.Path, "--name", "driven", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", "--commands");
+        try
+        {
+            await listen.Stdout.WaitForAsync("\"node_started\"", timeout: Patience);
+            return listen;
+        }
+        catch
+        {
+            await listen.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Send_lines_are_delivered_and_a_bad_line_is_reported_by_its_number()
     {
-        await using var receiver = new ChatNode(TestNodes.Options("receiver"));
-        await receiver.StartAsync();
-        var events = new EventWaiter(receiver);
-        await using var listen = CliProcess.Start("listen", "--data-dir", _data.Path, "--name", "driven", "--port", TestNodes.DeadPort().ToString(),
-            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", "--commands");
-        await listen.Stdout.WaitForAsync("\"node_started\"", timeout: Patience);
+        var events = new EventWaiter();
+        await using var receiver = await TestNodes.StartAsync("receiver", events);
+        await using var listen = await StartDrivenAsync();
 
         await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{receiver.Port} first words");
         await listen.Stdin.WriteLineAsync("sned 127.0.0.1:1 typo");
@@ -46,12 +60,9 @@ public sealed class ListenCommandsTests : IDisposable
     [Fact]
     public async Task A_group_send_line_reaches_the_member_and_an_unknown_group_is_reported_by_its_line_number()
     {
-        await using var member = new ChatNode(TestNodes.Options("member"));
-        await member.StartAsync();
-        var events = new EventWaiter(member);
-        await using var listen = CliProcess.Start("listen", "--data-dir", _data.Path, "--name", "driven", "--port", TestNodes.DeadPort().ToString(),
-            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", "--commands");
-        await listen.Stdout.WaitForAsync("\"node_started\"", timeout: Patience);
+        var events = new EventWaiter();
+        await using var member = await TestNodes.StartAsync("member", events);
+        await using var listen = await StartDrivenAsync();
         // As a user makes a group: talk to the member once, then create the group and add it while the node runs.
         await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{member.Port} hello");
         await listen.Stdin.FlushAsync();
