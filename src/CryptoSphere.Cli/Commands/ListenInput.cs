@@ -27,8 +27,10 @@ internal static class ListenInput
     public static Task RunAsync(TextReader input, ChatNode node, TrustStore trust, bool asJson, Action<string> print, CancellationToken token) =>
         Task.Run(async () =>
         {
+            // A count of sends in progress, not a list of their tasks: a list kept every finished send (its result, its
+            // delivery task) alive until the next clean-up, tens of thousands of objects the collector copied from
+            // generation to generation during a burst.
             using var slots = new SemaphoreSlim(MaxInFlight, MaxInFlight);
-            var pending = new List<Task>();
             long lineNumber = 0;
             try
             {
@@ -38,19 +40,17 @@ internal static class ListenInput
                     if (string.IsNullOrWhiteSpace(line))
                         continue;
                     var number = lineNumber;
-                    var parts = line.Split(' ', 3);
-                    if (parts.Length < 3 || parts[0] is not ("send" or "group-send") || parts[2].Length == 0)
+                    if (!TryParse(line, out var verb, out var target, out var text))
                     {
                         print(Failure(number, "unknown command; expected: send TARGET TEXT, or group-send GROUP TEXT", asJson));
                         continue;
                     }
                     await slots.WaitAsync(token).ConfigureAwait(false);
-                    var sending = parts[0] == "send" ? SendAsync(parts[1], parts[2], number) : GroupSendAsync(parts[1], parts[2], number);
-                    pending.Add(sending.ContinueWith(_ => slots.Release(), TaskScheduler.Default));
-                    if (pending.Count >= MaxInFlight)
-                        pending.RemoveAll(t => t.IsCompleted);
+                    _ = ReleasingAsync(verb == Verb.Send ? SendAsync(target, text, number) : GroupSendAsync(target, text, number), slots);
                 }
-                await Task.WhenAll(pending).ConfigureAwait(false);
+                // Every slot back: every send has finished.
+                for (var i = 0; i < MaxInFlight; i++)
+                    await slots.WaitAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -90,6 +90,41 @@ internal static class ListenInput
                     print(Failure(number, sent.Error ?? "not sent", asJson));
             }
         }, token);
+
+    private enum Verb { Send, GroupSend }
+
+    // "VERB TARGET TEXT": TEXT is the rest of the line, spaces and all.
+    private static bool TryParse(string line, out Verb verb, out string target, out string text)
+    {
+        verb = default;
+        target = text = "";
+        var first = line.IndexOf(' ');
+        var second = first < 0 ? -1 : line.IndexOf(' ', first + 1);
+        if (second < 0 || second == line.Length - 1)
+            return false;
+        var word = line.AsSpan(0, first);
+        if (word.SequenceEqual("send"))
+            verb = Verb.Send;
+        else if (word.SequenceEqual("group-send"))
+            verb = Verb.GroupSend;
+        else
+            return false;
+        target = line[(first + 1)..second];
+        text = line[(second + 1)..];
+        return true;
+    }
+
+    private static async Task ReleasingAsync(Task sending, SemaphoreSlim slots)
+    {
+        try
+        {
+            await sending.ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
 
     private static string Failure(long line, string error, bool asJson) =>
         asJson

@@ -47,18 +47,33 @@ public readonly record struct PeerId
     public override string ToString()
     {
         var value = Value ?? "";
-        if (value.Length == 0)
-            return "";
-        var groups = (value.Length + GroupSize - 1) / GroupSize;
-        return string.Create(value.Length + groups - 1, value, static (span, text) =>
+        return value.Length == 0 ? "" : string.Create(GroupedLength(value), value, static (span, text) => Group(text, span));
+    }
+
+    /// <summary>Characters of the grouped form; an event line writes it from the stack (<see cref="TryFormat"/>).</summary>
+    public const int MaxGroupedLength = 52 + 52 / GroupSize;
+
+    /// <summary>The grouped form into <paramref name="destination"/>, without a string; false when it does not fit.</summary>
+    public bool TryFormat(Span<char> destination, out int written)
+    {
+        var value = Value ?? "";
+        written = GroupedLength(value);
+        if (destination.Length < written)
+            return false;
+        Group(value, destination);
+        return true;
+    }
+
+    private static int GroupedLength(string value) => value.Length == 0 ? 0 : value.Length + (value.Length + GroupSize - 1) / GroupSize - 1;
+
+    private static void Group(string text, Span<char> span)
+    {
+        var at = 0;
+        for (var i = 0; i < text.Length; i++)
         {
-            var at = 0;
-            for (var i = 0; i < text.Length; i++)
-            {
-                if (i > 0 && i % GroupSize == 0)
-                    span[at++] = '-';
-                span[at++] = text[i];
-            }
-        });
+            if (i > 0 && i % GroupSize == 0)
+                span[at++] = '-';
+            span[at++] = text[i];
+        }
     }
 }

@@ -25,13 +25,16 @@ internal sealed partial class Outbox : IDisposable
     private readonly LegacyOutbound _legacy;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _deliveries = new();
-    // Per outbox target: the session its messages were last written on, and how far.
-    private readonly ConcurrentDictionary<string, (SecureSession Session, long Sequence)> _flushed = new();
+    // Per outbox target: the session its messages were last written on, and how far. Changed only under the target's
+    // flush lock, in place: a tuple value made the dictionary allocate a new node per message written.
+    private readonly ConcurrentDictionary<string, FlushMark> _flushed = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _flushLocks = new();
     private readonly SemaphoreSlim _kick = new(0);
     // Per outbox target: the last "sent" write its flushes queued. Writes commit in order, so a flush that waits for the
     // last one knows every message it found already written is recorded as sent.
     private readonly ConcurrentDictionary<string, Task> _markedSent = new();
+    // A flush that finds its message already written reads nothing; never changed (moved messages never get it).
+    private static readonly List<PendingFrame> NothingNew = [];
     private Task? _loop;
 
     public Outbox(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, LegacyOutbound legacy, FrameRouter router)
@@ -219,7 +222,8 @@ internal sealed partial class Outbox : IDisposable
     {
         var target = TargetOf(id);
         var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
-        var written = new List<Guid>();
+        // Made only when something is written: of a batch of sends, the first flush writes them all and the rest find nothing.
+        List<Guid>? written = null;
         Task? recorded = null;
         await gate.WaitAsync().ConfigureAwait(false);
         try
@@ -227,20 +231,21 @@ internal sealed partial class Outbox : IDisposable
             if (_sessions.Find(id) is not { } session)
                 return false;
             // On a new session everything unacknowledged goes again; on the same one only what is new.
-            var after = _flushed.TryGetValue(target, out var flushed) && flushed.Session == session ? flushed.Sequence : 0;
+            var mark = _flushed.GetOrAdd(target, static _ => new FlushMark());
+            var after = mark.Session == session ? mark.Sequence : 0;
             // Sends stored in one batch each flush; the first flush writes them all and the others find nothing new.
-            var rows = sequence > 0 && after >= sequence ? [] : _node.Store.PendingFrames(target, after);
+            var rows = sequence > 0 && after >= sequence && moved is null ? NothingNew : _node.Store.PendingFrames(target, after);
             if (moved is { } m && rows.TrueForAll(r => r.Id != m) && _node.Store.OutboxEntry(m, target) is { } late)
                 rows.Insert(0, PendingFrame.Of(late));
             foreach (var message in rows)
             {
-                _flushed[target] = (session, Math.Max(after, message.Sequence));
+                mark.Advance(session, Math.Max(after, message.Sequence));
                 if (OutboxFrames.AsChat(message) is { } chat)
                     await session.SendChatAsync(chat).ConfigureAwait(false);
                 else
                     await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
                 if (message.State == MessageState.Queued)
-                    written.Add(message.Id);
+                    (written ??= []).Add(message.Id);
             }
         }
         catch (IOException)
@@ -250,7 +255,7 @@ internal sealed partial class Outbox : IDisposable
         finally
         {
             // Recorded as sent in one write of the store's next batch; the next flush need not wait for it to start.
-            if (written.Count > 0)
+            if (written is not null)
                 _markedSent[target] = _node.Store.MarkSentAsync(written, leaveOutbox: false);
             recorded = _markedSent.GetValueOrDefault(target);
             gate.Release();
@@ -272,7 +277,8 @@ internal sealed partial class Outbox : IDisposable
         try
         {
             await session.SendAsync(frame, static (m, w) => m.Encode(w)).ConfigureAwait(false);
-            _flushed.AddOrUpdate(target, (session, sequence), (_, f) => f.Session == session ? (session, Math.Max(f.Sequence, sequence)) : (session, sequence));
+            var mark = _flushed.GetOrAdd(target, static _ => new FlushMark());
+            mark.Advance(session, mark.Session == session ? Math.Max(mark.Sequence, sequence) : sequence);
             return true;
         }
         catch (IOException)
@@ -336,4 +342,14 @@ internal sealed partial class Outbox : IDisposable
         });
 
     public void Dispose() => _kick.Dispose();
+
+    /// <summary>How far a target's messages were written on which session; read and changed under its flush lock.</summary>
+    private sealed class FlushMark
+    {
+        public SecureSession? Session { get; private set; }
+
+        public long Sequence { get; private set; }
+
+        public void Advance(SecureSession session, long sequence) => (Session, Sequence) = (session, sequence);
+    }
 }

@@ -46,6 +46,34 @@ internal sealed class EventJsonWriter : IDisposable
             _writer.WriteString(name, value.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>A message or transfer ID, formatted on the stack (most events carry one).</summary>
+    public void Add(string name, Guid value)
+    {
+        Span<char> text = stackalloc char[36];
+        value.TryFormat(text, out var written);
+        _writer.WriteString(name, text[..written]);
+    }
+
+    /// <summary>A peer ID in its grouped form, formatted on the stack.</summary>
+    public void Add(string name, Identity.PeerId value)
+    {
+        Span<char> text = stackalloc char[Identity.PeerId.MaxGroupedLength];
+        if (value.TryFormat(text, out var written))
+            _writer.WriteString(name, text[..written]);
+        else
+            _writer.WriteString(name, value.ToString());
+    }
+
+    /// <summary>An address as HOST:PORT, formatted on the stack.</summary>
+    public void Add(string name, Peers.PeerKey value)
+    {
+        Span<char> text = stackalloc char[128];
+        if (value.TryFormat(text, out var written))
+            _writer.WriteString(name, text[..written]);
+        else
+            _writer.WriteString(name, value.ToString());
+    }
+
     public void Add(string name, object? value)
     {
         switch (value)

@@ -32,30 +32,30 @@ public static class NodeEventJson
                 break;
             case MessageReceived m:
                 o.Add("conversation", m.PeerId is { } author ? ConversationId.TextOf(author) : ConversationId.Legacy(m.From).ToString());
-                o.Add("from", m.From.ToString());
+                o.Add("from", m.From);
                 o.Add("name", m.Name);
                 o.Add("text", m.Text);
                 o.Add("protocol", Protocol(m.Protocol));
-                if (m.PeerId is { } id) o.Add("peerId", id.ToString());
-                if (m.MessageId is { } messageId) o.Add("messageId", messageId.ToString());
+                if (m.PeerId is { } id) o.Add("peerId", id);
+                if (m.MessageId is { } messageId) o.Add("messageId", messageId);
                 if (m.SentAt is { } sentAt) o.Add("sentAt", sentAt);
                 if (m.InvalidUtf8) o.Add("invalidUtf8", true);
                 if (m.ArrivedLate) o.Add("arrivedLate", true);
                 break;
             case GroupMessageReceived g:
                 o.Add("conversation", ConversationId.Group(g.GroupId).ToString());
-                o.Add("groupId", g.GroupId.ToString());
+                o.Add("groupId", g.GroupId);
                 o.Add("group", g.GroupName);
-                o.Add("from", g.From.ToString());
-                o.Add("peerId", g.Author.ToString());
+                o.Add("from", g.From);
+                o.Add("peerId", g.Author);
                 o.Add("name", g.Name);
                 o.Add("text", g.Text);
-                o.Add("messageId", g.MessageId.ToString());
+                o.Add("messageId", g.MessageId);
                 o.Add("lamport", g.Lamport);
                 break;
             case GroupChanged g:
                 o.Add("conversation", g.Group.Conversation);
-                o.Add("groupId", g.Group.Id.ToString());
+                o.Add("groupId", g.Group.Id);
                 o.Add("group", g.Group.Name);
                 o.Add("version", g.Group.Version);
                 o.Add("member", g.Group.IsMember);
@@ -65,48 +65,48 @@ public static class NodeEventJson
                 o.Add("reason", f.Reason);
                 break;
             case MessageFailed f:
-                o.Add("to", f.To.ToString());
-                o.Add("messageId", f.MessageId.ToString());
+                o.Add("to", f.To);
+                o.Add("messageId", f.MessageId);
                 o.Add("reason", f.Reason);
                 break;
             case MessageHeldByMailbox h:
-                o.Add("conversation", Conversations.ConversationId.Peer(h.Recipient).ToString());
-                o.Add("peerId", h.Recipient.ToString());
-                o.Add("messageId", h.MessageId.ToString());
-                o.Add("mailbox", h.Mailbox.ToString());
+                o.Add("conversation", ConversationId.TextOf(h.Recipient));
+                o.Add("peerId", h.Recipient);
+                o.Add("messageId", h.MessageId);
+                o.Add("mailbox", h.Mailbox);
                 break;
             case MessageDelivered d:
-                o.Add("conversation", ConversationId.Of(d.PeerId, d.To).ToString());
-                o.Add("to", d.To.ToString());
-                o.Add("peerId", d.PeerId.ToString());
-                o.Add("messageId", d.MessageId.ToString());
+                o.Add("conversation", ConversationId.TextOf(d.PeerId));
+                o.Add("to", d.To);
+                o.Add("peerId", d.PeerId);
+                o.Add("messageId", d.MessageId);
                 break;
             case SecurePeerConnected c:
-                o.Add("peer", c.Address.ToString());
-                o.Add("peerId", c.PeerId.ToString());
+                o.Add("peer", c.Address);
+                o.Add("peerId", c.PeerId);
                 o.Add("name", c.Name);
                 o.Add("trust", c.Trust.ToString().ToLowerInvariant());
                 o.Add("firstContact", c.FirstContact);
                 o.Add("reach", LocalNetworks.Label(LocalNetworks.ReachOf(c.Address)));
                 break;
             case SecurePeerDisconnected d:
-                o.Add("peer", d.Address.ToString());
-                o.Add("peerId", d.PeerId.ToString());
+                o.Add("peer", d.Address);
+                o.Add("peerId", d.PeerId);
                 o.Add("reason", d.Reason);
                 break;
             case ContactRequestReceived r:
-                o.Add("from", r.From.ToString());
-                o.Add("peerId", r.PeerId.ToString());
+                o.Add("from", r.From);
+                o.Add("peerId", r.PeerId);
                 o.Add("name", r.Name);
                 o.Add("text", r.FirstText);
                 break;
             case PeerRefused r:
                 o.Add("remote", r.Remote);
-                if (r.PeerId is { } refused) o.Add("peerId", refused.ToString());
+                if (r.PeerId is { } refused) o.Add("peerId", refused);
                 o.Add("reason", r.Reason);
                 break;
             case ConnectionRequestReceived r:
-                o.Add("from", r.From.ToString());
+                o.Add("from", r.From);
                 o.Add("name", r.Name);
                 break;
             case PeerAdded a:
@@ -120,7 +120,7 @@ public static class NodeEventJson
                 o.Add("reason", JsonNamingPolicy.CamelCase.ConvertName(r.Reason.ToString()));
                 break;
             case SendFailed f:
-                o.Add("to", f.To.ToString());
+                o.Add("to", f.To);
                 o.Add("reason", f.Reason);
                 break;
             case InputRejected i:
@@ -129,7 +129,7 @@ public static class NodeEventJson
                 break;
             case TransferOffered t:
                 AddTransfer(o, t.Transfer);
-                o.Add("from", t.From.ToString());
+                o.Add("from", t.From);
                 break;
             case TransferAccepted t:
                 AddTransfer(o, t.Transfer);
@@ -169,20 +169,20 @@ public static class NodeEventJson
 
     private static void AddPeer(EventJsonWriter o, Peer p)
     {
-        o.Add("peer", p.Key.ToString());
+        o.Add("peer", p.Key);
         o.Add("name", p.Name);
         o.Add("protocol", Protocol(p.Protocol));
         o.Add("reach", LocalNetworks.Label(LocalNetworks.ReachOf(p.Key)));
         o.Add("lastSeen", p.LastSeen);
         o.Add("messages", p.MessageCount);
-        if (p.Id is { } id) o.Add("peerId", id.ToString());
+        if (p.Id is { } id) o.Add("peerId", id);
     }
 
     private static void AddTransfer(EventJsonWriter o, TransferInfo t)
     {
-        o.Add("transferId", t.Id.ToString());
+        o.Add("transferId", t.Id);
         o.Add("direction", t.IsOutgoing ? "outgoing" : "incoming");
-        o.Add("peerId", t.PeerId.ToString());
+        o.Add("peerId", t.PeerId);
         o.Add("peerName", t.PeerName);
         o.Add("name", t.Name);
         o.Add("size", t.Size);

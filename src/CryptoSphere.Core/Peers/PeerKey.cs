@@ -9,8 +9,30 @@ public readonly record struct PeerKey(string Host, int Port)
 {
     // The default key stands for "no address known" (a sealed message from a mailbox whose author never
     // connected here): it must still print, since every event renderer writes the sender's address.
-    public override string ToString() =>
-        Host is null ? "no address" : Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+    public override string ToString()
+    {
+        Span<char> text = stackalloc char[128];
+        if (TryFormat(text, out var written))
+            return new string(text[..written]);
+        var large = new char[Host.Length + 16]; // a host name longer than the stack buffer
+        TryFormat(large, out written);
+        return new string(large, 0, written);
+    }
+
+    /// <summary>The text <see cref="ToString"/> gives, without a string (event lines name an address per message).</summary>
+    public bool TryFormat(Span<char> destination, out int written)
+    {
+        if (Host is null)
+        {
+            written = NoAddress.Length;
+            return NoAddress.TryCopyTo(destination);
+        }
+        return Host.Contains(':')
+            ? destination.TryWrite(CultureInfo.InvariantCulture, $"[{Host}]:{Port}", out written)
+            : destination.TryWrite(CultureInfo.InvariantCulture, $"{Host}:{Port}", out written);
+    }
+
+    private const string NoAddress = "no address";
 
     /// <summary>How an address is written in a key: IPv4-mapped IPv6 addresses as plain IPv4.</summary>
     public static string HostOf(System.Net.IPAddress address) =>

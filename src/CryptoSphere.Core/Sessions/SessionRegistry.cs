@@ -255,8 +255,17 @@ internal sealed class SessionRegistry
     private bool IsCurrent(SecureSession session) =>
         _sessions.TryGetValue(session.RemoteId.Value, out var current) && current == session && _supervised.TryAdd(session, 0);
 
-    public SecureSession? Find(PeerKey address) =>
-        _sessions.Values.FirstOrDefault(s => s.Address == address && !s.Completion.IsCompleted);
+    // Enumerated in place, as OwnerOf does: Values copies every session into a new list, and a send to an address
+    // asks this once per message.
+    public SecureSession? Find(PeerKey address)
+    {
+        foreach (var (_, s) in _sessions)
+        {
+            if (s.Address == address && !s.Completion.IsCompleted)
+                return s;
+        }
+        return null;
+    }
 
     public SecureSession? Find(PeerId id) =>
         _sessions.TryGetValue(id.Value, out var s) && !s.Completion.IsCompleted ? s : null;

@@ -178,4 +178,17 @@ public class PeerIdTests
         Assert.NotEqual(Sample(1), Sample(2));
         Assert.Equal(Sample(1).GetHashCode(), Sample(1).GetHashCode());
     }
+
+    [Fact]
+    public void TryFormat_WritesWhatToStringGives_AndRefusesASpanTooShort()
+    {
+        var id = Sample(3);
+        Span<char> room = stackalloc char[PeerId.MaxGroupedLength];
+
+        Assert.True(id.TryFormat(room, out var written));
+        Assert.Equal(id.ToString(), new string(room[..written]));
+        Assert.False(id.TryFormat(room[..(written - 1)], out _));
+        Assert.True(default(PeerId).TryFormat(room, out var none));
+        Assert.Equal(0, none);
+    }
 }

@@ -61,4 +61,27 @@ public class PeerKeyTests
         Assert.Equal("no address", none.ToString());
         Assert.False(PeerKey.TryParse(none.ToString(), out _, out _));
     }
+
+    [Theory]
+    [InlineData("127.0.0.1", 5000, "127.0.0.1:5000")]
+    [InlineData("fe80::1", 65535, "[fe80::1]:65535")]
+    [InlineData(null, 0, "no address")]
+    public void TryFormat_WritesWhatToStringGives_AndRefusesASpanTooShort(string? host, int port, string expected)
+    {
+        var key = new PeerKey(host!, port);
+        Span<char> room = stackalloc char[64];
+
+        Assert.True(key.TryFormat(room, out var written));
+        Assert.Equal(expected, new string(room[..written]));
+        Assert.Equal(expected, key.ToString());
+        Assert.False(key.TryFormat(room[..(expected.Length - 1)], out _));
+    }
+
+    [Fact]
+    public void ToString_OfAHostNameLongerThanTheStackBuffer_IsWhole()
+    {
+        var host = new string('h', 200) + ".example";
+
+        Assert.Equal(host + ":80", new PeerKey(host, 80).ToString());
+    }
 }
