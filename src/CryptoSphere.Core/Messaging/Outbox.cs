@@ -35,6 +35,8 @@ internal sealed partial class Outbox : IDisposable
     private readonly ConcurrentDictionary<string, Task> _markedSent = new();
     // A flush that finds its message already written reads nothing; never changed (moved messages never get it).
     private static readonly List<PendingFrame> NothingNew = [];
+    // Rows read per query when a backlog is written (see FlushAsync).
+    internal const int FlushPage = 1024;
     private Task? _loop;
 
     public Outbox(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, LegacyOutbound legacy, FrameRouter router)
@@ -234,18 +236,28 @@ internal sealed partial class Outbox : IDisposable
             var mark = _flushed.GetOrAdd(target, static _ => new FlushMark());
             var after = mark.Session == session ? mark.Sequence : 0;
             // Sends stored in one batch each flush; the first flush writes them all and the others find nothing new.
-            var rows = sequence > 0 && after >= sequence && moved is null ? NothingNew : _node.Store.PendingFrames(target, after);
+            var rows = sequence > 0 && after >= sequence && moved is null ? NothingNew : _node.Store.PendingFrames(target, after, FlushPage);
             if (moved is { } m && rows.TrueForAll(r => r.Id != m) && _node.Store.OutboxEntry(m, target) is { } late)
                 rows.Insert(0, PendingFrame.Of(late));
-            foreach (var message in rows)
+            while (true)
             {
-                mark.Advance(session, Math.Max(after, message.Sequence));
-                if (OutboxFrames.AsChat(message) is { } chat)
-                    await session.SendChatAsync(chat).ConfigureAwait(false);
-                else
-                    await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
-                if (message.State == MessageState.Queued)
-                    (written ??= []).Add(message.Id);
+                foreach (var message in rows)
+                {
+                    mark.Advance(session, Math.Max(after, message.Sequence));
+                    if (OutboxFrames.AsChat(message) is { } chat)
+                        await session.SendChatAsync(chat).ConfigureAwait(false);
+                    else
+                        await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+                    if (message.State == MessageState.Queued)
+                        (written ??= []).Add(message.Id);
+                }
+                if (rows.Count < FlushPage)
+                    break;
+                // A backlog goes a page at a time, each page recorded as sent in its own write: read whole, a burst of
+                // thousands made lists large enough for the large object heap, and each one brought a full collection nearer.
+                RecordWritten(target, ref written);
+                after = mark.Sequence;
+                rows = _node.Store.PendingFrames(target, after, FlushPage);
             }
         }
         catch (IOException)
@@ -254,15 +266,23 @@ internal sealed partial class Outbox : IDisposable
         }
         finally
         {
-            // Recorded as sent in one write of the store's next batch; the next flush need not wait for it to start.
-            if (written is not null)
-                _markedSent[target] = _node.Store.MarkSentAsync(written, leaveOutbox: false);
+            RecordWritten(target, ref written);
             recorded = _markedSent.GetValueOrDefault(target);
             gate.Release();
         }
         if (recorded is not null)
             await recorded.ConfigureAwait(false);
         return true;
+    }
+
+    // Recorded as sent in one write of the store's next batch; the next flush need not wait for it to start. Under the
+    // target's flush lock.
+    private void RecordWritten(string target, ref List<Guid>? written)
+    {
+        if (written is null)
+            return;
+        _markedSent[target] = _node.Store.MarkSentAsync(written, leaveOutbox: false);
+        written = null;
     }
 
     /// <summary>

@@ -180,13 +180,14 @@ public sealed partial class ChatStore
 
     /// <summary>
     /// What waits for <paramref name="target"/> after sequence <paramref name="after"/>, oldest first, as its frames need
-    /// it: read for every flush (each message sent is read back once), so narrow and through a kept statement.
+    /// it: read for every flush (each message sent is read back once), so narrow and through a kept statement. At most
+    /// <paramref name="limit"/> rows: a flush reads a backlog a page at a time.
     /// </summary>
-    public List<PendingFrame> PendingFrames(string target, long after) => Locked(db =>
+    public List<PendingFrame> PendingFrames(string target, long after, int limit = int.MaxValue) => Locked(db =>
     {
         var kept = _prepared.Raw(PendingFramesSql);
         using var own = kept is null ? new RawStatement(db, PendingFramesSql) : null;
-        var query = (kept ?? own!).Bind(1, target).Bind(2, after);
+        var query = (kept ?? own!).Bind(1, target).Bind(2, after).Bind(3, limit);
         var rows = new List<PendingFrame>();
         try
         {
@@ -205,7 +206,7 @@ public sealed partial class ChatStore
     private const string PendingFramesSql = $"""
         SELECT m.seq, m.id, CASE WHEN m.conversation LIKE '{StoredMessage.GroupPrefix}%' THEN m.conversation END, m.lamport, m.sent_at, m.text, m.state
         FROM outbox o JOIN messages m ON m.seq = o.message_seq
-        WHERE o.target = ?1 AND o.message_seq > ?2 ORDER BY o.message_seq
+        WHERE o.target = ?1 AND o.message_seq > ?2 ORDER BY o.message_seq LIMIT ?3
         """;
 
     /// <summary>Every target with something in the outbox.</summary>

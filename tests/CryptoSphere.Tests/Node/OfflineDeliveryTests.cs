@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Messaging;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
@@ -90,6 +91,25 @@ public sealed class OfflineDeliveryTests : IDisposable
         // A's event follows the completion of the send's Delivered task (published after it, delivered by the bus's task).
         await a.Events.WaitFor<MessageDelivered>(d => d.MessageId == ids[0], Long);
         Assert.Single(a.Events.All<MessageDelivered>(), d => d.MessageId == ids[0]);
+    }
+
+    [Fact]
+    public async Task A_backlog_longer_than_a_flush_page_arrives_whole_and_in_order()
+    {
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path);
+        var (port, bId) = await MeetThenStopAsync(a, _bDir.Path);
+        var bKey = new PeerKey(TestNodes.Loopback, port);
+        // Past one page, so the flush on B's return reads the backlog in two.
+        var texts = Enumerable.Range(1, Outbox.FlushPage + 5).Select(i => $"m{i}").ToArray();
+        var results = await SendAllAsync(a.Node, bKey, texts);
+        Assert.All(results, r => Assert.Equal(MessageState.Queued, r.State));
+
+        await using var b = await StoredNode.StartAsync("bob", _bDir.Path, port);
+
+        await Task.WhenAll(results.Select(r => r.Delivered!)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Empty(a.Store.Outbox());
+        Assert.Equal(["hello", .. texts], b.Store.History(StoredMessage.ConversationOf(a.Identity.Id, default), 5000).Select(m => m.Text));
+        Assert.All(a.Store.History(StoredMessage.ConversationOf(bId, default), 5000), m => Assert.Equal(MessageState.Delivered, m.State));
     }
 
     [Fact]

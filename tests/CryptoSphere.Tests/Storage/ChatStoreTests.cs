@@ -265,6 +265,7 @@ public sealed class ChatStoreTests : IDisposable
         Assert.Equal(new PendingFrame(second, member, $"group:{group}", 7, T0, "to the group", MessageState.Queued), frames[1]);
         Assert.Equal([second], store.PendingFrames("peer:X", first).Select(f => f.Sequence));
         Assert.Empty(store.PendingFrames("peer:X", second));
+        Assert.Equal([first], store.PendingFrames("peer:X", 0, limit: 1).Select(f => f.Sequence));
         // What a flush reads is what the whole-row read says.
         Assert.Equal(store.Outbox("peer:X").Select(r => PendingFrame.Of(r.Message)), frames);
     }
