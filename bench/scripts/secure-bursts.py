@@ -48,6 +48,8 @@ def burst(k):
     with cv:
         cv.wait_for(lambda: delivered - before >= k, timeout=120)
         got = delivered - before
+    if os.environ.get("TIMES"):
+        print(f"burst {t0:.3f} {time.time():.3f} {got}", flush=True)
     return got / (time.time() - t0)
 def cpu(pid):
     f = open(f"/proc/{pid}/stat").read().split(")")[1].split(); return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")

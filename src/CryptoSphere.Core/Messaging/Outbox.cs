@@ -223,6 +223,14 @@ internal sealed partial class Outbox : IDisposable
     public async Task<bool> FlushAsync(PeerId id, Guid? moved = null, long sequence = 0)
     {
         var target = TargetOf(id);
+        // A burst's sends are stored in one batch, and the first flush writes them all: the others need not queue for the
+        // lock one by one (a chain of hand-offs as long as the batch) to learn that their message went.
+        if (sequence > 0 && moved is null && _flushed.TryGetValue(target, out var known) && known.Recorded is { } done
+            && done.Sequence >= sequence && _sessions.Find(id) == done.Session)
+        {
+            await done.Marked.ConfigureAwait(false);
+            return true;
+        }
         var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
         // Made only when something is written: of a batch of sends, the first flush writes them all and the rest find nothing.
         List<Guid>? written = null;
@@ -251,11 +259,13 @@ internal sealed partial class Outbox : IDisposable
                     if (message.State == MessageState.Queued)
                         (written ??= []).Add(message.Id);
                 }
-                if (rows.Count < FlushPage)
-                    break;
                 // A backlog goes a page at a time, each page recorded as sent in its own write: read whole, a burst of
                 // thousands made lists large enough for the large object heap, and each one brought a full collection nearer.
                 RecordWritten(target, ref written);
+                if (rows.Count > 0)
+                    mark.Record(session, _markedSent.GetValueOrDefault(target));
+                if (rows.Count < FlushPage)
+                    break;
                 after = mark.Sequence;
                 rows = _node.Store.PendingFrames(target, after, FlushPage);
             }
@@ -363,13 +373,25 @@ internal sealed partial class Outbox : IDisposable
 
     public void Dispose() => _kick.Dispose();
 
-    /// <summary>How far a target's messages were written on which session; read and changed under its flush lock.</summary>
+    /// <summary>
+    /// How far a target's messages were written on which session; read and changed under its flush lock. And how far
+    /// they were written and queued to be recorded as sent (<see cref="Recorded"/>), which a flush reads without the lock.
+    /// </summary>
     private sealed class FlushMark
     {
         public SecureSession? Session { get; private set; }
 
         public long Sequence { get; private set; }
 
+        /// <summary>Replaced whole, never changed: a reader without the lock sees one consistent mark.</summary>
+        public Watermark? Recorded { get; private set; }
+
         public void Advance(SecureSession session, long sequence) => (Session, Sequence) = (session, sequence);
+
+        public void Record(SecureSession session, Task? marked) => Recorded = new Watermark(session, Sequence, marked ?? Task.CompletedTask);
     }
+
+    /// <summary>Every message up to <paramref name="Sequence"/> is written on <paramref name="Session"/>; <paramref name="Marked"/>
+    /// completes once those not yet recorded as sent are.</summary>
+    private sealed record Watermark(SecureSession Session, long Sequence, Task Marked);
 }

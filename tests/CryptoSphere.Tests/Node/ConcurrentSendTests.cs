@@ -50,4 +50,29 @@ public sealed class ConcurrentSendTests : IDisposable
         Assert.Empty(a.Store.Outbox());
         Assert.All(a.Store.History(null, Sends + 10), m => Assert.Equal(MessageState.Delivered, m.State));
     }
+
+    [Fact]
+    public async Task Concurrent_sends_on_a_live_session_all_report_sent_and_each_arrives_once()
+    {
+        await using var a = await StoredNode.StartAsync("alice", _aDir.Path);
+        await using var b = await StoredNode.StartAsync("bob", _bDir.Path);
+        var hello = await a.Node.SendAsync(b.Key, "hello");
+        await hello.Delivered!.WaitAsync(Long);
+        var conversation = StoredMessage.ConversationOf(b.Identity.Id, default);
+
+        // Stored in shared batches: the first flush writes them all, and the others return without taking its lock.
+        // Each still says sent, and its row says so too when the call returns (the writer is quick, so this second check
+        // rarely sees a send that returned early: it guards the result, not the ordering).
+        var seen = await Task.WhenAll(Enumerable.Range(0, Sends).Select(async i =>
+        {
+            var sent = await a.Node.SendAsync(b.Key, $"live {i:000}");
+            var stored = a.Store.History(conversation, Sends + 10).Single(m => m.Id == sent.MessageId);
+            return (Said: sent.State, Stored: stored.State);
+        })).WaitAsync(Long);
+
+        Assert.All(seen, s => Assert.Equal(MessageState.Sent, s.Said));
+        Assert.All(seen, s => Assert.Contains(s.Stored, new[] { MessageState.Sent, MessageState.Delivered }));
+        await Eventually.HoldsAsync(() => b.Store.History(null, Sends + 10).Count == Sends + 1, "B stored every message", Long);
+        Assert.Equal(Sends + 1, b.Store.History(null, Sends + 10).Select(m => m.Id).Distinct().Count());
+    }
 }
