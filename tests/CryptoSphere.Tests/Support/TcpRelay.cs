@@ -20,6 +20,8 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly Task _acceptLoop;
     private volatile bool _frozen;
     private volatile bool _dropFromTarget;
+    private TimeSpan _firstConnectionDelay;
+    private int _accepted;
 
     private TcpRelay(int target, int listenPort)
     {
@@ -38,6 +40,9 @@ public sealed class TcpRelay : IAsyncDisposable
     public void Freeze() => _frozen = true;
 
     public void DropFromTarget() => _dropFromTarget = true;
+
+    /// <summary>What the target sends on the first connection reaches the client <paramref name="delay"/> late (a busy node's greeting).</summary>
+    public void DelayFirstConnectionFromTarget(TimeSpan delay) => _firstConnectionDelay = delay;
 
     private async Task AcceptLoopAsync()
     {
@@ -64,12 +69,13 @@ public sealed class TcpRelay : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
-            _pumps.Add(PumpAsync(client, upstream, fromTarget: false));
-            _pumps.Add(PumpAsync(upstream, client, fromTarget: true));
+            var delay = ++_accepted == 1 ? _firstConnectionDelay : TimeSpan.Zero;
+            _pumps.Add(PumpAsync(client, upstream, fromTarget: false, TimeSpan.Zero));
+            _pumps.Add(PumpAsync(upstream, client, fromTarget: true, delay));
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, bool fromTarget)
+    private async Task PumpAsync(Socket from, Socket to, bool fromTarget, TimeSpan delay)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -90,6 +96,8 @@ public sealed class TcpRelay : IAsyncDisposable
                 }
                 if (fromTarget && _dropFromTarget)
                     continue;
+                if (delay > TimeSpan.Zero)
+                    await Task.Delay(delay, _stop.Token);
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }
