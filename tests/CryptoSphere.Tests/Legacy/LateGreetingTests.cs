@@ -65,14 +65,14 @@ public sealed class LateGreetingTests
         var shown = await events.WaitFor<MessageReceived>(timeout: Wait);
         Assert.Equal(("after the greeting", PeerProtocol.Legacy), (shown.Text, shown.Protocol));
     }
-    // A real node greets 200 ms after a silent connection reaches it; a relay holds what it sends on the first connection
-    // for 2 s, so to a dialer that waits 1 s, as one on a slow path or a busy node does, the greeting comes late.
+    // A real node greets 200 ms after a silent connection reaches it; a relay holds what it sends for 1.5 s, so to a
+    // dialer that waits 1 s the greeting comes late, as a busy node's does.
     private static NodeOptions Patient(NodeOptions o) => o with { GreetingWait = TimeSpan.FromSeconds(1) };
 
     private static TcpRelay SlowPathTo(ChatNode node)
     {
         var relay = TcpRelay.Start(node.Port);
-        relay.DelayFirstConnectionFromTarget(TimeSpan.FromSeconds(2));
+        relay.DelayFromTarget(TimeSpan.FromSeconds(1.5));
         return relay;
     }
 

@@ -20,8 +20,7 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly Task _acceptLoop;
     private volatile bool _frozen;
     private volatile bool _dropFromTarget;
-    private TimeSpan _firstConnectionDelay;
-    private int _accepted;
+    private TimeSpan _delayFromTarget;
 
     private TcpRelay(int target, int listenPort)
     {
@@ -41,8 +40,8 @@ public sealed class TcpRelay : IAsyncDisposable
 
     public void DropFromTarget() => _dropFromTarget = true;
 
-    /// <summary>What the target sends on the first connection reaches the client <paramref name="delay"/> late (a busy node's greeting).</summary>
-    public void DelayFirstConnectionFromTarget(TimeSpan delay) => _firstConnectionDelay = delay;
+    /// <summary>What the target sends reaches the client <paramref name="delay"/> late, in order (a slow path back, a busy node's greeting).</summary>
+    public void DelayFromTarget(TimeSpan delay) => _delayFromTarget = delay;
 
     private async Task AcceptLoopAsync()
     {
@@ -69,13 +68,12 @@ public sealed class TcpRelay : IAsyncDisposable
                 client.Dispose();
                 continue;
             }
-            var delay = ++_accepted == 1 ? _firstConnectionDelay : TimeSpan.Zero;
-            _pumps.Add(PumpAsync(client, upstream, fromTarget: false, TimeSpan.Zero));
-            _pumps.Add(PumpAsync(upstream, client, fromTarget: true, delay));
+            _pumps.Add(PumpAsync(client, upstream, fromTarget: false));
+            _pumps.Add(PumpAsync(upstream, client, fromTarget: true));
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, bool fromTarget, TimeSpan delay)
+    private async Task PumpAsync(Socket from, Socket to, bool fromTarget)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -96,8 +94,8 @@ public sealed class TcpRelay : IAsyncDisposable
                 }
                 if (fromTarget && _dropFromTarget)
                     continue;
-                if (delay > TimeSpan.Zero)
-                    await Task.Delay(delay, _stop.Token);
+                if (fromTarget && _delayFromTarget > TimeSpan.Zero)
+                    await Task.Delay(_delayFromTarget, _stop.Token);
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }
