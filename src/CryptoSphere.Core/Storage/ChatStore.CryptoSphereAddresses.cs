@@ -6,11 +6,11 @@ namespace CryptoSphere.Core.Storage;
 // kept so that a restarted node dials them over TLS at once instead of sending plaintext again.
 public sealed partial class ChatStore
 {
-    public void MarkCryptoSphereAddress(PeerKey address, DateTimeOffset at) => Locked(db =>
+    internal void MarkCryptoSphereAddress(PeerKey address, DateTimeOffset at) => Locked(db =>
         Execute(db, "INSERT INTO cryptosphere_addresses(address, noticed_at) VALUES ($address, $at) ON CONFLICT(address) DO NOTHING",
             null, ("$address", address.ToString()), ("$at", at.ToUnixTimeMilliseconds())));
 
-    public IReadOnlyList<PeerKey> CryptoSphereAddresses() => Locked(db =>
+    internal IReadOnlyList<PeerKey> CryptoSphereAddresses() => Locked(db =>
     {
         using var command = Command(db, "SELECT address FROM cryptosphere_addresses", null);
         using var r = command.ExecuteReader();
