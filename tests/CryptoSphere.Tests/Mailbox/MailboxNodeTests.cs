@@ -287,8 +287,11 @@ public sealed class MailboxNodeTests : IDisposable
                 Assert.NotEqual(MessageState.Delivered, Message(aliceStore, messageId).State);
             await using var alice = await StoredNode.StartAsync("alice", aliceDir);
             await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
-            // Bob's event comes from his bus's own task and can follow the ACK Alice saw: wait for it, then count.
+            // Bob's event comes from his bus's own task and can follow the ACK Alice saw: wait for it, and for a later
+            // message from Alice (shown after any second copy of the first would have been), then count.
             await bobNode.Events.WaitFor<MessageReceived>(r => r.Text == text, TimeSpan.FromSeconds(20));
+            var marker = await alice.Node.SendAsync(bob.Id, "after the direct copy");
+            await bobNode.Events.WaitFor<MessageReceived>(r => r.MessageId == marker.MessageId, TimeSpan.FromSeconds(20));
             Assert.Single(bobNode.Events.All<MessageReceived>(), r => r.Text == text);
             Assert.Equal(MessageState.Delivered, Message(alice.Store, messageId).State);
         }
