@@ -46,11 +46,19 @@ internal sealed class FileSender
         {
             if (_sessions.IsKnownLegacy(to))
                 return CannotReceiveFiles(to);
-            var dial = await _dialer.DialAsync(to, _sessions.KnownSecureId(to), cancellationToken).ConfigureAwait(false);
+            var dial = await _dialer.DialAsync(to, _sessions.KnownSecureId(to), cancellationToken, keepSilent: true).ConfigureAwait(false);
             if (dial.MayFallBackToLegacy)
             {
-                _sessions.MarkLegacy(to);
-                return CannotReceiveFiles(to);
+                // Nothing was written on the silent connection, so a node too busy to greet within the wait can still
+                // greet on it (docs/protocol.md §2.1): then it is dialled over TLS, as messages to it are from then on.
+                if (!await GreetsLateAsync(dial.Silent, cancellationToken).ConfigureAwait(false))
+                {
+                    _sessions.MarkLegacy(to);
+                    return CannotReceiveFiles(to);
+                }
+                FilesLog.GreetedLate(_log, to);
+                _sessions.MarkCryptoSphere(to);
+                dial = await _dialer.DialAsync(to, null, cancellationToken).ConfigureAwait(false);
             }
             if (dial.Session is null)
                 return OfferResult.Failed($"cannot reach {to}: {dial.Error}");
@@ -74,6 +82,16 @@ internal sealed class FileSender
             session = dial.Session;
         }
         return await OfferOnSessionAsync(session, path, name, cancellationToken).ConfigureAwait(false);
+    }
+
+    // An old peer never writes on a connection it accepted; a CryptoSphere listener greets, late when it is busy.
+    private async Task<bool> GreetsLateAsync(System.Net.Sockets.Socket? silent, CancellationToken cancellationToken)
+    {
+        if (silent is null)
+            return false;
+        using (silent)
+            return await ServerGreeting.AwaitAsync(silent, _node.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false)
+                is ServerGreeting.Answer.Greeted;
     }
 
     private OfferResult CannotReceiveFiles(PeerKey to)

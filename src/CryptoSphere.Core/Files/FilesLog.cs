@@ -32,6 +32,9 @@ internal static partial class FilesLog
     [LoggerMessage(620, LogLevel.Warning, "Offer to {Peer} refused: {Error}")]
     public static partial void CannotReceive(ILogger log, Peers.PeerKey peer, string error);
 
+    [LoggerMessage(633, LogLevel.Information, "{Peer} greeted as a CryptoSphere node after the greeting wait (a busy node): the offer goes over TLS")]
+    public static partial void GreetedLate(ILogger log, Peers.PeerKey peer);
+
     [LoggerMessage(621, LogLevel.Information, "Offering {Name} ({Size} bytes) to {PeerId} as transfer {Id}")]
     public static partial void Offering(ILogger log, string name, long size, string peerId, Guid id);
 

@@ -20,7 +20,18 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
     private NodeOptions Options => node.Options;
 
     /// <summary>A connection whose first byte is '&lt;' (peeked by the listener, so the read never comes back empty).</summary>
-    public async Task HandleAsync(Socket socket, IPEndPoint remote, CancellationToken token)
+    public Task HandleAsync(Socket socket, IPEndPoint remote, CancellationToken token) =>
+        HandleAsync(socket, remote, afterGreeting: false, token);
+
+    /// <summary>
+    /// The same, for a message that came only after this node's greeting: the original never waits to be greeted, so its
+    /// sender is a CryptoSphere node whose wait for the greeting ran out (docs/protocol.md §2.1). The message is shown as
+    /// any plaintext one, but its address is not filed as an old peer's: it is a CryptoSphere node, dialled over TLS.
+    /// </summary>
+    public Task HandleAfterGreetingAsync(Socket socket, IPEndPoint remote, CancellationToken token) =>
+        HandleAsync(socket, remote, afterGreeting: true, token);
+
+    private async Task HandleAsync(Socket socket, IPEndPoint remote, bool afterGreeting, CancellationToken token)
     {
         if (IsRefused(remote))
             return;
@@ -29,7 +40,7 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
                 Options.LegacyMessageDeadline)
             .ConfigureAwait(false);
         var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Take(read.Data, read.Error, remote, received.SetResult);
+        Take(read.Data, read.Error, remote, received.SetResult, afterGreeting);
         await received.Task.ConfigureAwait(false);
     }
 
@@ -78,10 +89,10 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
 
     // The one receive step of both paths: the bytes read are checked, then stored and shown; done (the close) runs
     // after the commit, or at once when the message is refused.
-    private void Take(ReadOnlySpan<byte> data, LegacyReadError error, IPEndPoint remote, Action done)
+    private void Take(ReadOnlySpan<byte> data, LegacyReadError error, IPEndPoint remote, Action done, bool afterGreeting = false)
     {
         if (Check(data, error, remote) is { } message)
-            Receive(message, remote, done);
+            Receive(message, remote, done, afterGreeting);
         else
             done();
     }
@@ -120,21 +131,29 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
 
     // Runs done once the message has been stored (or refused) and shown; a chat message is stored on the store's
     // writer, and done runs there after the commit.
-    private void Receive(LegacyMessage message, IPEndPoint remote, Action done)
+    private void Receive(LegacyMessage message, IPEndPoint remote, Action done, bool afterGreeting)
     {
         // The header's IP is the sender's own guess and is not trusted; the connection's address is.
         var origin = LegacyOrigin.Resolve(remote.Address, message.SenderPort, remote.Port, node.Port, LegacyOrigin.IsThisHost, node.Peers);
         var key = origin.Key;
-        if (!origin.UpdatesPeerTable)
+        var updatesPeerTable = origin.UpdatesPeerTable;
+        if (!updatesPeerTable)
             LegacyLog.PeerTableLeftAlone(_log, key);
+        else if (afterGreeting)
+        {
+            // Filed as an old peer, its address would get plaintext from this node: it is a CryptoSphere node, so TLS.
+            updatesPeerTable = false;
+            node.CryptoSphereAddresses.Mark(key, node.Now);
+            LegacyLog.PlaintextFromNode(_log, key);
+        }
         switch (message)
         {
             case LegacyDisconnect:
-                if (origin.UpdatesPeerTable && node.Peers.Remove(key, PeerRemovalReason.Disconnected))
+                if (updatesPeerTable && node.Peers.Remove(key, PeerRemovalReason.Disconnected))
                     LegacyLog.Disconnected(_log, key);
                 break;
             case LegacyChat { IsConnectionRequest: true } chat:
-                if (origin.UpdatesPeerTable)
+                if (updatesPeerTable)
                     node.Peers.Touch(key, chat.Team, PeerProtocol.Legacy, node.Now, countsAsMessage: true);
                 node.Publish(new ConnectionRequestReceived(node.Now, key, chat.Team));
                 break;
@@ -147,7 +166,7 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
                 {
                     try
                     {
-                        Stored(outcome, chat, key, origin.UpdatesPeerTable, id);
+                        Stored(outcome, chat, key, updatesPeerTable, id);
                     }
                     finally
                     {

@@ -77,7 +77,8 @@ public sealed class ChatNode : IAsyncDisposable
         _peerTable = new PeerTableRecorder(_node);
         _legacy = new LegacyOutbound(_node);
         var legacyEndpoint = new LegacyEndpoint(_node);
-        _listener = new Listener(_node, _sessions.AcceptAsync, legacyEndpoint.HandleAsync, legacyEndpoint.TryHandleArrived);
+        _listener = new Listener(_node, _sessions.AcceptAsync, legacyEndpoint.HandleAsync, legacyEndpoint.TryHandleArrived,
+            legacyEndpoint.HandleAfterGreetingAsync);
         _files = new FileTransfers(_node, _sessions, dial, router);
         _outbox = new Outbox(_node, _sessions, dial, _legacy, router);
         _chat = new ChatSender(_node, _sessions, dial, _outbox);

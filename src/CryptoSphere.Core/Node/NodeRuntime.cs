@@ -45,6 +45,9 @@ internal sealed class NodeRuntime(
 
     public PeerTable Peers { get; } = new();
 
+    /// <summary>Addresses that turned out to be CryptoSphere nodes after they looked like old peers (a late greeting).</summary>
+    public CryptoSphereAddresses CryptoSphereAddresses { get; } = new(store);
+
     public ILoggerFactory Loggers { get; } = loggers;
 
     public TimeProvider Clock { get; } = clock;

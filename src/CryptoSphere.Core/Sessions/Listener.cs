@@ -25,6 +25,7 @@ internal sealed class Listener
     private readonly ConnectionHandler _secure;
     private readonly ConnectionHandler _legacy;
     private readonly ArrivedHandler? _legacyArrived;
+    private readonly ConnectionHandler? _legacyAfterGreeting;
     private readonly ConnectionLimiter _limiter;
     private readonly ILogger _log;
     private Socket? _socket;
@@ -34,12 +35,16 @@ internal sealed class Listener
     private int _arrivedOpen = 1;
     private readonly TaskCompletionSource _arrivedDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Listener(NodeRuntime node, ConnectionHandler secure, ConnectionHandler legacy, ArrivedHandler? legacyArrived = null)
+    /// <param name="legacyAfterGreeting">A legacy message that came after this node's greeting: from a CryptoSphere dialer whose
+    /// wait for the greeting ran out (docs/protocol.md §2.1); <paramref name="legacy"/> when not given.</param>
+    public Listener(NodeRuntime node, ConnectionHandler secure, ConnectionHandler legacy, ArrivedHandler? legacyArrived = null,
+        ConnectionHandler? legacyAfterGreeting = null)
     {
         _node = node;
         _secure = secure;
         _legacy = legacy;
         _legacyArrived = legacyArrived;
+        _legacyAfterGreeting = legacyAfterGreeting;
         _log = node.Logger<Listener>();
         _limiter = new ConnectionLimiter(node.Options.MaxConnectionsPerIp, node.Options.MaxConnections, node.Options.ConnectionProgressWindow);
     }
@@ -245,11 +250,14 @@ internal sealed class Listener
             var peek = PeekFirstByteAsync(socket, token);
             if (peek.IsCompleted)
                 await Task.Yield();
-            var first = await peek.ConfigureAwait(false);
+            var (first, greeted) = await peek.ConfigureAwait(false);
             switch (first)
             {
                 case null:
                     _node.Reject(RemoteText(), "connection closed or silent before sending anything");
+                    break;
+                case LegacyHeaderStart when greeted && _legacyAfterGreeting is not null:
+                    await _legacyAfterGreeting(socket, remote!, token).ConfigureAwait(false);
                     break;
                 case LegacyHeaderStart:
                     // The message has usually arrived whole with its first bytes: read at once, without the reader's timers.
@@ -286,23 +294,24 @@ internal sealed class Listener
         }
     }
 
-    private async Task<byte?> PeekFirstByteAsync(Socket socket, CancellationToken token)
+    // The first byte (null: none), and whether this node greeted before it came.
+    private async Task<(byte? First, bool Greeted)> PeekFirstByteAsync(Socket socket, CancellationToken token)
     {
         // A dialer that stays silent is a CryptoSphere node asking whether we are one too. Every other client has
         // spoken by the time the greeting is due, so the greeting's peek is the sniffing one: one read per connection.
         var one = new byte[1];
         if (await ServerGreeting.GreetIfSilentAsync(socket, one, token).ConfigureAwait(false) is { } early)
-            return early == 0 ? null : one[0];
+            return (early == 0 ? null : one[0], false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(_node.Options.ReadTimeout);
         try
         {
             var read = await socket.ReceiveAsync(one, SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
-            return read == 0 ? null : one[0];
+            return (read == 0 ? null : one[0], true);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
-            return null;
+            return (null, true);
         }
     }
 }

@@ -25,7 +25,6 @@ internal sealed class SessionRegistry
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, SecureSession> _sessions = new();
     private readonly ConcurrentDictionary<PeerKey, byte> _knownLegacy = new();
-    private readonly ConcurrentDictionary<PeerKey, byte> _knownCryptoSphere = new();
     private readonly ConcurrentDictionary<SecureSession, byte> _supervised = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _sessionWaiters = new();
 
@@ -314,19 +313,19 @@ internal sealed class SessionRegistry
     public void MarkLegacy(PeerKey address) => _knownLegacy[address] = 0;
 
     public bool IsKnownLegacy(PeerKey address) =>
-        !_knownCryptoSphere.ContainsKey(address) && (_knownLegacy.ContainsKey(address) || _node.Peers.Find(address) is { Protocol: PeerProtocol.Legacy });
+        !IsKnownCryptoSphere(address) && (_knownLegacy.ContainsKey(address) || _node.Peers.Find(address) is { Protocol: PeerProtocol.Legacy });
 
     /// <summary>
     /// The address greeted as a CryptoSphere node, but too late (it was taken for an old peer): it is dialled over TLS
-    /// from now on, without waiting for a greeting again, and never sent plaintext by choice.
+    /// from now on (after a restart too), without waiting for a greeting again, and never sent plaintext by choice.
     /// </summary>
     public void MarkCryptoSphere(PeerKey address)
     {
-        _knownCryptoSphere[address] = 0;
+        _node.CryptoSphereAddresses.Mark(address, _node.Now);
         _knownLegacy.TryRemove(address, out _);
     }
 
-    public bool IsKnownCryptoSphere(PeerKey address) => _knownCryptoSphere.ContainsKey(address);
+    public bool IsKnownCryptoSphere(PeerKey address) => _node.CryptoSphereAddresses.Contains(address);
 
     /// <summary>Closes the peer's current session (blocked or removed by the user); no reconnect follows.</summary>
     public async Task<bool> CloseAsync(PeerId id, string reason, bool sayBye = false)

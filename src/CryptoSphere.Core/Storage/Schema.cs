@@ -142,6 +142,13 @@ internal static class Schema
             INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
         END;
         """,
+        """
+        -- Addresses that greeted as CryptoSphere nodes after they were taken for old peers (a late greeting), or whose
+        -- legacy message followed this node's greeting: dialled over TLS at once, never sent plaintext by choice.
+        CREATE TABLE IF NOT EXISTS cryptosphere_addresses(
+            address TEXT PRIMARY KEY,
+            noticed_at INTEGER NOT NULL);
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -79,6 +79,10 @@ public sealed class HardKillTests : IDisposable
         var deadline = DateTime.UtcNow + Long;
         while ((await OutboxAsync()).Count > 0)
             Assert.True(DateTime.UtcNow < deadline, "A's outbox did not empty");
+        // A duplicate would be shown before its ack, but reach B's subscribers from B's event task, perhaps later:
+        // B stops, and its NodeStopped is delivered after every event it published before.
+        await restarted.Node.StopAsync();
+        await restarted.Events.WaitFor<NodeStopped>();
 
         var received = restarted.Events.All<MessageReceived>().Select(m => m.Text).ToList();
         Assert.Equal(texts, received);

@@ -1,5 +1,6 @@
 using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Tests.Support;
 
 namespace CryptoSphere.Tests.Files;
@@ -85,10 +86,13 @@ public sealed class TransferResumeTests : IDisposable
         var sentBefore = alice.BytesSentFor(id);
         Assert.True(heldBeforeRestart > 0);
 
+        // Unfinished on disk (checked before the restart: once started, the node can finish it before its start returns).
+        using (var stopped = ChatStore.Open(bobDir))
+            Assert.Contains(new TransferStore(stopped).Unfinished(), t => t.Id == id);
         // A new port: the restarted receiver dials the sender itself.
         await using var restarted = await StoredNode.StartAsync("bob", bobDir, configure: o => o with { DownloadsDirectory = _downloads });
         var bobEvents = restarted.Events;
-        Assert.Contains(restarted.Node.Transfers, t => t.Id == id && !t.State.IsFinished());
+        Assert.Contains(restarted.Node.Transfers, t => t.Id == id);
 
         var resumed = await aliceEvents.For<TransferAccepted>(id, a => a.ResumeOffset > 0);
         var done = await bobEvents.For<TransferCompleted>(id);

@@ -79,6 +79,113 @@ public sealed class TransferSessionRaceTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_run_cut_off_because_a_newer_connection_won_is_offered_again_and_finishes_on_that_connection()
+    {
+        // The receiver has the smaller ID: on a double connection both sides keep the one it opened, so its second
+        // connection wins over the first, on which the transfer runs.
+        var (small, large) = SmallerFirst(NodeIdentity.CreateEphemeral(), NodeIdentity.CreateEphemeral());
+        using var bobIdentity = small;
+        using var aliceIdentity = large;
+        var events = new EventWaiter();
+        // The smallest window: the run waits for acknowledgements long before the file is out.
+        await using var alice = await TestNodes.StartAsync("alice", events, o => o with { FileWindowBytes = 512 * 1024 }, aliceIdentity);
+        var source = TestFiles.Random(_dir, "reoffer.bin", FileSize);
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var bobPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var accepting = RawSecurePeer.AcceptAsync(listener, bobIdentity);
+            var offering = alice.OfferFileAsync(new PeerKey(TestNodes.Loopback, bobPort), source);
+            var received = new MemoryStream();
+            Guid id;
+            await using (var first = await accepting)
+            {
+                await first.SendAsync(Hello(bobPort));
+                await first.ReadUntilAsync(FrameType.Hello);
+                id = FileOfferMessage.Decode(new((await first.ReadUntilAsync(FrameType.FileOffer, FrameTimeout)).Body)).TransferId;
+                Assert.True((await offering).Success);
+                await first.SendAsync(new FileAcceptMessage(id, 0).Encode);
+                Append(received, FileChunkMessage.Decode(new((await first.ReadUntilAsync(FrameType.FileChunk, FrameTimeout)).Body)));
+                await events.For<TransferAccepted>(id);
+
+                // Bob connects again; his connection wins, and alice closes the first one with the run on it.
+                await using var second = await RawSecurePeer.ConnectAsync(alice.Port, bobIdentity, alice.Identity.Id);
+                await second.SendAsync(Hello(bobPort));
+                await second.ReadUntilAsync(FrameType.Hello);
+                foreach (var (type, body) in await first.ReadUntilClosedAsync(FrameTimeout))
+                {
+                    if (type == FrameType.FileChunk)
+                        Append(received, FileChunkMessage.Decode(new(body)));
+                }
+                await events.For<TransferInterrupted>(id);
+
+                // The file is offered again there: when it opened, or when the run was cut off (whichever comes first;
+                // the second, if any, is answered like the first).
+                var again = FileOfferMessage.Decode(new((await second.ReadUntilAsync(FrameType.FileOffer, FrameTimeout)).Body));
+                Assert.Equal(id, again.TransferId);
+                await second.SendAsync(new FileAcceptMessage(id, received.Length).Encode);
+                await ReceiveRestAsync(second, id, received);
+                await second.SendAsync(new FileResultMessage(id, FileResultStatus.Ok, "").Encode);
+                await events.For<TransferCompleted>(id);
+                Assert.Equal([bobIdentity.Id], alice.ConnectedPeerIds);
+            }
+            Assert.Equal(TestFiles.Sha256(source), Convert.ToHexStringLower(SHA256.HashData(received.ToArray())));
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task The_receiver_answers_an_offer_on_the_senders_current_connection_not_the_one_it_came_on()
+    {
+        using var aliceIdentity = NodeIdentity.CreateEphemeral();
+        var events = new EventWaiter();
+        var downloads = _dir.Combine("downloads");
+        await using var bob = await TestNodes.StartAsync("bob", events, o => o with { DownloadsDirectory = downloads });
+        var data = new byte[300_000];
+        new Random(7).NextBytes(data);
+        var id = Guid.CreateVersion7();
+
+        // Alice offers on her first connection, then connects again (a reconnect: it replaces the first) before Bob's
+        // user answers.
+        await using (var first = await GreetedAliceAsync(bob, aliceIdentity))
+        {
+            await first.SendAsync(new FileOfferMessage(id, data.Length, SHA256.HashData(data), "answer.bin").Encode);
+            await events.For<TransferOffered>(id);
+            await using var replacing = await GreetedAliceAsync(bob, aliceIdentity);
+            await first.ReadUntilClosedAsync(FrameTimeout);
+
+            Assert.True((await bob.AcceptTransferAsync(id)).Success);
+
+            // The answer goes on the connection that stays, and the file follows there.
+            var accept = FileAcceptMessage.Decode(new((await replacing.ReadUntilAsync(FrameType.FileAccept, FrameTimeout)).Body));
+            Assert.Equal((id, 0L), (accept.TransferId, accept.Offset));
+            for (var offset = 0; offset < data.Length; offset += FileChunkMessage.MaxDataBytes)
+            {
+                var at = offset;
+                await replacing.SendAsync(w => FileChunkMessage.Encode(w, id, at, data.AsMemory(at, Math.Min(FileChunkMessage.MaxDataBytes, data.Length - at))));
+            }
+            await replacing.SendAsync(new FileDoneMessage(id, data.Length).Encode);
+            var result = FileResultMessage.Decode(new((await replacing.ReadUntilAsync(FrameType.FileResult, FrameTimeout)).Body));
+            Assert.Equal(FileResultStatus.Ok, result.Status);
+        }
+        var done = await events.For<TransferCompleted>(id);
+        Assert.Equal(data, await File.ReadAllBytesAsync(done.Transfer.Path));
+    }
+
+    /// <summary>Alice played by hand: a TLS connection to <paramref name="node"/> with HELLOs exchanged.</summary>
+    private static async Task<RawSecurePeer> GreetedAliceAsync(ChatNode node, NodeIdentity alice)
+    {
+        var raw = await RawSecurePeer.ConnectAsync(node.Port, alice, node.Identity.Id);
+        await raw.SendAsync(w => new HelloMessage(HelloMessage.CurrentVersion, (ushort)TestNodes.DeadPort(), Capabilities.FileTransfer, "alice").Encode(w));
+        await raw.ReadUntilAsync(FrameType.Hello);
+        return raw;
+    }
+
     /// <summary>Plays a receiver on <paramref name="live"/>: acknowledges chunks, answers a repeated offer, stops at FILE_DONE.</summary>
     private static async Task ReceiveRestAsync(RawSecurePeer live, Guid id, MemoryStream received)
     {

@@ -163,8 +163,11 @@ public sealed class MailboxGroupTests : IDisposable
         await using var bob = await StoredNode.StartAsync("bob", _bobDir, bobPort);
         await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == sent[0].MessageId && d.PeerId == bobId, Wait);
         await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bobId, 10).Count == 0, "Bob fetched and receipted M's copy", Wait);
-        // Bob's events come from their own task and can follow his acks: wait for the one, then count.
+        // Bob's events come from their own task and can follow his acks and receipts. Both copies were shown (or not)
+        // before Bob acknowledged or receipted them, so before a later message from Alice: once that one is seen, count.
         await bob.Events.WaitFor<GroupMessageReceived>(r => r.MessageId == sent[0].MessageId, Wait);
+        var marker = await alice.Node.SendAsync(bobId, "after both copies");
+        await bob.Events.WaitFor<MessageReceived>(r => r.MessageId == marker.MessageId, Wait);
 
         Assert.Single(bob.Events.All<GroupMessageReceived>(), r => r.MessageId == sent[0].MessageId);
         Assert.Single(bob.Store.All(), s => s.Id == sent[0].MessageId);

@@ -140,8 +140,12 @@ public sealed class MailboxNodeTests : IDisposable
         await Eventually.HoldsAsync(() => m.Node.Mailboxes.Fetch(bobId, 10).Count == 0, "Bob fetched and receipted M's copy",
             TimeSpan.FromSeconds(20));
 
-        // Bob's events reach subscribers from their own task, after his acks may have: wait for the one, then count.
+        // Bob's events reach subscribers from their own task, after his acks and receipts may have. Both copies were
+        // shown (or not) before Bob acknowledged or receipted them, so before a later message from Alice: once that
+        // one is seen, count.
         await bob.Events.WaitFor<MessageReceived>(r => r.Text == text, TimeSpan.FromSeconds(20));
+        var marker = await alice.Node.SendAsync(bobId, "after both copies");
+        await bob.Events.WaitFor<MessageReceived>(r => r.MessageId == marker.MessageId, TimeSpan.FromSeconds(20));
         Assert.Single(bob.Events.All<MessageReceived>(), r => r.Text == text);
         Assert.Single(bob.Store.All(), s => s.Id == messageId);
     }
@@ -277,12 +281,17 @@ public sealed class MailboxNodeTests : IDisposable
                 "Bob talked to M again", TimeSpan.FromSeconds(20));
             Assert.Empty(m.Node.Mailboxes.ReceiptsFor(aliceId));
 
-            // Alice comes back while Bob is online: her outbox still has the message and delivers it directly.
+            // Alice comes back while Bob is online: her outbox still has the message and delivers it directly. Checked
+            // before she starts: once started, her outbox can deliver before her start returns (it waits for her events).
+            using (var aliceStore = ChatStore.Open(aliceDir))
+                Assert.NotEqual(MessageState.Delivered, Message(aliceStore, messageId).State);
             await using var alice = await StoredNode.StartAsync("alice", aliceDir);
-            Assert.NotEqual(MessageState.Delivered, Message(alice.Store, messageId).State);
             await alice.Events.WaitFor<MessageDelivered>(d => d.MessageId == messageId, TimeSpan.FromSeconds(20));
-            // Bob's event comes from his bus's own task and can follow the ACK Alice saw: wait for it, then count.
+            // Bob's event comes from his bus's own task and can follow the ACK Alice saw: wait for it, and for a later
+            // message from Alice (shown after any second copy of the first would have been), then count.
             await bobNode.Events.WaitFor<MessageReceived>(r => r.Text == text, TimeSpan.FromSeconds(20));
+            var marker = await alice.Node.SendAsync(bob.Id, "after the direct copy");
+            await bobNode.Events.WaitFor<MessageReceived>(r => r.MessageId == marker.MessageId, TimeSpan.FromSeconds(20));
             Assert.Single(bobNode.Events.All<MessageReceived>(), r => r.Text == text);
             Assert.Equal(MessageState.Delivered, Message(alice.Store, messageId).State);
         }

@@ -379,6 +379,8 @@ public class ChatNodeTests
         Assert.Equal(key, removed.Peer.Key);
         Assert.Equal(PeerRemovalReason.Disconnected, removed.Reason);
         Assert.Equal(0, node.Peers.Count);
+        // The hello is shown once committed, which can come after the peer was added (all RegisterAsync waits for).
+        await events.WaitFor<MessageReceived>();
         Assert.Single(events.All<MessageReceived>()); // only the hello, the DISCONNECT is not a message
     }
 

@@ -599,6 +599,8 @@ public class SecureNodeTests
             }
             // One heartbeat loop per connection: its tokens only go up.
             Assert.Equal(tokens.Order().Distinct(), tokens);
+            // The event comes from the node's bus task, not with the send's result: wait for it, then count.
+            await events.WaitFor<SecurePeerConnected>(c => c.PeerId == peerIdentity.Id);
             Assert.Single(events.All<SecurePeerConnected>());
         }
         finally

@@ -51,8 +51,11 @@ public sealed class MessageIdPreemptionTests
         await alice.SendAsync(new GroupChatMessage(group.Id, y, 2, DateTimeOffset.UtcNow, "after X").Encode);
         var (again, _) = await alice.ReadUntilAsync(FrameType.Ack);
         Assert.Equal(y, AckMessage.Decode(new(again)).MessageId);
-        // Events reach subscribers from the bus's own task: the ACKs can come first. Wait for Y's, then count.
-        await events.WaitFor<GroupMessageReceived>(m => m.MessageId == y);
+        // Events reach subscribers from the bus's own task: the ACKs can come first. A later message is shown after
+        // anything the resend could have shown (same connection, same bus): wait for it, then count.
+        var z = Guid.CreateVersion7();
+        await alice.SendAsync(new GroupChatMessage(group.Id, z, 3, DateTimeOffset.UtcNow, "after the resend").Encode);
+        await events.WaitFor<GroupMessageReceived>(m => m.MessageId == z);
         Assert.Single(events.All<GroupMessageReceived>(), m => m.MessageId == y);
         Assert.DoesNotContain(events.All<GroupMessageReceived>(), m => m.Author == alice.Id && m.MessageId == x);
     }

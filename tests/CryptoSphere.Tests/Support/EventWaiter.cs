@@ -40,6 +40,12 @@ public sealed class EventWaiter : IDisposable
         }
     }
 
+    /// <remarks>
+    /// Events reach this list from the node's own bus task, in the order the node published them, possibly well after
+    /// another node saw the effect (an ACK, a delivery) or a public call returned. So <see cref="WaitFor{T}"/> the event
+    /// before counting it; to show "exactly one", also wait for a later event on the same node that it publishes after
+    /// any second copy could have been published (a later message on the same connection, or its NodeStopped).
+    /// </remarks>
     public IReadOnlyList<T> All<T>() where T : NodeEvent => Events.OfType<T>().ToList();
 
     /// <summary>The first recorded or future event of type <typeparamref name="T"/> matching the predicate.</summary>

@@ -20,6 +20,7 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly Task _acceptLoop;
     private volatile bool _frozen;
     private volatile bool _dropFromTarget;
+    private TimeSpan _delayFromTarget;
 
     private TcpRelay(int target, int listenPort)
     {
@@ -38,6 +39,9 @@ public sealed class TcpRelay : IAsyncDisposable
     public void Freeze() => _frozen = true;
 
     public void DropFromTarget() => _dropFromTarget = true;
+
+    /// <summary>What the target sends reaches the client <paramref name="delay"/> late, in order (a slow path back, a busy node's greeting).</summary>
+    public void DelayFromTarget(TimeSpan delay) => _delayFromTarget = delay;
 
     private async Task AcceptLoopAsync()
     {
@@ -90,6 +94,8 @@ public sealed class TcpRelay : IAsyncDisposable
                 }
                 if (fromTarget && _dropFromTarget)
                     continue;
+                if (fromTarget && _delayFromTarget > TimeSpan.Zero)
+                    await Task.Delay(_delayFromTarget, _stop.Token);
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }
