@@ -26,7 +26,7 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
     /// <summary>
     /// The same, for a message that came only after this node's greeting: the original never waits to be greeted, so its
     /// sender is a CryptoSphere node whose wait for the greeting ran out (docs/protocol.md §2.1). The message is shown as
-    /// any plaintext one, but its address is not filed as an old peer's: it is a CryptoSphere node, dialled over TLS.
+    /// any plaintext one, but its address is not filed as an old peer's, so a reply asks it again (docs/protocol.md §2.1).
     /// </summary>
     public Task HandleAfterGreetingAsync(Socket socket, IPEndPoint remote, CancellationToken token) =>
         HandleAsync(socket, remote, afterGreeting: true, token);
@@ -141,9 +141,10 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
             LegacyLog.PeerTableLeftAlone(_log, key);
         else if (afterGreeting)
         {
-            // Filed as an old peer, its address would get plaintext from this node: it is a CryptoSphere node, so TLS.
+            // Filed as an old peer, its address would get plaintext from this node. Not marked as a node's either: an
+            // old peer slow to write (a loaded machine) looks the same from here, and the mark would cut it off for good.
+            // A reply dials as to any new address, and the greeting there decides.
             updatesPeerTable = false;
-            node.CryptoSphereAddresses.Mark(key, node.Now);
             LegacyLog.PlaintextFromNode(_log, key);
         }
         switch (message)

@@ -17,6 +17,6 @@ internal static partial class LegacyLog
     [LoggerMessage(403, LogLevel.Warning, "{Peer} greeted as a CryptoSphere node after it was taken for an old peer: a message went to it in plaintext; later ones go over TLS")]
     public static partial void GreetedLate(ILogger log, Peers.PeerKey peer);
 
-    [LoggerMessage(404, LogLevel.Warning, "A plaintext message from {Peer} came after this node's greeting: a CryptoSphere node that did not wait for it long enough; it is not filed as an old peer, and is answered over TLS")]
+    [LoggerMessage(404, LogLevel.Warning, "A plaintext message from {Peer} came after this node's greeting: most likely a CryptoSphere node that did not wait for it long enough; it is not filed as an old peer, so a reply asks that address again")]
     public static partial void PlaintextFromNode(ILogger log, Peers.PeerKey peer);
 }

@@ -51,6 +51,8 @@ public sealed class LateGreetingTests
     {
         var events = new EventWaiter();
         await using var bob = await TestNodes.StartAsync("bob", events);
+        // An old peer slowed past the greeting (a loaded machine) looks like this too: its replies must still reach it.
+        await using var oldPeer = RawLegacyPeer.Start();
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, bob.Port);
 
@@ -59,11 +61,18 @@ public sealed class LateGreetingTests
         using (var limit = new CancellationTokenSource(Wait))
             await socket.ReceiveAsync(greeting, SocketFlags.None, limit.Token);
         Assert.Equal(ServerGreeting.Bytes, greeting);
-        await socket.SendAsync(LegacyCodec.EncodeChat(TestNodes.Loopback, 6000, "late", "after the greeting"), SocketFlags.None);
+        await socket.SendAsync(LegacyCodec.EncodeChat(TestNodes.Loopback, oldPeer.Port, "late", "after the greeting"), SocketFlags.None);
         socket.Shutdown(SocketShutdown.Send);
 
         var shown = await events.WaitFor<MessageReceived>(timeout: Wait);
         Assert.Equal(("after the greeting", PeerProtocol.Legacy), (shown.Text, shown.Protocol));
+        Assert.Equal(oldPeer.Key, shown.From);
+
+        var reply = await bob.SendAsync(shown.From, "a reply in the old format");
+
+        Assert.True(reply.Success, reply.Error);
+        Assert.Equal(PeerProtocol.Legacy, reply.Protocol);
+        Assert.Contains("a reply in the old format", await oldPeer.ReceiveStringAsync(Wait));
     }
     // A real node greets 200 ms after a silent connection reaches it; a relay holds what it sends for 1.5 s, so to a
     // dialer that waits 1 s the greeting comes late, as a busy node's does.
