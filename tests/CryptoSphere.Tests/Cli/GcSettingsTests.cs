@@ -4,7 +4,7 @@ namespace CryptoSphere.Tests.Cli;
 
 /// <summary>
 /// The program ships a capped young-generation budget: without it a machine (or VM) that reports a large L3 cache
-/// gives the garbage collector a budget of tens of MiB (81 on this VM), and an idle node holds that much garbage resident.
+/// gives the garbage collector a budget of tens of MiB, and an idle node holds that much garbage resident.
 /// </summary>
 public class GcSettingsTests
 {
@@ -16,9 +16,7 @@ public class GcSettingsTests
         var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
 
         Assert.True(properties.TryGetProperty("System.GC.Gen0MaxBudget", out var budget), $"{path} sets no System.GC.Gen0MaxBudget");
-        // Large enough that a burst's messages in flight are not copied from generation to generation at every few
-        // thousand, small enough that idle connections stay under 50 KiB each (the CLI project says what was measured).
-        Assert.InRange(budget.GetInt64(), 8L << 20, 16L << 20);
+        Assert.InRange(budget.GetInt64(), 1L << 20, 8L << 20);
         // The server collector sizes its budgets differently (and runs a heap per core): the cap is meant for this one.
         Assert.False(properties.TryGetProperty("System.GC.Server", out var server) && server.GetBoolean(), "the server GC is on");
     }
