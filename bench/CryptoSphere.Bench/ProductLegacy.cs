@@ -23,9 +23,6 @@ internal static class ProductLegacy
     // Issue 14's aims: at least 20,000 msgs/s stored and shown, and at least 0.8 of the minimal server in the same run.
     private const double AimRate = 20_000;
     private const double AimRatio = 0.8;
-    // Each run starts on a drained port range (TimeWaitSockets says why); TIME_WAIT lasts 60 s on Linux.
-    private const int DrainedBelow = 2_000;
-    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(75);
 
     private sealed record RunResult(string Target, long Sent, long Shown, long Stored, long Refused, long NotCaughtUp, long Other, double Seconds, double CpuSeconds, double LoadCpuSeconds)
     {
@@ -40,7 +37,6 @@ internal static class ProductLegacy
             foreach (var product in round % 2 == 1 ? new[] { false, true } : [true, false])
             {
                 Console.Error.WriteLine($"round {round}/{settings.Rounds}: {(product ? "cryptosphere listen" : "minimal server")}...");
-                TimeWaitSockets.WaitBelow(DrainedBelow, DrainLimit);
                 var run = product ? IntoListen(settings) : IntoReference(settings);
                 Console.Error.WriteLine($"  {run.Shown:N0} shown in {run.Seconds:0.000} s = {run.Rate:N0} msgs/s; refused {run.Refused}, not caught up {run.NotCaughtUp}");
                 runs.Add(run);
@@ -58,8 +54,6 @@ internal static class ProductLegacy
             ? "- Minimal server: C, one thread with epoll (bench/native/legacy-server.c, gcc -O2)"
             : "- Minimal server: C#, an accept thread and async reads (ReferenceServers.cs)");
         output.WriteLine($"- Program: {CliNode.Program}");
-        output.WriteLine($"- Each run starts once fewer than {DrainedBelow:N0} TCP connections are in TIME_WAIT (at most {DrainLimit.TotalSeconds:0} s of waiting): "
-                         + "the senders close first, and a crowded port range makes their connects dearer");
         output.WriteLine();
         output.WriteLine("| round | target | sent | shown (lines printed) | stored (rows after exit) | refused by the target | not caught up | msgs/s shown | target's CPU s | senders' CPU s (C) |");
         output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");

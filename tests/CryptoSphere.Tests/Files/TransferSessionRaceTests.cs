@@ -34,25 +34,16 @@ public sealed class TransferSessionRaceTests : IDisposable
         using var aliceIdentity = small;
         using var bobIdentity = large;
         var events = new EventWaiter();
-        // The smallest window: the pump waits for acknowledgements long before the file is out.
-        await using var alice = await TestNodes.StartAsync("alice", events, o => o with { FileWindowBytes = 512 * 1024 }, aliceIdentity);
+        await using var alice = await SmallWindowAliceAsync(events, aliceIdentity);
         var source = TestFiles.Random(_dir, "race.bin", FileSize);
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         try
         {
             var bobPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-            var accepting = RawSecurePeer.AcceptAsync(listener, bobIdentity);
-            var offering = alice.OfferFileAsync(new PeerKey(TestNodes.Loopback, bobPort), source);
-            await using var live = await accepting;
-            await live.SendAsync(Hello(bobPort));
-            await live.ReadUntilAsync(FrameType.Hello);
-            var offer = FileOfferMessage.Decode(new((await live.ReadUntilAsync(FrameType.FileOffer, FrameTimeout)).Body));
-            var id = offer.TransferId;
-            Assert.True((await offering).Success);
-            await live.SendAsync(new FileAcceptMessage(id, 0).Encode);
             var received = new MemoryStream();
-            Append(received, FileChunkMessage.Decode(new((await live.ReadUntilAsync(FrameType.FileChunk, FrameTimeout)).Body)));
+            var (started, id) = await AcceptedWithFirstChunkAsync(alice, listener, bobIdentity, source, received);
+            await using var live = started;
 
             // A second connection from bob (the larger ID) loses to the live one, but the FILE_ACCEPT it carried
             // with its HELLO is still handled before it closes.
@@ -88,26 +79,17 @@ public sealed class TransferSessionRaceTests : IDisposable
         using var bobIdentity = small;
         using var aliceIdentity = large;
         var events = new EventWaiter();
-        // The smallest window: the run waits for acknowledgements long before the file is out.
-        await using var alice = await TestNodes.StartAsync("alice", events, o => o with { FileWindowBytes = 512 * 1024 }, aliceIdentity);
+        await using var alice = await SmallWindowAliceAsync(events, aliceIdentity);
         var source = TestFiles.Random(_dir, "reoffer.bin", FileSize);
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         try
         {
             var bobPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-            var accepting = RawSecurePeer.AcceptAsync(listener, bobIdentity);
-            var offering = alice.OfferFileAsync(new PeerKey(TestNodes.Loopback, bobPort), source);
             var received = new MemoryStream();
-            Guid id;
-            await using (var first = await accepting)
+            var (started, id) = await AcceptedWithFirstChunkAsync(alice, listener, bobIdentity, source, received);
+            await using (var first = started)
             {
-                await first.SendAsync(Hello(bobPort));
-                await first.ReadUntilAsync(FrameType.Hello);
-                id = FileOfferMessage.Decode(new((await first.ReadUntilAsync(FrameType.FileOffer, FrameTimeout)).Body)).TransferId;
-                Assert.True((await offering).Success);
-                await first.SendAsync(new FileAcceptMessage(id, 0).Encode);
-                Append(received, FileChunkMessage.Decode(new((await first.ReadUntilAsync(FrameType.FileChunk, FrameTimeout)).Body)));
                 await events.For<TransferAccepted>(id);
 
                 // Bob connects again; his connection wins, and alice closes the first one with the run on it.
@@ -175,6 +157,30 @@ public sealed class TransferSessionRaceTests : IDisposable
         }
         var done = await events.For<TransferCompleted>(id);
         Assert.Equal(data, await File.ReadAllBytesAsync(done.Transfer.Path));
+    }
+
+    // The smallest window: the run waits for acknowledgements long before the file is out.
+    private static Task<ChatNode> SmallWindowAliceAsync(EventWaiter events, NodeIdentity identity) =>
+        TestNodes.StartAsync("alice", events, o => o with { FileWindowBytes = 512 * 1024 }, identity);
+
+    /// <summary>
+    /// Bob played by hand on <paramref name="listener"/>: takes alice's connection and her offer of <paramref name="source"/>,
+    /// accepts it from the start and reads the first chunk into <paramref name="received"/>. The transfer runs on that connection.
+    /// </summary>
+    private static async Task<(RawSecurePeer Bob, Guid Id)> AcceptedWithFirstChunkAsync(ChatNode alice, TcpListener listener, NodeIdentity bob,
+        string source, MemoryStream received)
+    {
+        var bobPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var accepting = RawSecurePeer.AcceptAsync(listener, bob);
+        var offering = alice.OfferFileAsync(new PeerKey(TestNodes.Loopback, bobPort), source);
+        var connection = await accepting;
+        await connection.SendAsync(Hello(bobPort));
+        await connection.ReadUntilAsync(FrameType.Hello);
+        var id = FileOfferMessage.Decode(new((await connection.ReadUntilAsync(FrameType.FileOffer, FrameTimeout)).Body)).TransferId;
+        Assert.True((await offering).Success);
+        await connection.SendAsync(new FileAcceptMessage(id, 0).Encode);
+        Append(received, FileChunkMessage.Decode(new((await connection.ReadUntilAsync(FrameType.FileChunk, FrameTimeout)).Body)));
+        return (connection, id);
     }
 
     /// <summary>Alice played by hand: a TLS connection to <paramref name="node"/> with HELLOs exchanged.</summary>
