@@ -115,9 +115,12 @@ public sealed class TransferIntegrityTests : IDisposable
     [Fact]
     public async Task A_peer_without_the_file_capability_is_refused_before_anything_is_sent()
     {
-        await using var alice = await TestNodes.StartAsync("alice");
+        var events = new EventWaiter();
+        await using var alice = await TestNodes.StartAsync("alice", events);
         await using var olderNode = await RecordingSecurePeer.ConnectAsync(alice.Port, "older", capabilities: 0);
-        await alice.SendAsync(olderNode.Id, "hello"); // the session exists now
+        // The peer's side of the handshake can end before alice has registered the session (CI once offered too soon
+        // and got "no known address"): wait for alice's own event.
+        await events.WaitFor<SecurePeerConnected>(c => c.PeerId == olderNode.Id, TimeSpan.FromSeconds(20));
 
         var result = await alice.OfferFileAsync(olderNode.Id, TestFiles.Random(_dir, "x.bin", 10));
 
