@@ -31,7 +31,7 @@ internal static class ListenCommand
             var asJson = result.GetValue(json);
             // Buffered, and flushed once the node has no more events queued: one write for a burst of events instead of
             // one per event (Console.Out flushes every line), while a lone event is still written at once.
-            await using var output = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = false };
+            using var output = new OutputLines(Console.OpenStandardOutput());
             var gate = new object();
             TrustStore? trust = null;
             var progressShown = new Dictionary<Guid, DateTimeOffset>();
@@ -47,7 +47,13 @@ internal static class ListenCommand
                         progressShown[p.Transfer.Id] = p.Time;
                     }
                 }
-                var line = asJson ? CliJson.EscapeHidden(NodeEventJson.Serialize(e)) : EventText.Describe(e, trust);
+                if (asJson)
+                {
+                    lock (gate)
+                        NodeEventJson.Serialize(e, output, static (utf8, lines) => lines.WriteJsonLine(utf8));
+                    return;
+                }
+                var line = EventText.Describe(e, trust);
                 if (line is null)
                     return;
                 lock (gate)

@@ -105,11 +105,14 @@ internal sealed class EventJsonWriter : IDisposable
         }
     }
 
-    public string Finish()
+    public string Finish() => Encoding.UTF8.GetString(FinishUtf8());
+
+    /// <summary>The object closed, as UTF-8; valid until the writer is disposed.</summary>
+    public ReadOnlySpan<byte> FinishUtf8()
     {
         _writer.WriteEndObject();
         _writer.Flush();
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        return _buffer.WrittenSpan;
     }
 
     public void Dispose()

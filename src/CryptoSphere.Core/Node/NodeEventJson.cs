@@ -18,9 +18,26 @@ public static class NodeEventJson
 
     public static string Serialize(NodeEvent e)
     {
+        using var o = EventJsonWriter.Start(Options.Encoder);
+        Fill(o, e);
+        return o.Finish();
+    }
+
+    /// <summary>
+    /// The same JSON as <see cref="Serialize(NodeEvent)"/>, as UTF-8 handed to <paramref name="written"/> (valid only during
+    /// the call): a program that prints it as bytes makes no string of it and does not encode it back.
+    /// </summary>
+    public static void Serialize<TState>(NodeEvent e, TState state, System.Buffers.ReadOnlySpanAction<byte, TState> written)
+    {
+        using var o = EventJsonWriter.Start(Options.Encoder);
+        Fill(o, e);
+        written(o.FinishUtf8(), state);
+    }
+
+    private static void Fill(EventJsonWriter o, NodeEvent e)
+    {
         // Written straight to UTF-8 in the order the fields are added (as a JsonObject kept them): building a JsonObject per
         // event cost more than the rest of printing it, at one event per message sent and per message received.
-        using var o = EventJsonWriter.Start(Options.Encoder);
         o.Add("type", TypeName(e));
         o.Add("time", e.Time);
         switch (e)
@@ -164,7 +181,6 @@ public static class NodeEventJson
                 o.Add("count", m.Count);
                 break;
         }
-        return o.Finish();
     }
 
     private static void AddPeer(EventJsonWriter o, Peer p)
