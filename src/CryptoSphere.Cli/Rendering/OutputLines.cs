@@ -39,11 +39,7 @@ internal sealed class OutputLines(Stream output) : IDisposable
 
     public void Flush()
     {
-        if (_pending.WrittenCount > 0)
-        {
-            output.Write(_pending.WrittenSpan);
-            _pending.ResetWrittenCount();
-        }
+        WritePending();
         output.Flush();
     }
 
@@ -63,9 +59,14 @@ internal sealed class OutputLines(Stream output) : IDisposable
     {
         _pending.Write("\n"u8);
         if (_pending.WrittenCount >= FlushAt)
-        {
-            output.Write(_pending.WrittenSpan);
-            _pending.ResetWrittenCount();
-        }
+            WritePending();
+    }
+
+    private void WritePending()
+    {
+        if (_pending.WrittenCount == 0)
+            return;
+        output.Write(_pending.WrittenSpan);
+        _pending.ResetWrittenCount();
     }
 }

@@ -7,7 +7,7 @@ namespace CryptoSphere.Core.Identity;
 /// A node's identity as others see it: SHA-256 of its certificate's SubjectPublicKeyInfo, in base32
 /// (52 characters) grouped by seven for reading, like Syncthing's device IDs.
 /// </summary>
-public readonly record struct PeerId
+public readonly record struct PeerId : ISpanFormattable
 {
     private const int GroupSize = 7;
 
@@ -63,6 +63,12 @@ public readonly record struct PeerId
         Group(value, destination);
         return true;
     }
+
+    // The grouped form whatever the format: there is only one.
+    bool ISpanFormattable.TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
+        TryFormat(destination, out charsWritten);
+
+    string IFormattable.ToString(string? format, IFormatProvider? formatProvider) => ToString();
 
     private static int GroupedLength(string value) => value.Length == 0 ? 0 : value.Length + (value.Length + GroupSize - 1) / GroupSize - 1;
 

@@ -36,42 +36,27 @@ internal sealed class EventJsonWriter : IDisposable
         return writer;
     }
 
-    /// <summary>A time in the round-trip ("O") form, formatted on the stack: every event has one.</summary>
-    public void Add(string name, DateTimeOffset value)
-    {
-        Span<char> text = stackalloc char[40];
-        if (value.TryFormat(text, out var written, "O", System.Globalization.CultureInfo.InvariantCulture))
-            _writer.WriteString(name, text[..written]);
-        else
-            _writer.WriteString(name, value.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-    }
+    /// <summary>A time in the round-trip ("O") form: every event has one.</summary>
+    public void Add(string name, DateTimeOffset value) => AddFormatted(name, value, "O");
 
-    /// <summary>A message or transfer ID, formatted on the stack (most events carry one).</summary>
-    public void Add(string name, Guid value)
-    {
-        Span<char> text = stackalloc char[36];
-        value.TryFormat(text, out var written);
-        _writer.WriteString(name, text[..written]);
-    }
+    /// <summary>A message or transfer ID (most events carry one).</summary>
+    public void Add(string name, Guid value) => AddFormatted(name, value, default);
 
-    /// <summary>A peer ID in its grouped form, formatted on the stack.</summary>
-    public void Add(string name, Identity.PeerId value)
-    {
-        Span<char> text = stackalloc char[Identity.PeerId.MaxGroupedLength];
-        if (value.TryFormat(text, out var written))
-            _writer.WriteString(name, text[..written]);
-        else
-            _writer.WriteString(name, value.ToString());
-    }
+    /// <summary>A peer ID in its grouped form.</summary>
+    public void Add(string name, Identity.PeerId value) => AddFormatted(name, value, default);
 
-    /// <summary>An address as HOST:PORT, formatted on the stack.</summary>
-    public void Add(string name, Peers.PeerKey value)
+    /// <summary>An address as HOST:PORT.</summary>
+    public void Add(string name, Peers.PeerKey value) => AddFormatted(name, value, default);
+
+    // Formatted on the stack, not as a string per field (one event per message sent and per message received); a value
+    // too long for the stack buffer (a very long host name) is formatted the ordinary way.
+    private void AddFormatted<T>(string name, T value, ReadOnlySpan<char> format) where T : ISpanFormattable
     {
         Span<char> text = stackalloc char[128];
-        if (value.TryFormat(text, out var written))
+        if (value.TryFormat(text, out var written, format, System.Globalization.CultureInfo.InvariantCulture))
             _writer.WriteString(name, text[..written]);
         else
-            _writer.WriteString(name, value.ToString());
+            _writer.WriteString(name, value.ToString(format.IsEmpty ? null : format.ToString(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public void Add(string name, object? value)

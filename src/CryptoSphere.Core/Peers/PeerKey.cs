@@ -5,7 +5,7 @@ namespace CryptoSphere.Core.Peers;
 /// <summary>
 /// Identifies a peer by the address its connection came from and the port it listens on.
 /// </summary>
-public readonly record struct PeerKey(string Host, int Port)
+public readonly record struct PeerKey(string Host, int Port) : ISpanFormattable
 {
     // The default key stands for "no address known" (a sealed message from a mailbox whose author never
     // connected here): it must still print, since every event renderer writes the sender's address.
@@ -31,6 +31,12 @@ public readonly record struct PeerKey(string Host, int Port)
             ? destination.TryWrite(CultureInfo.InvariantCulture, $"[{Host}]:{Port}", out written)
             : destination.TryWrite(CultureInfo.InvariantCulture, $"{Host}:{Port}", out written);
     }
+
+    // HOST:PORT whatever the format: there is only one.
+    bool ISpanFormattable.TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
+        TryFormat(destination, out charsWritten);
+
+    string IFormattable.ToString(string? format, IFormatProvider? formatProvider) => ToString();
 
     private const string NoAddress = "no address";
 
