@@ -45,10 +45,45 @@ public sealed class LegacyLoadProgramsTests : IDisposable
             Assert.Equal(s.Sent * (s.Sent - 1) / 2, s.SeqSum); // 0, 1, 2, ... each once
         });
         Assert.Equal((400L, 0L, 0, true), (report.Attempts, report.Unanswered, report.Hung, report.Drained));
-        // Every connection's bytes, as the messages the senders wrote: "<127.0.0.1:PORT> @ <bench>\nSEQ\n<end>".
+        // Every connection's bytes, as the messages the senders wrote: "<127.0.0.(2+i):PORT> @ <bench>\nSEQ\n<end>".
         var expected = report.Senders.SelectMany((s, i) => Enumerable.Range(0, (int)s.Sent)
-            .Select(seq => $"got {Encoding.UTF8.GetByteCount($"<127.0.0.1:{20_001 + i}> @ <bench>\n{seq}\n<end>")}"));
+            .Select(seq => $"got {Encoding.UTF8.GetByteCount($"<127.0.0.{2 + i}:{20_001 + i}> @ <bench>\n{seq}\n<end>")}"));
         Assert.Equal(expected.Order(StringComparer.Ordinal), got.Order(StringComparer.Ordinal));
+    }
+
+    [GccFact]
+    public void EachSenderConnectsFromItsOwnLoopbackAddressAndNamesItInItsHeader()
+    {
+        // As that many machines would: each sender has its own address, so its own ephemeral port range (one shared
+        // address made connect()'s search for a free port the run's main cost).
+        var (load, _) = Compile();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(64);
+        var seen = new List<(string Remote, string Header)>();
+        var reader = new Thread(() =>
+        {
+            while (seen.Count < 30)
+            {
+                using var socket = listener.Accept();
+                var bytes = new List<byte>();
+                var buffer = new byte[256];
+                for (int n; (n = socket.Receive(buffer)) > 0;)
+                    bytes.AddRange(buffer.AsSpan(0, n));
+                var text = Encoding.UTF8.GetString([.. bytes]);
+                seen.Add((((IPEndPoint)socket.RemoteEndPoint!).Address.ToString(), text[1..text.IndexOf('>', StringComparison.Ordinal)]));
+            }
+        }) { IsBackground = true };
+        reader.Start();
+
+        var report = RunLoad(load, ((IPEndPoint)listener.LocalEndPoint!).Port, senders: 3, maxMessages: 30);
+
+        Assert.True(reader.Join(Patience), $"the listener got {seen.Count} of 30 messages");
+        Assert.Equal(30, report.Senders.Sum(s => s.Read));
+        Assert.All(seen, m => Assert.StartsWith(m.Remote + ":", m.Header, StringComparison.Ordinal));
+        // Sender i's messages, as many as it says were read, came from 127.0.0.(2+i) (which senders win the 30 attempts varies).
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(report.Senders[i].Read, seen.Count(m => m.Header == $"127.0.0.{2 + i}:{20_001 + i}"));
     }
 
     [GccFact]
