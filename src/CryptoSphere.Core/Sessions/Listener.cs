@@ -34,6 +34,7 @@ internal sealed class Listener
     // Connections handled at once and not yet done, plus one while the accept loop runs: Completion waits for them.
     private int _arrivedOpen = 1;
     private readonly TaskCompletionSource _arrivedDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ClosingQueue<(Socket, IPAddress)> _closing;
 
     /// <param name="legacyAfterGreeting">A legacy message that came after this node's greeting: from a CryptoSphere dialer whose
     /// wait for the greeting ran out (docs/protocol.md §2.1); <paramref name="legacy"/> when not given.</param>
@@ -47,6 +48,7 @@ internal sealed class Listener
         _legacyAfterGreeting = legacyAfterGreeting;
         _log = node.Logger<Listener>();
         _limiter = new ConnectionLimiter(node.Options.MaxConnectionsPerIp, node.Options.MaxConnections, node.Options.ConnectionProgressWindow);
+        _closing = new ClosingQueue<(Socket, IPAddress)>(EndArrived);
     }
 
     public bool IsStarted => _socket is not null;
@@ -117,18 +119,8 @@ internal sealed class Listener
         var finished = 0;
         void Done()
         {
-            if (Interlocked.Exchange(ref finished, 1) != 0)
-                return;
-            socket.Dispose();
-            // A parked connection of the same address takes the slot.
-            if (_limiter.Release(address) is { } next)
-            {
-                if (_node.Stopping.IsCancellationRequested)
-                    next.Dispose();
-                else
-                    RunParked(next, address);
-            }
-            ArrivedEnded();
+            if (Interlocked.Exchange(ref finished, 1) == 0)
+                _closing.Enqueue((socket, address));
         }
         try
         {
@@ -173,6 +165,21 @@ internal sealed class Listener
                 listener.ArrivedEnded();
             }
         }, (this, socket, address), preferLocal: false);
+    }
+
+    // An arrived connection whose message is stored (or refused): closed, and its slot given back.
+    private void EndArrived((Socket Socket, IPAddress Address) ended)
+    {
+        ended.Socket.Dispose();
+        // A parked connection of the same address takes the slot.
+        if (_limiter.Release(ended.Address) is { } next)
+        {
+            if (_node.Stopping.IsCancellationRequested)
+                next.Dispose();
+            else
+                RunParked(next, ended.Address);
+        }
+        ArrivedEnded();
     }
 
     private void ArrivedEnded()
