@@ -36,6 +36,13 @@ internal sealed class FileSender
     }
 
     /// <summary>
+    /// Test seam: while set, a run cut off while another session is up waits for this task before offering the file
+    /// again there, so a test can put that offer after the one the other session made when it opened (the two race, and
+    /// look the same on the wire). Never set in a running node.
+    /// </summary>
+    internal Task? OfferAgainHeldUntil { get; set; }
+
+    /// <summary>
     /// Offers a file to a peer by address. Only CryptoSphere nodes can receive files: an old (legacy) peer is
     /// refused with a clear error, and so is a node whose version does not announce file transfer.
     /// </summary>
@@ -242,6 +249,8 @@ internal sealed class FileSender
                 }
                 _files.Save(FileContext.Snapshot(transfer));
                 _node.Publish(new TransferInterrupted(_node.Now, FileContext.Snapshot(transfer), $"connection lost ({outcome.Reason}); resumes when the peer is back"));
+                if (OfferAgainHeldUntil is { } held)
+                    await held.ConfigureAwait(false);
                 // The run was on a session that lost to another one still up: that one opened earlier and will not
                 // open again, so the offer goes out on it now.
                 if (_sessions.Find(transfer.PeerId) is { } live && live != run.Session)

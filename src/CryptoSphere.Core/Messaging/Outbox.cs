@@ -225,8 +225,7 @@ internal sealed partial class Outbox : IDisposable
         var target = TargetOf(id);
         // A burst's sends are stored in one batch, and the first flush writes them all: the others need not queue for the
         // lock one by one (a chain of hand-offs as long as the batch) to learn that their message went.
-        if (sequence > 0 && moved is null && _flushed.TryGetValue(target, out var known) && known.Recorded is { } done
-            && done.Sequence >= sequence && _sessions.Find(id) == done.Session)
+        if (sequence > 0 && moved is null && WrittenThrough(target, id, sequence) is { } done)
         {
             await done.Marked.ConfigureAwait(false);
             return true;
@@ -284,6 +283,15 @@ internal sealed partial class Outbox : IDisposable
             await recorded.ConfigureAwait(false);
         return true;
     }
+
+    // The mark of a flush that already wrote message `sequence` on the peer's live session, if any.
+    private Watermark? WrittenThrough(string target, PeerId id, long sequence) =>
+        _flushed.TryGetValue(target, out var known) && known.Recorded is { } done && done.Sequence >= sequence && _sessions.Find(id) == done.Session
+            ? done
+            : null;
+
+    /// <summary>Whether a send of message <paramref name="sequence"/> would find it written and skip the flush lock (for tests).</summary>
+    internal bool IsWritten(PeerId id, long sequence) => WrittenThrough(TargetOf(id), id, sequence) is not null;
 
     // Recorded as sent in one write of the store's next batch; the next flush need not wait for it to start. Under the
     // target's flush lock.

@@ -129,6 +129,9 @@ public sealed class ChatNode : IAsyncDisposable
 
     internal long CandidateDialsRefused => _dialer.DialsRefused;
 
+    /// <summary>The outbox, for tests that drive a flush at an exact moment.</summary>
+    internal Outbox OutboxForTests => _outbox;
+
     /// <summary>One plaintext (legacy) chat attempt, bypassing the choice of protocol: for tests of the last guard only.</summary>
     internal Task<SendResult> SendLegacyForTestsAsync(PeerKey to, string text) => _legacy.SendAsync(to, _legacy.Chat(text), CancellationToken.None);
 
@@ -296,6 +299,12 @@ public sealed class ChatNode : IAsyncDisposable
 
     /// <summary>Bytes this process put on the wire for an outgoing transfer (tests check that a resume skips what arrived).</summary>
     internal long BytesSentFor(Guid id) => _files.BytesSentFor(id);
+
+    /// <summary>Raises an event as the node's features do: for tests of how one that is costly to bring about is shown.</summary>
+    internal void PublishForTests(NodeEvent e) => _node.Publish(e);
+
+    /// <summary>The file sender, for tests that fix the order of its offers.</summary>
+    internal FileSender FileSenderForTests => _files.Sender;
 
     /// <summary>Writes any frame on the live session with a peer: for tests of hostile peers only.</summary>
     internal ValueTask SendRawFrameForTestsAsync(PeerId id, Action<System.Buffers.IBufferWriter<byte>> encode) =>

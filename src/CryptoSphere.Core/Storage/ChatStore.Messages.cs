@@ -52,6 +52,13 @@ public sealed partial class ChatStore
     /// <summary>Transactions the batching writer has committed (each holds every write queued meanwhile).</summary>
     internal long WriterTransactions => _writes.Transactions;
 
+    /// <summary>Test seam (<see cref="StoreWriter.HeldUntil"/>): while set, the writer's commits wait for this task.</summary>
+    internal Task? CommitsHeldUntil
+    {
+        get => _writes.HeldUntil;
+        set => _writes.HeldUntil = value;
+    }
+
     /// <summary>Of those, the ones a lone write's caller committed itself (one message at a time).</summary>
     internal long WriterLoneTransactions => _writes.LoneTransactions;
 

@@ -42,6 +42,13 @@ internal sealed class StoreWriter
         _loop = Task.Run(LoopAsync);
     }
 
+    /// <summary>
+    /// Test seam: while set, each batch waits for this task before it is written, and no write is committed on its
+    /// caller's thread, so a test can hold a commit and show who waits for it (a send reports "sent" only once its row
+    /// says so). Never set in a running node, where it costs a null check per batch.
+    /// </summary>
+    internal Task? HeldUntil { get; set; }
+
     /// <summary>Guards every queue of the writer and its closing.</summary>
     public object Gate { get; } = new();
 
@@ -83,7 +90,7 @@ internal sealed class StoreWriter
     public bool ClaimLone()
     {
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
-        var lone = !_writing && _lastBatch <= 1 && now - _lastActivity > LoneGap && QueuedUnderGate == 1;
+        var lone = HeldUntil is null && !_writing && _lastBatch <= 1 && now - _lastActivity > LoneGap && QueuedUnderGate == 1;
         _lastActivity = now;
         _writing |= lone;
         return lone;
@@ -170,8 +177,10 @@ internal sealed class StoreWriter
             acks.Clear();
             operations.Clear();
             bool closed, lone;
+            Task? held;
             lock (Gate)
             {
+                held = HeldUntil;
                 // While a lone write's caller writes, the rest waits for it (it signals when done).
                 lone = _writing;
                 if (!lone)
@@ -200,6 +209,8 @@ internal sealed class StoreWriter
                 }
                 continue;
             }
+            if (held is not null)
+                await held.ConfigureAwait(false);
             var written = Write(operations, acks, received);
             lock (Gate)
                 _writing = false;

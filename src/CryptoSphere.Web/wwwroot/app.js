@@ -111,6 +111,9 @@
     current: null,
     messages: [], // sorted as the store sorts them
     nodes: new Map(), // message id -> <li>
+    // Received messages the node said arrived late (a mailbox handed them over after newer ones): only the live event
+    // says so, the store does not keep it, so the note lasts as long as the page.
+    late: new Set(),
     more: false,
     loadingOlder: false,
   };
@@ -275,12 +278,25 @@
       el('span', { class: 'name', text: who, title: m.peerId || m.address }),
       !outgoing && m.peerShort ? el('span', { class: 'short', text: m.peerShort }) : null,
       !outgoing ? badge(m.security) : null,
-      el('time', { datetime: m.sentAt, title: new Date(m.sentAt).toLocaleString([], { hourCycle: 'h23' }), text: clockTime(m.sentAt) }));
+      el('time', { datetime: m.sentAt, title: new Date(m.sentAt).toLocaleString([], { hourCycle: 'h23' }), text: clockTime(m.sentAt) }),
+      !outgoing && state.late.has(m.id) ? lateNote() : null);
     const li = el('li', { class: 'msg ' + (outgoing ? 'out' : 'in'), 'data-id': m.id },
       meta,
       el('div', { class: 'text', text: m.text }));
     if (outgoing) li.append(el('div', { class: 'state', 'data-state': m.state, text: stateText(m) }));
     return li;
+  }
+
+  // Worded as the terminal words it: shown in arrival order, the message was sent before some shown above it.
+  function lateNote() {
+    return el('span', { class: 'late', text: 'arrived late: sent before messages already shown' });
+  }
+
+  /** Notes a received message as late, on the page already if it is shown. */
+  function markLate(id) {
+    state.late.add(id);
+    const node = state.nodes.get(id);
+    if (node && !node.querySelector('.late')) node.querySelector('.meta').append(lateNote());
   }
 
   function stateText(m) {
@@ -684,10 +700,11 @@
         break;
       case 'message_received':
       case 'group_message_received':
+        if (e.arrivedLate && e.messageId) markLate(e.messageId);
         if (state.current && state.current.id === e.conversation) scheduleTail();
         else {
           state.unread.add(e.conversation);
-          toast((e.group ? '#' + e.group + ' ' : '') + (e.name || e.from) + ': ' + e.text);
+          toast((e.group ? '#' + e.group + ' ' : '') + (e.name || e.from) + (e.arrivedLate ? ' (arrived late)' : '') + ': ' + e.text);
         }
         scheduleConversations();
         break;

@@ -80,6 +80,10 @@ public sealed class TransferSessionRaceTests : IDisposable
         using var aliceIdentity = large;
         var events = new EventWaiter();
         await using var alice = await SmallWindowAliceAsync(events, aliceIdentity);
+        // The offer made again when the run is cut off races the one the new connection gets when it opens, and the two
+        // look the same: it is held until bob has had the other one.
+        var offerAgain = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        alice.FileSenderForTests.OfferAgainHeldUntil = offerAgain.Task;
         var source = TestFiles.Random(_dir, "reoffer.bin", FileSize);
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -96,6 +100,11 @@ public sealed class TransferSessionRaceTests : IDisposable
                 await using var second = await RawSecurePeer.ConnectAsync(alice.Port, bobIdentity, alice.Identity.Id);
                 await second.SendAsync(Hello(bobPort));
                 await second.ReadUntilAsync(FrameType.Hello);
+
+                // The offer alice makes when the new connection opens goes unanswered, as a receiver leaves an offer that
+                // comes on a connection that has not yet won there (it can read the connection's first frames before then).
+                var onOpen = FileOfferMessage.Decode(new((await second.ReadUntilAsync(FrameType.FileOffer, FrameTimeout)).Body));
+                Assert.Equal(id, onOpen.TransferId);
                 foreach (var (type, body) in await first.ReadUntilClosedAsync(FrameTimeout))
                 {
                     if (type == FrameType.FileChunk)
@@ -103,8 +112,8 @@ public sealed class TransferSessionRaceTests : IDisposable
                 }
                 await events.For<TransferInterrupted>(id);
 
-                // The file is offered again there: when it opened, or when the run was cut off (whichever comes first;
-                // the second, if any, is answered like the first).
+                // So only the offer made again when the run was cut off can resume it on the connection that won.
+                offerAgain.SetResult();
                 var again = FileOfferMessage.Decode(new((await second.ReadUntilAsync(FrameType.FileOffer, FrameTimeout)).Body));
                 Assert.Equal(id, again.TransferId);
                 await second.SendAsync(new FileAcceptMessage(id, received.Length).Encode);
@@ -117,6 +126,7 @@ public sealed class TransferSessionRaceTests : IDisposable
         }
         finally
         {
+            offerAgain.TrySetResult();
             listener.Stop();
         }
     }

@@ -62,7 +62,7 @@ public sealed class ConcurrentSendTests : IDisposable
 
         // Stored in shared batches: the first flush writes them all, and the others return without taking its lock.
         // Each still says sent, and its row says so too when the call returns (the writer is quick, so this second check
-        // rarely sees a send that returned early: it guards the result, not the ordering).
+        // rarely sees a send that returned early: it guards the result; FastPathSendTests holds the commit to prove the order).
         var seen = await Task.WhenAll(Enumerable.Range(0, Sends).Select(async i =>
         {
             var sent = await a.Node.SendAsync(b.Key, $"live {i:000}");
