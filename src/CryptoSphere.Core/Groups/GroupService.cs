@@ -196,15 +196,20 @@ internal sealed class GroupService
         }
     }
 
-    // Changes made by another process (the `group` command) are pushed by the running node.
-    private async Task PushChangedGroupsAsync()
+    // Changes made by another process (the `group` command) are pushed by the running node; true when one was.
+    private async Task<bool> PushChangedGroupsAsync()
     {
+        var pushed = false;
         // Versions only: a group's members are read (or taken from the store's copy) only when it changed.
         foreach (var (id, version) in Store.GroupVersionsAdministeredBy(Me))
         {
             if (_pushedVersion.GetValueOrDefault(id) < version && Store.FindGroup(id) is { } group)
+            {
                 await PushStateAsync(group).ConfigureAwait(false);
+                pushed = true;
+            }
         }
+        return pushed;
     }
 
     private static async Task SendStateAsync(SecureSession session, Group group)

@@ -40,6 +40,9 @@ internal sealed class MailboxFeature : IDisposable
     private readonly ConcurrentDictionary<PeerId, SecureSession> _asked = new();
     private DateTimeOffset _lastSweep;
     private Task? _loop;
+    // Wakes the loop before its wait is out: a message queued while the last pass found nothing (see LoopAsync).
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private bool _idle;
 
     public MailboxFeature(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, Outbox outbox, GroupService groups, FrameRouter router)
     {
@@ -69,6 +72,20 @@ internal sealed class MailboxFeature : IDisposable
         {
             if (Speaks(session) && trusted(session.RemoteId))
                 node.Work.Track(OnOpenedAsync(session));
+        };
+        node.Store.OutboxGrew += () =>
+        {
+            if (Volatile.Read(ref _idle) && _wake.CurrentCount == 0)
+            {
+                try
+                {
+                    _wake.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Another commit woke it first.
+                }
+            }
         };
     }
 
@@ -139,18 +156,23 @@ internal sealed class MailboxFeature : IDisposable
     private async Task LoopAsync()
     {
         var token = _node.Stopping;
+        var backoff = new IdleBackoff(_node.Options.OutboxCheckInterval, _node.Options.IdleCheckInterval);
         while (!token.IsCancellationRequested)
         {
             try
             {
-                await ReachOwnMailboxesAsync(token).ConfigureAwait(false);
-                await LeaveWaitingMessagesAsync(token).ConfigureAwait(false);
+                // Set before the pass looks, as the outbox's loop does: a message queued meanwhile wakes the next pass.
+                Volatile.Write(ref _idle, true);
+                var found = await ReachOwnMailboxesAsync(token).ConfigureAwait(false);
+                found |= await LeaveWaitingMessagesAsync(token).ConfigureAwait(false);
+                if (found)
+                    Volatile.Write(ref _idle, false);
                 if (_node.Now - _lastSweep > SweepInterval)
                 {
                     Store.Sweep();
                     _lastSweep = _node.Now;
                 }
-                await Task.Delay(_node.Options.OutboxCheckInterval, _node.Clock, token).ConfigureAwait(false);
+                await _wake.WaitAsync(backoff.Next(found), token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -174,26 +196,31 @@ internal sealed class MailboxFeature : IDisposable
     // Our own mailboxes we have no session with are dialled (at most every 30 s each): connecting is what
     // fetches our mail from them and hands them the receipts. One named (mailbox use) while a session with it was
     // already open is asked on that session.
-    private async Task ReachOwnMailboxesAsync(CancellationToken token)
+    private async Task<bool> ReachOwnMailboxesAsync(CancellationToken token)
     {
+        var found = false;
         foreach (var used in Store.Used())
         {
+            found = true;
             if (_sessions.Find(used.Mailbox) is not { } live)
                 await ReachAsync(new MailboxEntry(used.Mailbox, null), token).ConfigureAwait(false);
             else if (Speaks(live) && (!_asked.TryGetValue(used.Mailbox, out var asked) || asked != live))
                 await OnOpenedAsync(live).ConfigureAwait(false);
         }
+        return found;
     }
 
     // A message (direct, or a group message's copy for one member) waiting in the outbox for a peer with no live
     // session is sealed and left with each of the peer's mailboxes that can be reached, once per mailbox (again if unanswered).
-    private async Task LeaveWaitingMessagesAsync(CancellationToken token)
+    private async Task<bool> LeaveWaitingMessagesAsync(CancellationToken token)
     {
+        var found = false;
         // Only the outboxes of peers without a session are read: a connected peer's backlog (thousands during a burst)
         // goes over its session, and reading it every pass cost as much as sending it.
         var waiting = _node.Store.OutboxTargets().Where(t => ConversationId.TryParse(t, out var c) && c.PeerId is { } p && _sessions.Find(p) is null);
         foreach (var (message, target, _) in waiting.ToList().SelectMany(t => _node.Store.Outbox(t)))
         {
+            found = true;
             if (!ConversationId.TryParse(target, out var conversation)
                 || conversation.PeerId is not { } recipient || _sessions.Find(recipient) is not null)
                 continue;
@@ -221,6 +248,7 @@ internal sealed class MailboxFeature : IDisposable
                 await _protocol.Client.PutAsync(envelope, message.Id, entry.Mailbox, SenderOf(session)).ConfigureAwait(false);
             }
         }
+        return found;
     }
 
     // What the envelope carries: the group message with its Lamport time, or the direct message with its place

@@ -50,10 +50,22 @@ internal sealed partial class Outbox : IDisposable
         // The pass that follows must see the messages due: it is kicked once the change is committed.
         sessions.Opened += session => _ = MakeDueThenKickAsync(TargetOf(session.RemoteId));
         sessions.Ended += _ => Kick();
+        node.Store.OutboxGrew += () =>
+        {
+            if (Volatile.Read(ref _idle))
+                Kick();
+        };
     }
 
-    /// <summary>Runs after each pass over the outbox (groups push membership changes made by other processes).</summary>
-    public Func<Task>? AfterPass { get; set; }
+    /// <summary>
+    /// Runs after each pass over the outbox (groups push membership changes made by other processes); true when it found
+    /// work, which keeps the passes at their usual interval.
+    /// </summary>
+    public Func<Task<bool>>? AfterPass { get; set; }
+
+    // The last pass found the outbox empty: a message queued now wakes the loop (a busy loop finds it on its next pass,
+    // and a kick per commit would add a pass to every batch of a burst).
+    private bool _idle;
 
     private NodeOptions Options => _node.Options;
 
@@ -108,14 +120,19 @@ internal sealed partial class Outbox : IDisposable
     private async Task LoopAsync()
     {
         var token = _node.Stopping;
+        var backoff = new IdleBackoff(Options.OutboxCheckInterval, Options.IdleCheckInterval);
         while (!token.IsCancellationRequested)
         {
             try
             {
-                await DeliverDueAsync(token).ConfigureAwait(false);
+                // Set before the pass looks: a message queued while it runs wakes the next one rather than wait out the backoff.
+                Volatile.Write(ref _idle, true);
+                var found = await DeliverDueAsync(token).ConfigureAwait(false);
                 if (AfterPass is { } after)
-                    await after().ConfigureAwait(false);
-                await _kick.WaitAsync(Options.OutboxCheckInterval, token).ConfigureAwait(false);
+                    found |= await after().ConfigureAwait(false);
+                if (found)
+                    Volatile.Write(ref _idle, false);
+                await _kick.WaitAsync(backoff.Next(found), token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -138,11 +155,14 @@ internal sealed partial class Outbox : IDisposable
         }
     }
 
-    private async Task DeliverDueAsync(CancellationToken token)
+    // True when the outbox held anything.
+    private async Task<bool> DeliverDueAsync(CancellationToken token)
     {
         var now = _node.Now;
+        var found = false;
         foreach (var target in _node.Store.OutboxTargets())
         {
+            found = true;
             // A connected peer whose oldest message is neither expired nor waiting out a backoff: its flush reads only what
             // its session has not had yet, so its whole backlog (thousands during a burst) is not read every pass.
             if (ConversationId.TryParse(target, out var connected) && connected.PeerId is { } live && _sessions.Find(live) is not null
@@ -164,6 +184,7 @@ internal sealed partial class Outbox : IDisposable
             else
                 await DeliverLegacyAsync(rows.Select(r => r.Message).ToList(), token).ConfigureAwait(false);
         }
+        return found;
     }
 
     private async Task DeliverSecureAsync(PeerId id, List<StoredMessage> queued, CancellationToken token)

@@ -84,6 +84,13 @@ public sealed record NodeOptions
     /// <summary>How often the outbox is checked for messages due for another attempt.</summary>
     public TimeSpan OutboxCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How seldom, at most, the outbox and mailbox loops look at the store while it has nothing for them (their wait
+    /// doubles from <see cref="OutboxCheckInterval"/> up to this). Work queued by this process wakes them at once; this
+    /// bounds how long a change made by another process (a one-off command on the same data directory) waits.
+    /// </summary>
+    public TimeSpan IdleCheckInterval { get; init; } = TimeSpan.FromSeconds(8);
+
     /// <summary>Neither accept nor send legacy (plaintext) messages.</summary>
     public bool SecureOnly { get; init; }
 

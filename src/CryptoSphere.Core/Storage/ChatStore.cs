@@ -16,6 +16,7 @@ public sealed partial class ChatStore : IDisposable
     private readonly StoreWriter _writes;
     private readonly PreparedCommands _prepared;
     private readonly WalCheckpointer? _checkpointer;
+    private readonly Action _outboxGrew;
     private readonly FullTextIndex _fullText = new();
     private int _disposed;
     private StorageException? _damage;
@@ -25,13 +26,22 @@ public sealed partial class ChatStore : IDisposable
         _db = db;
         Path = path;
         _prepared = new PreparedCommands(db);
+        _outboxGrew = () => OutboxGrew?.Invoke();
         _writes = new StoreWriter(this);
         if (path is not null)
+        {
             _checkpointer = new WalCheckpointer(connectionString, TimeSpan.FromSeconds(1));
+            // Every commit of this connection, whichever path made it (the batching writer, a write of its own, a search's
+            // index update): SQLite calls the hook inside the commit, so it only arms a timer.
+            SQLitePCL.raw.sqlite3_commit_hook(db.Handle, static checkpointer => { ((WalCheckpointer)checkpointer).Committed(); return 0; }, _checkpointer);
+        }
     }
 
     /// <summary>Pages the background checkpoint copied into the database file (0 in memory).</summary>
     internal long CheckpointedPages => _checkpointer?.PagesCopied ?? 0;
+
+    /// <summary>Whether a background checkpoint is scheduled (only after commits: an idle store has no timer running).</summary>
+    internal bool CheckpointArmed => _checkpointer?.Armed ?? false;
 
     /// <summary>Background checkpoint ticks run so far.</summary>
     internal long CheckpointTicks => _checkpointer?.Ticks ?? 0;
@@ -187,7 +197,13 @@ public sealed partial class ChatStore : IDisposable
     internal void Locked(Action<SqliteConnection> work) => Locked(db => { work(db); return 0; });
 
     /// <summary>A transaction on the store's connection whose statements stay prepared for the next one. Call under the lock.</summary>
-    internal WriteBatch Begin(SqliteConnection db) => new(db, _prepared, _fullText);
+    internal WriteBatch Begin(SqliteConnection db) => new(db, _prepared, _fullText, _outboxGrew);
+
+    /// <summary>
+    /// Raised after a commit that queued messages in the outbox (on the committing thread: subscribers only signal), so
+    /// that loops idle over an empty outbox need not poll it.
+    /// </summary>
+    internal event Action? OutboxGrew;
 
     /// <summary>A kept read statement with these values (see <see cref="PreparedCommands"/>); null: prepare one of your own. Call under the lock.</summary>
     internal SqliteCommand? Prepared(string sql, params (string Name, object? Value)[] values) => _prepared.Get(sql, values);

@@ -3,8 +3,8 @@ using Microsoft.Data.Sqlite;
 namespace CryptoSphere.Core.Storage;
 
 /// <summary>
-/// Copies the write-ahead log back into the database file from a connection and a timer of its own, once a second,
-/// so that no commit pays for it. SQLite's automatic checkpoint runs inside whichever commit takes the log past
+/// Copies the write-ahead log back into the database file from a connection and a timer of its own, a second after a
+/// commit, so that no commit pays for it. SQLite's automatic checkpoint runs inside whichever commit takes the log past
 /// 1,000 pages: on the store's writer thread, or on the thread of a message committed alone, where it showed as the
 /// one-at-a-time p99 between two nodes (docs/BENCHMARKS.md). The store's own connection keeps an automatic
 /// checkpoint at <see cref="SafetyNetPages"/>, for a burst that outruns this one.
@@ -12,6 +12,9 @@ namespace CryptoSphere.Core.Storage;
 /// <remarks>
 /// A passive checkpoint takes no lock a writer needs: it copies what no reader still needs and leaves the rest for
 /// the next tick. Its connection opens at the first tick, so a one-off command that is done within a second never opens it.
+/// The timer runs only after a commit (<see cref="Committed"/>, from the store connection's commit hook) and again while a
+/// checkpoint leaves pages behind or fails: an idle node's timer ticking every second, with the outbox's and other
+/// loops', kept a hundred idle nodes on one machine busy (docs/BENCHMARKS.md, idle wake-ups).
 /// </remarks>
 internal sealed class WalCheckpointer : IDisposable
 {
@@ -19,22 +22,43 @@ internal sealed class WalCheckpointer : IDisposable
     public const int SafetyNetPages = 16_384;
 
     private readonly string _connectionString;
+    private readonly TimeSpan _period;
     private readonly Timer _timer;
     private readonly Lock _gate = new();
     private SqliteConnection? _db;
     private bool _disposed;
     private long _pagesCopied;
     private long _ticks;
+    private int _armed;
 
     public WalCheckpointer(string connectionString, TimeSpan period)
     {
         // Never creates the file: a database moved or deleted under a running node is not made again, empty.
         _connectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
-        _timer = new Timer(_ => Run(), null, period, period);
+        _period = period;
+        _timer = new Timer(_ => Run(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>A transaction was committed: a checkpoint runs one period later (one for all commits meanwhile).</summary>
+    public void Committed()
+    {
+        if (Interlocked.Exchange(ref _armed, 1) != 0)
+            return;
+        try
+        {
+            _timer.Change(_period, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closing.
+        }
     }
 
     /// <summary>Pages copied back into the database file so far.</summary>
     public long PagesCopied => Interlocked.Read(ref _pagesCopied);
+
+    /// <summary>A tick is scheduled (a commit since the last one, or a checkpoint to finish).</summary>
+    public bool Armed => Volatile.Read(ref _armed) != 0;
 
     /// <summary>Ticks run to the end, whatever they found.</summary>
     public long Ticks => Interlocked.Read(ref _ticks);
@@ -44,6 +68,9 @@ internal sealed class WalCheckpointer : IDisposable
         // A tick that finds the last one still running skips: the timer does not queue them up.
         if (!_gate.TryEnter())
             return;
+        // Commits from here on arm the next tick; so does a checkpoint that left pages behind or failed.
+        Volatile.Write(ref _armed, 0);
+        var again = true;
         try
         {
             if (_disposed)
@@ -67,8 +94,12 @@ internal sealed class WalCheckpointer : IDisposable
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
             using var row = command.ExecuteReader();
             // (busy, pages in the log, pages copied back); -1 when the database is not in WAL mode.
-            if (row.Read() && row.GetInt64(2) > 0)
-                Interlocked.Add(ref _pagesCopied, row.GetInt64(2));
+            if (row.Read())
+            {
+                if (row.GetInt64(2) > 0)
+                    Interlocked.Add(ref _pagesCopied, row.GetInt64(2));
+                again = row.GetInt64(0) != 0 || row.GetInt64(2) < row.GetInt64(1);
+            }
         }
         catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -80,6 +111,8 @@ internal sealed class WalCheckpointer : IDisposable
             Interlocked.Increment(ref _ticks);
             _gate.Exit();
         }
+        if (again && !_disposed)
+            Committed();
     }
 
     public void Dispose()

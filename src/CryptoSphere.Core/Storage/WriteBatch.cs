@@ -17,14 +17,18 @@ internal sealed class WriteBatch : IDisposable
     private readonly Dictionary<string, StoredMessage> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _trusted = new(StringComparer.Ordinal);
+    private readonly Action? _outboxGrew;
     private bool _inserting;
     private bool _searching;
+    private bool _grew;
 
-    public WriteBatch(SqliteConnection db, PreparedCommands? prepared, FullTextIndex fullText)
+    /// <param name="outboxGrew">Called after a commit that added outbox rows.</param>
+    public WriteBatch(SqliteConnection db, PreparedCommands? prepared, FullTextIndex fullText, Action? outboxGrew = null)
     {
         Db = db;
         _prepared = prepared;
         _fullText = fullText;
+        _outboxGrew = outboxGrew;
         Transaction = db.BeginTransaction();
     }
 
@@ -99,6 +103,7 @@ internal sealed class WriteBatch : IDisposable
 
     public void Queued(string target)
     {
+        _grew = true;
         if (_waiting.TryGetValue(target, out var count))
             _waiting[target] = count + 1;
     }
@@ -131,6 +136,8 @@ internal sealed class WriteBatch : IDisposable
         }
         if (indexed is { } mark)
             _fullText.Committed(mark);
+        if (_grew)
+            _outboxGrew?.Invoke();
     }
 
     public void Dispose()

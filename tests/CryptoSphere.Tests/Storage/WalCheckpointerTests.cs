@@ -41,6 +41,25 @@ public sealed class WalCheckpointerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_checkpoint_runs_after_commits_and_an_idle_store_has_none_scheduled()
+    {
+        using var store = ChatStore.Open(_dir.Path);
+        await store.AppendReceivedCheckedAsync(Message(1));
+        Assert.True(store.CheckpointArmed, "a commit did not schedule a checkpoint");
+
+        // The tick copies the log back and, with nothing left to copy, schedules no other: an idle node's timer is still.
+        await Eventually.HoldsAsync(() => store.CheckpointTicks >= 1 && !store.CheckpointArmed, "the checkpoint ran and stopped",
+            TimeSpan.FromSeconds(20));
+        Assert.True(store.CheckpointedPages > 0, "the tick copied nothing back");
+        var ticks = store.CheckpointTicks;
+
+        // Any commit arms it again: here a statement committed on its own, not through the batching writer.
+        store.SavePeer(new Peer(new PeerKey("127.0.0.1", 4000), "author", PeerProtocol.Legacy, T0, T0, 1));
+        Assert.True(store.CheckpointArmed, "a write of its own did not schedule a checkpoint");
+        await Eventually.HoldsAsync(() => store.CheckpointTicks > ticks, "the checkpoint ran again", TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task A_database_deleted_under_the_store_is_not_made_again_and_the_process_lives_on()
     {
         var path = Path.Combine(_dir.Path, ChatStore.FileName);
