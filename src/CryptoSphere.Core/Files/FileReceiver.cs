@@ -92,7 +92,9 @@ internal sealed class FileReceiver
     /// <summary>Declines offers nobody answered within <see cref="NodeOptions.PendingOfferLifetime"/>, until the node stops.</summary>
     public async Task ExpireOffersAsync()
     {
-        using var timer = new PeriodicTimer(_node.Options.InactivityCheckInterval, _node.Clock);
+        // A sixtieth of the lifetime (at most a minute, at least the check interval): an offer is declined that little
+        // late, and an idle node is not woken every second for it.
+        using var timer = new PeriodicTimer(IdleBackoff.TickFor(_node.Options.PendingOfferLifetime, _node.Options.InactivityCheckInterval), _node.Clock);
         using var stop = timer.StopOn(_node.Stopping);
         while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {

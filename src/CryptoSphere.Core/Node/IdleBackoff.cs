@@ -17,4 +17,14 @@ internal struct IdleBackoff(TimeSpan busy, TimeSpan idle)
         _wait = found || idle <= busy || _wait < busy ? busy : TimeSpan.FromTicks(Math.Min(_wait.Ticks * 2, idle.Ticks));
         return _wait;
     }
+
+    /// <summary>
+    /// How often a timer that enforces a deadline of <paramref name="deadline"/> ticks: a sixtieth of it (the deadline is
+    /// kept that closely), at least <paramref name="atLeast"/>, at most a minute; not every second whatever the deadline.
+    /// </summary>
+    public static TimeSpan TickFor(TimeSpan deadline, TimeSpan atLeast)
+    {
+        var tick = deadline / 60;
+        return tick < atLeast ? atLeast : tick > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : tick;
+    }
 }

@@ -19,6 +19,9 @@ internal sealed class PeerTableRecorder
     private readonly NodeRuntime _node;
     private readonly ILogger _log;
     private Task? _monitor;
+    // The monitor's timer and its slow period (under _refreshGate).
+    private PeriodicTimer? _timer;
+    private TimeSpan _sweep;
     private readonly Lock _refreshGate = new();
     // When each peer's last event was shown, and the peers with a refresh held since (both under _refreshGate).
     private readonly Dictionary<PeerKey, long> _shown = [];
@@ -35,15 +38,26 @@ internal sealed class PeerTableRecorder
 
     public void StartInactivityMonitor() => _monitor = Task.Run(MonitorInactivityAsync);
 
+    // Ticks every check interval while refreshes are held, else at a sixtieth of the inactivity timeout (10 s by default):
+    // a silent peer goes at most that late, and an idle node is not woken every second (docs/BENCHMARKS.md, idle wake-ups).
     private async Task MonitorInactivityAsync()
     {
-        using var timer = new PeriodicTimer(_node.Options.InactivityCheckInterval, _node.Clock);
+        var options = _node.Options;
+        var sweep = IdleBackoff.TickFor(options.InactivityTimeout, options.InactivityCheckInterval);
+        using var timer = new PeriodicTimer(sweep, _node.Clock);
         using var stop = timer.StopOn(_node.Stopping);
+        lock (_refreshGate)
+        {
+            _sweep = sweep;
+            _timer = timer;
+        }
         while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            _node.Peers.RemoveSilentSince(_node.Now - _node.Options.InactivityTimeout);
+            _node.Peers.RemoveSilentSince(_node.Now - options.InactivityTimeout);
             ShowHeld();
         }
+        lock (_refreshGate)
+            _timer = null;
     }
 
     // True when the refresh is held for the next tick; otherwise its event goes out now.
@@ -62,7 +76,9 @@ internal sealed class PeerTableRecorder
             if (change.ActivityOnly && _monitor is not null && _shown.TryGetValue(key, out var last)
                                     && _node.Clock.GetElapsedTime(last, now) < _node.Options.InactivityCheckInterval)
             {
-                _held.Add(key);
+                // The first held refresh brings the next tick to within an interval.
+                if (_held.Add(key) && _held.Count == 1 && _timer is { } timer && timer.Period != _node.Options.InactivityCheckInterval)
+                    timer.Period = _node.Options.InactivityCheckInterval;
                 return true;
             }
             _shown[key] = now;
@@ -77,7 +93,11 @@ internal sealed class PeerTableRecorder
         lock (_refreshGate)
         {
             if (_held.Count == 0)
+            {
+                if (_timer is { } timer && timer.Period != _sweep)
+                    timer.Period = _sweep;
                 return;
+            }
             keys = [.. _held];
             _held.Clear();
             var now = _node.Clock.GetTimestamp();

@@ -27,6 +27,13 @@ public sealed class IdleLoopTests : IDisposable
         Assert.Equal(2, backoff.Next(found: false).TotalSeconds);
     }
 
+    [Theory]
+    [InlineData(600, 1, 10)] // the default inactivity timeout: swept every 10 s, not every second
+    [InlineData(86_400, 1, 60)] // a day: at most a minute
+    [InlineData(3, 1, 1)] // shorter than sixty check intervals: the check interval
+    public void A_deadline_timer_ticks_at_a_sixtieth_of_its_deadline_within_its_bounds(int deadline, int atLeast, int expected) =>
+        Assert.Equal(expected, IdleBackoff.TickFor(TimeSpan.FromSeconds(deadline), TimeSpan.FromSeconds(atLeast)).TotalSeconds);
+
     [Fact]
     public async Task A_message_queued_while_the_outbox_loop_idles_wakes_it_at_once()
     {

@@ -32,6 +32,27 @@ public sealed class PeerRefreshTests
     }
 
     [Fact]
+    public async Task A_held_refresh_is_shown_within_an_interval_though_the_idle_monitor_ticks_a_minute_apart()
+    {
+        var events = new EventWaiter();
+        // An hour's timeout: the monitor sweeps once a minute while nothing is held, and must tick sooner for a held refresh.
+        await using var node = await TestNodes.StartAsync("bob", events, o => o with
+        {
+            InactivityCheckInterval = TimeSpan.FromMilliseconds(200),
+            InactivityTimeout = TimeSpan.FromHours(1),
+        });
+        var headerPort = TestNodes.DeadPort();
+        for (var i = 1; i <= 3; i++)
+        {
+            await RawLegacyPeer.SendAsync(node.Port, $"<127.0.0.1:{headerPort}> @ <old>\nmessage {i}\n<end>");
+            await events.WaitFor<MessageReceived>(m => m.Text == $"message {i}");
+        }
+
+        var latest = await events.WaitFor<PeerUpdated>(u => u.Peer.MessageCount == 3, TimeSpan.FromSeconds(20));
+        Assert.Equal("old", latest.Peer.Name);
+    }
+
+    [Fact]
     public async Task A_new_name_is_shown_at_once_even_within_the_interval()
     {
         var events = new EventWaiter();
