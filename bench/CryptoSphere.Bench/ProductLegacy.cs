@@ -48,8 +48,8 @@ internal static class ProductLegacy
         output.WriteLine($"- {settings.Senders} senders, one connection per message, {settings.Seconds} s or {settings.MaxMessages:N0} messages per run, "
                          + $"{settings.Rounds} rounds alternating the two targets");
         output.WriteLine(settings.Load == Native.C
-            ? "- Load: the C load generator (bench/native/legacy-load.c, gcc -O2), its own process, one thread per sender"
-            : "- Load: sender threads in the bench process (C#)");
+            ? "- Load: the C load generator (bench/native/legacy-load.c, gcc -O2), its own process, one thread per sender, sender i from 127.0.0.(2+i)"
+            : "- Load: sender threads in the bench process (C#), all from 127.0.0.1");
         output.WriteLine(settings.Reference == Native.C
             ? "- Minimal server: C, one thread with epoll (bench/native/legacy-server.c, gcc -O2)"
             : "- Minimal server: C#, an accept thread and async reads (ReferenceServers.cs)");
