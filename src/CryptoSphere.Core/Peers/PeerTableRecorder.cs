@@ -77,13 +77,27 @@ internal sealed class PeerTableRecorder
                                     && _node.Clock.GetElapsedTime(last, now) < _node.Options.InactivityCheckInterval)
             {
                 // The first held refresh brings the next tick to within an interval.
-                if (_held.Add(key) && _held.Count == 1 && _timer is { } timer && timer.Period != _node.Options.InactivityCheckInterval)
-                    timer.Period = _node.Options.InactivityCheckInterval;
+                if (_held.Add(key) && _held.Count == 1)
+                    SetPeriod(_node.Options.InactivityCheckInterval);
                 return true;
             }
             _shown[key] = now;
             _held.Remove(key);
             return false;
+        }
+    }
+
+    // Under _refreshGate. The timer is disposed as the node stops, before the monitor forgets it.
+    private void SetPeriod(TimeSpan period)
+    {
+        try
+        {
+            if (_timer is { } timer && timer.Period != period)
+                timer.Period = period;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping: no more ticks either way.
         }
     }
 
@@ -94,8 +108,7 @@ internal sealed class PeerTableRecorder
         {
             if (_held.Count == 0)
             {
-                if (_timer is { } timer && timer.Period != _sweep)
-                    timer.Period = _sweep;
+                SetPeriod(_sweep);
                 return;
             }
             keys = [.. _held];
