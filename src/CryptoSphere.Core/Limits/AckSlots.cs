@@ -9,6 +9,7 @@ namespace CryptoSphere.Core.Limits;
 internal sealed class AckSlots(int perPeer, SemaphoreSlim node)
 {
     private readonly SemaphoreSlim _peer = new(perPeer, perPeer);
+    private int _waiting;
 
     /// <summary>Takes a slot if one is free now, without waiting.</summary>
     public bool TryTake()
@@ -21,16 +22,27 @@ internal sealed class AckSlots(int perPeer, SemaphoreSlim node)
         return false;
     }
 
+    /// <summary>Reads waiting for a slot now (a test sees a flood held at the slots without waiting "a moment").</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
     public async Task<bool> TakeAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        if (!await _peer.WaitAsync(timeout).ConfigureAwait(false))
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            if (!await _peer.WaitAsync(timeout).ConfigureAwait(false))
+                return false;
+            var left = deadline - DateTime.UtcNow;
+            if (left > TimeSpan.Zero && await node.WaitAsync(left).ConfigureAwait(false))
+                return true;
+            _peer.Release();
             return false;
-        var left = deadline - DateTime.UtcNow;
-        if (left > TimeSpan.Zero && await node.WaitAsync(left).ConfigureAwait(false))
-            return true;
-        _peer.Release();
-        return false;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
     }
 
     public void Release()

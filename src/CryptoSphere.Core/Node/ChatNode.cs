@@ -303,6 +303,9 @@ public sealed class ChatNode : IAsyncDisposable
     /// <summary>Raises an event as the node's features do: for tests of how one that is costly to bring about is shown.</summary>
     internal void PublishForTests(NodeEvent e) => _node.Publish(e);
 
+    /// <summary>Reads of a peer's ACK frames waiting for one of its slots (for tests of an ACK flood).</summary>
+    internal int AckReadsWaitingForTests(PeerId id) => _sessions.Find(id)?.PendingAcks.Waiting ?? 0;
+
     /// <summary>The file sender, for tests that fix the order of its offers.</summary>
     internal FileSender FileSenderForTests => _files.Sender;
 

@@ -34,8 +34,9 @@ public sealed class AckFloodTests
         try
         {
             await Eventually.HoldsAsync(() => target.Store.AcknowledgementsQueued >= slots, "the first acks are queued");
-            // The flood is far larger than the slots; given a moment, an unbounded reader would have queued it all.
-            await Task.WhenAny(flood, Task.Delay(500));
+            // The flood is far larger than the slots: the session's reader stops at them and waits (an unbounded reader
+            // never would), and nothing past them was queued.
+            await Eventually.HoldsAsync(() => target.AckReadsWaitingForTests(raw.Id) == 1, "the reader waits for a slot");
             Assert.Equal(slots, target.Store.AcknowledgementsHighWater);
         }
         finally
