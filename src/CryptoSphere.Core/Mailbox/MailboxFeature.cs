@@ -40,9 +40,7 @@ internal sealed class MailboxFeature : IDisposable
     private readonly ConcurrentDictionary<PeerId, SecureSession> _asked = new();
     private DateTimeOffset _lastSweep;
     private Task? _loop;
-    // Wakes the loop before its wait is out: a message queued while the last pass found nothing (see LoopAsync).
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private bool _idle;
+    private readonly StorePassWake _wake;
 
     public MailboxFeature(NodeRuntime node, SessionRegistry sessions, SessionDialer dialer, Outbox outbox, GroupService groups, FrameRouter router)
     {
@@ -73,20 +71,9 @@ internal sealed class MailboxFeature : IDisposable
             if (Speaks(session) && trusted(session.RemoteId))
                 node.Work.Track(OnOpenedAsync(session));
         };
-        node.Store.OutboxGrew += () =>
-        {
-            if (Volatile.Read(ref _idle) && _wake.CurrentCount == 0)
-            {
-                try
-                {
-                    _wake.Release();
-                }
-                catch (SemaphoreFullException)
-                {
-                    // Another commit woke it first.
-                }
-            }
-        };
+        // A message queued for a peer without a session may be left with its mailboxes: an idle loop looks at once.
+        _wake = new StorePassWake(node.Options.OutboxCheckInterval, node.Options.IdleCheckInterval);
+        node.Store.OutboxGrew += _wake.WakeIfIdle;
     }
 
     public AgreementKey Key { get; }
@@ -156,23 +143,19 @@ internal sealed class MailboxFeature : IDisposable
     private async Task LoopAsync()
     {
         var token = _node.Stopping;
-        var backoff = new IdleBackoff(_node.Options.OutboxCheckInterval, _node.Options.IdleCheckInterval);
         while (!token.IsCancellationRequested)
         {
             try
             {
-                // Set before the pass looks, as the outbox's loop does: a message queued meanwhile wakes the next pass.
-                Volatile.Write(ref _idle, true);
+                _wake.PassStarting();
                 var found = await ReachOwnMailboxesAsync(token).ConfigureAwait(false);
                 found |= await LeaveWaitingMessagesAsync(token).ConfigureAwait(false);
-                if (found)
-                    Volatile.Write(ref _idle, false);
                 if (_node.Now - _lastSweep > SweepInterval)
                 {
                     Store.Sweep();
                     _lastSweep = _node.Now;
                 }
-                await _wake.WaitAsync(backoff.Next(found), token).ConfigureAwait(false);
+                await _wake.WaitAsync(found, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -280,6 +263,7 @@ internal sealed class MailboxFeature : IDisposable
     {
         Store.Dispose();
         Key.Dispose();
+        _wake.Dispose();
     }
 
     private sealed class StoreDeduplicates : ISeenMessages

@@ -10,7 +10,7 @@ namespace CryptoSphere.Core.Messaging;
 // process wakes it), and dials peers that have no session.
 internal sealed partial class Outbox
 {
-    private readonly SemaphoreSlim _kick = new(0);
+    private readonly StorePassWake _wake;
     private Task? _loop;
 
     /// <summary>
@@ -19,10 +19,6 @@ internal sealed partial class Outbox
     /// </summary>
     public Func<Task<bool>>? AfterPass { get; set; }
 
-    // The last pass found the outbox empty: a message queued now wakes the loop (a busy loop finds it on its next pass,
-    // and a kick per commit would add a pass to every batch of a burst).
-    private bool _idle;
-
     public void Start() => _loop = Task.Run(LoopAsync);
 
     public Task Completion => _loop ?? Task.CompletedTask;
@@ -30,11 +26,7 @@ internal sealed partial class Outbox
     /// <summary>False in a node that does not listen (a one-off command's): nothing retries later in this process.</summary>
     public bool Running => _loop is not null;
 
-    public void Kick()
-    {
-        if (_kick.CurrentCount == 0)
-            _kick.Release();
-    }
+    public void Kick() => _wake.Wake();
 
     private async Task MakeDueThenKickAsync(string target)
     {
@@ -64,19 +56,15 @@ internal sealed partial class Outbox
     private async Task LoopAsync()
     {
         var token = _node.Stopping;
-        var backoff = new IdleBackoff(Options.OutboxCheckInterval, Options.IdleCheckInterval);
         while (!token.IsCancellationRequested)
         {
             try
             {
-                // Set before the pass looks: a message queued while it runs wakes the next one rather than wait out the backoff.
-                Volatile.Write(ref _idle, true);
+                _wake.PassStarting();
                 var found = await DeliverDueAsync(token).ConfigureAwait(false);
                 if (AfterPass is { } after)
                     found |= await after().ConfigureAwait(false);
-                if (found)
-                    Volatile.Write(ref _idle, false);
-                await _kick.WaitAsync(backoff.Next(found), token).ConfigureAwait(false);
+                await _wake.WaitAsync(found, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

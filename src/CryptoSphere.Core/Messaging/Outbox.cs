@@ -48,11 +48,8 @@ internal sealed partial class Outbox : IDisposable
         // The pass that follows must see the messages due: it is kicked once the change is committed.
         sessions.Opened += session => _ = MakeDueThenKickAsync(TargetOf(session.RemoteId));
         sessions.Ended += _ => Kick();
-        node.Store.OutboxGrew += () =>
-        {
-            if (Volatile.Read(ref _idle))
-                Kick();
-        };
+        _wake = new StorePassWake(node.Options.OutboxCheckInterval, node.Options.IdleCheckInterval);
+        node.Store.OutboxGrew += _wake.WakeIfIdle;
     }
 
     private NodeOptions Options => _node.Options;
@@ -233,7 +230,7 @@ internal sealed partial class Outbox : IDisposable
             _node.Publish(new MessageDelivered(_node.Now, address, from, id));
         });
 
-    public void Dispose() => _kick.Dispose();
+    public void Dispose() => _wake.Dispose();
 
     /// <summary>
     /// How far a target's messages were written on which session; read and changed under its flush lock. And how far

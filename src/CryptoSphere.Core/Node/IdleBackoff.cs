@@ -2,7 +2,7 @@ namespace CryptoSphere.Core.Node;
 
 /// <summary>
 /// The wait of a loop that polls the store: its usual interval while it has work, doubling up to a longer one while
-/// it finds none. What this process queues wakes such a loop at once (the store's <c>OutboxGrew</c>); the polling is
+/// it finds none. What this process queues wakes such a loop at once (<see cref="StorePassWake"/>); the polling is
 /// left for what another process writes (a one-off <c>send</c>, <c>group</c> or <c>mailbox</c> command), which a
 /// long-idle node then notices within the longer interval. A loop polled every second kept an idle node's thread
 /// pool waking, and with it a hundred idle nodes on one machine (docs/BENCHMARKS.md, idle wake-ups).
