@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading.RateLimiting;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Trust;
@@ -13,7 +12,8 @@ namespace CryptoSphere.Core.Limits;
 /// with many sessions is bounded only by the shared set). Over the rate the session's reader waits, so TCP
 /// slows the sender; nothing is dropped. The budgets bound memory; this bounds the CPU and disk strangers can
 /// take from everyone else (a flood of small frames cost a friend 60x its round trip without it, a flood of
-/// ACKs 3x). Trusted peers are not paced: their speed is the user's to allow.
+/// ACKs 3x). Trusted peers are not paced: their speed is the user's to allow. The buckets keep no timer
+/// (<see cref="OnDemandBucket"/>): a session's go with it, and an idle one costs nothing.
 /// </summary>
 internal sealed class UntrustedPacing
 {
@@ -58,9 +58,9 @@ internal sealed class UntrustedPacing
         async ValueTask BothAsync(Buckets own, CancellationToken token)
         {
             if (own.Acks is { } mine)
-                await Buckets.AcquireAsync(mine, 1, token).ConfigureAwait(false);
+                await mine.WaitAsync(1, token).ConfigureAwait(false);
             if (_all.Acks is { } shared)
-                await Buckets.AcquireAsync(shared, 1, token).ConfigureAwait(false);
+                await shared.WaitAsync(1, token).ConfigureAwait(false);
         }
     }
 
@@ -89,55 +89,25 @@ internal sealed class UntrustedPacing
 
     private sealed class Buckets(Rates rates)
     {
-        private readonly TokenBucketRateLimiter? _messages = rates.MessagesPerSecond > 0 ? Bucket(rates.MessagesPerSecond, rates.MessagesPerSecond) : null;
+        private readonly OnDemandBucket? _messages = rates.MessagesPerSecond > 0 ? new(rates.MessagesPerSecond, rates.MessagesPerSecond) : null;
 
         // One largest message always fits the byte bucket, or it could never pass.
         private readonly int _byteBurst = (int)Math.Min(Math.Max(rates.BytesPerSecond, rates.MaxFrameBytes * 2L), int.MaxValue);
 
-        private TokenBucketRateLimiter? Bytes => field ??= rates.BytesPerSecond > 0 ? Bucket((int)Math.Min(rates.BytesPerSecond, int.MaxValue), _byteBurst) : null;
+        private OnDemandBucket? Bytes => field ??= rates.BytesPerSecond > 0 ? new((int)Math.Min(rates.BytesPerSecond, int.MaxValue), _byteBurst) : null;
 
-        public TokenBucketRateLimiter? Acks { get; } = rates.AcksPerSecond > 0 ? Bucket(rates.AcksPerSecond, rates.AcksPerSecond) : null;
+        public OnDemandBucket? Acks { get; } = rates.AcksPerSecond > 0 ? new(rates.AcksPerSecond, rates.AcksPerSecond) : null;
 
         public async ValueTask WaitAsync(int chars, CancellationToken token)
         {
             if (_messages is { } messages)
-                await AcquireAsync(messages, 1, token).ConfigureAwait(false);
+                await messages.WaitAsync(1, token).ConfigureAwait(false);
             if (Bytes is { } bytes)
             {
                 // Text arrives as UTF-8 of at most the frame size; a message's cost is capped there so it always fits.
                 var cost = (int)Math.Min((long)chars * 2, _byteBurst);
-                await AcquireAsync(bytes, Math.Max(cost, 1), token).ConfigureAwait(false);
+                await bytes.WaitAsync(Math.Max(cost, 1), token).ConfigureAwait(false);
             }
-        }
-
-        // A lease refused (the queue is full: many sessions wait on the shared bucket) is asked for again after
-        // the limiter's hint; it never lets the message pass unpaced.
-        public static async ValueTask AcquireAsync(TokenBucketRateLimiter bucket, int permits, CancellationToken token)
-        {
-            while (true)
-            {
-                using var lease = await bucket.AcquireAsync(permits, token).ConfigureAwait(false);
-                if (lease.IsAcquired)
-                    return;
-                var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : TimeSpan.FromMilliseconds(100);
-                await Task.Delay(wait, token).ConfigureAwait(false);
-            }
-        }
-
-        // Refilled up to ten times a second (less often for rates under ten, so the rate stays exact); a burst of up
-        // to a second's worth (or one largest message) passes at once.
-        private static TokenBucketRateLimiter Bucket(int perSecond, int burst)
-        {
-            var refills = Math.Min(perSecond, 10);
-            return new(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = burst,
-                TokensPerPeriod = perSecond / refills,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1.0 / refills),
-                QueueLimit = burst,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
         }
     }
 }

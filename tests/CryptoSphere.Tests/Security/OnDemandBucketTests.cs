@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using CryptoSphere.Core.Limits;
+using CryptoSphere.Tests.Support;
+
+namespace CryptoSphere.Tests.Security;
+
+/// <summary>
+/// The pacing buckets refill from elapsed time, not from a timer: a bucket (one per session and kind) costs nothing
+/// while idle and goes with its session. With the platform's AutoReplenishment each kept a timer firing ten times a
+/// second for the life of the process.
+/// </summary>
+public sealed class OnDemandBucketTests
+{
+    [Fact]
+    public async Task A_used_bucket_keeps_no_timer_and_is_collected_with_its_owner()
+    {
+        var limiter = await UseAndDropAsync();
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // A limiter with a timer is held by the process's timer queue for ever, ticking.
+        Assert.False(limiter.IsAlive, "the bucket's limiter is still reachable after its owner let it go");
+    }
+
+    [Fact]
+    public async Task Permits_past_the_burst_wait_in_order_at_the_rate_and_the_refill_stops_once_they_are_served()
+    {
+        // Ten a second, five at once: the sixth to the tenth need at least 0.4 s more, whatever the machine.
+        var bucket = new OnDemandBucket(perSecond: 10, burst: 5);
+        for (var i = 0; i < 5; i++)
+            Assert.True(bucket.WaitAsync(1, default).AsTask().IsCompletedSuccessfully, $"permit {i} of the burst had to wait");
+        Assert.False(bucket.Refilling);
+
+        var order = new List<int>();
+        var clock = Stopwatch.StartNew();
+        var waits = Enumerable.Range(0, 5).Select(async i =>
+        {
+            await bucket.WaitAsync(1, default);
+            lock (order)
+                order.Add(i);
+        }).ToList();
+        Assert.True(bucket.Refilling, "permits are waiting and nothing refills the bucket");
+        await Task.WhenAll(waits).WaitAsync(EventWaiter.DefaultTimeout);
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.35), $"five permits past the burst passed in {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Equal([0, 1, 2, 3, 4], order);
+        await Eventually.HoldsAsync(() => !bucket.Refilling, "the refill loop stopped once nobody waited");
+    }
+
+    [Fact]
+    public async Task A_waiter_that_gives_up_leaves_the_queue_and_the_next_is_served()
+    {
+        var bucket = new OnDemandBucket(perSecond: 1, burst: 1);
+        await bucket.WaitAsync(1, default);
+        using var giveUp = new CancellationTokenSource();
+        var abandoned = bucket.WaitAsync(1, giveUp.Token).AsTask();
+        var next = bucket.WaitAsync(1, default).AsTask();
+        await giveUp.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        await next.WaitAsync(EventWaiter.DefaultTimeout);
+        await Eventually.HoldsAsync(() => !bucket.Refilling, "the refill loop stopped once nobody waited");
+    }
+
+    // Not inlined: the bucket must not stay alive in the test method's own frame.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> UseAndDropAsync()
+    {
+        var bucket = new OnDemandBucket(perSecond: 100, burst: 2);
+        for (var i = 0; i < 5; i++)
+            await bucket.WaitAsync(1, default);
+        await Eventually.HoldsAsync(() => !bucket.Refilling, "the refill loop stopped once nobody waited");
+        return new WeakReference(bucket.LimiterForTests);
+    }
+}
