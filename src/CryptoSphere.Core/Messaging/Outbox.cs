@@ -165,8 +165,11 @@ internal sealed partial class Outbox : IDisposable
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            await session.SendAsync(frame, static (m, w) => m.Encode(w)).ConfigureAwait(false);
             var mark = _flushed.GetOrAdd(target, static _ => new FlushMark());
+            // The outbox's pass, woken by the same commit, may have flushed this member first: written once is enough.
+            if (mark.Session == session && mark.Sequence >= sequence)
+                return true;
+            await session.SendAsync(frame, static (m, w) => m.Encode(w)).ConfigureAwait(false);
             mark.Advance(session, mark.Session == session ? Math.Max(mark.Sequence, sequence) : sequence);
             return true;
         }

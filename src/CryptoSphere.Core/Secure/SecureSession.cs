@@ -182,6 +182,9 @@ internal sealed class SecureSession : IAsyncDisposable
         _hello.TrySetResult(hello);
     }
 
+    /// <summary>Writes to the stream so far, lone and batched (tests read it).</summary>
+    internal long WritesForTests => _connection.LoneWrites + _connection.LoopWrites;
+
     public ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> encode) =>
         _connection.SendAsync(state, encode);
 
