@@ -78,6 +78,10 @@ internal sealed class UntrustedPacing
         return pace.Trusted ? null : pace.Own;
     }
 
+    /// <summary>The limiters behind <paramref name="session"/>'s buckets, for a test that they go with it.</summary>
+    internal IReadOnlyList<object> LimitersForTests(SecureSession session) =>
+        _sessions.TryGetValue(session, out var pace) ? pace.Own.Limiters : [];
+
     private sealed class SessionPace(Buckets own)
     {
         public Buckets Own { get; } = own;
@@ -97,6 +101,9 @@ internal sealed class UntrustedPacing
         private OnDemandBucket? Bytes => field ??= rates.BytesPerSecond > 0 ? new((int)Math.Min(rates.BytesPerSecond, int.MaxValue), _byteBurst) : null;
 
         public OnDemandBucket? Acks { get; } = rates.AcksPerSecond > 0 ? new(rates.AcksPerSecond, rates.AcksPerSecond) : null;
+
+        public IReadOnlyList<object> Limiters =>
+            new[] { _messages, Bytes, Acks }.OfType<OnDemandBucket>().Select(b => b.LimiterForTests).ToList();
 
         public async ValueTask WaitAsync(int chars, CancellationToken token)
         {

@@ -1,6 +1,10 @@
 using System.Diagnostics;
+using System.Net;
 using System.Runtime.CompilerServices;
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Limits;
+using CryptoSphere.Core.Secure;
+using CryptoSphere.Core.Trust;
 using CryptoSphere.Tests.Support;
 
 namespace CryptoSphere.Tests.Security;
@@ -23,6 +27,21 @@ public sealed class OnDemandBucketTests
 
         // A limiter with a timer is held by the process's timer queue for ever, ticking.
         Assert.False(limiter.IsAlive, "the bucket's limiter is still reachable after its owner let it go");
+    }
+
+    [Fact]
+    public async Task A_strangers_session_that_ended_leaves_no_pacing_behind()
+    {
+        // The node's pacing, as NodeRuntime makes it: a stranger's messages and ACKs give its session its own buckets.
+        var pacing = new UntrustedPacing(TrustStore.InMemory(), new(200, 1 << 20, 2000), new(1000, 4 << 20, 10_000), 1 << 20);
+
+        var limiters = await PaceOneSessionAsync(pacing);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        // Before: two timers firing ten times a second for each such session, for the life of the process.
+        Assert.All(limiters, l => Assert.False(l.IsAlive, "a limiter of a session that ended is still reachable"));
     }
 
     [Fact]
@@ -63,6 +82,20 @@ public sealed class OnDemandBucketTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
         await next.WaitAsync(EventWaiter.DefaultTimeout);
         await Eventually.HoldsAsync(() => !bucket.Refilling, "the refill loop stopped once nobody waited");
+    }
+
+    // Not inlined: the session must not stay alive in the test method's own frame.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<List<WeakReference>> PaceOneSessionAsync(UntrustedPacing pacing)
+    {
+        using var identity = NodeIdentity.CreateEphemeral();
+        var session = new SecureSession(Stream.Null, identity.Id, new IPEndPoint(IPAddress.Loopback, 1), false, FrameCodec.DefaultMaxFrameBytes,
+            TimeProvider.System);
+        await pacing.WaitAsync(session, identity.Id, 100);
+        await pacing.WaitForAckAsync(session, identity.Id);
+        var limiters = pacing.LimitersForTests(session);
+        Assert.Equal(3, limiters.Count); // messages, bytes, acknowledgements
+        return limiters.Select(l => new WeakReference(l)).ToList();
     }
 
     // Not inlined: the bucket must not stay alive in the test method's own frame.
