@@ -70,6 +70,19 @@ public sealed class OnDemandBucketTests
     }
 
     [Fact]
+    public async Task More_waiters_than_the_queue_holds_are_all_served_and_none_passes_unpaced()
+    {
+        // A hundred a second, ten at once, ten in the queue: sixty waiters, fifty past the burst, need 0.5 s at least;
+        // the forty the queue has no room for are refused and ask again after the limiter's hint.
+        var bucket = new OnDemandBucket(perSecond: 100, burst: 10);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => bucket.WaitAsync(1, default).AsTask())).WaitAsync(EventWaiter.DefaultTimeout);
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.45), $"sixty permits at 100/s with a burst of 10 passed in {clock.Elapsed.TotalMilliseconds:0} ms");
+        await Eventually.HoldsAsync(() => !bucket.Refilling, "the refill loop stopped once nobody waited");
+    }
+
+    [Fact]
     public async Task A_waiter_that_gives_up_leaves_the_queue_and_the_next_is_served()
     {
         var bucket = new OnDemandBucket(perSecond: 1, burst: 1);
