@@ -24,15 +24,16 @@ public sealed class GroupDirectSendTests
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, quiet);
         var group = await GroupTests.FormGroupAsync(alice, aliceEvents, (bob, bobEvents));
 
+        // Counted from before the commit: the outbox's own pass, woken by it, may write the message before this test's flush.
+        var before = alice.SessionWritesForTests(bob.Identity.Id);
         // What GroupService.SendAsync does first: the message and its outbox row, committed.
         var now = DateTimeOffset.UtcNow;
         var message = new StoredMessage(Guid.CreateVersion7(), group.Conversation, true, alice.Identity.Id.Value, "127.0.0.1:1", "alice",
             "once only", PeerProtocol.Secure, now, now, MessageState.Queued);
         var (sequence, lamport) = await alice.Store.AppendGroupMessageAsync(message, group.Id, [Outbox.TargetOf(bob.Identity.Id)], now);
         var session = alice.SessionForTests(bob.Identity.Id)!;
-        var before = alice.SessionWritesForTests(bob.Identity.Id);
 
-        // The pass gets there first and flushes bob's outbox; then the direct send for bob comes.
+        // A pass gets there first and flushes bob's outbox (this one, or the loop's own); then the direct send for bob comes.
         Assert.True(await alice.OutboxForTests.FlushAsync(bob.Identity.Id));
         var frame = OutboxFrames.AsGroupMessage(PendingFrame.Of(message with { Lamport = lamport, Sequence = sequence }));
         Assert.True(await alice.OutboxForTests.SendDirectAsync(bob.Identity.Id, session, frame, sequence));
