@@ -104,8 +104,19 @@ internal static class ReferenceServers
         private readonly Process _process;
 
         public ServerProcess(string kind, Action<string, long>? onLine = null)
-            : this(new ProcessStartInfo("dotnet") { ArgumentList = { typeof(ReferenceServers).Assembly.Location, "reference-server", kind } }, onLine)
+            : this(Managed(kind), onLine)
         {
+        }
+
+        // The bench's own program in reference-server mode, its methods compiled once, optimized, at first use. With tiered
+        // compilation each process recompiled its hot methods in the background for minutes, a little more every round:
+        // 100 echo servers' "Tiered Compilation" threads took 20 % of the machine 55 rounds into a fan-out run, slowing the
+        // reference and the product's rounds alike.
+        private static ProcessStartInfo Managed(string kind)
+        {
+            var info = new ProcessStartInfo("dotnet") { ArgumentList = { typeof(ReferenceServers).Assembly.Location, "reference-server", kind } };
+            info.Environment["DOTNET_TieredCompilation"] = "0";
+            return info;
         }
 
         /// <summary>Any program that prints "port N" first, one line per thing it served, and stops when its input closes.</summary>
