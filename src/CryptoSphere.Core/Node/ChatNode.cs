@@ -306,9 +306,7 @@ public sealed class ChatNode : IAsyncDisposable
     /// <summary>Reads of a peer's ACK frames waiting for one of its slots (for tests of an ACK flood).</summary>
     internal int AckReadsWaitingForTests(PeerId id) => _sessions.Find(id)?.PendingAcks.Waiting ?? 0;
 
-    /// <summary>Writes to the socket of the session with <paramref name="id"/> so far (a frame written twice shows).</summary>
-    internal long SessionWritesForTests(PeerId id) => _sessions.Find(id)?.WritesForTests ?? -1;
-
+    /// <summary>The live session with <paramref name="id"/> (tests count its writes: a frame written twice shows).</summary>
     internal Secure.SecureSession? SessionForTests(PeerId id) => _sessions.Find(id);
 
     /// <summary>The file sender, for tests that fix the order of its offers.</summary>

@@ -25,13 +25,13 @@ public sealed class GroupDirectSendTests
         var group = await GroupTests.FormGroupAsync(alice, aliceEvents, (bob, bobEvents));
 
         // Counted from before the commit: the outbox's own pass, woken by it, may write the message before this test's flush.
-        var before = alice.SessionWritesForTests(bob.Identity.Id);
+        var session = alice.SessionForTests(bob.Identity.Id)!;
+        var before = session.WritesForTests;
         // What GroupService.SendAsync does first: the message and its outbox row, committed.
         var now = DateTimeOffset.UtcNow;
         var message = new StoredMessage(Guid.CreateVersion7(), group.Conversation, true, alice.Identity.Id.Value, "127.0.0.1:1", "alice",
             "once only", PeerProtocol.Secure, now, now, MessageState.Queued);
         var (sequence, lamport) = await alice.Store.AppendGroupMessageAsync(message, group.Id, [Outbox.TargetOf(bob.Identity.Id)], now);
-        var session = alice.SessionForTests(bob.Identity.Id)!;
 
         // A pass gets there first and flushes bob's outbox (this one, or the loop's own); then the direct send for bob comes.
         Assert.True(await alice.OutboxForTests.FlushAsync(bob.Identity.Id));
@@ -40,6 +40,6 @@ public sealed class GroupDirectSendTests
 
         await bobEvents.WaitFor<GroupMessageReceived>(m => m.MessageId == message.Id);
         await aliceEvents.WaitFor<MessageDelivered>(d => d.MessageId == message.Id && d.PeerId == bob.Identity.Id);
-        Assert.Equal(1, alice.SessionWritesForTests(bob.Identity.Id) - before);
+        Assert.Equal(1, session.WritesForTests - before);
     }
 }
