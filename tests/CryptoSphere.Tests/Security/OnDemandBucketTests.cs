@@ -45,7 +45,7 @@ public sealed class OnDemandBucketTests
     }
 
     [Fact]
-    public async Task Permits_past_the_burst_wait_in_order_at_the_rate_and_the_refill_stops_once_they_are_served()
+    public async Task Permits_past_the_burst_wait_at_the_rate_and_the_refill_stops_once_they_are_served()
     {
         // Ten a second, five at once: the sixth to the tenth need at least 0.4 s more, whatever the machine.
         var bucket = new OnDemandBucket(perSecond: 10, burst: 5);
@@ -53,19 +53,15 @@ public sealed class OnDemandBucketTests
             Assert.True(bucket.WaitAsync(1, default).AsTask().IsCompletedSuccessfully, $"permit {i} of the burst had to wait");
         Assert.False(bucket.Refilling);
 
-        var order = new List<int>();
+        // Not asserted: the order in which they finish. The queue is the platform's (OldestFirst), and permits granted
+        // by one refill step (two after a stall of the machine) resume side by side on the thread pool.
         var clock = Stopwatch.StartNew();
-        var waits = Enumerable.Range(0, 5).Select(async i =>
-        {
-            await bucket.WaitAsync(1, default);
-            lock (order)
-                order.Add(i);
-        }).ToList();
+        var waits = Enumerable.Range(0, 5).Select(_ => bucket.WaitAsync(1, default).AsTask()).ToList();
         Assert.True(bucket.Refilling, "permits are waiting and nothing refills the bucket");
         await Task.WhenAll(waits).WaitAsync(EventWaiter.DefaultTimeout);
 
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.35), $"five permits past the burst passed in {clock.Elapsed.TotalMilliseconds:0} ms");
-        Assert.Equal([0, 1, 2, 3, 4], order);
+        Assert.All(waits, w => Assert.True(w.IsCompletedSuccessfully));
         await Eventually.HoldsAsync(() => !bucket.Refilling, "the refill loop stopped once nobody waited");
     }
 
