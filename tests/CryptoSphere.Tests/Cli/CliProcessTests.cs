@@ -22,9 +22,11 @@ public sealed class CliProcessTests : IDisposable
         await node.StartAsync();
         var events = new EventWaiter(node);
 
+        // --timeout 20: the default 5 s bounds this cold process's TLS handshake and then the acknowledgement, which a loaded
+        // machine can exceed; the test is about what is reported, not how fast.
         var (code, stdout, _) = await CliProcess.RunAsync(
             "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{node.Port}", "--name", "scripted", "--from-port", "4321",
-            "--advertise-ip", "127.0.0.1", "line one\nline two");
+            "--advertise-ip", "127.0.0.1", "--timeout", "20", "line one\nline two");
 
         Assert.Equal(0, code);
         Assert.Contains("Delivered to", stdout);
@@ -54,9 +56,10 @@ public sealed class CliProcessTests : IDisposable
         using var busyNode = new LateGreeter();
         var connection = busyNode.NextConnectionAsync();
 
+        // --timeout 20: after writing, the sender waits that long (default 5 s) for the late greeting to come.
         var (code, stdout, _) = await CliProcess.RunAsync(
             "send", "--data-dir", _data.Path, "--to", busyNode.Key.ToString(), "--name", "scripted",
-            "--from-port", "4321", "--advertise-ip", "127.0.0.1", "hi busy friend");
+            "--from-port", "4321", "--advertise-ip", "127.0.0.1", "--timeout", "20", "hi busy friend");
 
         Assert.Equal(0, code);
         Assert.Contains("in plaintext", stdout);
@@ -207,8 +210,10 @@ public sealed class CliProcessTests : IDisposable
 
         foreach (var args in new[] { new[] { "-" }, Array.Empty<string>() })
         {
+            // Exit 0 needs the acknowledgement: within --timeout (default 5 s, too short for a loaded machine).
             await using var send = CliProcess.Start([
-                "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{node.Port}", "--name", "piper", "--from-port", "4321", .. args]);
+                "send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{node.Port}", "--name", "piper", "--from-port", "4321", "--timeout", "20",
+                .. args]);
             await send.Stdin.WriteAsync($"piped line one\npiped line two {args.Length}\n");
             send.Stdin.Close();
             Assert.Equal(0, await send.WaitForExitAsync());

@@ -39,8 +39,9 @@ public sealed class HardKillTests : IDisposable
         await using (var b = await StoredNode.StartAsync("bob", _b.Path))
         {
             port = b.Port;
+            // Exit 0 needs the TLS handshake and the acknowledgement, each within --timeout (default 5 s, short under load).
             var first = await CliProcess.RunAsync("send", "--data-dir", _a.Path, "--to", $"127.0.0.1:{port}", "--name", "a",
-                "--from-port", TestNodes.DeadPort().ToString(), "--advertise-ip", "127.0.0.1", "first");
+                "--from-port", TestNodes.DeadPort().ToString(), "--advertise-ip", "127.0.0.1", "--timeout", "20", "first");
             Assert.True(first.ExitCode == 0, first.Stderr);
             await b.Events.WaitFor<MessageReceived>(m => m.Text == "first", Long);
         }

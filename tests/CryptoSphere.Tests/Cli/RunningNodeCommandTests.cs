@@ -33,9 +33,10 @@ public sealed class RunningNodeCommandTests : IDisposable
         var (listen, port) = await StartListenAsync();
         await using var _ = listen;
 
-        // --from-port 4321 would be the sender's address if the one-off sent it itself.
+        // --from-port 4321 would be the sender's address if the one-off sent it itself. --timeout 20: "delivered" needs the
+        // acknowledgement within it, and the default 5 s is short for a loaded machine.
         var (code, stdout, stderr) = await CliProcess.RunAsync("send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{receiver.Port}",
-            "--name", "scripted", "--from-port", "4321", "via the running node");
+            "--name", "scripted", "--from-port", "4321", "--timeout", "20", "via the running node");
 
         Assert.True(code == 0, stderr);
         Assert.Contains("Delivered to", stdout);
@@ -125,8 +126,9 @@ public sealed class RunningNodeCommandTests : IDisposable
         await using var receiver = await TestNodes.StartAsync("receiver");
         var events = new EventWaiter(receiver);
 
+        // --timeout 20: this process's own TLS handshake and the acknowledgement, each within it (default 5 s).
         var (code, stdout, stderr) = await CliProcess.RunAsync("send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{receiver.Port}",
-            "--name", "scripted", "--from-port", "4321", "after the crash");
+            "--name", "scripted", "--from-port", "4321", "--timeout", "20", "after the crash");
 
         Assert.True(code == 0, stderr);
         Assert.Contains("Delivered to", stdout);

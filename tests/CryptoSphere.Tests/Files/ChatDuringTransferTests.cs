@@ -19,8 +19,10 @@ public sealed class ChatDuringTransferTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o with { FileWindowBytes = 1024 * 1024 });
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
         TestFiles.AcceptEverything(bob);
-        // 10 MB/s, a 100 Mbit/s LAN: the file needs about 2.5 s; a message waits behind at most 1 MiB of it.
-        await using var relay = new StallingRelay(bob.Port, bytesPerSecond: 10_000_000);
+        // 4 MB/s, a 32 Mbit/s line: the file needs at least 6 s, whatever the machine; a message waits behind at most 1 MiB
+        // of it (0.25 s). The six messages below took 0.3 s on an idle machine: at 10 MB/s (2.5 s for the file) a loaded
+        // one had less than 2 s of slack before the check that the file is still on its way.
+        await using var relay = new StallingRelay(bob.Port, bytesPerSecond: 4_000_000);
         var id = (await alice.OfferFileAsync(relay.Key, TestFiles.Random(_dir, "large.bin", size))).Info().Id;
         await bobEvents.For<TransferProgress>(id);
         var bobKey = alice.Peers.Snapshot().Single().Key;

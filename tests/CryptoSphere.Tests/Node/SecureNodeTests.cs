@@ -504,26 +504,56 @@ public class SecureNodeTests
     [Fact]
     public async Task Heartbeat_KeepsAPeerThatAnswers_AndPingsOnlyOnce()
     {
+        // The node's clock is the test's: its heartbeat ticks only when the test moves time, and each PONG is read by the
+        // node before the next tick. On the real clock a pause of the machine of about 0.3 s anywhere between a PING and
+        // the node reading its PONG (DeadAfter is 0.4 s) dropped the session, though the peer had answered every PING.
+        var interval = TimeSpan.FromMilliseconds(100);
+        var clock = new HeartbeatWatchingClock(interval);
         var events = new EventWaiter();
         await using var node = await TestNodes.StartAsync("bob", events, o => o with
         {
-            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+            HeartbeatInterval = interval,
             DeadAfter = TimeSpan.FromMilliseconds(400),
-        });
+        }, clock: clock);
         await using var raw = await ConnectRawAsync(node);
+        await events.WaitFor<SecurePeerConnected>(c => c.PeerId == raw.Id);
+        var session = node.SessionForTests(raw.Id);
+        Assert.NotNull(session);
+        // Time moves only once the session's heartbeat is running, so no tick is lost before it.
+        await clock.HeartbeatStarted.WaitAsync(Wait);
 
         var tokens = new List<ulong>();
-        while (tokens.Count < 10) // about 1 s: more than twice DeadAfter
+        while (tokens.Count < 10) // 1 s of the node's time: more than twice DeadAfter
         {
+            clock.Advance(interval);
             var (ping, _) = await raw.ReadUntilAsync(FrameType.Ping);
             var token = PingMessage.Decode(new(ping)).Token;
             tokens.Add(token);
             await raw.SendAsync(w => new PingMessage(token).Encode(w, FrameType.Pong));
+            // The node has read the PONG (at this tick's time) before its time moves on.
+            var answeredAt = clock.GetUtcNow();
+            await Eventually.HoldsAsync(() => session.LastReceived == answeredAt, $"the node read the PONG for PING {token}");
         }
 
         Assert.Empty(events.All<SecurePeerDisconnected>());
         Assert.Contains(raw.Id, node.ConnectedPeerIds);
         Assert.Equal(tokens.Order().Distinct(), tokens);
+    }
+
+    /// <summary>A test clock that says when a session's heartbeat timer (the one periodic timer of that interval) exists.</summary>
+    private sealed class HeartbeatWatchingClock(TimeSpan heartbeatInterval) : FakeTimeProvider(DateTimeOffset.UtcNow)
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task HeartbeatStarted => _started.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (period == heartbeatInterval)
+                _started.TrySetResult();
+            return timer;
+        }
     }
 
     [Fact]
@@ -620,48 +650,70 @@ public class SecureNodeTests
         using var bobData = new TempDirectory();
         using var bobIdentity = NodeIdentity.LoadOrCreate(bobData.Path);
         var aliceEvents = new EventWaiter();
+        // Alice's clock is the test's, stopped until bob's replacement is up. On the real clock alice gave bob up 0.4 s
+        // after the cable froze, and redialled bob's own port (around the cable) so that bob got "sent into the void" after
+        // all, whenever a loaded machine ran the send below that late; a pause before the freeze did the same.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents, o => o with
         {
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
             DeadAfter = TimeSpan.FromMilliseconds(400),
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
-        });
+        }, clock: clock);
         var bob = await TestNodes.StartAsync("bob", identity: bobIdentity);
         var bobKey = TestNodes.KeyOf(bob);
         await using var cable = TcpRelay.Start(bob.Port);
-
-        // Through the relay, but the peer is known by the listening port its HELLO gave.
-        var first = await alice.SendAsync(new PeerKey(Ip, cable.Port), "before");
-        Assert.Equal(bobKey, first.To);
-        await DeliveredAsync(first);
-
-        cable.Freeze();
-        var lost = await alice.SendAsync(bobKey, "sent into the void");
-        Assert.True(lost.Success, lost.Error);
-        await bob.DisposeAsync(); // its BYE is lost in the frozen cable: to alice, bob just went silent
-
-        using var sameIdentity = NodeIdentity.LoadOrCreate(bobData.Path);
-        Assert.Equal(bobIdentity.Id, sameIdentity.Id);
-        var bob2Events = new EventWaiter();
-        await using var bob2 = await TestNodes.StartAsync("bob", bob2Events, o => o with
+        using var stopTicking = new CancellationTokenSource();
+        var ticking = Task.CompletedTask;
+        try
         {
-            Port = bobKey.Port,
-            StrictPort = true,
-        }, sameIdentity);
+            // Through the relay, but the peer is known by the listening port its HELLO gave.
+            var first = await alice.SendAsync(new PeerKey(Ip, cable.Port), "before");
+            Assert.Equal(bobKey, first.To);
+            await DeliveredAsync(first);
 
-        await aliceEvents.WaitFor<SecurePeerDisconnected>(d => d.PeerId == bobIdentity.Id);
-        var back = await bob2Events.WaitFor<SecurePeerConnected>();
-        Assert.Equal(alice.Identity.Id, back.PeerId);
-        await Eventually.HoldsAsync(() => aliceEvents.All<SecurePeerConnected>().Count == 2, "alice sees bob again");
-        Assert.False(aliceEvents.All<SecurePeerConnected>()[1].FirstContact);
-        // What was never acknowledged goes out again on the new session.
-        await lost.Delivered!.WaitAsync(Wait);
-        await bob2Events.WaitFor<MessageReceived>(m => m.Text == "sent into the void");
-        var after = await alice.SendAsync(bobKey, "after the reconnect");
-        await DeliveredAsync(after);
-        var received = await bob2Events.WaitFor<MessageReceived>(m => m.Text == "after the reconnect");
-        Assert.Equal(alice.Identity.Id, received.PeerId);
-        Assert.Equal([bobIdentity.Id], alice.ConnectedPeerIds);
+            cable.Freeze();
+            var lost = await alice.SendAsync(bobKey, "sent into the void");
+            Assert.True(lost.Success, lost.Error);
+            await bob.DisposeAsync(); // its BYE is lost in the frozen cable: to alice, bob just went silent
+
+            using var sameIdentity = NodeIdentity.LoadOrCreate(bobData.Path);
+            Assert.Equal(bobIdentity.Id, sameIdentity.Id);
+            var bob2Events = new EventWaiter();
+            await using var bob2 = await TestNodes.StartAsync("bob", bob2Events, o => o with
+            {
+                Port = bobKey.Port,
+                StrictPort = true,
+            }, sameIdentity);
+
+            // Now alice's time runs (about as fast as the real one): its heartbeat finds bob silent, and it redials.
+            ticking = Task.Run(async () =>
+            {
+                while (!stopTicking.IsCancellationRequested)
+                {
+                    clock.Advance(TimeSpan.FromMilliseconds(20));
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            });
+            await aliceEvents.WaitFor<SecurePeerDisconnected>(d => d.PeerId == bobIdentity.Id);
+            var back = await bob2Events.WaitFor<SecurePeerConnected>();
+            Assert.Equal(alice.Identity.Id, back.PeerId);
+            await Eventually.HoldsAsync(() => aliceEvents.All<SecurePeerConnected>().Count == 2, "alice sees bob again");
+            Assert.False(aliceEvents.All<SecurePeerConnected>()[1].FirstContact);
+            // What was never acknowledged goes out again on the new session.
+            await lost.Delivered!.WaitAsync(Wait);
+            await bob2Events.WaitFor<MessageReceived>(m => m.Text == "sent into the void");
+            var after = await alice.SendAsync(bobKey, "after the reconnect");
+            await DeliveredAsync(after);
+            var received = await bob2Events.WaitFor<MessageReceived>(m => m.Text == "after the reconnect");
+            Assert.Equal(alice.Identity.Id, received.PeerId);
+            Assert.Equal([bobIdentity.Id], alice.ConnectedPeerIds);
+        }
+        finally
+        {
+            await stopTicking.CancelAsync();
+            await ticking;
+        }
     }
 
     [Fact]

@@ -36,7 +36,9 @@ public class OpenSslInteropTests
         using (var key = client.Certificate.GetECDsaPrivateKey()!)
             await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("bob", events, o => o with { HandshakeTimeout = TimeSpan.FromSeconds(1) });
+        // The default handshake limit: it covers the TLS handshake, which must succeed (1 s here was within reach of a
+        // loaded machine's stalls). The test does not wait for it to run out: s_client is told to leave instead.
+        await using var node = await TestNodes.StartAsync("bob", events);
 
         var info = new ProcessStartInfo(openssl)
         {
@@ -49,7 +51,15 @@ public class OpenSslInteropTests
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var output = new StringBuilder();
-        var stdout = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null); // the node's HELLO, in binary
+        long helloBytes = 0;
+        var stdout = Task.Run(async () =>
+        {
+            // The node's HELLO, in binary: read by s_client only once its handshake is done.
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await process.StandardOutput.BaseStream.ReadAsync(buffer)) > 0)
+                Interlocked.Add(ref helloBytes, read);
+        });
         var stderr = Task.Run(async () =>
         {
             string? line;
@@ -59,8 +69,11 @@ public class OpenSslInteropTests
         });
         try
         {
-            // The client never says HELLO: the node gives up after HandshakeTimeout and closes, which ends s_client.
-            var refused = await events.WaitFor<PeerRefused>();
+            // The client never says HELLO. Once it has read the node's (nothing is left unread, so its close is a clean
+            // one), the end of its input makes it say goodbye and exit; the node then refuses it for want of a HELLO.
+            await Eventually.HoldsAsync(() => Interlocked.Read(ref helloBytes) > 0, "s_client received the node's HELLO", TimeSpan.FromSeconds(30));
+            process.StandardInput.Close();
+            var refused = await events.WaitFor<PeerRefused>(timeout: TimeSpan.FromSeconds(30));
             using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
                 await process.WaitForExitAsync(limit.Token);
             await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(10));
