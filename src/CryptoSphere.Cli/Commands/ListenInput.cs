@@ -46,7 +46,8 @@ internal static class ListenInput
                         continue;
                     }
                     await slots.WaitAsync(token).ConfigureAwait(false);
-                    _ = ReleasingAsync(verb == Verb.Send ? SendAsync(target, text, number) : GroupSendAsync(target, text, number), slots);
+                    // Each send gives its slot back itself: a wrapper task per send was one more object per message.
+                    _ = verb == Verb.Send ? SendAsync(target, text, number) : GroupSendAsync(target, text, number);
                 }
                 // Every slot back: every send has finished.
                 for (var i = 0; i < MaxInFlight; i++)
@@ -76,18 +77,29 @@ internal static class ListenInput
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
                 }
+                finally
+                {
+                    slots.Release();
+                }
             }
 
             async Task GroupSendAsync(string wanted, string text, long number)
             {
-                if (GroupResolver.Resolve(wanted, node.Store, out var error) is not { } group)
+                try
                 {
-                    print(Failure(number, error, asJson));
-                    return;
+                    if (GroupResolver.Resolve(wanted, node.Store, out var error) is not { } group)
+                    {
+                        print(Failure(number, error, asJson));
+                        return;
+                    }
+                    var sent = await node.SendToGroupAsync(group.Id, text).ConfigureAwait(false);
+                    if (!sent.Success)
+                        print(Failure(number, sent.Error ?? "not sent", asJson));
                 }
-                var sent = await node.SendToGroupAsync(group.Id, text).ConfigureAwait(false);
-                if (!sent.Success)
-                    print(Failure(number, sent.Error ?? "not sent", asJson));
+                finally
+                {
+                    slots.Release();
+                }
             }
         }, token);
 
@@ -114,17 +126,6 @@ internal static class ListenInput
         return true;
     }
 
-    private static async Task ReleasingAsync(Task sending, SemaphoreSlim slots)
-    {
-        try
-        {
-            await sending.ConfigureAwait(false);
-        }
-        finally
-        {
-            slots.Release();
-        }
-    }
 
     private static string Failure(long line, string error, bool asJson) =>
         asJson

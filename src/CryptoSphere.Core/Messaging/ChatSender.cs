@@ -28,12 +28,18 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
     /// whether it is a CryptoSphere node (<see cref="ServerGreeting"/>): if so the message goes over TLS, if not
     /// it goes in the legacy format on that same connection.
     /// </summary>
-    public async Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken)
+    public Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken)
     {
         if (TooLong(to, text) is { } tooLong)
-            return tooLong;
+            return Task.FromResult(tooLong);
+        // Not awaited here: over a live session (every message of a burst) the send is one state machine, not two.
         if (sessions.Find(to) is { } session)
-            return await QueueSecureAsync(session.RemoteId, session.Address, session.RemoteHello!.Name, text).ConfigureAwait(false);
+            return QueueSecureAsync(session.RemoteId, session.Address, session.RemoteHello!.Name, text);
+        return SendWithoutSessionAsync(to, text, cancellationToken);
+    }
+
+    private async Task<SendResult> SendWithoutSessionAsync(PeerKey to, string text, CancellationToken cancellationToken)
+    {
         if (sessions.KnownSecureId(to) is { } known)
             return await SendAsync(known, text, cancellationToken).ConfigureAwait(false);
         if (Options.SecureOnly && sessions.IsKnownLegacy(to))
@@ -46,17 +52,23 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
     /// gets it: when it is not there (offline, or another node answers at that address now), it waits in the
     /// outbox. It is committed before the node tries to connect.
     /// </summary>
-    public async Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken)
+    public Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken)
     {
-        var address = sessions.Find(to)?.Address ?? node.Peers.Find(to)?.Key
+        var live = sessions.Find(to);
+        var address = live?.Address ?? node.Peers.Find(to)?.Key
             ?? (PeerKey.TryParse(node.Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
         if (address is not { } a)
-            return SendResult.Failed(default, $"no known address for peer {to.Short}");
+            return Task.FromResult(SendResult.Failed(default, $"no known address for peer {to.Short}"));
         if (TooLong(a, text) is { } tooLong)
-            return tooLong;
-        if (sessions.Find(to) is { } live)
-            return await QueueSecureAsync(to, live.Address, live.RemoteHello!.Name, text).ConfigureAwait(false);
+            return Task.FromResult(tooLong);
+        if (live is not null)
+            return QueueSecureAsync(to, live.Address, live.RemoteHello!.Name, text);
+        return SendOfflineAsync(to, a, text, cancellationToken);
+    }
 
+    // The peer has no live session: the message is stored, then its last known address is dialled.
+    private async Task<SendResult> SendOfflineAsync(PeerId to, PeerKey a, string text, CancellationToken cancellationToken)
+    {
         if (await StoreSecureAsync(to, a, node.Trust.Find(to)?.Name ?? "", text).ConfigureAwait(false) is not { } stored)
             return Failed(a, OutboxFull(to));
         // The address is only where the peer was last seen: whoever answers there must prove this ID, and a
@@ -79,9 +91,13 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
 
     private async Task<SendResult> QueueSecureAsync(PeerId id, PeerKey address, string name, string text)
     {
-        if (await StoreSecureAsync(id, address, name, text).ConfigureAwait(false) is not { } stored)
+        var (messageId, delivered, storing) = BeginStoreSecure(id, address, name, text);
+        if (await storing.ConfigureAwait(false) is not { } sequence)
+        {
+            outbox.Forget(messageId);
             return Failed(address, OutboxFull(id));
-        return await FlushSecureAsync(id, address, stored.Id, stored.Delivered, null, sequence: stored.Sequence).ConfigureAwait(false);
+        }
+        return await FlushSecureAsync(id, address, messageId, delivered, null, sequence: sequence).ConfigureAwait(false);
     }
 
     private string OutboxFull(PeerId id) =>
@@ -93,19 +109,30 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
     /// </summary>
     private async Task<(Guid Id, Task Delivered, long Sequence)?> StoreSecureAsync(PeerId id, PeerKey address, string name, string text)
     {
-        var message = ChatMessage.Create(text, node.Clock);
-        var delivered = outbox.Delivery(message.Id);
-        // A peer's conversation is also its outbox's name.
-        var target = Outbox.TargetOf(id);
-        var stored = await node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(message.Id, target, true, id.Value,
-            address.ToString(), name, text, PeerProtocol.Secure, message.SentAt, node.Now, MessageState.Queued), target, node.Now,
-            Options.MaxOutboxPerPeer).ConfigureAwait(false);
-        if (stored is not { } sequence)
+        var (messageId, delivered, storing) = BeginStoreSecure(id, address, name, text);
+        if (await storing.ConfigureAwait(false) is not { } sequence)
         {
-            outbox.Forget(message.Id);
+            outbox.Forget(messageId);
             return null;
         }
-        return (message.Id, delivered, sequence);
+        return (messageId, delivered, sequence);
+    }
+
+    /// <summary>
+    /// Queues the message's commit (see <see cref="StoreSecureAsync"/>); <c>Stored</c> completes with its sequence, or
+    /// null when the outbox is full (the caller then forgets the delivery). Not itself async: a send over a live session
+    /// awaits the commit in its own state machine.
+    /// </summary>
+    private (Guid Id, Task Delivered, Task<long?> Stored) BeginStoreSecure(PeerId id, PeerKey address, string name, string text)
+    {
+        var messageId = Guid.CreateVersion7();
+        var now = node.Now;
+        var delivered = outbox.Delivery(messageId);
+        // A peer's conversation is also its outbox's name.
+        var target = Outbox.TargetOf(id);
+        var storing = node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(messageId, target, true, id.Value,
+            address.ToString(), name, text, PeerProtocol.Secure, now, now, MessageState.Queued), target, now, Options.MaxOutboxPerPeer);
+        return (messageId, delivered, storing);
     }
 
     /// <summary>Writes what waits for the peer (this message included) when it is connected; says queued when not.</summary>

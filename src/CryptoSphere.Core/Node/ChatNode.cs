@@ -217,10 +217,10 @@ public sealed class ChatNode : IAsyncDisposable
     }
 
     public Task<SendResult> SendAsync(PeerKey to, string text, CancellationToken cancellationToken = default) =>
-        _events.Settle(() => _chat.SendAsync(to, text, cancellationToken));
+        _events.Settle((_chat, to, text, cancellationToken), static s => s._chat.SendAsync(s.to, s.text, s.cancellationToken));
 
     public Task<SendResult> SendAsync(PeerId to, string text, CancellationToken cancellationToken = default) =>
-        _events.Settle(() => _chat.SendAsync(to, text, cancellationToken));
+        _events.Settle((_chat, to, text, cancellationToken), static s => s._chat.SendAsync(s.to, s.text, s.cancellationToken));
 
     public Task<SendResult[]> BroadcastAsync(string text, CancellationToken cancellationToken = default) =>
         _events.Settle(() => _peerActions.BroadcastAsync(text, cancellationToken));
@@ -263,7 +263,8 @@ public sealed class ChatNode : IAsyncDisposable
     public GroupResult<Group> LeaveGroup(Guid groupId) => _events.SettleNow(() => _groups.Leave(groupId));
 
     /// <summary>Stores the message once, with an outbox row per member; members online get it at once.</summary>
-    public Task<GroupSendResult> SendToGroupAsync(Guid groupId, string text) => _events.Settle(() => _groups.SendAsync(groupId, text));
+    public Task<GroupSendResult> SendToGroupAsync(Guid groupId, string text) =>
+        _events.Settle((_groups, groupId, text), static s => s._groups.SendAsync(s.groupId, s.text));
 
     /// <summary>File transfers in the database, finished ones included.</summary>
     public TransferStore TransferHistory => _files.History;

@@ -78,10 +78,16 @@ internal sealed class EventBus : IAsyncDisposable
     }
 
     /// <summary>Runs a public call; it completes once the events it published have reached the subscribers.</summary>
-    public async Task<T> Settle<T>(Func<Task<T>> call)
+    public Task<T> Settle<T>(Func<Task<T>> call) => Settle(call, static c => c());
+
+    /// <summary>
+    /// The same with the call's arguments as <paramref name="state"/>: a send per message need not allocate a closure
+    /// and a delegate for them.
+    /// </summary>
+    public async Task<T> Settle<TState, T>(TState state, Func<TState, Task<T>> call)
     {
         var events = Call.Value = new CallEvents();
-        var result = await call().ConfigureAwait(false);
+        var result = await call(state).ConfigureAwait(false);
         await DeliveredAsync(events.Last).ConfigureAwait(false);
         return result;
     }

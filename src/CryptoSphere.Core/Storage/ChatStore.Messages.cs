@@ -145,7 +145,7 @@ public sealed partial class ChatStore
     /// messages already wait there: then nothing is stored and the task's result is null. Completes once committed.
     /// </summary>
     public Task<long?> AppendOutgoingUnlessFullAsync(StoredMessage message, string target, DateTimeOffset nextAttempt, int maxWaiting) =>
-        _writes.Enqueue(batch => batch.Waiting(target) >= maxWaiting ? null : (long?)InsertOutgoing(batch, message, [target], nextAttempt));
+        _writes.Enqueue(batch => batch.Waiting(target) >= maxWaiting ? null : (long?)InsertOutgoing(batch, message, target, nextAttempt));
 
     /// <summary>
     /// A group message: ticks the group's Lamport clock and stores the message with that time, once, with one outbox
@@ -163,25 +163,37 @@ public sealed partial class ChatStore
 
     private static long InsertOutgoing(WriteBatch batch, StoredMessage message, IReadOnlyCollection<string> targets, DateTimeOffset nextAttempt)
     {
-        batch.InsertingMessages();
-        long seq;
-        if (BindInsert(batch.Raw(InsertMessageSql), message).Execute() == 1)
-        {
-            batch.Touch(message);
-            // The row just inserted, read from the connection rather than by a query per message.
-            seq = SQLitePCL.raw.sqlite3_last_insert_rowid(batch.Db.Handle);
-        }
-        else
-            seq = (long)batch.Scalar("SELECT seq FROM messages WHERE id = $id", ("$id", message.Id.ToString()))!;
+        var seq = InsertOutgoingMessage(batch, message);
         foreach (var target in targets)
-        {
-            if (batch.Raw(InsertOutboxSql).Bind(1, seq).Bind(2, target).Bind(3, nextAttempt.ToUnixTimeMilliseconds()).Execute() == 1)
-                batch.Queued(target);
-        }
+            InsertOutboxRow(batch, seq, target, nextAttempt);
         // A group message: how many members it went to, so that refusals from all of them fail it (FailRecipient).
         if (targets.Count != 1)
             batch.Execute("UPDATE messages SET recipients = $count WHERE seq = $seq", ("$count", targets.Count), ("$seq", seq));
         return seq;
+    }
+
+    // A 1:1 message, every send of a burst: no one-element list and enumerator per message.
+    private static long InsertOutgoing(WriteBatch batch, StoredMessage message, string target, DateTimeOffset nextAttempt)
+    {
+        var seq = InsertOutgoingMessage(batch, message);
+        InsertOutboxRow(batch, seq, target, nextAttempt);
+        return seq;
+    }
+
+    private static long InsertOutgoingMessage(WriteBatch batch, StoredMessage message)
+    {
+        batch.InsertingMessages();
+        if (BindInsert(batch.Raw(InsertMessageSql), message).Execute() != 1)
+            return (long)batch.Scalar("SELECT seq FROM messages WHERE id = $id", ("$id", message.Id.ToString()))!;
+        batch.Touch(message);
+        // The row just inserted, read from the connection rather than by a query per message.
+        return SQLitePCL.raw.sqlite3_last_insert_rowid(batch.Db.Handle);
+    }
+
+    private static void InsertOutboxRow(WriteBatch batch, long seq, string target, DateTimeOffset nextAttempt)
+    {
+        if (batch.Raw(InsertOutboxSql).Bind(1, seq).Bind(2, target).Bind(3, nextAttempt.ToUnixTimeMilliseconds()).Execute() == 1)
+            batch.Queued(target);
     }
 
     /// <summary>
