@@ -32,22 +32,38 @@ internal static class ListenInput
             // generation to generation during a burst.
             using var slots = new SemaphoreSlim(MaxInFlight, MaxInFlight);
             long lineNumber = 0;
+            var lines = new CommandLines(input);
+            // A script's burst names one target line after line: one string for it, parsed once.
+            string? lastTarget = null;
+            PeerKey? lastAddress = null;
             try
             {
-                while (await input.ReadLineAsync(token).ConfigureAwait(false) is { } line)
+                while (await lines.MoveNextAsync(token).ConfigureAwait(false))
                 {
                     lineNumber++;
-                    if (string.IsNullOrWhiteSpace(line))
-                        continue;
                     var number = lineNumber;
-                    if (!TryParse(line, out var verb, out var target, out var text))
+                    Verb verb;
+                    string target, text;
+                    PeerKey? address;
                     {
-                        print(Failure(number, "unknown command; expected: send TARGET TEXT, or group-send GROUP TEXT", asJson));
-                        continue;
+                        var line = lines.Current;
+                        if (line.IsWhiteSpace())
+                            continue;
+                        if (!TryParse(line, out verb, out var targetSpan, out var textSpan))
+                        {
+                            print(Failure(number, "unknown command; expected: send TARGET TEXT, or group-send GROUP TEXT", asJson));
+                            continue;
+                        }
+                        if (lastTarget is null || !targetSpan.SequenceEqual(lastTarget))
+                        {
+                            lastTarget = targetSpan.ToString();
+                            lastAddress = PeerKey.TryParse(lastTarget, out var parsed, out _) ? parsed : null;
+                        }
+                        (target, address, text) = (lastTarget, lastAddress, textSpan.ToString());
                     }
                     await slots.WaitAsync(token).ConfigureAwait(false);
                     // Each send gives its slot back itself: a wrapper task per send was one more object per message.
-                    _ = verb == Verb.Send ? SendAsync(target, text, number) : GroupSendAsync(target, text, number);
+                    _ = verb == Verb.Send ? SendAsync(target, address, text, number) : GroupSendAsync(target, text, number);
                 }
                 // Every slot back: every send has finished.
                 for (var i = 0; i < MaxInFlight; i++)
@@ -57,13 +73,13 @@ internal static class ListenInput
             {
             }
 
-            async Task SendAsync(string target, string text, long number)
+            async Task SendAsync(string target, PeerKey? address, string text, long number)
             {
                 try
                 {
                     SendResult sent;
-                    if (PeerKey.TryParse(target, out var address, out _))
-                        sent = await node.SendAsync(address, text, token).ConfigureAwait(false);
+                    if (address is { } to)
+                        sent = await node.SendAsync(to, text, token).ConfigureAwait(false);
                     else if (PeerIdResolver.TryResolve(target, trust, out var id, out var error))
                         sent = await node.SendAsync(id, text, token).ConfigureAwait(false);
                     else
@@ -106,15 +122,18 @@ internal static class ListenInput
     private enum Verb { Send, GroupSend }
 
     // "VERB TARGET TEXT": TEXT is the rest of the line, spaces and all.
-    private static bool TryParse(string line, out Verb verb, out string target, out string text)
+    private static bool TryParse(ReadOnlySpan<char> line, out Verb verb, out ReadOnlySpan<char> target, out ReadOnlySpan<char> text)
     {
         verb = default;
-        target = text = "";
+        target = text = default;
         var first = line.IndexOf(' ');
-        var second = first < 0 ? -1 : line.IndexOf(' ', first + 1);
-        if (second < 0 || second == line.Length - 1)
+        var second = first < 0 ? -1 : line[(first + 1)..].IndexOf(' ');
+        if (second < 0)
             return false;
-        var word = line.AsSpan(0, first);
+        second += first + 1;
+        if (second == line.Length - 1)
+            return false;
+        var word = line[..first];
         if (word.SequenceEqual("send"))
             verb = Verb.Send;
         else if (word.SequenceEqual("group-send"))

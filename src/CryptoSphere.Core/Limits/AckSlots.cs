@@ -10,6 +10,10 @@ internal sealed class AckSlots(int perPeer, SemaphoreSlim node)
 {
     private readonly SemaphoreSlim _peer = new(perPeer, perPeer);
     private int _waiting;
+    private Action? _release;
+
+    /// <summary><see cref="Release"/> as one delegate for the session's life: an ACK's callback takes it, once per message.</summary>
+    public Action ReleaseAction => _release ??= Release;
 
     /// <summary>Takes a slot if one is free now, without waiting.</summary>
     public bool TryTake()

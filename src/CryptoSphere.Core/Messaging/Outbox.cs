@@ -102,8 +102,8 @@ internal sealed partial class Outbox : IDisposable
                 foreach (var message in rows)
                 {
                     mark.Advance(session, Math.Max(after, message.Sequence));
-                    if (OutboxFrames.AsChat(message) is { } chat)
-                        await session.SendChatAsync(chat).ConfigureAwait(false);
+                    if (!message.IsGroup)
+                        await session.SendAsync(message, static (m, w) => ChatMessage.Encode(w, m.Id, m.SentAt, m.Text)).ConfigureAwait(false);
                     else
                         await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
                     if (message.State == MessageState.Queued)
@@ -213,7 +213,7 @@ internal sealed partial class Outbox : IDisposable
 
     private ValueTask Apply(SecureSession session, Guid id)
     {
-        Acknowledged(id, session.RemoteId, session.Address, session.PendingAcks.Release);
+        Acknowledged(id, session.RemoteId, session.Address, session.PendingAcks.ReleaseAction);
         return ValueTask.CompletedTask;
     }
 

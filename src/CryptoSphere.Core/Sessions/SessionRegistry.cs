@@ -27,6 +27,9 @@ internal sealed class SessionRegistry
     private readonly ConcurrentDictionary<PeerKey, byte> _knownLegacy = new();
     private readonly ConcurrentDictionary<SecureSession, byte> _supervised = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _sessionWaiters = new();
+    // The session last found at an address: a script sending to HOST:PORT asks once per message, and scanning every
+    // session (allocating an enumerator) cost O(sessions) each time. Checked on every use, never trusted.
+    private readonly ConcurrentDictionary<PeerKey, SecureSession> _lastFoundAt = new();
 
     public SessionRegistry(NodeRuntime node, FrameRouter router)
     {
@@ -238,6 +241,8 @@ internal sealed class SessionRegistry
         var id = session.RemoteId;
         _supervised.TryRemove(session, out _);
         var wasCurrent = _sessions.TryRemove(KeyValuePair.Create(id.Value, session));
+        // Not kept alive by the address cache (Find would drop it at its next look there anyway).
+        _lastFoundAt.TryRemove(KeyValuePair.Create(session.Address, session));
         Ended?.Invoke(session);
         if (!wasCurrent)
             return;
@@ -254,15 +259,23 @@ internal sealed class SessionRegistry
     private bool IsCurrent(SecureSession session) =>
         _sessions.TryGetValue(session.RemoteId.Value, out var current) && current == session && _supervised.TryAdd(session, 0);
 
-    // Enumerated in place, as OwnerOf does: Values copies every session into a new list, and a send to an address
-    // asks this once per message.
+    // The live session at the address. The one found there last is checked first (still at that address, live, and
+    // still its peer's current session); otherwise every session is looked at, enumerated in place as OwnerOf does
+    // (Values copies every session into a new list).
     public SecureSession? Find(PeerKey address)
     {
+        if (_lastFoundAt.TryGetValue(address, out var last) && last.Address == address && !last.Completion.IsCompleted
+            && _sessions.TryGetValue(last.RemoteId.Value, out var current) && current == last)
+            return last;
         foreach (var (_, s) in _sessions)
         {
             if (s.Address == address && !s.Completion.IsCompleted)
+            {
+                _lastFoundAt[address] = s;
                 return s;
+            }
         }
+        _lastFoundAt.TryRemove(address, out _);
         return null;
     }
 

@@ -14,14 +14,17 @@ public sealed record ChatMessage(Guid Id, DateTimeOffset SentAt, string Text)
     public static ChatMessage Create(string text, TimeProvider? clock = null) =>
         new(Guid.CreateVersion7(), (clock ?? TimeProvider.System).GetUtcNow(), text);
 
-    public void Encode(IBufferWriter<byte> output)
+    public void Encode(IBufferWriter<byte> output) => Encode(output, Id, SentAt, Text);
+
+    /// <summary>The frame of a message with these fields, without making the record (the outbox writes one per stored message).</summary>
+    public static void Encode(IBufferWriter<byte> output, Guid id, DateTimeOffset sentAt, string text)
     {
-        var length = WireText.Utf8.GetByteCount(Text);
-        FrameCodec.Write(output, FrameType.Chat, this, FixedSize + length, static (span, m) =>
+        var length = WireText.Utf8.GetByteCount(text);
+        FrameCodec.Write(output, FrameType.Chat, (id, sentAt, text), FixedSize + length, static (span, m) =>
         {
-            m.Id.TryWriteBytes(span, bigEndian: true, out _);
-            BinaryPrimitives.WriteInt64BigEndian(span[16..], m.SentAt.ToUnixTimeMilliseconds());
-            WireText.Utf8.GetBytes(m.Text, span[FixedSize..]);
+            m.id.TryWriteBytes(span, bigEndian: true, out _);
+            BinaryPrimitives.WriteInt64BigEndian(span[16..], m.sentAt.ToUnixTimeMilliseconds());
+            WireText.Utf8.GetBytes(m.text, span[FixedSize..]);
         });
     }
 
