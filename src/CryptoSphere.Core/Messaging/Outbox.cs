@@ -83,7 +83,7 @@ internal sealed partial class Outbox : IDisposable
         }
         var gate = _flushLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
         // Made only when something is written: of a batch of sends, the first flush writes them all and the rest find nothing.
-        List<Guid>? written = null;
+        List<long>? written = null;
         Task? recorded = null;
         await gate.WaitAsync().ConfigureAwait(false);
         try
@@ -107,7 +107,7 @@ internal sealed partial class Outbox : IDisposable
                     else
                         await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
                     if (message.State == MessageState.Queued)
-                        (written ??= []).Add(message.Id);
+                        (written ??= []).Add(message.Sequence);
                 }
                 // A backlog goes a page at a time, each page recorded as sent in its own write: read whole, a burst of
                 // thousands made lists large enough for the large object heap, and each one brought a full collection nearer.
@@ -146,11 +146,11 @@ internal sealed partial class Outbox : IDisposable
 
     // Recorded as sent in one write of the store's next batch; the next flush need not wait for it to start. Under the
     // target's flush lock.
-    private void RecordWritten(string target, ref List<Guid>? written)
+    private void RecordWritten(string target, ref List<long>? written)
     {
         if (written is null)
             return;
-        _markedSent[target] = _node.Store.MarkSentAsync(written, leaveOutbox: false);
+        _markedSent[target] = _node.Store.MarkSentAsync(written);
         written = null;
     }
 

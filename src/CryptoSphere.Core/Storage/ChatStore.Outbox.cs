@@ -19,6 +19,19 @@ public sealed partial class ChatStore
     });
 
     /// <summary>
+    /// Marks secure messages sent (written, waiting for their ACK) by their sequence numbers, in the next batch; completes
+    /// once committed. The outbox writes rows that carry them, and a lookup by row costs less than one by ID, per message
+    /// of a burst. A message already delivered or failed stays so.
+    /// </summary>
+    public Task MarkSentAsync(IReadOnlyList<long> sequences) => _writes.Enqueue(batch =>
+    {
+        var update = batch.Raw("UPDATE messages SET state = ?1 WHERE seq = ?2 AND outgoing = 1 AND state NOT IN (2, 3)");
+        foreach (var sequence in sequences)
+            update.Bind(1, (int)MessageState.Sent).Bind(2, sequence).Execute();
+        return true;
+    });
+
+    /// <summary>
     /// Queues an acknowledgement from one recipient for the next batch. Its outbox row goes, and the message
     /// counts as delivered once no recipient is left; <paramref name="done"/> says whether it settled anything
     /// (false when that recipient had nothing pending for this message).

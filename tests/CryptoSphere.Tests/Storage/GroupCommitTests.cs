@@ -132,6 +132,35 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task Marking_sent_by_sequence_moves_only_queued_outgoing_messages()
+    {
+        // What the outbox records after writing a page of rows: their sequences, not their IDs.
+        using var store = ChatStore.Open(_dir.Path);
+        var queued = Outgoing(0);
+        var delivered = Outgoing(1);
+        var failed = Outgoing(2);
+        var queuedSeq = store.AppendOutgoing(queued, "peer:X", T0);
+        var deliveredSeq = store.AppendOutgoing(delivered, "peer:X", T0);
+        var failedSeq = store.AppendOutgoing(failed, "peer:X", T0);
+        var ack = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.AppendAcknowledgement(delivered.Id, "peer:X", ack.SetResult);
+        Assert.True(await ack.Task.WaitAsync(Wait));
+        Assert.True(await store.MarkFailedAsync(failed.Id, "gave up"));
+        Assert.True((await store.AppendReceivedCheckedAsync(Received(0, "Y"))).IsNew);
+        var incomingSeq = store.History("peer:Y", 10).Single().Sequence;
+
+        await store.MarkSentAsync([queuedSeq, deliveredSeq, failedSeq, incomingSeq]).WaitAsync(Wait);
+
+        var states = store.History(null, 100).ToDictionary(m => m.Id, m => m.State);
+        Assert.Equal(MessageState.Sent, states[queued.Id]);
+        Assert.Equal(MessageState.Delivered, states[delivered.Id]);
+        Assert.Equal(MessageState.Failed, states[failed.Id]);
+        Assert.Equal(MessageState.Received, store.History("peer:Y", 10).Single().State);
+        // Sent is not acknowledged: it stays in the outbox until its ACK.
+        Assert.Equal([queued.Id], store.Outbox().Select(r => r.Message.Id));
+    }
+
+    [Fact]
     public async Task A_full_outbox_refuses_the_send_that_would_overflow_it_within_one_batch()
     {
         using var store = ChatStore.Open(_dir.Path);
