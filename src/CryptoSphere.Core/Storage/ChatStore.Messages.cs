@@ -145,7 +145,8 @@ public sealed partial class ChatStore
     /// messages already wait there: then nothing is stored and the task's result is null. Completes once committed.
     /// </summary>
     public Task<long?> AppendOutgoingUnlessFullAsync(StoredMessage message, string target, DateTimeOffset nextAttempt, int maxWaiting) =>
-        _writes.Enqueue(batch => batch.Waiting(target) >= maxWaiting ? null : (long?)InsertOutgoing(batch, message, target, nextAttempt));
+        _writes.Enqueue((message, target, nextAttempt, maxWaiting), static (batch, s) =>
+            batch.Waiting(s.target) >= s.maxWaiting ? null : (long?)InsertOutgoing(batch, s.message, s.target, s.nextAttempt));
 
     /// <summary>
     /// A group message: ticks the group's Lamport clock and stores the message with that time, once, with one outbox

@@ -23,7 +23,7 @@ public sealed partial class ChatStore
     /// once committed. The outbox writes rows that carry them, and a lookup by row costs less than one by ID, per message
     /// of a burst. A message already delivered or failed stays so.
     /// </summary>
-    public Task MarkSentAsync(IReadOnlyList<long> sequences) => _writes.Enqueue(batch =>
+    public Task MarkSentAsync(IReadOnlyList<long> sequences) => _writes.Enqueue(sequences, static (batch, sequences) =>
     {
         var update = batch.Raw("UPDATE messages SET state = ?1 WHERE seq = ?2 AND outgoing = 1 AND state NOT IN (2, 3)");
         foreach (var sequence in sequences)

@@ -20,7 +20,7 @@ internal sealed class StoreWriter
     private static readonly long LoneGap = System.Diagnostics.Stopwatch.Frequency / 10_000;
 
     private readonly ChatStore _store;
-    private readonly Queue<WriteOperation> _operations = new();
+    private readonly Queue<IWriteOperation> _operations = new();
     private readonly SemaphoreSlim _ready = new(0);
     private readonly CancellationTokenSource _closing = new();
     private readonly Task _loop;
@@ -116,7 +116,7 @@ internal sealed class StoreWriter
         }
         var received = new List<(StoredMessage Message, Action<ReceiveOutcome>? Done)>(1);
         var acks = new List<(Guid Id, string Target, Action<bool> Done)>(1);
-        var operations = new List<WriteOperation>(1);
+        var operations = new List<IWriteOperation>(1);
         try
         {
             lock (Gate)
@@ -140,9 +140,12 @@ internal sealed class StoreWriter
     }
 
     /// <summary>Queues a write; the task completes after the transaction holding it has committed, or fails with its error.</summary>
-    public Task<T> Enqueue<T>(Func<WriteBatch, T> work)
+    public Task<T> Enqueue<T>(Func<WriteBatch, T> work) => Enqueue(work, static (batch, w) => w(batch));
+
+    /// <summary>The same, with the write's arguments as <paramref name="state"/> for a static <paramref name="work"/> (no closure per write).</summary>
+    public Task<T> Enqueue<TState, T>(TState state, Func<WriteBatch, TState, T> work)
     {
-        var operation = new WriteOperation<T>(work);
+        var operation = new WriteOperation<TState, T>(state, work);
         bool lone;
         lock (Gate)
         {
@@ -156,7 +159,7 @@ internal sealed class StoreWriter
 
     // Called under the gate.
     private void Take(List<(StoredMessage Message, Action<ReceiveOutcome>? Done)> received, List<(Guid Id, string Target, Action<bool> Done)> acks,
-        List<WriteOperation> operations)
+        List<IWriteOperation> operations)
     {
         // Received messages are taken first and operations last, so a write queued before a received message
         // (a group's clock before the message that moved it) is in that message's batch or an earlier one.
@@ -170,7 +173,7 @@ internal sealed class StoreWriter
     {
         var received = new List<(StoredMessage Message, Action<ReceiveOutcome>? Done)>(ReceivedMessageWriter.MaxBatch);
         var acks = new List<(Guid Id, string Target, Action<bool> Done)>(AcknowledgementWriter.MaxBatch);
-        var operations = new List<WriteOperation>(MaxOperations);
+        var operations = new List<IWriteOperation>(MaxOperations);
         while (true)
         {
             received.Clear();
@@ -220,7 +223,7 @@ internal sealed class StoreWriter
     }
 
     // One transaction for the whole batch; false when the store is gone.
-    private bool Write(List<WriteOperation> operations, List<(Guid Id, string Target, Action<bool> Done)> acks,
+    private bool Write(List<IWriteOperation> operations, List<(Guid Id, string Target, Action<bool> Done)> acks,
         List<(StoredMessage Message, Action<ReceiveOutcome>? Done)> received)
     {
         var outcomes = new List<ReceiveOutcome>(received.Count);
@@ -256,7 +259,7 @@ internal sealed class StoreWriter
     }
 
     // One write failed and took its batch with it: each part again in its own transaction, so only what fails fails.
-    private void WriteApart(List<WriteOperation> operations, List<(Guid Id, string Target, Action<bool> Done)> acks,
+    private void WriteApart(List<IWriteOperation> operations, List<(Guid Id, string Target, Action<bool> Done)> acks,
         List<(StoredMessage Message, Action<ReceiveOutcome>? Done)> received)
     {
         foreach (var operation in operations)

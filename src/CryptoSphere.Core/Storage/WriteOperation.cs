@@ -4,26 +4,28 @@ namespace CryptoSphere.Core.Storage;
 /// One write queued for the store's writer: it runs inside a batch's transaction, and its task completes only
 /// after that transaction has committed (so whoever awaits it may report the write as done).
 /// </summary>
-internal abstract class WriteOperation
+internal interface IWriteOperation
 {
-    public abstract void Run(WriteBatch batch);
+    void Run(WriteBatch batch);
 
     /// <summary>The transaction holding the write committed.</summary>
-    public abstract void Committed();
+    void Committed();
 
-    public abstract void Failed(Exception error);
+    void Failed(Exception error);
 }
 
-internal sealed class WriteOperation<T>(Func<WriteBatch, T> work) : WriteOperation
+/// <summary>
+/// A write with its arguments (<paramref name="state"/>) and the completion its caller awaits, in one object: a send
+/// queues one per message, and a closure, a delegate and a separate completion source were three more.
+/// </summary>
+internal sealed class WriteOperation<TState, T>(TState state, Func<WriteBatch, TState, T> work)
+    : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IWriteOperation
 {
-    private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private T? _result;
 
-    public Task<T> Task => _done.Task;
+    public void Run(WriteBatch batch) => _result = work(batch, state);
 
-    public override void Run(WriteBatch batch) => _result = work(batch);
+    public void Committed() => TrySetResult(_result!);
 
-    public override void Committed() => _done.TrySetResult(_result!);
-
-    public override void Failed(Exception error) => _done.TrySetException(error);
+    public void Failed(Exception error) => TrySetException(error);
 }
