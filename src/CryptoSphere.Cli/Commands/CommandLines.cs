@@ -7,7 +7,8 @@ namespace CryptoSphere.Cli.Commands;
 /// </summary>
 internal sealed class CommandLines(TextReader input)
 {
-    private char[] _buffer = new char[4096];
+    // As large as the reader's own buffer (ListenCommand's 64 KiB): a burst's lines come a pipe's worth at a time.
+    private char[] _buffer = new char[64 * 1024];
     // Read and not yet taken: [_start, _end).
     private int _start;
     private int _end;

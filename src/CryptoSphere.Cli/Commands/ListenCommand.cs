@@ -92,7 +92,9 @@ internal static class ListenCommand
                 return 2;
             await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
             var reading = result.GetValue(commands)
-                ? ListenInput.RunAsync(new StreamReader(Console.OpenStandardInput()), node, profile.Trust, asJson, PrintLine, signal.Token)
+                // 64 KiB at a time: with the default 1 KiB a script's burst cost a read() per eight lines.
+                ? ListenInput.RunAsync(new StreamReader(Console.OpenStandardInput(), bufferSize: 64 * 1024), node, profile.Trust, asJson, PrintLine,
+                    signal.Token)
                 : Task.CompletedTask;
             try
             {

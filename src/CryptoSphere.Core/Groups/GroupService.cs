@@ -113,7 +113,7 @@ internal sealed class GroupService
         if (recipients.FirstOrDefault(r => waiting[r] >= options.MaxOutboxPerPeer) is { Value: not null } full)
             return GroupSendResult.Failed(GroupFailure.Full,
                 $"the outbox for {MemberNames.Of(full, Me, _node.Trust)} is full ({options.MaxOutboxPerPeer} messages waiting); nothing was sent");
-        var id = Guid.CreateVersion7();
+        var id = MessageIds.NewV7();
         var unticked = new StoredMessage(id, group.Conversation, true, Me.Value, $"{_node.AdvertisedIp}:{_node.Port}",
             options.Name, text, PeerProtocol.Secure, _node.Now, _node.Now, MessageState.Queued);
         // The clock tick and the message with its outbox rows: one write, committed in the store's next batch.

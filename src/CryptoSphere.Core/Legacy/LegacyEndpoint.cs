@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using CryptoSphere.Core.Conversations;
+using CryptoSphere.Core.Messaging;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Storage;
@@ -160,7 +161,7 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
                 break;
             case LegacyChat chat:
                 // Stored before it is shown: nothing received is lost on a crash right after.
-                var id = Guid.CreateVersion7();
+                var id = MessageIds.NewV7();
                 var now = node.Now;
                 node.Store.AppendReceivedChecked(new StoredMessage(id, ConversationId.Legacy(key).ToString(), false, null,
                     key.ToString(), chat.Team, chat.Text, PeerProtocol.Legacy, now, now, MessageState.Received), outcome =>

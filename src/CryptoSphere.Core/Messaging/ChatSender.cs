@@ -125,7 +125,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
     /// </summary>
     private (Guid Id, Task Delivered, Task<long?> Stored) BeginStoreSecure(PeerId id, PeerKey address, string name, string text)
     {
-        var messageId = Guid.CreateVersion7();
+        var messageId = MessageIds.NewV7();
         var now = node.Now;
         var delivered = outbox.Delivery(messageId);
         // A peer's conversation is also its outbox's name.
@@ -160,7 +160,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
     /// </summary>
     private async Task<SendResult> QueueForAddressAsync(PeerKey to, string text, CancellationToken cancellationToken)
     {
-        var id = Guid.CreateVersion7();
+        var id = MessageIds.NewV7();
         // Not due while this send is still asking the address: the outbox's own pass would dial it a second time.
         var inFlight = Options.ConnectTimeout + Options.GreetingWait + Options.HandshakeTimeout;
         if (await node.Store.AppendOutgoingUnlessFullAsync(new StoredMessage(id, ConversationId.Legacy(to).ToString(), true, null, to.ToString(),
