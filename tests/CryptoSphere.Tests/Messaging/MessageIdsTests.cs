@@ -36,4 +36,16 @@ public sealed class MessageIdsTests
         // The random part does vary: 74 bits, never all the same.
         Assert.True(ids.Select(g => g.ToByteArray(bigEndian: true)[8..].Aggregate(0, (h, b) => h * 31 + b)).Distinct().Count() > 99_000);
     }
+
+    [Fact]
+    public async Task Ids_made_on_many_threads_at_once_are_all_different()
+    {
+        // Each thread draws from its own pool of random bytes: no two threads may hand out the same bits.
+        var at = DateTimeOffset.UtcNow;
+        var batches = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            Enumerable.Range(0, 20_000).Select(_ => MessageIds.NewV7(at)).ToList())));
+
+        var all = batches.SelectMany(b => b).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count());
+    }
 }
