@@ -11,7 +11,8 @@ namespace CryptoSphere.Core.Messaging;
 /// reads <c>/dev/urandom</c>, a system call for every message sent and every legacy message received (strace of a
 /// sender in bursts: a 16-byte read per message). OpenSSL checks its process ID on every call (a getpid system call),
 /// so the generator's output is taken a kilobyte at a time, per thread. The bits stay unpredictable: a receiver
-/// drops a second message with an ID it already holds, so IDs a peer could guess would let it suppress others' messages.
+/// refuses a second author under an ID it already holds, so a peer that could guess another's next IDs could use them
+/// first and block that author's messages.
 /// </remarks>
 internal static class MessageIds
 {
