@@ -1,4 +1,5 @@
 using System.Text;
+using CryptoSphere.Tests.Support;
 
 namespace CryptoSphere.Tests.Cli;
 
@@ -48,7 +49,7 @@ internal sealed class CapturedOutput : TextWriter
     /// <summary>Waits until the text written since <paramref name="since"/> satisfies <paramref name="condition"/>; returns that text.</summary>
     public async Task<string> WaitUntilAsync(Func<string, bool> condition, string what, int since = 0, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? EventWaiter.DefaultTimeout);
         while (true)
         {
             Task changed;

@@ -31,7 +31,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _input.End();
-        await _menu.WaitAsync(TimeSpan.FromSeconds(10));
+        await _menu.WaitAsync(EventWaiter.DefaultTimeout);
         await _menuNode.DisposeAsync();
         await _peer.DisposeAsync();
     }
@@ -103,7 +103,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
     public async Task Option0_quits()
     {
         _input.Send("0");
-        await _menu.WaitAsync(TimeSpan.FromSeconds(10));
+        await _menu.WaitAsync(EventWaiter.DefaultTimeout);
         Assert.True(_menu.IsCompletedSuccessfully);
     }
 
@@ -111,7 +111,7 @@ public sealed class InteractiveMenuTests : IAsyncLifetime
     public async Task End_of_input_quits()
     {
         _input.End();
-        await _menu.WaitAsync(TimeSpan.FromSeconds(10));
+        await _menu.WaitAsync(EventWaiter.DefaultTimeout);
         Assert.True(_menu.IsCompletedSuccessfully);
     }
 

@@ -117,7 +117,7 @@ public sealed class LineEditorTests
         Assert.Equal(["hello after cancel"], peerEvents.All<MessageReceived>().Select(m => m.Text));
 
         Control('d');
-        await menu.WaitAsync(TimeSpan.FromSeconds(10));
+        await menu.WaitAsync(EventWaiter.DefaultTimeout);
         Assert.True(menu.IsCompletedSuccessfully);
     }
 

@@ -46,7 +46,7 @@ public sealed class MailboxMenuTests : IAsyncLifetime, IDisposable
     public async Task DisposeAsync()
     {
         _input.End();
-        await _menu.WaitAsync(TimeSpan.FromSeconds(10));
+        await _menu.WaitAsync(EventWaiter.DefaultTimeout);
         await _alice.DisposeAsync();
         await _m.DisposeAsync();
         _carol.Dispose();

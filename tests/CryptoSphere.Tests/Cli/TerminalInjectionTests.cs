@@ -79,7 +79,7 @@ public sealed class TerminalInjectionTests : IDisposable
         input.Send("2", "8", "1");
         await output.WaitUntilAsync(t => t.Split("again").Length > 1 && t.Contains("47999 legacy"), "the peer list and the history", mark);
         input.End();
-        await menu.WaitAsync(TimeSpan.FromSeconds(10));
+        await menu.WaitAsync(EventWaiter.DefaultTimeout);
 
         AssertSafe(output.Text);
     }

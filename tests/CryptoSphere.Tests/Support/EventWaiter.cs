@@ -8,7 +8,9 @@ namespace CryptoSphere.Tests.Support;
 /// </summary>
 public sealed class EventWaiter : IDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    // Generous: a test waits for what must happen, and only a failing test waits this long. 10 s was within reach of a
+    // loaded CI machine's stalls (two cores, a full suite, browsers and servers of its own).
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private readonly object _gate = new();
     private readonly List<NodeEvent> _events = [];
