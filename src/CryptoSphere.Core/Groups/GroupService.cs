@@ -125,7 +125,7 @@ internal sealed class GroupService
             .ConfigureAwait(false);
         var sentNow = sent.Count(written => written);
         if (sentNow > 0)
-            await Store.MarkSentAsync([id], leaveOutbox: false).ConfigureAwait(false);
+            await Store.MarkSentAsync([sequence]).ConfigureAwait(false);
         _outbox.Kick();
         return new GroupSendResult(id, lamport, sentNow, recipients.Count - sentNow);
     }

@@ -12,7 +12,7 @@ public sealed record ChatMessage(Guid Id, DateTimeOffset SentAt, string Text)
     private const int FixedSize = 24;
 
     public static ChatMessage Create(string text, TimeProvider? clock = null) =>
-        new(Guid.CreateVersion7(), (clock ?? TimeProvider.System).GetUtcNow(), text);
+        new(Messaging.MessageIds.NewV7(), (clock ?? TimeProvider.System).GetUtcNow(), text);
 
     public void Encode(IBufferWriter<byte> output) => Encode(output, Id, SentAt, Text);
 
