@@ -274,7 +274,7 @@ internal sealed class GroupService
             return;
         }
         var hold = !Vouched(group, from.RemoteId);
-        if (hold && _node.ContactRequests.Admit(from.RemoteId, message.Text) is { } full)
+        if (hold && _node.ContactRequests.Admit(from.RemoteId, message.Id, message.Text) is { } full)
         {
             _node.Reject(from.Address.ToString(), $"group message {message.Id} refused: {full}");
             return;
@@ -287,7 +287,7 @@ internal sealed class GroupService
         Store.AppendReceivedChecked(stored, outcome =>
         {
             from.Unstored.Release(cost);
-            var firstHeld = hold && _node.ContactRequests.Settle(from.RemoteId, message.Text, outcome.IsNew);
+            var firstHeld = hold && _node.ContactRequests.Settle(from.RemoteId, message.Id, outcome.IsNew);
             if (outcome.Refusal is { } refusal)
             {
                 _node.Reject(from.Address.ToString(), $"group message {message.Id} from {from.RemoteId.Short} not stored: {refusal}");

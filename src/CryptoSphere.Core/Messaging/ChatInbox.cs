@@ -56,7 +56,7 @@ internal sealed class ChatInbox
         var name = session.RemoteHello!.Name;
         // A contact request is held on disk, within its bounds; what does not fit is refused unstored and unacknowledged.
         var hold = _node.Options.Accept == AcceptPolicy.Trusted && _node.Trust.StateOf(id) != TrustState.Trusted;
-        if (hold && _requests.Admit(id, message.Text) is { } full)
+        if (hold && _requests.Admit(id, message.Id, message.Text) is { } full)
         {
             _node.Reject(address.ToString(), $"message {message.Id} refused: {full}");
             return;
@@ -69,7 +69,7 @@ internal sealed class ChatInbox
         _node.Store.AppendReceivedChecked(stored, outcome =>
         {
             session.Unstored.Release(cost);
-            var firstHeld = hold && _requests.Settle(id, message.Text, outcome.IsNew);
+            var firstHeld = hold && _requests.Settle(id, message.Id, outcome.IsNew);
             if (outcome.Refusal is { } refusal)
             {
                 _node.Reject(address.ToString(), $"message {message.Id} from {id.Short} not stored: {refusal}");

@@ -17,9 +17,30 @@ public sealed partial class ChatStore
         return (reader.GetInt32(0), reader.GetInt64(1));
     });
 
-    /// <summary>Peers with held messages.</summary>
-    public int HeldPeerCount() => Locked(db => Convert.ToInt32(Scalar(db,
-        $"SELECT COUNT(DISTINCT peer_id) FROM messages WHERE outgoing = 0 AND state = {HeldState}")));
+    /// <summary>The ID and text size in UTF-8 of each message held from <paramref name="peer"/> (as many as the contact request limits let in).</summary>
+    public IReadOnlyList<(Guid Id, long Bytes)> HeldSizesFrom(string peer) => Locked(db =>
+    {
+        using var command = Command(db, $"""
+            SELECT id, LENGTH(CAST(text AS BLOB)) FROM messages
+            WHERE peer_id = $peer AND outgoing = 0 AND state = {HeldState}
+            """, null, ("$peer", peer));
+        using var reader = command.ExecuteReader();
+        var held = new List<(Guid, long)>();
+        while (reader.Read())
+            held.Add((Guid.Parse(reader.GetString(0)), reader.GetInt64(1)));
+        return held;
+    });
+
+    /// <summary>Peers with held messages (as many as the contact request limits let in).</summary>
+    public IReadOnlyList<string> HeldPeers() => Locked(db =>
+    {
+        using var command = Command(db, $"SELECT DISTINCT peer_id FROM messages WHERE outgoing = 0 AND state = {HeldState} AND peer_id IS NOT NULL", null);
+        using var reader = command.ExecuteReader();
+        var peers = new List<string>();
+        while (reader.Read())
+            peers.Add(reader.GetString(0));
+        return peers;
+    });
 
     /// <summary>Every held message, oldest first.</summary>
     public IReadOnlyList<StoredMessage> Held(string? peer = null) => Locked(db =>

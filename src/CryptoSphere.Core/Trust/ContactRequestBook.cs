@@ -14,45 +14,77 @@ namespace CryptoSphere.Core.Trust;
 internal sealed class ContactRequestBook(ChatStore store, int maxMessagesPerPeer, long maxBytesPerPeer, int maxPeers)
 {
     private readonly object _gate = new();
-    // Admitted and not yet committed (the check must count them: the store writes in batches), and the peers
-    // whose request was announced in this run.
-    private readonly Dictionary<string, (int Count, long Bytes)> _admitted = new(StringComparer.Ordinal);
+    // Admitted and not yet settled, per peer by message ID (the check must count them: the store writes in batches),
+    // and the peers whose request was announced in this run.
+    private readonly Dictionary<string, Dictionary<Guid, Pending>> _admitted = new(StringComparer.Ordinal);
     private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
 
+    // An admitted message's size, and how many admissions of its ID (a resend) wait for the store.
+    private record struct Pending(long Bytes, int Admissions);
+
     /// <summary>
-    /// Admits a message of <paramref name="text"/> from <paramref name="peer"/> to be held, or says why not.
-    /// An admitted message is <see cref="Settle"/>d once the store has answered.
+    /// Admits message <paramref name="id"/> of <paramref name="text"/> from <paramref name="peer"/> to be held, or
+    /// says why not. An admitted message is <see cref="Settle"/>d once the store has answered.
     /// </summary>
-    public string? Admit(PeerId peer, string text)
+    /// <remarks>
+    /// A message is counted once, by its ID, whether it is stored or admitted or both: between the store's commit and
+    /// <see cref="Settle"/> it is both, and a resend of a held message is in the store already (it is admitted, and
+    /// acknowledged again, even at the limit). The store is read under the lock, so no message settles unseen between
+    /// the two reads.
+    /// </remarks>
+    public string? Admit(PeerId peer, Guid id, string text)
     {
-        var (count, bytes) = store.HeldFrom(peer.Value);
         var size = WireText.Utf8.GetByteCount(text);
         lock (_gate)
         {
-            var (pendingCount, pendingBytes) = _admitted.GetValueOrDefault(peer.Value);
-            count += pendingCount;
-            bytes += pendingBytes;
-            if (count >= maxMessagesPerPeer)
-                return $"contact request full: {count} messages from {peer.Short} already wait for a decision (at most {maxMessagesPerPeer})";
-            if (bytes + size > maxBytesPerPeer)
-                return $"contact request full: {bytes + size} bytes from {peer.Short} would wait for a decision (at most {maxBytesPerPeer})";
-            if (count == 0 && store.HeldPeerCount() + _admitted.Count >= maxPeers)
-                return $"{maxPeers} contact requests wait for a decision already";
-            _admitted[peer.Value] = (pendingCount + 1, pendingBytes + size);
+            var held = store.HeldSizesFrom(peer.Value);
+            var pending = _admitted.GetValueOrDefault(peer.Value);
+            var ids = new HashSet<Guid>(held.Count + (pending?.Count ?? 0));
+            long bytes = 0;
+            foreach (var (heldId, heldBytes) in held)
+                if (ids.Add(heldId))
+                    bytes += heldBytes;
+            if (pending is not null)
+                foreach (var (pendingId, p) in pending)
+                    if (ids.Add(pendingId))
+                        bytes += p.Bytes;
+            if (!ids.Contains(id))
+            {
+                if (ids.Count >= maxMessagesPerPeer)
+                    return $"contact request full: {ids.Count} messages from {peer.Short} already wait for a decision (at most {maxMessagesPerPeer})";
+                if (bytes + size > maxBytesPerPeer)
+                    return $"contact request full: {bytes + size} bytes from {peer.Short} would wait for a decision (at most {maxBytesPerPeer})";
+                if (ids.Count == 0 && WaitingPeers() >= maxPeers)
+                    return $"{maxPeers} contact requests wait for a decision already";
+            }
+            if (pending is null)
+                _admitted[peer.Value] = pending = [];
+            var admitted = pending.GetValueOrDefault(id, new Pending(size, 0));
+            pending[id] = admitted with { Admissions = admitted.Admissions + 1 };
             return null;
         }
     }
 
-    /// <summary>The store answered for an admitted message; true when it is the first of this peer's request (announce it).</summary>
-    public bool Settle(PeerId peer, string text, bool stored)
+    // Peers with held or admitted messages, each once. Call under the lock.
+    private int WaitingPeers()
+    {
+        var peers = new HashSet<string>(store.HeldPeers(), StringComparer.Ordinal);
+        peers.UnionWith(_admitted.Keys);
+        return peers.Count;
+    }
+
+    /// <summary>The store answered for admitted message <paramref name="id"/>; true when it is the first of this peer's request (announce it).</summary>
+    public bool Settle(PeerId peer, Guid id, bool stored)
     {
         lock (_gate)
         {
-            var (count, bytes) = _admitted.GetValueOrDefault(peer.Value);
-            if (count <= 1)
-                _admitted.Remove(peer.Value);
-            else
-                _admitted[peer.Value] = (count - 1, bytes - WireText.Utf8.GetByteCount(text));
+            if (_admitted.TryGetValue(peer.Value, out var pending) && pending.TryGetValue(id, out var admitted))
+            {
+                if (admitted.Admissions > 1)
+                    pending[id] = admitted with { Admissions = admitted.Admissions - 1 };
+                else if (pending.Remove(id) && pending.Count == 0)
+                    _admitted.Remove(peer.Value);
+            }
             return stored && _announced.Add(peer.Value);
         }
     }

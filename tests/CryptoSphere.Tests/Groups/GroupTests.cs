@@ -48,7 +48,7 @@ public sealed class GroupTests : IDisposable
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents, Fast);
         await using var bob = await TestNodes.StartAsync("bob", bobEvents, Fast);
         var carolStore = ChatStore.Open(_carolDir.Path);
-        var carol = await TestNodes.StartAsync("carol", carolEvents, Carol(), carolIdentity, carolStore);
+        var carol = await TestNodes.StartAsync("carol", carolEvents, Carol(ReservedPorts.Take()), carolIdentity, carolStore);
         var carolPort = carol.Port;
         var group = await FormGroupAsync(alice, aliceEvents, (bob, bobEvents), (carol, carolEvents));
 

@@ -530,7 +530,8 @@ public class ChatNodeTests
     [Fact]
     public async Task Stop_ClosesTheListener()
     {
-        await using var node = await TestNodes.StartAsync("bob");
+        // A reserved port: one the kernel handed out could be given to another test's listener once this one closes.
+        await using var node = await TestNodes.StartAsync("bob", configure: o => o with { Port = ReservedPorts.Take(), StrictPort = true });
         var port = node.Port;
 
         await node.StopAsync();

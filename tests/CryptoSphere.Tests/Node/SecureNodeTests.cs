@@ -268,7 +268,8 @@ public class SecureNodeTests
         var aliceEvents = new EventWaiter();
         var bobEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
-        var bob = await TestNodes.StartAsync("bob", bobEvents);
+        // Mallory takes bob's port once bob is gone: a reserved one, so nothing else is given it in between.
+        var bob = await TestNodes.StartAsync("bob", bobEvents, o => o with { Port = ReservedPorts.Take(), StrictPort = true });
         var bobId = bob.Identity.Id;
         var bobKey = TestNodes.KeyOf(bob);
         await using (bob)
@@ -660,7 +661,8 @@ public class SecureNodeTests
             DeadAfter = TimeSpan.FromMilliseconds(400),
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
         }, clock: clock);
-        var bob = await TestNodes.StartAsync("bob", identity: bobIdentity);
+        // Bob's replacement comes back on his port: a reserved one, so nothing else is given it in between.
+        var bob = await TestNodes.StartAsync("bob", configure: o => o with { Port = ReservedPorts.Take(), StrictPort = true }, identity: bobIdentity);
         var bobKey = TestNodes.KeyOf(bob);
         await using var cable = TcpRelay.Start(bob.Port);
         using var stopTicking = new CancellationTokenSource();

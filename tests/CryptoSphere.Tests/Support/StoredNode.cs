@@ -31,8 +31,9 @@ public sealed class StoredNode : IAsyncDisposable
     public PeerKey Key => TestNodes.KeyOf(Node);
 
     /// <summary>
-    /// Starts a node on <paramref name="dataDirectory"/>; a non-zero <paramref name="port"/> is taken strictly
-    /// (a restarted peer must come back where the others remember it).
+    /// Starts a node on <paramref name="dataDirectory"/>, on <paramref name="port"/> strictly (a restarted peer must
+    /// come back where the others remember it). Without a port it takes one from <see cref="ReservedPorts"/>, not
+    /// port 0: a port the kernel handed out may be given to another socket while the node is down.
     /// </summary>
     public static async Task<StoredNode> StartAsync(string name, string dataDirectory, int port = 0, Func<NodeOptions, NodeOptions>? configure = null)
     {
@@ -44,8 +45,8 @@ public sealed class StoredNode : IAsyncDisposable
             identity = NodeIdentity.LoadOrCreate(dataDirectory);
             var options = TestNodes.Options(name) with
             {
-                Port = port,
-                StrictPort = port != 0,
+                Port = port == 0 ? ReservedPorts.Take() : port,
+                StrictPort = true,
                 ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
                 ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
                 OutboxCheckInterval = TimeSpan.FromMilliseconds(100),

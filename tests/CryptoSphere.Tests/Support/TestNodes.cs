@@ -46,13 +46,6 @@ public static class TestNodes
     /// <summary>The key other nodes on this host know the node by.</summary>
     public static PeerKey KeyOf(ChatNode node) => new(Loopback, node.Port);
 
-    /// <summary>A loopback port that nothing listens on (it was free a moment ago).</summary>
-    public static int DeadPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>A loopback port that nothing listens on, and that no port-0 socket will be given (see <see cref="ReservedPorts"/>).</summary>
+    public static int DeadPort() => ReservedPorts.Take();
 }

@@ -21,11 +21,16 @@ public sealed class ContactRequestBookTests : IDisposable
 
     private static PeerId Id(string seed) => PeerId.FromPublicKeyInfo(Encoding.UTF8.GetBytes(seed));
 
+    // A message's ID by its text: the same text is the same message (a resend).
+    private readonly Dictionary<string, Guid> _ids = [];
+
+    private Guid Msg(string text) => _ids.TryGetValue(text, out var id) ? id : _ids[text] = Guid.CreateVersion7();
+
     private ContactRequestBook Book(int messages = 10, long bytes = 1000, int peers = 10) => new(_store, messages, bytes, peers);
 
     private async Task HoldAsync(PeerId peer, string text, string address = "10.0.0.1:4000", string name = "stranger", int second = 0)
     {
-        var message = new StoredMessage(Guid.CreateVersion7(), "peer:" + peer.Value, false, peer.Value, address, name, text,
+        var message = new StoredMessage(Msg(text), "peer:" + peer.Value, false, peer.Value, address, name, text,
             PeerProtocol.Secure, T0.AddSeconds(second), T0.AddSeconds(second), MessageState.Held);
         Assert.True(await _store.AppendReceivedAsync(message).WaitAsync(EventWaiter.DefaultTimeout));
     }
@@ -36,13 +41,13 @@ public sealed class ContactRequestBookTests : IDisposable
         var book = Book(messages: 3);
         var peer = Id("a");
 
-        Assert.Null(book.Admit(peer, "1"));
-        Assert.Null(book.Admit(peer, "2"));
-        Assert.Null(book.Admit(peer, "3"));
-        var refusal = book.Admit(peer, "4");
+        Assert.Null(book.Admit(peer, Msg("1"), "1"));
+        Assert.Null(book.Admit(peer, Msg("2"), "2"));
+        Assert.Null(book.Admit(peer, Msg("3"), "3"));
+        var refusal = book.Admit(peer, Msg("4"), "4");
 
         Assert.Equal($"contact request full: 3 messages from {peer.Short} already wait for a decision (at most 3)", refusal);
-        Assert.Null(book.Admit(Id("b"), "another peer has its own allowance"));
+        Assert.Null(book.Admit(Id("b"), Msg("another peer has its own allowance"), "another peer has its own allowance"));
     }
 
     [Fact]
@@ -54,7 +59,62 @@ public sealed class ContactRequestBookTests : IDisposable
         await HoldAsync(peer, "held 2");
 
         Assert.Equal(2, book.CountFrom(peer));
-        Assert.Contains("2 messages", book.Admit(peer, "3"));
+        Assert.Contains("2 messages", book.Admit(peer, Msg("3"), "3"));
+    }
+
+    [Fact]
+    public async Task A_message_stored_but_not_yet_settled_counts_once()
+    {
+        // The store has committed m1; the callback that settles it has not run yet (it runs after the commit).
+        var book = Book(messages: 3, bytes: 100);
+        var peer = Id("a");
+        Assert.Null(book.Admit(peer, Msg("m1"), "m1"));
+        await HoldAsync(peer, "m1");
+
+        Assert.Null(book.Admit(peer, Msg("m2"), "m2"));
+        Assert.Null(book.Admit(peer, Msg("m3"), "m3"));
+        Assert.Equal($"contact request full: 3 messages from {peer.Short} already wait for a decision (at most 3)",
+            book.Admit(peer, Msg("m4"), "m4"));
+        // Settled, m1 is counted where it now is only: still three.
+        Assert.True(book.Settle(peer, Msg("m1"), stored: true));
+        Assert.Contains("3 messages", book.Admit(peer, Msg("m4"), "m4"));
+    }
+
+    [Fact]
+    public async Task A_peer_whose_message_is_stored_but_not_yet_settled_takes_one_peer_slot()
+    {
+        var book = Book(peers: 2);
+        Assert.Null(book.Admit(Id("a"), Msg("a1"), "a1"));
+        await HoldAsync(Id("a"), "a1");
+
+        Assert.Null(book.Admit(Id("b"), Msg("b1"), "b1"));
+        Assert.Equal("2 contact requests wait for a decision already", book.Admit(Id("c"), Msg("c1"), "c1"));
+    }
+
+    [Fact]
+    public async Task A_resend_of_a_held_message_is_admitted_at_the_limit_so_it_can_be_acknowledged_again()
+    {
+        var book = Book(messages: 2, bytes: 4);
+        var peer = Id("a");
+        await HoldAsync(peer, "m1");
+        await HoldAsync(peer, "m2");
+
+        Assert.Null(book.Admit(peer, Msg("m1"), "m1"));
+        Assert.Contains("2 messages", book.Admit(peer, Msg("m3"), "m3"));
+    }
+
+    [Fact]
+    public void A_message_admitted_twice_counts_until_both_admissions_settle()
+    {
+        var book = Book(messages: 1);
+        var peer = Id("a");
+        Assert.Null(book.Admit(peer, Msg("m1"), "m1"));
+        Assert.Null(book.Admit(peer, Msg("m1"), "m1")); // its resend, before the store answered the first
+
+        book.Settle(peer, Msg("m1"), stored: false);
+        Assert.Contains("1 messages", book.Admit(peer, Msg("m2"), "m2"));
+        book.Settle(peer, Msg("m1"), stored: false);
+        Assert.Null(book.Admit(peer, Msg("m2"), "m2"));
     }
 
     [Fact]
@@ -64,12 +124,12 @@ public sealed class ContactRequestBookTests : IDisposable
         var peer = Id("a");
         await HoldAsync(peer, "ééé"); // 6 bytes in UTF-8
 
-        Assert.Null(book.Admit(peer, "abc"));
-        Assert.Null(book.Admit(peer, "d"));
-        var refusal = book.Admit(peer, "é");
+        Assert.Null(book.Admit(peer, Msg("abc"), "abc"));
+        Assert.Null(book.Admit(peer, Msg("d"), "d"));
+        var refusal = book.Admit(peer, Msg("é"), "é");
 
         Assert.Equal($"contact request full: 12 bytes from {peer.Short} would wait for a decision (at most 10)", refusal);
-        Assert.Null(book.Admit(peer, ""));
+        Assert.Null(book.Admit(peer, Msg(""), ""));
     }
 
     [Fact]
@@ -77,11 +137,11 @@ public sealed class ContactRequestBookTests : IDisposable
     {
         var book = Book(peers: 2);
         await HoldAsync(Id("stored"), "held");
-        Assert.Null(book.Admit(Id("admitted"), "pending"));
+        Assert.Null(book.Admit(Id("admitted"), Msg("pending"), "pending"));
 
-        Assert.Equal("2 contact requests wait for a decision already", book.Admit(Id("new"), "hello"));
-        Assert.Null(book.Admit(Id("stored"), "more"));
-        Assert.Null(book.Admit(Id("admitted"), "more"));
+        Assert.Equal("2 contact requests wait for a decision already", book.Admit(Id("new"), Msg("hello"), "hello"));
+        Assert.Null(book.Admit(Id("stored"), Msg("more"), "more"));
+        Assert.Null(book.Admit(Id("admitted"), Msg("more"), "more"));
     }
 
     [Fact]
@@ -89,29 +149,29 @@ public sealed class ContactRequestBookTests : IDisposable
     {
         var book = Book(messages: 2, bytes: 10);
         var peer = Id("a");
-        Assert.Null(book.Admit(peer, "aaaaa"));
-        Assert.Null(book.Admit(peer, "bbbbb"));
-        Assert.NotNull(book.Admit(peer, "c"));
+        Assert.Null(book.Admit(peer, Msg("aaaaa"), "aaaaa"));
+        Assert.Null(book.Admit(peer, Msg("bbbbb"), "bbbbb"));
+        Assert.NotNull(book.Admit(peer, Msg("c"), "c"));
 
-        Assert.False(book.Settle(peer, "aaaaa", stored: false));
+        Assert.False(book.Settle(peer, Msg("aaaaa"), stored: false));
 
-        Assert.Null(book.Admit(peer, "ccccc"));
-        Assert.Contains("2 messages", book.Admit(peer, "d"));
-        Assert.False(book.Settle(peer, "bbbbb", stored: false));
-        Assert.False(book.Settle(peer, "ccccc", stored: false));
-        Assert.Null(book.Admit(peer, "0123456789"));
+        Assert.Null(book.Admit(peer, Msg("ccccc"), "ccccc"));
+        Assert.Contains("2 messages", book.Admit(peer, Msg("d"), "d"));
+        Assert.False(book.Settle(peer, Msg("bbbbb"), stored: false));
+        Assert.False(book.Settle(peer, Msg("ccccc"), stored: false));
+        Assert.Null(book.Admit(peer, Msg("0123456789"), "0123456789"));
     }
 
     [Fact]
     public void Settling_a_peers_last_admitted_message_frees_its_peer_slot()
     {
         var book = Book(peers: 1);
-        Assert.Null(book.Admit(Id("a"), "refused later"));
-        Assert.NotNull(book.Admit(Id("b"), "no slot yet"));
+        Assert.Null(book.Admit(Id("a"), Msg("refused later"), "refused later"));
+        Assert.NotNull(book.Admit(Id("b"), Msg("no slot yet"), "no slot yet"));
 
-        book.Settle(Id("a"), "refused later", stored: false);
+        book.Settle(Id("a"), Msg("refused later"), stored: false);
 
-        Assert.Null(book.Admit(Id("b"), "now there is one"));
+        Assert.Null(book.Admit(Id("b"), Msg("now there is one"), "now there is one"));
     }
 
     [Fact]
@@ -119,13 +179,13 @@ public sealed class ContactRequestBookTests : IDisposable
     {
         var book = Book(bytes: 10);
         var peer = Id("a");
-        Assert.Null(book.Admit(peer, "aaaa"));
-        Assert.Null(book.Admit(peer, "bbbbbb"));
+        Assert.Null(book.Admit(peer, Msg("aaaa"), "aaaa"));
+        Assert.Null(book.Admit(peer, Msg("bbbbbb"), "bbbbbb"));
 
-        book.Settle(peer, "aaaa", stored: false);
+        book.Settle(peer, Msg("aaaa"), stored: false);
 
-        Assert.Null(book.Admit(peer, "cccc"));
-        Assert.Contains("11 bytes", book.Admit(peer, "d"));
+        Assert.Null(book.Admit(peer, Msg("cccc"), "cccc"));
+        Assert.Contains("11 bytes", book.Admit(peer, Msg("d"), "d"));
     }
 
     [Fact]
@@ -134,17 +194,17 @@ public sealed class ContactRequestBookTests : IDisposable
         var book = Book();
         var peer = Id("a");
 
-        Assert.False(book.Settle(peer, "refused", stored: false));
-        Assert.True(book.Settle(peer, "first", stored: true));
-        Assert.False(book.Settle(peer, "second", stored: true));
-        Assert.True(book.Settle(Id("b"), "another peer", stored: true));
+        Assert.False(book.Settle(peer, Msg("refused"), stored: false));
+        Assert.True(book.Settle(peer, Msg("first"), stored: true));
+        Assert.False(book.Settle(peer, Msg("second"), stored: true));
+        Assert.True(book.Settle(Id("b"), Msg("another peer"), stored: true));
 
         await HoldAsync(peer, "first");
         Assert.Single(book.Release(peer));
-        Assert.True(book.Settle(peer, "after the release", stored: true));
+        Assert.True(book.Settle(peer, Msg("after the release"), stored: true));
 
         Assert.False(book.Drop(peer));
-        Assert.True(book.Settle(peer, "after the drop", stored: true));
+        Assert.True(book.Settle(peer, Msg("after the drop"), stored: true));
     }
 
     [Fact]
