@@ -79,6 +79,31 @@ public sealed class ContactRequestFloodTests : IDisposable
         Assert.Empty(back.ContactRequests);
     }
 
+    [Fact]
+    public async Task A_resend_of_a_held_message_is_acknowledged_again_when_the_request_is_full()
+    {
+        // The stranger's ACK was lost, so it sends the same message again: refusing it as "full" would leave it
+        // waiting in the stranger's outbox forever, for a message this node holds already.
+        var events = new EventWaiter();
+        await using var target = await TestNodes.StartAsync("target", events, Guarded);
+        await using var stranger = await RawSecurePeer.ConnectAsync(target.Port);
+        await stranger.SendHelloAsync(1, "stranger");
+        var held = Enumerable.Range(0, 3).Select(i => ChatMessage.Create($"held {i}")).ToList();
+        foreach (var message in held)
+            await stranger.SendChatAsync(message);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(held[i].Id, await NextAckAsync(stranger, events));
+
+        var fourth = ChatMessage.Create("one too many");
+        await stranger.SendChatAsync(fourth);
+        await stranger.SendChatAsync(held[1]);
+
+        Assert.Equal(held[1].Id, await NextAckAsync(stranger, events));
+        var refused = await events.WaitFor<InputRejected>(r => r.Reason.Contains(fourth.Id.ToString()));
+        Assert.Contains("contact request full", refused.Reason);
+        Assert.Equal(3, target.ContactRequests.Single(r => r.Id == stranger.Id).Count);
+    }
+
     // A missing acknowledgement says why: the node's refusals (a store that could not write, say) are in the failure.
     private static async Task<Guid> NextAckAsync(RawSecurePeer peer, EventWaiter events)
     {
