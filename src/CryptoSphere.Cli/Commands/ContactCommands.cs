@@ -51,7 +51,8 @@ internal static class ContactCommands
             using var profile = Profile.Open(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
-            if (!PeerIdResolver.TryResolve(result.GetValue(idArgument)!, profile.Trust, out var id, out var error))
+            if (!PeerIdResolver.TryResolve(result.GetValue(idArgument)!, profile.Trust, out var id, out var error)
+                || (error = TrustAction.OwnId(id, profile.Identity.Id)) is not null)
             {
                 Console.Error.WriteLine($"cryptosphere: {error}");
                 return UsageErrors.ExitCode;

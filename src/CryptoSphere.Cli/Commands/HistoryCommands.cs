@@ -29,7 +29,7 @@ internal static class HistoryCommands
         command.Options.Add(before);
         command.Options.Add(json);
         command.Arguments.Add(peer);
-        limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--limit must be a positive number"); });
+        OptionChecks.Positive(limit);
         command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
         {
             string? conversation = null;

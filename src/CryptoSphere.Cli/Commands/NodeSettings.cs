@@ -81,7 +81,7 @@ internal sealed class NodeSettings
 
     public Option<AcceptPolicy> Accept { get; } = new("--accept")
     {
-        Description = "Who may deliver messages: open (anyone not blocked) or trusted (others become contact requests)",
+        Description = "Who may deliver messages: open (anyone not blocked) or trusted (others become contact requests). Peer IDs only: legacy senders have none, see --secure-only and --legacy-allow",
         DefaultValueFactory = _ => NodeOptions.Default.Accept,
         CustomParser = ParseAccept,
     };
@@ -203,25 +203,18 @@ internal sealed class NodeSettings
                      Downloads, AutoAcceptTrusted, MaxTransferBytes, Relay, DiscoveryServer,
                      MaxConnectionsPerIp, MaxConnections, StrangerRate, InactivitySeconds, ReadTimeoutSeconds, Backlog, LogLevel })
             command.Options.Add(option);
-        AddPositive(MaxMessageBytes);
-        AddPositive(InactivitySeconds);
-        AddPositive(ReadTimeoutSeconds);
-        AddPositive(Backlog);
-        AddPositive(MaxFrameBytes);
-        AddPositive(MaxConnectionsPerIp);
-        AddPositive(MaxConnections);
-        AddPositive(MaxOutboxPerPeer);
-        AddPositive(LegacyRetries);
-        StrangerRate.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-                r.AddError("--stranger-rate must be 0 (unpaced) or a positive number of messages per second");
-        });
-        MaxMessageAgeDays.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double>() <= 0)
-                r.AddError("--max-message-age must be a positive number of days");
-        });
+        OptionChecks.Positive(MaxMessageBytes);
+        OptionChecks.Positive(InactivitySeconds);
+        OptionChecks.Positive(ReadTimeoutSeconds);
+        OptionChecks.Positive(Backlog);
+        OptionChecks.Positive(MaxFrameBytes);
+        OptionChecks.Positive(MaxConnectionsPerIp);
+        OptionChecks.Positive(MaxConnections);
+        OptionChecks.Positive(MaxOutboxPerPeer);
+        OptionChecks.Positive(LegacyRetries);
+        OptionChecks.Require(StrangerRate, v => v >= 0, "--stranger-rate must be 0 (unpaced) or a positive number of messages per second");
+        OptionChecks.Require(MaxMessageAgeDays, v => v > 0, "--max-message-age must be a positive number of days");
+        OptionChecks.IpAddress(AdvertiseIp);
     }
 
     /// <summary>The node these options describe, with the profile's identity and database; null when network.json is not valid.</summary>
@@ -288,13 +281,6 @@ internal sealed class NodeSettings
         AutoAcceptFromTrusted = result.GetValue(AutoAcceptTrusted),
         MaxTransferBytes = result.GetValue(MaxTransferBytes),
     };
-
-    private static void AddPositive(Option<int> option) =>
-        option.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() <= 0)
-                r.AddError($"{option.Name} must be a positive number");
-        });
 
     internal static int? ParsePort(ArgumentResult result)
     {

@@ -24,6 +24,8 @@ internal sealed class OneOffOptions(string timeoutDescription)
 
     public void AddTo(Command command)
     {
+        OptionChecks.Positive(Timeout);
+        OptionChecks.IpAddress(AdvertiseIp);
         foreach (var option in new Option[] { To, Name, FromPort, AdvertiseIp, Timeout, DataDir })
             command.Options.Add(option);
     }

@@ -21,7 +21,7 @@ internal static class TransferCommands
         command.Options.Add(json);
         foreach (var verb in TransferAction.Verbs)
             command.Subcommands.Add(ActionCommand(verb));
-        limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--limit must be a positive number"); });
+        OptionChecks.Positive(limit);
         command.SetAction(result =>
         {
             using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);

@@ -1,4 +1,5 @@
 using CryptoSphere.Cli.Control;
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Trust;
 
@@ -15,6 +16,8 @@ internal static class TrustAction
         var outcome = new CommandOutcome();
         if (!PeerIdResolver.TryResolve(idText, trust, out var id, out var error))
             return outcome.Fail(error);
+        if (OwnId(id, node.Identity.Id) is { } own)
+            return outcome.Fail(own);
         switch (verb)
         {
             case "trust":
@@ -28,4 +31,11 @@ internal static class TrustAction
                 return outcome.Say($"{id} is now unknown.");
         }
     }
+
+    /// <summary>
+    /// The refusal when <paramref name="id"/> is this node's own: trusting or blocking oneself only added a contact
+    /// that no connection ever matches.
+    /// </summary>
+    public static string? OwnId(PeerId id, PeerId own) =>
+        id == own ? $"{id.Short}... is this node's own ID: trust, block and unblock are for other peers" : null;
 }

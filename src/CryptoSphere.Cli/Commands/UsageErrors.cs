@@ -46,7 +46,9 @@ internal static partial class UsageErrors
         {
             var expected = cannotParse.Groups["type"].Value switch
             {
+                var t when t.Contains("Int32") => "a whole number up to 2147483647",
                 var t when t.Contains("Int") => "a whole number",
+                var t when t.Contains("Double") => "a number",
                 var t when t.Contains("Bool") => "true or false",
                 _ => "another kind of value",
             };

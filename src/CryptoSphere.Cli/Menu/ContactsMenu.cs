@@ -35,6 +35,11 @@ internal sealed class ContactsMenu(ChatNode node, IMenuConsole console)
             return;
         if (!TryPick(answer, contacts.Select(c => c.Id).ToList(), out var id))
             return;
+        if (TrustAction.OwnId(id, node.Identity.Id) is { } own)
+        {
+            console.Error(own + ".");
+            return;
+        }
 
         switch (action)
         {

@@ -32,7 +32,11 @@ public static class Recipients
                 id = matches[0].Id;
                 return true;
             case 0:
-                error = noMatch;
+                // A whole ID's length, but not an ID: a typo in its last character (see PeerId.TryParse).
+                var compact = PeerId.Normalize(text);
+                error = compact.Length == 52 && PeerId.TryParse(compact[..51] + "A", out _)
+                    ? $"'{text}' is not a peer ID: its last character must be A or Q (check it against its owner's)"
+                    : noMatch;
                 return false;
             default:
                 error = $"'{text}' matches {matches.Count} peers ({string.Join(", ", matches.Select(m => m.Id.Short))}); type more of the ID";

@@ -32,11 +32,16 @@ public readonly record struct PeerId : ISpanFormattable
         if (text is null)
             return false;
         var compact = Normalize(text);
-        if (compact.Length != 52 || compact.Any(c => !(c is >= 'A' and <= 'Z' or >= '2' and <= '7')))
+        if (compact.Length != 52 || compact.Any(c => !(c is >= 'A' and <= 'Z' or >= '2' and <= '7')) || !IsCanonical(compact))
             return false;
         id = new PeerId(compact);
         return true;
     }
+
+    // 52 characters carry 260 bits for a 256-bit hash: the last character's low 4 bits are always zero (A or Q).
+    // Accepting others would let a one-character typo name a second "peer" that no key ever matches (trusting or
+    // blocking it would then change nothing for the peer the user meant).
+    private static bool IsCanonical(string compact) => compact[^1] is 'A' or 'Q';
 
     /// <summary>Upper case without separators: the form used to match prefixes.</summary>
     public static string Normalize(string text) =>

@@ -8,15 +8,19 @@ namespace CryptoSphere.Tests.Cli;
 /// </summary>
 public sealed class BadInputTests : IAsyncLifetime
 {
-    private const string Data = "{data}", Missing = "{missing}", AFile = "{file}", Folder = "{folder}";
+    private const string Data = "{data}", Missing = "{missing}", AFile = "{file}", Folder = "{folder}", OwnId = "{own-id}", OwnIdTypo = "{own-id-typo}";
 
     private readonly TempDirectory _temp = new();
 
     private string DataDir => _temp.Combine("data");
 
+    private string _ownId = "";
+
     public async Task InitializeAsync()
     {
-        Assert.Equal(0, (await CliProcess.RunAsync("id", "--data-dir", DataDir)).ExitCode);
+        var id = await CliProcess.RunAsync("id", "--data-dir", DataDir);
+        Assert.Equal(0, id.ExitCode);
+        _ownId = id.Stdout.Trim();
         Assert.Equal(0, (await CliProcess.RunAsync("group", "create", "--data-dir", DataDir, "lab")).ExitCode);
         await File.WriteAllTextAsync(_temp.Combine("a-file"), "not a folder");
     }
@@ -72,6 +76,23 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["mailbag"], "unknown command or argument 'mailbag'" },
         { ["outbox", "--data-dir", Data, "--nonsense"], "unknown command or argument '--nonsense'" },
         { ["send-file", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "/no/such/file"], "there is no file /no/such/file" },
+        // A validator that asked for the value of a text that is no number threw (a stack trace, exit 134).
+        { ["history", "--data-dir", Data, "--limit", "abc"], "--limit needs a whole number up to 2147483647, not 'abc'" },
+        { ["history", "--data-dir", Data, "--limit", "99999999999"], "--limit needs a whole number up to 2147483647, not '99999999999'" },
+        { ["transfers", "--data-dir", Data, "--limit", "abc"], "--limit needs a whole number up to 2147483647, not 'abc'" },
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "5000", "--max-connections", "abc"], "--max-connections needs a whole number" },
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "5000", "--max-message-age", "soon"], "--max-message-age needs a number, not 'soon'" },
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "5000", "--stranger-rate", "many"], "--stranger-rate needs a whole number" },
+        { ["--data-dir", Data, "--name", "x", "--port", "5000", "--backlog", "abc"], "--backlog needs a whole number" },
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "5000", "--advertise-ip", "notanip"], "--advertise-ip must be an IP address" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "--timeout", "-5", "hi"], "--timeout must be a positive number" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "--timeout", "0", "hi"], "--timeout must be a positive number" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "--advertise-ip", "nope", "hi"], "--advertise-ip must be an IP address" },
+        { ["trust", "--data-dir", Data, OwnId], "is this node's own ID" },
+        { ["block", "--data-dir", Data, OwnId], "is this node's own ID" },
+        { ["trust", "--data-dir", Data, OwnIdTypo], "is not a peer ID: its last character must be A or Q" },
+        { ["history", "--data-dir", ""], "--data-dir needs a folder, not an empty value" },
+        { ["id", "--data-dir", " "], "--data-dir needs a folder, not an empty value" },
     };
 
     [Theory]
@@ -85,6 +106,9 @@ public sealed class BadInputTests : IAsyncLifetime
             Missing => missing,
             AFile => _temp.Combine("a-file"),
             Folder => _temp.Path,
+            OwnId => _ownId,
+            // The last character moved by one: a typo of a spare bit (only A and Q end an ID).
+            OwnIdTypo => _ownId[..^1] + (_ownId[^1] == 'A' ? 'B' : 'R'),
             _ => a,
         }).ToArray();
         var before = Snapshot();

@@ -31,6 +31,18 @@ public sealed class RecipientsTests : IDisposable
     }
 
     [Fact]
+    public void A_whole_id_with_a_mistyped_last_character_is_refused_as_no_id()
+    {
+        var typo = _known.Value[..51] + (_known.Value[^1] == 'A' ? 'B' : 'R');
+        Assert.False(Recipients.TryResolvePeerId(typo, _trust, out _, out var error));
+        Assert.Contains("is not a peer ID: its last character must be A or Q", error);
+
+        // Another character wrong as well: that is no ID's last character's fault.
+        Assert.False(Recipients.TryResolvePeerId("1" + typo[1..], _trust, out _, out error));
+        Assert.Contains("no known peer ID starts with", error);
+    }
+
+    [Fact]
     public void A_send_target_is_an_address_a_peer_or_a_group()
     {
         Assert.True(Recipients.TryResolve("127.0.0.1:6000", _trust, out var address, out _));

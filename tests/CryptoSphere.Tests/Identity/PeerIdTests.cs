@@ -166,6 +166,19 @@ public class PeerIdTests
     }
 
     [Fact]
+    public void TryParse_RejectsALastCharacterWithSpareBitsSet_SoATypoIsNotASecondPeer()
+    {
+        // 256 bits in 52 characters: the last one holds one bit and four zero bits, so only A and Q are an ID's.
+        var value = Sample().Value;
+        var ends = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".Where(c => PeerId.TryParse(value[..51] + c, out _)).ToArray();
+
+        Assert.Equal(['A', 'Q'], ends);
+        Assert.Contains(value[^1], ends);
+        Assert.All(Enumerable.Range(0, 200), i =>
+            Assert.Contains(PeerId.FromPublicKeyInfo(BitConverter.GetBytes(i)).Value[^1], ends));
+    }
+
+    [Fact]
     public void Normalize_DropsDashesAndWhitespace_AndUpperCases()
     {
         Assert.Equal("ABC2DEF", PeerId.Normalize(" abc-2d\tef "));
