@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Messaging;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -148,6 +150,10 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
             updatesPeerTable = false;
             LegacyLog.PlaintextFromNode(_log, key);
         }
+        // A team name is as long as a secure peer's name may be (HELLO's bound): the legacy header has no bound of its own
+        // short of the message's, and a 60,000-character name was stored and shown whole.
+        if (message is LegacyChat { Team: { Length: > HelloMessage.MaxNameBytes / 4 } team } named)
+            message = named with { Team = Encoding.UTF8.GetString(WireText.Bounded(team, HelloMessage.MaxNameBytes)) };
         switch (message)
         {
             case LegacyDisconnect:

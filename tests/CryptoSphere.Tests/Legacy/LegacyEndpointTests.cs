@@ -91,6 +91,19 @@ public sealed class LegacyEndpointTests
     // ---- accepted ----
 
     [Fact]
+    public async Task A_team_name_longer_than_a_secure_peers_name_may_be_is_cut_to_that_bound()
+    {
+        await using var bob = await LoggedNode.StartAsync("bob");
+
+        await RawLegacyPeer.SendAsync(bob.Port, Chat(TestNodes.DeadPort(), new string('é', 30_000), "a long name"));
+
+        var message = await bob.Events.WaitFor<MessageReceived>();
+        Assert.Equal("a long name", message.Text);
+        Assert.Equal(new string('é', 128), message.Name); // 256 bytes of UTF-8, not cut inside a character
+        Assert.Equal(message.Name, Assert.Single(bob.Node.Store.History(null, 10)).Name);
+    }
+
+    [Fact]
     public async Task A_complete_message_is_delivered_though_its_sender_stays_connected_after_the_end_marker()
     {
         await using var bob = await LoggedNode.StartAsync("bob", o => o with { ReadTimeout = TimeSpan.FromMilliseconds(300) });
