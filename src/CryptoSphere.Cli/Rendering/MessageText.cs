@@ -29,12 +29,14 @@ internal static class MessageText
 
     private static string Who(StoredMessage m) => m.Name.Length > 0 ? $"{TerminalText.Safe(m.Name)} ({TerminalText.Safe(m.Address)})" : TerminalText.Safe(m.Address);
 
-    /// <summary>The delivery state of one's own messages; received ones need none.</summary>
+    /// <summary>The delivery state of one's own messages; of a received one, only what sets it apart (legacy, or held).</summary>
     public static string State(StoredMessage m) => m.Outgoing
         ? $" [{m.State.ToString().ToLowerInvariant()}{(m.State == MessageState.Failed && m.Error is { } e ? ": " + TerminalText.Safe(e) : "")}" +
           // A group message some members refused: delivered (or still on its way) to the others, and not to these.
           $"{(m.State != MessageState.Failed && m.Refusals is { } r ? "; not to: " + TerminalText.Safe(r) : "")}]"
-        : m.Protocol == Core.Peers.PeerProtocol.Legacy ? " [unencrypted, unverified]" : "";
+        : m.Protocol == Core.Peers.PeerProtocol.Legacy ? " [unencrypted, unverified]"
+        // Held under --accept trusted: not accepted, and deleted if the request is rejected; it must not read as accepted.
+        : m.State == MessageState.Held ? " [contact request: waiting for your decision]" : "";
 
     public static string StateName(MessageState state) => state.ToString().ToLowerInvariant();
 }
