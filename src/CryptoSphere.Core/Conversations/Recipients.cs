@@ -32,10 +32,8 @@ public static class Recipients
                 id = matches[0].Id;
                 return true;
             case 0:
-                // A whole ID's length, but not an ID: a typo in its last character (see PeerId.TryParse).
-                var compact = PeerId.Normalize(text);
-                error = compact.Length == 52 && PeerId.TryParse(compact[..51] + "A", out _)
-                    ? $"'{text}' is not a peer ID: its last character must be A or Q (check it against its owner's)"
+                error = PeerId.IsMistypedAtTheEnd(text)
+                    ? $"'{text}' is not a peer ID: its last character must be {string.Join(" or ", PeerId.Ends.ToCharArray())} (check it against its owner's)"
                     : noMatch;
                 return false;
             default:

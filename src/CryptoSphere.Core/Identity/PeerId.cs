@@ -38,10 +38,21 @@ public readonly record struct PeerId : ISpanFormattable
         return true;
     }
 
-    // 52 characters carry 260 bits for a 256-bit hash: the last character's low 4 bits are always zero (A or Q).
-    // Accepting others would let a one-character typo name a second "peer" that no key ever matches (trusting or
-    // blocking it would then change nothing for the peer the user meant).
-    private static bool IsCanonical(string compact) => compact[^1] is 'A' or 'Q';
+    /// <summary>
+    /// The characters an ID ends with. 52 characters carry 260 bits for a 256-bit hash: the last character's low 4 bits
+    /// are always zero. Accepting others would let a one-character typo name a second "peer" that no key ever matches
+    /// (trusting or blocking it would then change nothing for the peer the user meant).
+    /// </summary>
+    public const string Ends = "AQ";
+
+    private static bool IsCanonical(string compact) => Ends.Contains(compact[^1]);
+
+    /// <summary>A whole ID's length and alphabet, and no ID only because of its last character: a typo there.</summary>
+    public static bool IsMistypedAtTheEnd(string text)
+    {
+        var compact = Normalize(text);
+        return compact.Length == 52 && !TryParse(compact, out _) && TryParse(compact[..51] + Ends[0], out _);
+    }
 
     /// <summary>Upper case without separators: the form used to match prefixes.</summary>
     public static string Normalize(string text) =>
