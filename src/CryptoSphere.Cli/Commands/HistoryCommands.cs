@@ -19,7 +19,7 @@ internal static class HistoryCommands
     private static Command History()
     {
         var dataDir = DataDirectory.CreateOption();
-        var peer = new Argument<string?>("peer") { Description = "Peer ID (or unique prefix), or HOST:PORT of a legacy peer; all conversations when left out", Arity = ArgumentArity.ZeroOrOne };
+        var peer = new Argument<string?>("peer") { Description = "Peer ID (or unique prefix), group name or ID, HOST:PORT, or a conversation as --json names it (legacy:HOST:PORT: an old peer's, at an address a CryptoSphere node now has); all conversations when left out", Arity = ArgumentArity.ZeroOrOne };
         var limit = new Option<int>("--limit") { Description = "How many of the latest messages", DefaultValueFactory = _ => 50 };
         var before = new Option<long?>("--before") { Description = "Page back: only messages before this sequence number (#N)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array" };

@@ -114,7 +114,21 @@ public static class Recipients
     /// <summary>A PEER argument (a group's name or ID, a peer ID or prefix, or HOST:PORT) as the conversation it names.</summary>
     public static bool TryResolveConversation(string text, TrustStore trust, out ConversationId conversation, out string error)
     {
-        conversation = default;
+        // A conversation's own name (peer:ID, legacy:HOST:PORT, group:ID, as the JSON prints it) is taken as written:
+        // legacy:HOST:PORT is how an old peer's conversation is opened at an address a CryptoSphere node now has, where
+        // HOST:PORT names the node's.
+        if (ConversationId.TryParse(text, out conversation))
+        {
+            error = conversation.Kind switch
+            {
+                ConversationKind.Legacy when conversation.Address is null => "legacy: needs HOST:PORT after it",
+                ConversationKind.Group when trust.Store.FindGroup(conversation.GroupId!.Value) is null => "no group has that ID",
+                _ => "",
+            };
+            if (error.Length > 0)
+                conversation = default;
+            return error.Length == 0;
+        }
         if (TryResolvePeerId(text, trust, out var id, out error))
         {
             conversation = ConversationId.Peer(id);

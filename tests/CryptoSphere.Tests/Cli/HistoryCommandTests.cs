@@ -14,6 +14,7 @@ public sealed class HistoryCommandTests : IAsyncLifetime
     private readonly TempDirectory _b = new();
     private PeerId _bId;
     private PeerId _aId;
+    private int _bPort;
 
     /// <summary>A writes to B, B answers; both wait for the acknowledgement, then both stop.</summary>
     public async Task InitializeAsync()
@@ -22,6 +23,7 @@ public sealed class HistoryCommandTests : IAsyncLifetime
         await using var b = await StoredNode.StartAsync("bob", _b.Path);
         _aId = a.Identity.Id;
         _bId = b.Identity.Id;
+        _bPort = b.Key.Port;
 
         var sent = await a.Node.SendAsync(b.Key, "Hello Bob, the zebra escaped");
         await a.Events.WaitFor<MessageDelivered>(d => d.MessageId == sent.MessageId, Long);
@@ -95,6 +97,25 @@ public sealed class HistoryCommandTests : IAsyncLifetime
         var (code, _, stderr) = await CliProcess.RunAsync("history", "ZZZZZZZ", "--data-dir", _a.Path);
         Assert.Equal(2, code);
         Assert.Contains("unknown peer 'ZZZZZZZ'", stderr);
+    }
+
+    [Fact]
+    public async Task An_old_peers_conversation_at_a_secure_peers_address_opens_by_its_conversation_id()
+    {
+        // An old peer once wrote from the address bob has: HOST:PORT names bob's conversation, legacy:HOST:PORT the old one's.
+        await using (var a = await StoredNode.StartAsync("alice", _a.Path))
+        {
+            await RawLegacyPeer.SendAsync(a.Key.Port, $"<127.0.0.1:{_bPort}> @ <oldtimer>\nfrom the old days\n<end>");
+            await a.Events.WaitFor<MessageReceived>(m => m.Text == "from the old days", Long);
+        }
+
+        var secure = Array(await RunOkAsync("history", $"127.0.0.1:{_bPort}", "--json"));
+        Assert.Equal(["Hello Bob, the zebra escaped", "Hi Alice, catch it quickly"], secure.Select(Text));
+
+        var legacy = Array(await RunOkAsync("history", $"legacy:127.0.0.1:{_bPort}", "--json"));
+        Assert.Equal("from the old days", Text(Assert.Single(legacy)));
+        Assert.Equal("legacy", legacy[0].GetProperty("protocol").GetString());
+        Assert.Equal($"legacy:127.0.0.1:{_bPort}", legacy[0].GetProperty("conversation").GetString());
     }
 
     [Fact]

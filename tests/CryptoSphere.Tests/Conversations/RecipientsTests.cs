@@ -81,4 +81,24 @@ public sealed class RecipientsTests : IDisposable
         Assert.True(Recipients.TryResolveConversation("127.0.0.1:5999", _trust, out var unknown, out _));
         Assert.Equal(ConversationId.Legacy(new PeerKey("127.0.0.1", 5999)), unknown);
     }
+
+    [Fact]
+    public void A_history_argument_that_is_a_conversation_id_names_that_conversation_even_at_a_secure_peers_address()
+    {
+        // An old peer once wrote from the address the proven peer has now: only legacy:HOST:PORT opens that conversation.
+        Assert.True(Recipients.TryResolveConversation("legacy:127.0.0.1:5000", _trust, out var legacy, out _));
+        Assert.Equal(ConversationId.Legacy(new PeerKey("127.0.0.1", 5000)), legacy);
+
+        Assert.True(Recipients.TryResolveConversation(ConversationId.Peer(_known).ToString(), _trust, out var peer, out _));
+        Assert.Equal(ConversationId.Peer(_known), peer);
+    }
+
+    [Theory]
+    [InlineData("legacy:nowhere", "legacy: needs HOST:PORT after it")]
+    [InlineData("group:00000000-0000-0000-0000-000000000001", "no group has that ID")]
+    public void A_history_argument_that_looks_like_a_conversation_id_but_names_none_is_refused(string text, string expected)
+    {
+        Assert.False(Recipients.TryResolveConversation(text, _trust, out _, out var error));
+        Assert.Equal(expected, error);
+    }
 }
