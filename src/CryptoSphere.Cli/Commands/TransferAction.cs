@@ -16,7 +16,8 @@ internal static class TransferAction
         if (matches.Count != 1)
             return outcome.Fail(matches.Count == 0
                 ? $"no transfer has an ID starting with '{idText}' (see `cryptosphere transfers`)"
-                : $"'{idText}' matches {matches.Count} transfers ({string.Join(", ", matches.Select(t => t.ShortId))}); give more of the ID");
+                : $"'{idText}' matches {matches.Count} transfers ({string.Join(", ", matches.Select(t => t.ShortId))}); give more of the ID",
+                UsageErrors.ExitCode);
         var transfer = matches[0];
         var result = verb switch
         {

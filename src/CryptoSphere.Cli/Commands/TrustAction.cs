@@ -14,10 +14,11 @@ internal static class TrustAction
     public static async Task<CommandOutcome> RunAsync(ChatNode node, TrustStore trust, string verb, string idText)
     {
         var outcome = new CommandOutcome();
+        // Bad input, as without a running node: exit 2.
         if (!PeerIdResolver.TryResolve(idText, trust, out var id, out var error))
-            return outcome.Fail(error);
+            return outcome.Fail(error, UsageErrors.ExitCode);
         if (OwnId(id, node.Identity.Id) is { } own)
-            return outcome.Fail(own);
+            return outcome.Fail(own, UsageErrors.ExitCode);
         switch (verb)
         {
             case "trust":

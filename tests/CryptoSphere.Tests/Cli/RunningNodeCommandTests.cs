@@ -97,8 +97,28 @@ public sealed class RunningNodeCommandTests : IDisposable
 
         var (code, _, stderr) = await CliProcess.RunAsync("transfers", "accept", "0123", "--data-dir", _data.Path);
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("no transfer has an ID starting with '0123'", stderr);
+    }
+
+    [Theory]
+    [InlineData("trust")]
+    [InlineData("block")]
+    [InlineData("unblock")]
+    public async Task Trust_of_an_unknown_prefix_through_the_running_node_is_bad_input_as_without_one(string verb)
+    {
+        var (offline, _, offlineError) = await CliProcess.RunAsync(verb, "ZZZZZZ", "--data-dir", _data.Path);
+        var (listen, _) = await StartListenAsync();
+        await using var __ = listen;
+        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(_data.Path, "control.sock")), "the control socket exists");
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(verb, "ZZZZZZ", "--data-dir", _data.Path);
+
+        Assert.Equal(2, offline);
+        Assert.Equal(2, code);
+        Assert.Equal(offlineError, stderr);
+        Assert.Contains("no known peer ID starts with 'ZZZZZZ'", stderr);
+        Assert.Empty(stdout);
     }
 
     [Fact]
