@@ -107,6 +107,10 @@ internal sealed class GroupService
         var options = _node.Options;
         if (WireText.Utf8.GetByteCount(text) > options.MaxFrameBytes - GroupFrameOverhead)
             return GroupSendResult.Failed(GroupFailure.Invalid, $"message too long (the limit is {options.MaxFrameBytes - GroupFrameOverhead} bytes)");
+        // A change another process made (the `group add` command) reaches the members before this message does: a
+        // member just added would otherwise get a message for a group it does not know yet, and not take it.
+        if (group.Admin == Me && _pushedVersion.GetValueOrDefault(groupId) < group.Version)
+            await PushStateAsync(group).ConfigureAwait(false);
         var recipients = group.Current.Where(m => m.Id != Me).Select(m => m.Id).ToList();
         var counts = Store.OutboxCounts(recipients.Select(Outbox.TargetOf));
         var waiting = recipients.ToDictionary(r => r, r => counts[Outbox.TargetOf(r)]);
@@ -188,12 +192,14 @@ internal sealed class GroupService
 
     private async Task PushStateAsync(Group group)
     {
-        _pushedVersion[group.Id] = group.Version;
         foreach (var member in group.Members.Where(m => m.Id != Me))
         {
             if (_sessions.Find(member.Id) is { } session)
                 await SendStateAsync(session, group).ConfigureAwait(false);
         }
+        // Only once written: a group send that finds this version pushed must find it on every member's session, ahead
+        // of its message (a push running meanwhile at worst sends the state twice; a member keeps one).
+        _pushedVersion[group.Id] = group.Version;
     }
 
     // Changes made by another process (the `group` command) are pushed by the running node; true when one was.
