@@ -19,4 +19,7 @@ internal static partial class MessagingLog
 
     [LoggerMessage(304, LogLevel.Information, "Contact request from {PeerId}")]
     public static partial void ContactRequest(ILogger log, string peerId);
+
+    [LoggerMessage(305, LogLevel.Information, "Wrote {Count} messages to {PeerId} again: not acknowledged within {Seconds} s on this session")]
+    public static partial void Resent(ILogger log, int count, string peerId, double seconds);
 }

@@ -102,6 +102,7 @@ internal sealed partial class Outbox
             {
                 if (head.NextAttempt <= now)
                     await FlushAsync(live).ConfigureAwait(false);
+                await ResendOverdueAsync(live, head.Sequence).ConfigureAwait(false);
                 continue;
             }
             var rows = _node.Store.Outbox(target).ToList();

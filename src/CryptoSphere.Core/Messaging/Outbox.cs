@@ -102,13 +102,12 @@ internal sealed partial class Outbox : IDisposable
                 foreach (var message in rows)
                 {
                     mark.Advance(session, Math.Max(after, message.Sequence));
-                    if (!message.IsGroup)
-                        await session.SendAsync(message, static (m, w) => ChatMessage.Encode(w, m.Id, m.SentAt, m.Text)).ConfigureAwait(false);
-                    else
-                        await session.SendAsync(OutboxFrames.AsGroupMessage(message), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+                    await WriteAsync(session, message).ConfigureAwait(false);
                     if (message.State == MessageState.Queued)
                         (written ??= []).Add(message.Sequence);
                 }
+                if (rows.Count > 0)
+                    mark.Written.Wrote(mark.Sequence, _node.Now);
                 // A backlog goes a page at a time, each page recorded as sent in its own write: read whole, a burst of
                 // thousands made lists large enough for the large object heap, and each one brought a full collection nearer.
                 RecordWritten(target, ref written);
@@ -171,6 +170,7 @@ internal sealed partial class Outbox : IDisposable
                 return true;
             await session.SendAsync(frame, static (m, w) => m.Encode(w)).ConfigureAwait(false);
             mark.Advance(session, mark.Session == session ? Math.Max(mark.Sequence, sequence) : sequence);
+            mark.Written.Wrote(mark.Sequence, _node.Now);
             return true;
         }
         catch (IOException)
@@ -248,7 +248,15 @@ internal sealed partial class Outbox : IDisposable
         /// <summary>Replaced whole, never changed: a reader without the lock sees one consistent mark.</summary>
         public Watermark? Recorded { get; private set; }
 
-        public void Advance(SecureSession session, long sequence) => (Session, Sequence) = (session, sequence);
+        /// <summary>When what <see cref="Session"/> was given was written (for writing again what it never acknowledged).</summary>
+        public WriteTimes Written { get; } = new();
+
+        public void Advance(SecureSession session, long sequence)
+        {
+            if (session != Session)
+                Written.Clear();
+            (Session, Sequence) = (session, sequence);
+        }
 
         public void Record(SecureSession session, Task? marked) => Recorded = new Watermark(session, Sequence, marked ?? Task.CompletedTask);
     }

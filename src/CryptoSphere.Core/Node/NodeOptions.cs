@@ -81,6 +81,13 @@ public sealed record NodeOptions
     /// <summary>How many times a message to an old (legacy) peer is retried before it is marked failed.</summary>
     public int LegacyRetries { get; init; } = 5;
 
+    /// <summary>
+    /// How long a peer may leave a message written on its live session unacknowledged, while acknowledging nothing
+    /// older, before it is written again on that session (then after twice as long, and so on): a message it could not
+    /// store, or a group message it could not take yet, does not wait for the next session.
+    /// </summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the outbox is checked for messages due for another attempt.</summary>
     public TimeSpan OutboxCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 

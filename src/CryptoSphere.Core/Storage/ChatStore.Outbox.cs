@@ -234,16 +234,16 @@ public sealed partial class ChatStore
     });
 
     /// <summary>The oldest message waiting for <paramref name="target"/>: when it was stored and when it is next due; null when none waits.</summary>
-    public (DateTimeOffset StoredAt, DateTimeOffset NextAttempt)? OutboxHead(string target) => Locked(db =>
+    public (long Sequence, DateTimeOffset StoredAt, DateTimeOffset NextAttempt)? OutboxHead(string target) => Locked(db =>
     {
         using var command = Command(db, """
-            SELECT m.stored_at, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
+            SELECT o.message_seq, m.stored_at, o.next_attempt FROM outbox o JOIN messages m ON m.seq = o.message_seq
             WHERE o.target = $target ORDER BY o.message_seq LIMIT 1
             """, null, ("$target", target));
         using var reader = command.ExecuteReader();
         return reader.Read()
-            ? (DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
-            : ((DateTimeOffset, DateTimeOffset)?)null;
+            ? (reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)))
+            : ((long, DateTimeOffset, DateTimeOffset)?)null;
     });
 
     /// <summary>One message while it waits in <paramref name="target"/>'s outbox; null once it has left it.</summary>
