@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Node;
@@ -23,7 +25,8 @@ internal static class SendFileCommand
         var plain = new Option<bool>("--plain") { Description = "Progress as plain lines, also on a terminal" };
         var path = new Argument<string>("path") { Description = "The file to send" };
         var command = new Command("send-file",
-            "Offer a file to a peer, wait for it to accept, send it and exit once the receiver verified it.\n" +
+            "Offer a file to a peer, wait for it to accept, send it and exit once the receiver verified it. With a node running on " +
+            "the data directory, that node sends it (the receiver answers it) and this waits for the end, without progress.\n" +
             "Exit codes: 0 verified by the receiver, 1 refused, declined, cancelled or failed, 2 bad setup, " +
             $"{Interrupted} interrupted (run the same command again to resume).");
         common.AddTo(command);
@@ -33,7 +36,18 @@ internal static class SendFileCommand
 
         command.SetAction(async (result, ct) =>
         {
-            using var profile = Profile.Open(result.GetValue(common.DataDir)!);
+            var dataDir = result.GetValue(common.DataDir)!;
+            // A node running on the data directory is the one the receiver answers: it sends the file (no progress here).
+            var request = new JsonObject
+            {
+                ["op"] = "send-file", ["to"] = result.GetValue(common.To), ["path"] = Path.GetFullPath(result.GetValue(path)!),
+                ["as"] = result.GetValue(sendAs),
+            };
+            if (await ControlClient.TryRunAsync(dataDir, request, Timeout.InfiniteTimeSpan, ct, connected: () => Console.WriteLine(
+                    $"The node running on {dataDir} sends it; waiting until the receiver has verified it (Ctrl-C stops waiting, " +
+                    "not the transfer: `cryptosphere transfers` shows it)...")) is { } forwarded)
+                return forwarded.Print();
+            using var profile = Profile.Open(dataDir);
             if (profile is null)
                 return 2;
             var wait = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(common.Timeout)));
@@ -46,24 +60,17 @@ internal static class SendFileCommand
 
             var target = result.GetValue(common.To)!;
             var file = result.GetValue(path)!;
-            var byAddress = PeerKey.TryParse(target, out var address, out _);
-            var id = default(Core.Identity.PeerId);
-            if (!byAddress && !PeerIdResolver.TryResolve(target, profile.Trust, out id, out var error))
+            if (SendFileAction.Check(target, file, profile.Trust, out var address, out var id) is { } refused)
             {
-                await Console.Error.WriteLineAsync($"cryptosphere: invalid --to: '{target}' is neither HOST:PORT nor a known peer ID ({error})");
-                return UsageErrors.ExitCode;
-            }
-            if (!File.Exists(file))
-            {
-                await Console.Error.WriteLineAsync($"cryptosphere: there is no file {file}");
+                await Console.Error.WriteLineAsync($"cryptosphere: {refused}");
                 return UsageErrors.ExitCode;
             }
             Console.WriteLine($"Hashing {file}...");
             OfferResult offer;
             try
             {
-                offer = byAddress
-                    ? await node.OfferFileAsync(address, file, result.GetValue(sendAs), signal.Token)
+                offer = address is { } to
+                    ? await node.OfferFileAsync(to, file, result.GetValue(sendAs), signal.Token)
                     : await node.OfferFileAsync(id, file, result.GetValue(sendAs), signal.Token);
             }
             catch (OperationCanceledException)
@@ -142,7 +149,7 @@ internal static class SendFileCommand
     }
 
     /// <summary>Reads events until this transfer ends; null when the user interrupted.</summary>
-    private static async Task<NodeEvent?> WaitAsync(ChannelReader<NodeEvent> events, Guid id, Action<NodeEvent> show, CancellationToken ct)
+    internal static async Task<NodeEvent?> WaitAsync(ChannelReader<NodeEvent> events, Guid id, Action<NodeEvent> show, CancellationToken ct)
     {
         try
         {

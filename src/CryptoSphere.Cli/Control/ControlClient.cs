@@ -14,8 +14,9 @@ internal static class ControlClient
     /// Hands the request to the node running on <paramref name="dataDirectory"/> and returns what it
     /// answered, or null when no node runs there (no socket, or a socket nobody listens on).
     /// </summary>
+    /// <param name="connected">Called once a running node has taken the request (before its answer).</param>
     public static async Task<CommandOutcome?> TryRunAsync(string dataDirectory, JsonObject request, TimeSpan answerWithin,
-        CancellationToken token)
+        CancellationToken token, Action? connected = null)
     {
         var path = ControlSocket.PathIn(dataDirectory);
         if (!ControlSocket.Fits(path) || !File.Exists(path))
@@ -32,6 +33,7 @@ internal static class ControlClient
         }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"), token).ConfigureAwait(false);
+        connected?.Invoke();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
         limit.CancelAfter(answerWithin);
         string? line;
@@ -42,6 +44,10 @@ internal static class ControlClient
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
             return new CommandOutcome().Fail($"the node running on {dataDirectory} did not answer within {answerWithin.TotalSeconds:0} s", 3);
+        }
+        catch (OperationCanceledException)
+        {
+            return new CommandOutcome().Fail($"stopped waiting; the node running on {dataDirectory} goes on with it", 3);
         }
         catch (Exception e) when (e is IOException or SocketException)
         {

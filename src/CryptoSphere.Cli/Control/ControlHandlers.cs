@@ -19,6 +19,8 @@ internal sealed class ControlHandlers(ChatNode node, TrustStore trust)
                     (bool?)request["secureOnly"] ?? false, queuedElsewhere: null, ct);
             case "group-send":
                 return await GroupSendAction.RunAsync(node, Text(request, "group"), Text(request, "text"), wait, ct);
+            case "send-file":
+                return await SendFileAction.RunAsync(node, trust, Text(request, "to"), Text(request, "path"), (string?)request["as"], ct);
             case "trust" or "block" or "unblock":
                 return await TrustAction.RunAsync(node, trust, op, Text(request, "id"));
             case "transfer":

@@ -45,6 +45,31 @@ public sealed class FileCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Send_file_on_a_running_nodes_data_directory_is_sent_by_that_node()
+    {
+        // The receiver answers the offer to the node its peer ID names: the running one. Found from outside: send-file
+        // made the offer itself, never heard the accept, and waited for ever.
+        await using var listen = CliProcess.Start("listen", "--data-dir", DataDir, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json");
+        await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(DataDir, "control.sock")), "the control socket exists");
+        var events = new EventWaiter();
+        await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
+        TestFiles.AcceptEverything(node);
+        var source = TestFiles.Random(_dir, "handed.bin", 200_000);
+
+        var (code, stdout, stderr) = await SendFile($"127.0.0.1:{node.Port}", source);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"The node running on {DataDir} sends it", stdout);
+        Assert.Contains("Sent handed.bin to receiver", stdout);
+        Assert.Contains("the receiver verified its SHA-256", stdout);
+        var done = await events.WaitFor<TransferCompleted>();
+        Assert.Equal(TestFiles.Sha256(source), TestFiles.Sha256(done.Transfer.Path));
+        Assert.Contains("\"transfer_completed\"", await listen.Stdout.WaitForAsync("\"transfer_completed\""));
+    }
+
+    [Fact]
     public async Task Send_file_to_a_legacy_peer_fails_with_a_clear_message()
     {
         await using var oldPeer = RawLegacyPeer.Start();
