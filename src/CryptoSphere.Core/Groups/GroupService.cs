@@ -56,6 +56,12 @@ internal sealed class GroupService
         if (string.IsNullOrWhiteSpace(name))
             return GroupResult.Failed<Group>(GroupFailure.Invalid, "a group needs a name");
         name = name.Trim();
+        // The name every member sees is the one on the wire: a longer one would be cut there, and differ between them.
+        if (WireText.Utf8.GetByteCount(name) > GroupStateMessage.MaxNameBytes)
+            return GroupResult.Failed<Group>(GroupFailure.Invalid,
+                $"a group name is at most {GroupStateMessage.MaxNameBytes} bytes of UTF-8 (this one is {WireText.Utf8.GetByteCount(name)})");
+        if (name.Any(char.IsControl))
+            return GroupResult.Failed<Group>(GroupFailure.Invalid, "a group name cannot contain control characters (line breaks, tabs, escapes)");
         // Commands find groups by name: two of one's own under one name could then be told apart only by ID.
         if (Store.Groups().FirstOrDefault(g => g.Admin == Me && string.Equals(g.Name.Trim(), name, StringComparison.OrdinalIgnoreCase)) is { } taken)
             return GroupResult.Failed<Group>(GroupFailure.Invalid, $"you already have a group called {taken.Name} ({taken.Id}); choose another name");

@@ -38,6 +38,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["export", "--data-dir", Data, "--format", "pdf"], "pdf" },
         { ["group", "create", "--data-dir", Data, ""], "a group needs a name" },
         { ["group", "create", "--data-dir", Data, "   "], "a group needs a name" },
+        { ["group", "create", "--data-dir", Data, new string('g', 256)], "a group name is at most 255 bytes of UTF-8 (this one is 256)" },
+        { ["group", "create", "--data-dir", Data, "lab\u001b[31mred"], "a group name cannot contain control characters" },
         { ["group", "send", "--data-dir", Data, "lab", ""], "an empty message is not sent" },
         { ["group", "send", "--data-dir", Data, "nope", "hi"], "no group is called" },
         { ["group", "add", "--data-dir", Data, "lab", "QQQQ"], "no known peer ID starts with 'QQQQ'" },

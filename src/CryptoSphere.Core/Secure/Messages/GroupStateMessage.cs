@@ -12,11 +12,14 @@ namespace CryptoSphere.Core.Secure.Messages;
 /// </summary>
 internal static class GroupStateMessage
 {
+    /// <summary>The longest name a group has on the wire, in bytes of UTF-8.</summary>
+    public const int MaxNameBytes = 255;
+
     public const int MaxMembers = 512;
 
     public static void Encode(Group group, IBufferWriter<byte> output)
     {
-        var name = WireText.Bounded(group.Name, 255);
+        var name = WireText.Bounded(group.Name, MaxNameBytes);
         var admin = Encoding.ASCII.GetBytes(group.Admin.Value);
         var members = group.Members.Take(MaxMembers)
             .Select(m => (Id: Encoding.ASCII.GetBytes(m.Id.Value), Address: Encoding.ASCII.GetBytes(m.Address ?? ""), m.Removed))
