@@ -15,48 +15,60 @@ internal static class TransferCommands
         var dataDir = DataDirectory.CreateOption();
         var limit = new Option<int>("--limit") { Description = "How many of the latest transfers", DefaultValueFactory = _ => 50 };
         var json = new Option<bool>("--json") { Description = "Print a JSON array" };
-        var command = new Command("transfers", "File transfers sent and received (accepted ones), newest first, with their state");
+        var command = new Command("transfers", "File transfers sent and received, newest first, with their state; with a node running, also the offers waiting for your answer");
         command.Options.Add(dataDir);
         command.Options.Add(limit);
         command.Options.Add(json);
         foreach (var verb in TransferAction.Verbs)
             command.Subcommands.Add(ActionCommand(verb));
         OptionChecks.Positive(limit);
-        command.SetAction(result =>
+        command.SetAction(async (result, ct) =>
         {
-            using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);
+            var directory = result.GetValue(dataDir)!;
+            // Offers waiting for an answer live in the running node's memory until accepted: it is asked for them, since
+            // `transfers accept` needs their IDs.
+            var asked = await ControlClient.TryRunAsync(directory, new JsonObject { ["op"] = "offers" }, ControlClient.Slack, ct);
+            using var profile = Profile.OpenExisting(directory);
             if (profile is null)
                 return 2;
-            var rows = new TransferStore(profile.Store).Recent(result.GetValue(limit));
+            var stored = new TransferStore(profile.Store).Recent(result.GetValue(limit));
+            var waiting = Offers(asked).Where(o => stored.All(t => t.Id != o.Id)).ToList();
             if (result.GetValue(json))
             {
-                var array = new JsonArray(rows.Select(t => (JsonNode)new JsonObject
-                {
-                    ["transferId"] = t.Id.ToString(),
-                    ["direction"] = t.IsOutgoing ? "outgoing" : "incoming",
-                    ["peerId"] = t.PeerId.ToString(),
-                    ["peerName"] = t.PeerName,
-                    ["name"] = t.Name,
-                    ["path"] = t.Path,
-                    ["size"] = t.Size,
-                    ["sha256"] = t.Sha256,
-                    ["bytes"] = t.Bytes,
-                    ["state"] = JsonNamingPolicy.CamelCase.ConvertName(t.State.ToString()),
-                    ["error"] = t.Error,
-                    ["updated"] = t.Updated.ToString("O"),
-                }).ToArray());
-                Console.WriteLine(CliJson.Write(array));
+                Console.WriteLine(CliJson.Write(new JsonArray(waiting.Concat(stored).Select(t => (JsonNode)TransferJson.Write(t)).ToArray())));
                 return 0;
             }
-            if (rows.Count == 0)
+            if (waiting.Count + stored.Count == 0)
                 Console.WriteLine("No transfers.");
-            foreach (var t in rows)
+            foreach (var t in waiting)
+                Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} <- {TerminalText.Safe(t.Name)} from {TransferText.Who(t)}: " +
+                                  $"offered ({Sizes.Describe(t.Size)}), waiting for your answer: transfers accept|decline {t.ShortId}");
+            foreach (var t in stored)
                 Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {TerminalText.Safe(t.Name)} " +
                                   $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {TerminalText.Safe(t.Path)}");
             return 0;
         });
         return command;
     }
+
+    // What the running node answered to "offers": none when no node runs (or it could not say).
+    private static IEnumerable<TransferInfo> Offers(CommandOutcome? asked)
+    {
+        if (asked is not { Exit: 0 })
+            return [];
+        try
+        {
+            return JsonNode.Parse(asked.Out) is JsonArray offers ? offers.Select(TransferJson.Read).OfType<TransferInfo>().ToList() : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The running node's side: incoming offers nobody has answered yet, as <c>transfers --json</c> prints them.</summary>
+    public static CommandOutcome OffersOf(Core.Node.ChatNode node) => new CommandOutcome().Say(CliJson.Write(new JsonArray(node.Transfers
+        .Where(t => !t.IsOutgoing && t.State == TransferState.Offered).Select(t => (JsonNode)TransferJson.Write(t)).ToArray())));
 
     // Accepting, declining and cancelling need the connection to the peer, which only the running node has.
     private static Command ActionCommand(string verb)

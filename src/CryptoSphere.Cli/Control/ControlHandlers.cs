@@ -23,6 +23,8 @@ internal sealed class ControlHandlers(ChatNode node, TrustStore trust)
                 return await SendFileAction.RunAsync(node, trust, Text(request, "to"), Text(request, "path"), (string?)request["as"], ct);
             case "trust" or "block" or "unblock":
                 return await TrustAction.RunAsync(node, trust, op, Text(request, "id"));
+            case "offers":
+                return TransferCommands.OffersOf(node);
             case "transfer":
                 var verb = Text(request, "verb");
                 return TransferAction.Verbs.Contains(verb)

@@ -70,6 +70,39 @@ public sealed class FileCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Transfers_lists_an_offer_waiting_for_an_answer_with_the_id_transfers_accept_takes()
+    {
+        // The offer is in the running node's memory only: found from outside, `transfers` said "No transfers." while
+        // `transfers accept` needed its ID.
+        await using var listen = CliProcess.Start("listen", "--data-dir", DataDir, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", "--downloads", Path.Combine(_dir.Path, "downloads"));
+        var started = await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
+        var port = JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32();
+        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(DataDir, "control.sock")), "the control socket exists");
+        var aliceEvents = new EventWaiter();
+        await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
+        var offer = (await alice.OfferFileAsync(new Core.Peers.PeerKey("127.0.0.1", port), TestFiles.Random(_dir, "waiting.bin", 5000))).Info();
+        await listen.Stdout.WaitForAsync("\"transfer_offered\"");
+
+        var (code, text, stderr) = await CliProcess.RunAsync("transfers", "--data-dir", DataDir);
+        var (jsonCode, json, _) = await CliProcess.RunAsync("transfers", "--data-dir", DataDir, "--json");
+
+        Assert.True(code == 0, stderr);
+        var shortId = offer.Id.ToString("N")[..12];
+        Assert.Contains($"<- waiting.bin from alice", text);
+        Assert.Contains($"waiting for your answer: transfers accept|decline {shortId}", text);
+        Assert.Equal(0, jsonCode);
+        var listed = JsonDocument.Parse(json).RootElement.EnumerateArray().Single();
+        Assert.Equal(offer.Id.ToString(), listed.GetProperty("transferId").GetString());
+        Assert.Equal("offered", listed.GetProperty("state").GetString());
+        Assert.Equal("incoming", listed.GetProperty("direction").GetString());
+
+        var (acceptCode, _, acceptError) = await CliProcess.RunAsync("transfers", "accept", shortId, "--data-dir", DataDir);
+        Assert.True(acceptCode == 0, acceptError);
+        await aliceEvents.For<TransferCompleted>(offer.Id);
+    }
+
+    [Fact]
     public async Task Send_file_to_a_legacy_peer_fails_with_a_clear_message()
     {
         await using var oldPeer = RawLegacyPeer.Start();
