@@ -54,6 +54,12 @@ internal static class ListenInput
                             print(Failure(number, "unknown command; expected: send TARGET TEXT, or group-send GROUP TEXT", asJson));
                             continue;
                         }
+                        // The rule every sending command keeps: a blank message is refused, not delivered as blanks.
+                        if (MessageInput.IsEmpty(textSpan))
+                        {
+                            print(Failure(number, MessageInput.EmptyError, asJson));
+                            continue;
+                        }
                         if (lastTarget is null || !targetSpan.SequenceEqual(lastTarget))
                         {
                             lastTarget = targetSpan.ToString();
@@ -84,7 +90,7 @@ internal static class ListenInput
                         sent = await node.SendAsync(id, text, token).ConfigureAwait(false);
                     else
                     {
-                        print(Failure(number, $"'{target}' is neither HOST:PORT nor a known peer ID ({error})", asJson));
+                        print(Failure(number, PeerIdResolver.NotATarget(target, error), asJson));
                         return;
                     }
                     if (!sent.Success)
@@ -121,17 +127,18 @@ internal static class ListenInput
 
     private enum Verb { Send, GroupSend }
 
-    // "VERB TARGET TEXT": TEXT is the rest of the line, spaces and all.
+    // "VERB TARGET TEXT": TEXT is the rest of the line, spaces and all. A known verb and a target without text parse,
+    // with an empty TEXT: that line is a message with nothing in it, not an unknown command.
     private static bool TryParse(ReadOnlySpan<char> line, out Verb verb, out ReadOnlySpan<char> target, out ReadOnlySpan<char> text)
     {
         verb = default;
         target = text = default;
         var first = line.IndexOf(' ');
-        var second = first < 0 ? -1 : line[(first + 1)..].IndexOf(' ');
-        if (second < 0)
+        if (first <= 0 || first == line.Length - 1)
             return false;
-        second += first + 1;
-        if (second == line.Length - 1)
+        var second = line[(first + 1)..].IndexOf(' ');
+        second = second < 0 ? line.Length : second + first + 1;
+        if (second == first + 1)
             return false;
         var word = line[..first];
         if (word.SequenceEqual("send"))
@@ -141,7 +148,7 @@ internal static class ListenInput
         else
             return false;
         target = line[(first + 1)..second];
-        text = line[(second + 1)..];
+        text = second < line.Length ? line[(second + 1)..] : default;
         return true;
     }
 

@@ -18,6 +18,8 @@ internal static class MessageInput
 
     public static bool IsEmpty(string? text) => string.IsNullOrWhiteSpace(text);
 
+    public static bool IsEmpty(ReadOnlySpan<char> text) => text.IsWhiteSpace();
+
     /// <summary>The message to send, or an error to print (exit 2) when there is none.</summary>
     public static bool TryGet(string? argument, TextReader stdin, bool stdinRedirected, out string text, out string error)
     {

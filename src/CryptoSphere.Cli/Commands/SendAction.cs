@@ -26,7 +26,7 @@ internal static class SendAction
         else if (PeerIdResolver.TryResolve(target, trust, out var id, out var error))
             sent = await node.SendAsync(id, text, ct);
         else
-            return outcome.Fail($"invalid --to: '{TerminalText.Safe(target)}' is neither HOST:PORT nor a known peer ID ({error})",
+            return outcome.Fail($"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}",
                 UsageErrors.ExitCode);
 
         if (sent.State == MessageState.Queued && queuedElsewhere is null)

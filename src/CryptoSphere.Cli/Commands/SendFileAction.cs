@@ -24,7 +24,7 @@ internal static class SendFileAction
         id = default;
         address = PeerKey.TryParse(target, out var key, out _) ? key : null;
         if (address is null && !PeerIdResolver.TryResolve(target, trust, out id, out var error))
-            return $"invalid --to: '{TerminalText.Safe(target)}' is neither HOST:PORT nor a known peer ID ({error})";
+            return $"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}";
         return File.Exists(file) ? null : $"there is no file {TerminalText.Safe(file)}";
     }
 

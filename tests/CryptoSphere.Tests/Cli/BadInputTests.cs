@@ -67,6 +67,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", " \n "], "an empty message is not sent" },
         { ["send", "--data-dir", Data, "--to", "nobody", "--name", "a", "--from-port", "4000", "hi"], "invalid --to" },
         { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "80", "hi"], "port 80 is outside" },
+        // A HOST:PORT with a port no node may listen on is refused for its port, not as "neither HOST:PORT nor a peer ID".
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:1", "--name", "a", "--from-port", "4000", "hi"], "port 1 is outside 1024-65535" },
         { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "hi"], "--name" },
         { ["send-file", "--data-dir", Data, "--to", "nobody", "--name", "a", "--from-port", "4000", "/etc/hostname"], "invalid --to" },
         { ["listen", "--data-dir", Data, "--name", "x", "--port", "abc"], "not a port number" },

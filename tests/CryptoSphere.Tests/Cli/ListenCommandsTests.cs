@@ -90,4 +90,36 @@ public sealed class ListenCommandsTests : IDisposable
         listen.Terminate();
         Assert.Equal(0, await listen.WaitForExitAsync());
     }
+
+    [Fact]
+    public async Task A_blank_message_and_a_privileged_port_are_refused_by_their_line_numbers_and_nothing_blank_is_sent()
+    {
+        var events = new EventWaiter();
+        await using var receiver = await TestNodes.StartAsync("receiver", events);
+        await using var listen = await StartDrivenAsync();
+
+        await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{receiver.Port}    ");
+        await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{receiver.Port} ");
+        await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{receiver.Port}");
+        await listen.Stdin.WriteLineAsync("group-send nosuchgroup \t");
+        await listen.Stdin.WriteLineAsync("send 127.0.0.1:1 hi");
+        await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{receiver.Port} words");
+        await listen.Stdin.FlushAsync();
+
+        await events.WaitFor<MessageReceived>(m => m.Text == "words", Patience);
+        var output = await listen.Stdout.WaitUntilAsync(t => t.Split('\n').Count(l => l.Contains("\"command_failed\"")) == 5,
+            "five lines refused", timeout: Patience);
+        var failures = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("type").GetString() == "command_failed")
+            .ToDictionary(e => e.GetProperty("line").GetInt32(), e => e.GetProperty("error").GetString());
+        // The wording send and group send use for an empty message.
+        foreach (var line in new[] { 1, 2, 3, 4 })
+            Assert.Equal("an empty message is not sent; write some text", failures[line]);
+        Assert.Contains("port 1 is outside 1024-65535", failures[5]);
+        Assert.DoesNotContain("neither", failures[5]);
+        Assert.DoesNotContain(events.All<MessageReceived>(), m => string.IsNullOrWhiteSpace(m.Text));
+
+        listen.Terminate();
+        Assert.Equal(0, await listen.WaitForExitAsync());
+    }
 }
