@@ -16,26 +16,27 @@ internal static class MailboxCommands
     public static Command Create()
     {
         var command = new Command("mailbox", "Trusted always-on peers that hold sealed messages while you are offline");
-        command.Subcommands.Add(IdCommand("use", "Ask a trusted peer to hold your mail while you are offline (at most 8)", (store, id) =>
-            store.Use(id) ? (true, $"{id} will be asked to hold your mail when your node next connects to it.")
-                          : (false, $"cannot use {id}: it is not a trusted contact, or {MailboxStore.MaxUsed} mailboxes are in use already")));
-        command.Subcommands.Add(IdCommand("stop-using", "Stop naming a peer as your mailbox", (store, id) =>
-            store.StopUsing(id) ? (true, $"{id} is no longer one of your mailboxes.") : (false, $"{id} was not one of your mailboxes")));
+        // A null store: this data directory has no mailbox.db, and the command may not create one (see Run).
+        command.Subcommands.Add(IdCommand("use", "Ask a trusted peer to hold your mail while you are offline (at most 8)", grants: true, (store, id) =>
+            store?.Use(id) == true ? (true, $"{id} will be asked to hold your mail when your node next connects to it.")
+                                   : (false, $"cannot use {id}: it is not a trusted contact, or {MailboxStore.MaxUsed} mailboxes are in use already")));
+        command.Subcommands.Add(IdCommand("stop-using", "Stop naming a peer as your mailbox", grants: false, (store, id) =>
+            store?.StopUsing(id) == true ? (true, $"{id} is no longer one of your mailboxes.") : (false, $"{id} was not one of your mailboxes")));
         command.Subcommands.Add(ServeCommand());
-        command.Subcommands.Add(IdCommand("stop-serving", "Stop holding mail for a peer and drop what is held for it", (store, id) =>
-            (true, $"Stopped serving {id}; {store.StopServing(id)} envelopes dropped.")));
+        command.Subcommands.Add(IdCommand("stop-serving", "Stop holding mail for a peer and drop what is held for it", grants: false, (store, id) =>
+            (true, $"Stopped serving {id}; {store?.StopServing(id) ?? 0} envelopes dropped.")));
         command.Subcommands.Add(StatusCommand());
         return command;
     }
 
-    private static Command IdCommand(string name, string description, Func<MailboxStore, PeerId, (bool Ok, string Text)> act)
+    private static Command IdCommand(string name, string description, bool grants, Func<MailboxStore?, PeerId, (bool Ok, string Text)> act)
     {
         var dataDir = DataDirectory.CreateOption();
         var idArgument = new Argument<string>("id") { Description = "The peer ID, or a unique prefix of a known one" };
         var command = new Command(name, description);
         command.Options.Add(dataDir);
         command.Arguments.Add(idArgument);
-        command.SetAction(result => Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, act));
+        command.SetAction(result => Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, grants, act));
         return command;
     }
 
@@ -62,8 +63,8 @@ internal static class MailboxCommands
                 Console.Error.WriteLine($"cryptosphere: {problem}");
                 return UsageErrors.ExitCode;
             }
-            return Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, (store, id) =>
-                store.Serve(id, quota)
+            return Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, grants: true, (store, id) =>
+                store?.Serve(id, quota) == true
                     ? (true, $"Holding mail for {id} once it asks: up to {quota.MaxEnvelopes} envelopes, {quota.MaxBytes >> 20} MB, {quota.Expiry.TotalDays:0.##} days each.")
                     : (false, $"cannot serve {id}: it is not a trusted contact (trust it first, after comparing its ID)"));
         });
@@ -77,12 +78,14 @@ internal static class MailboxCommands
         command.Options.Add(dataDir);
         command.SetAction(result =>
         {
-            using var profile = Profile.Open(result.GetValue(dataDir)!);
+            // Only reads: a mistyped --data-dir is reported, and a node that never used a mailbox gets no mailbox.db.
+            using var profile = Profile.OpenExisting(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
-            using var store = OpenStore(profile);
-            if (store is null)
+            MailboxStore? store = null;
+            if (HasStore(profile) && (store = OpenStore(profile)) is null)
                 return 2;
+            using var _ = store;
             foreach (var line in MailboxText.Status(store, profile.Trust))
                 Console.WriteLine(line);
             return 0;
@@ -90,32 +93,53 @@ internal static class MailboxCommands
         return command;
     }
 
-    private static int Run(string dataDirectory, string idText, Func<MailboxStore, PeerId, (bool Ok, string Text)> act)
+    /// <summary>
+    /// Resolves the ID, then acts. Only a change that can be made writes: a grant (<paramref name="grants"/>: use,
+    /// serve) to a trusted contact, or a removal from a mailbox.db that exists. A mistyped ID, a refusal, a removal
+    /// of nothing and a mistyped --data-dir create no file.
+    /// </summary>
+    private static int Run(string dataDirectory, string idText, bool grants, Func<MailboxStore?, PeerId, (bool Ok, string Text)> act)
     {
-        using var profile = Profile.Open(dataDirectory);
-        if (profile is null)
-            return 2;
-        if (!PeerIdResolver.TryResolve(idText, profile.Trust, out var id, out var error))
+        Profile? profile = null;
+        ChatStore? nobody = null;
+        try
         {
-            Console.Error.WriteLine($"cryptosphere: {error}");
-            return UsageErrors.ExitCode;
+            // A data directory that does not exist yet trusts nobody, so a grant there is refused as for any stranger:
+            // the ID is checked against an empty contact list rather than starting a directory for a refusal.
+            if (grants && !File.Exists(dataDirectory) && !Profile.Exists(dataDirectory))
+                nobody = ChatStore.OpenInMemory();
+            else if ((profile = Profile.OpenExisting(dataDirectory)) is null)
+                return 2;
+            var trust = profile?.Trust ?? new TrustStore(nobody!);
+            if (!PeerIdResolver.TryResolve(idText, trust, out var id, out var error))
+            {
+                Console.Error.WriteLine($"cryptosphere: {error}");
+                return UsageErrors.ExitCode;
+            }
+            MailboxStore? store = null;
+            if (profile is not null && (HasStore(profile) || grants && trust.StateOf(id) == TrustState.Trusted) && (store = OpenStore(profile)) is null)
+                return 2;
+            using var _ = store;
+            var (ok, text) = act(store, id);
+            if (!ok)
+            {
+                Console.Error.WriteLine($"cryptosphere: {text}");
+                return 1;
+            }
+            Console.WriteLine(text);
+            return 0;
         }
-        using var store = OpenStore(profile);
-        if (store is null)
-            return 2;
-        var (ok, text) = act(store, id);
-        if (!ok)
+        finally
         {
-            Console.Error.WriteLine($"cryptosphere: {text}");
-            return 1;
+            profile?.Dispose();
+            nobody?.Dispose();
         }
-        Console.WriteLine(text);
-        return 0;
     }
 
+    private static bool HasStore(Profile profile) => File.Exists(Path.Combine(profile.Directory, MailboxStore.FileName));
+
     /// <summary>The mailbox database when this data directory has one (reading commands do not create it); null otherwise.</summary>
-    public static MailboxStore? OpenIfUsed(Profile profile) =>
-        File.Exists(Path.Combine(profile.Directory, MailboxStore.FileName)) ? OpenStore(profile) : null;
+    public static MailboxStore? OpenIfUsed(Profile profile) => HasStore(profile) ? OpenStore(profile) : null;
 
     private static MailboxStore? OpenStore(Profile profile)
     {

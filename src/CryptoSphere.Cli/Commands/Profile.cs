@@ -35,6 +35,10 @@ internal sealed class Profile : IDisposable
     /// </summary>
     public static Profile? OpenExisting(string directory) => Open(directory, forNode: false, readOnly: true);
 
+    /// <summary>Whether <paramref name="directory"/> is a data directory already: it holds an identity or a database.</summary>
+    public static bool Exists(string directory) =>
+        File.Exists(Path.Combine(directory, NodeIdentity.FileName)) || File.Exists(Path.Combine(directory, ChatStore.FileName));
+
     private static Profile? Open(string directory, bool forNode, bool readOnly)
     {
         if (File.Exists(directory))
@@ -42,7 +46,7 @@ internal sealed class Profile : IDisposable
             Console.Error.WriteLine($"cryptosphere: the data directory {directory} is a file; give a folder with --data-dir");
             return null;
         }
-        if (readOnly && !File.Exists(Path.Combine(directory, NodeIdentity.FileName)) && !File.Exists(Path.Combine(directory, ChatStore.FileName)))
+        if (readOnly && !Exists(directory))
         {
             Console.Error.WriteLine($"cryptosphere: no data directory at {directory} (nothing was created); " +
                                     $"check --data-dir, or start a node there first");

@@ -7,14 +7,14 @@ namespace CryptoSphere.Cli.Rendering;
 /// <summary>Mailboxes as the terminal shows them: <c>mailbox status</c> (also the menu's), and where a message waits.</summary>
 internal static class MailboxText
 {
-    /// <summary>The mailboxes this node uses and the peers it holds mail for, a line each.</summary>
-    public static IEnumerable<string> Status(MailboxStore store, TrustStore trust)
+    /// <summary>The mailboxes this node uses and the peers it holds mail for, a line each (none of either without a store).</summary>
+    public static IEnumerable<string> Status(MailboxStore? store, TrustStore trust)
     {
-        var used = store.Used();
+        var used = store?.Used() ?? [];
         yield return used.Count == 0 ? "Your mailboxes: none (mailbox use ID)." : "Your mailboxes:";
         foreach (var u in used)
             yield return $"  {u.Mailbox}{Named(u.Mailbox, trust)}  {MailboxLabels.Of(u.LastState)}{(u.LastAnswerAt is { } at ? $" (answered {at.ToLocalTime():yyyy-MM-dd HH:mm})" : "")}";
-        var served = store.Served();
+        var served = store?.Served() ?? [];
         yield return served.Count == 0 ? "Holding mail for: nobody (mailbox serve ID)." : "Holding mail for:";
         foreach (var s in served)
             yield return $"  {s.Recipient}{Named(s.Recipient, trust)}  {MailboxLabels.Of(s)}  {s.HeldCount}/{s.Quota.MaxEnvelopes} envelopes, " +

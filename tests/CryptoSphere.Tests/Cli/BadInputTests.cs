@@ -56,6 +56,13 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["export", "--data-dir", Missing], "no data directory at" },
         { ["transfers", "--data-dir", Missing], "no data directory at" },
         { ["group", "list", "--data-dir", Missing], "no data directory at" },
+        { ["mailbox", "status", "--data-dir", Missing], "no data directory at" },
+        { ["mailbox", "stop-using", "--data-dir", Missing, "QQQQ"], "no data directory at" },
+        { ["mailbox", "stop-serving", "--data-dir", Missing, "QQQQ"], "no data directory at" },
+        // A grant is checked against no contacts rather than starting a data directory to refuse it.
+        { ["mailbox", "use", "--data-dir", Missing, "QQQQ"], "no known peer ID starts with 'QQQQ'" },
+        { ["mailbox", "serve", "--data-dir", Missing, "QQQQ"], "no known peer ID starts with 'QQQQ'" },
+        { ["mailbox", "serve", "--data-dir", Data, "QQQQ"], "no known peer ID starts with 'QQQQ'" },
         { ["transfers", "--data-dir", Data, "--limit", "0"], "--limit must be a positive number" },
         { ["trust", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },
         { ["block", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },

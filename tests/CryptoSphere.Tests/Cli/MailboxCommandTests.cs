@@ -16,10 +16,11 @@ public sealed class MailboxCommandTests : IDisposable
         CliProcess.RunAsync(["mailbox", .. args, "--data-dir", _data.Path]);
 
     [Fact]
-    public async Task Serve_and_use_need_a_trusted_contact_and_change_nothing_otherwise()
+    public async Task Serve_and_use_need_a_trusted_contact_and_a_refusal_creates_nothing()
     {
         var stranger = NodeIdentity.CreateEphemeral().Id.ToString();
 
+        // An empty folder is no data directory yet: refused as for any stranger, and not started for the refusal.
         var serve = await Run("serve", stranger);
         var use = await Run("use", stranger);
         var status = await Run("status");
@@ -27,8 +28,22 @@ public sealed class MailboxCommandTests : IDisposable
         Assert.Equal(1, serve.ExitCode);
         Assert.Contains("not a trusted contact", serve.Stderr);
         Assert.Equal(1, use.ExitCode);
+        Assert.Contains("not a trusted contact", use.Stderr);
+        Assert.Equal(2, status.ExitCode);
+        Assert.Contains("no data directory at", status.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_data.Path));
+
+        // A data directory that exists gets no mailbox.db for a refusal, a removal of nothing, or a look at the status.
+        Assert.Equal(0, (await CliProcess.RunAsync("id", "--data-dir", _data.Path)).ExitCode);
+        Assert.Equal(1, (await Run("serve", stranger)).ExitCode);
+        Assert.Equal(1, (await Run("use", stranger)).ExitCode);
+        Assert.Equal(1, (await Run("stop-using", stranger)).ExitCode);
+        Assert.Equal(0, (await Run("stop-serving", stranger)).ExitCode);
+        status = await Run("status");
+        Assert.Equal(0, status.ExitCode);
         Assert.Contains("Holding mail for: nobody", status.Stdout);
         Assert.Contains("Your mailboxes: none", status.Stdout);
+        Assert.False(File.Exists(_data.Combine(MailboxStore.FileName)), "a mailbox command that changed nothing created mailbox.db");
     }
 
     [Fact]
