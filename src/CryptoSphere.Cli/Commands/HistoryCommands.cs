@@ -126,7 +126,8 @@ internal static class HistoryCommands
         StreamWriter? file;
         try
         {
-            file = path is null ? null : new StreamWriter(new FileStream(path, FileMode.CreateNew));
+            // The decrypted history: the owner's only, as the database it comes from.
+            file = path is null ? null : new StreamWriter(OwnerOnly.Open(path, FileMode.CreateNew, FileAccess.Write));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

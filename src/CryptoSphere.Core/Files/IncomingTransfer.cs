@@ -86,7 +86,7 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
         {
             if (_file is not null)
                 return _received;
-            Directory.CreateDirectory(Folder);
+            Storage.OwnerOnly.CreateFolder(Folder);
             var file = PartFile.Open(TempPath);
             try
             {

@@ -1,3 +1,4 @@
+using CryptoSphere.Core.Storage;
 using Microsoft.Win32.SafeHandles;
 
 namespace CryptoSphere.Core.Files;
@@ -14,21 +15,24 @@ internal static class PartFile
     public static SafeFileHandle Open(string path)
     {
         RefuseLink(path);
-        SafeFileHandle file;
         try
         {
-            file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
-                FileOptions.None, preallocationSize: 0);
+            // Created owner-only (the received file is private, wherever the downloads folder is), then opened as
+            // a handle below: File.OpenHandle cannot give a new file a mode.
+            OwnerOnly.Open(path, FileMode.CreateNew, FileAccess.Write).Dispose();
         }
         catch (IOException) when (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
         {
-            RefuseLink(path);
-            file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            // Left by an interrupted transfer: resumed.
         }
+        RefuseLink(path);
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         try
         {
             // A link swapped in between the check and the open is caught here.
             RefuseLink(path);
+            // A part file an older version left readable by others.
+            OwnerOnly.Tighten(file);
             return file;
         }
         catch

@@ -7,11 +7,8 @@ internal static class OwnerOnlyFile
     public static void CreateNew(string path, string text)
     {
         var temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         File.Delete(temp);
-        using (var stream = new FileStream(temp, options))
+        using (var stream = Storage.OwnerOnly.Open(temp, FileMode.CreateNew, FileAccess.Write))
         using (var writer = new StreamWriter(stream))
             writer.Write(text);
         File.Move(temp, path, overwrite: false);

@@ -38,10 +38,7 @@ public sealed partial class MailboxStore : IDisposable
         if (!File.Exists(path))
         {
             // SQLite gives its -wal and -shm files the database file's mode, so owner-only here covers all three.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            new FileStream(path, options).Dispose();
+            Storage.OwnerOnly.Open(path, FileMode.CreateNew, FileAccess.Write).Dispose();
         }
         return Open(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString(), path, isTrusted, clock);
     }

@@ -19,7 +19,7 @@ public sealed class DataDirectoryLock : IDisposable
         try
         {
             // FileShare.None is an exclusive advisory lock (flock) on Unix.
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var stream = OwnerOnly.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite);
             stream.SetLength(0);
             var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString());
             stream.Write(pid);

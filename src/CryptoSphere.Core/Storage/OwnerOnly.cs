@@ -2,9 +2,10 @@ namespace CryptoSphere.Core.Storage;
 
 /// <summary>
 /// The data directory and the database are the owner's only (0700 and 0600), like identity.pem: messages,
-/// contacts and trust decisions are nobody else's business on a shared machine.
+/// contacts and trust decisions are nobody else's business on a shared machine. So is every other file the program
+/// writes: the node's lock, uploads, received files and exports (public: the command line and the web write some).
 /// </summary>
-internal static class OwnerOnly
+public static class OwnerOnly
 {
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
@@ -33,6 +34,49 @@ internal static class OwnerOnly
             File.SetUnixFileMode(path, DirectoryMode);
     }
 
+    /// <summary>
+    /// Creates a folder the program writes its own files in (uploads; a downloads folder that is missing) owner-only,
+    /// with any missing parents. One that exists is left as it is: it may be the user's own (~/Downloads), unless
+    /// <paramref name="ours"/> says only the program uses it, when it is tightened.
+    /// </summary>
+    public static void CreateFolder(string path, bool ours = false)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+        if (!Directory.Exists(path))
+            Directory.CreateDirectory(path, DirectoryMode);
+        else if (ours && (File.GetUnixFileMode(path) & ~DirectoryMode) != 0)
+            File.SetUnixFileMode(path, DirectoryMode);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> as a <see cref="FileStream"/> would, but a file it creates is owner-only from the
+    /// start (created with mode 0600, not changed after: someone who opened it meanwhile could read it later), and an
+    /// existing one is tightened through the open handle, never through a name a link could redirect.
+    /// </summary>
+    public static FileStream Open(string path, System.IO.FileMode mode, FileAccess access, FileShare share = FileShare.None,
+        int bufferSize = 4096, FileOptions options = FileOptions.None)
+    {
+        var settings = new FileStreamOptions { Mode = mode, Access = access, Share = share, BufferSize = bufferSize, Options = options };
+        var creates = mode is System.IO.FileMode.CreateNew or System.IO.FileMode.Create or System.IO.FileMode.OpenOrCreate;
+        if (!OperatingSystem.IsWindows() && creates)
+            settings.UnixCreateMode = FileMode;
+        var stream = new FileStream(path, settings);
+        if (mode != System.IO.FileMode.CreateNew)
+            Tighten(stream.SafeFileHandle);
+        return stream;
+    }
+
+    /// <summary>Makes an open file owner-only (a file left by an older version, which wrote some with the umask's mode).</summary>
+    public static void Tighten(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(file) & ~FileMode) != 0)
+            File.SetUnixFileMode(file, FileMode);
+    }
+
     /// <summary>Creates <paramref name="path"/> empty and owner-only if it is missing; tightens it if it exists.</summary>
     public static void PrepareFile(string path)
     {
@@ -46,10 +90,7 @@ internal static class OwnerOnly
         }
         try
         {
-            using var created = new FileStream(path, new FileStreamOptions
-            {
-                Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode,
-            });
+            Open(path, System.IO.FileMode.CreateNew, FileAccess.Write).Dispose();
         }
         catch (IOException) when (File.Exists(path))
         {

@@ -1,6 +1,7 @@
 using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -38,9 +39,10 @@ internal static class TransferEndpoints
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = null;
 
-        Directory.CreateDirectory(node.UploadsFolder);
+        // The uploads folder is the program's own; what the user sends is nobody else's to read while it waits.
+        OwnerOnly.CreateFolder(node.UploadsFolder, ours: true);
         var path = Path.Combine(node.UploadsFolder, Guid.NewGuid().ToString("N") + "-" + safeName);
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+        await using (var file = OwnerOnly.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
             await context.Request.Body.CopyToAsync(file, context.RequestAborted);
 
         var offer = target.Id is { } id

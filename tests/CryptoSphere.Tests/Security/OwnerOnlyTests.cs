@@ -46,4 +46,51 @@ public sealed class OwnerOnlyTests : IDisposable
             Assert.Equal(OwnerOnly.DirectoryMode, File.GetUnixFileMode(data));
         }
     }
+
+    private const UnixFileMode WorldReadable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    [Fact]
+    public void The_node_lock_is_created_owner_only_and_one_left_readable_is_tightened()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var data = _dir.Combine("locked");
+        var lockFile = Path.Combine(data, DataDirectoryLock.FileName);
+        using (DataDirectoryLock.Acquire(data))
+            Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(lockFile));
+        File.SetUnixFileMode(lockFile, WorldReadable);
+        using (DataDirectoryLock.Acquire(data))
+            Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(lockFile));
+    }
+
+    [Fact]
+    public void A_transfer_part_file_and_a_missing_downloads_folder_are_created_owner_only_and_an_old_part_file_is_tightened()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        // The downloads folder may be outside the data directory, but what arrives there is private all the same.
+        var downloads = _dir.Combine("downloads", "new");
+        OwnerOnly.CreateFolder(downloads);
+        Assert.Equal(OwnerOnly.DirectoryMode, File.GetUnixFileMode(downloads));
+        var part = CryptoSphere.Core.Files.DownloadFolder.TempPath(downloads, Guid.NewGuid());
+        using (CryptoSphere.Core.Files.PartFile.Open(part))
+            Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(part));
+        File.SetUnixFileMode(part, WorldReadable);
+        using (CryptoSphere.Core.Files.PartFile.Open(part))
+            Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(part));
+    }
+
+    [Fact]
+    public async Task An_export_file_is_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var data = _dir.Combine("exported");
+        Assert.Equal(0, (await Cli.CliProcess.RunAsync("group", "create", "--data-dir", data, "lab")).ExitCode);
+        var file = _dir.Combine("history.json");
+
+        Assert.Equal(0, (await Cli.CliProcess.RunAsync("export", "--data-dir", data, "--out", file)).ExitCode);
+
+        Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(file));
+    }
 }

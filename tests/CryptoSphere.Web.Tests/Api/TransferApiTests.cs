@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Tests.Support;
 using CryptoSphere.Web.Tests.Support;
 
@@ -10,6 +11,7 @@ namespace CryptoSphere.Web.Tests.Api;
 public sealed class TransferApiTests : IAsyncLifetime
 {
     private readonly TempDirectory _downloads = new();
+    private readonly TempDirectory _aliceFiles = new();
     private WebNode _a = null!;
     private ChatNode _b = null!;
     private EventWaiter _bEvents = null!;
@@ -17,7 +19,7 @@ public sealed class TransferApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _a = await WebNode.StartAsync("alice");
+        _a = await WebNode.StartAsync("alice", o => o with { DownloadsDirectory = _aliceFiles.Path });
         _bEvents = new EventWaiter();
         _b = await TestNodes.StartAsync("bob", _bEvents, o => o with { DownloadsDirectory = _downloads.Path });
         _client = await _a.SignedInAsync();
@@ -29,6 +31,7 @@ public sealed class TransferApiTests : IAsyncLifetime
         _bEvents.Dispose();
         await _b.DisposeAsync();
         _downloads.Dispose();
+        _aliceFiles.Dispose();
     }
 
     private static HttpContent FileBody(byte[] bytes)
@@ -58,6 +61,26 @@ public sealed class TransferApiTests : IAsyncLifetime
 
         await Eventually.HoldsAsync(() => Json.GetAsync(_client, "/api/transfers").Result.EnumerateArray()
             .Any(t => t.GetProperty("state").GetString() == "completed"), "the sender's list shows it completed");
+    }
+
+    [Fact]
+    public async Task An_upload_waits_in_an_owner_only_folder_and_arrives_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/transfers?to=127.0.0.1:{_b.Port}&name=private.txt") { Content = FileBody([1, 2, 3]) };
+        request.Headers.Add("X-CryptoSphere", "1");
+
+        await Json.ReadAsync(await _client.SendAsync(request));
+        var incoming = await _bEvents.WaitFor<TransferOffered>();
+
+        // Offered, not yet accepted: the upload waits in alice's uploads folder.
+        var uploads = Path.Combine(_aliceFiles.Path, "uploads");
+        Assert.Equal(OwnerOnly.DirectoryMode, File.GetUnixFileMode(uploads));
+        Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(Assert.Single(Directory.GetFiles(uploads))));
+        Assert.True((await _b.AcceptTransferAsync(incoming.Transfer.Id)).Success);
+        var done = await _bEvents.WaitFor<TransferCompleted>(c => c.Transfer.Id == incoming.Transfer.Id, TimeSpan.FromSeconds(30));
+        Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(done.Transfer.Path));
     }
 
     [Fact]
