@@ -107,6 +107,8 @@ internal static class HistoryCommands
         var format = new Option<string>("--format") { Description = "json or markdown", DefaultValueFactory = _ => "json" };
         format.AcceptOnlyFromAmong("json", "markdown");
         var output = new Option<string?>("--out") { Description = "File to write (default: standard output); never overwritten" };
+        // As --data-dir: an empty value (an unset variable in a script) would otherwise reach .NET's own sentence.
+        OptionChecks.Require(output, v => !string.IsNullOrWhiteSpace(v), "--out needs a file, not an empty value");
         var command = new Command("export", "Write every stored message to a file, as JSON or Markdown");
         command.Options.Add(dataDir);
         command.Options.Add(format);

@@ -35,6 +35,8 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         { ["export", "--data-dir", Data, "--out", "/no/such/dir/x.json"], "there is no folder /no/such/dir" },
         { ["export", "--data-dir", Data, "--out", Folder], "is a folder" },
+        { ["export", "--data-dir", Data, "--out", ""], "--out needs a file, not an empty value" },
+        { ["export", "--data-dir", Data, "--out", " "], "--out needs a file, not an empty value" },
         { ["export", "--data-dir", Data, "--format", "pdf"], "pdf" },
         { ["group", "create", "--data-dir", Data, ""], "a group needs a name" },
         { ["group", "create", "--data-dir", Data, "   "], "a group needs a name" },
