@@ -27,6 +27,21 @@ internal static class OptionChecks
     public static void IpAddress(Option<string?> option) =>
         Require(option, v => v is null || System.Net.IPAddress.TryParse(v, out _), $"{option.Name} must be an IP address, like 192.168.1.20");
 
+    /// <summary>
+    /// A folder the program writes in (--downloads): not an empty value, and not a file, where every later write
+    /// would fail (a node started, and each accepted transfer failed). A missing folder is created when needed.
+    /// </summary>
+    public static void Folder(Option<string?> option) =>
+        option.Validators.Add(result =>
+        {
+            if (!TryValue(result, out string? value) || value is null)
+                return;
+            if (string.IsNullOrWhiteSpace(value))
+                result.AddError($"{option.Name} needs a folder, not an empty value");
+            else if (File.Exists(value))
+                result.AddError($"{option.Name} {value} is a file; give a folder");
+        });
+
     private static bool TryValue<T>(OptionResult result, out T value)
     {
         try

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Files;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
@@ -25,7 +26,7 @@ internal static class SendFileAction
         address = PeerKey.TryParse(target, out var key, out _) ? key : null;
         if (address is null && !PeerIdResolver.TryResolve(target, trust, out id, out var error))
             return $"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}";
-        return File.Exists(file) ? null : $"there is no file {TerminalText.Safe(file)}";
+        return SourceFile.Problem(file) is { } problem ? TerminalText.Safe(problem) : null;
     }
 
     public static async Task<CommandOutcome> RunAsync(ChatNode node, TrustStore trust, string target, string file, string? name, CancellationToken ct)

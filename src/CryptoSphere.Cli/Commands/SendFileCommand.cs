@@ -33,14 +33,27 @@ internal static class SendFileCommand
         command.Options.Add(sendAs);
         command.Options.Add(plain);
         command.Arguments.Add(path);
+        // A name the offer cannot carry is bad input, found before anything starts (exit 2, not a failed send).
+        sendAs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } name && SafeFileName.OfferProblem(name) is { } problem)
+                r.AddError($"--as: {problem}");
+        });
 
         command.SetAction(async (result, ct) =>
         {
             var dataDir = result.GetValue(common.DataDir)!;
+            var file = result.GetValue(path)!;
+            // Before anything else: a mistyped path changes nothing, here or in a running node.
+            if (SourceFile.Problem(file) is { } missing)
+            {
+                await Console.Error.WriteLineAsync($"cryptosphere: {TerminalText.Safe(missing)}");
+                return UsageErrors.ExitCode;
+            }
             // A node running on the data directory is the one the receiver answers: it sends the file (no progress here).
             var request = new JsonObject
             {
-                ["op"] = "send-file", ["to"] = result.GetValue(common.To), ["path"] = Path.GetFullPath(result.GetValue(path)!),
+                ["op"] = "send-file", ["to"] = result.GetValue(common.To), ["path"] = Path.GetFullPath(file),
                 ["as"] = result.GetValue(sendAs),
             };
             if (await ControlClient.TryRunAsync(dataDir, request, Timeout.InfiniteTimeSpan, ct, connected: () => Console.WriteLine(
@@ -59,7 +72,6 @@ internal static class SendFileCommand
             using var signal = new ShutdownSignal(ct);
 
             var target = result.GetValue(common.To)!;
-            var file = result.GetValue(path)!;
             if (SendFileAction.Check(target, file, profile.Trust, out var address, out var id) is { } refused)
             {
                 await Console.Error.WriteLineAsync($"cryptosphere: {refused}");

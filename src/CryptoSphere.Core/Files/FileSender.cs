@@ -123,15 +123,15 @@ internal sealed class FileSender
             full = Path.GetFullPath(path);
             file = new FileInfo(full);
             if (!file.Exists)
-                return OfferResult.Failed(Directory.Exists(full) ? $"{path} is a folder; only single files can be sent" : $"no such file: {path}");
+                return OfferResult.Failed(SourceFile.Problem(path) ?? $"no such file: {path}");
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             return OfferResult.Failed($"cannot use {path}: {e.Message}");
         }
         var offered = name ?? file.Name;
-        if (offered.Length == 0 || WireText.Utf8.GetByteCount(offered) > FileOfferMessage.MaxNameBytes)
-            return OfferResult.Failed($"the file name must be 1 to {FileOfferMessage.MaxNameBytes} bytes of UTF-8");
+        if (SafeFileName.OfferProblem(offered) is { } problem)
+            return OfferResult.Failed(problem);
         var size = file.Length;
         var writeTime = file.LastWriteTimeUtc.Ticks;
 

@@ -24,6 +24,15 @@ public static class SafeFileName
         "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
     };
 
+    /// <summary>
+    /// Why <paramref name="offered"/> cannot be the name a file is offered under (it must fit the offer), or null. The
+    /// sender checks it, and so does the command line before it starts anything.
+    /// </summary>
+    public static string? OfferProblem(string offered) =>
+        offered.Length == 0 || Encoding.UTF8.GetByteCount(offered) > Secure.Messages.FileOfferMessage.MaxNameBytes
+            ? $"the file name must be 1 to {Secure.Messages.FileOfferMessage.MaxNameBytes} bytes of UTF-8"
+            : null;
+
     public static string Sanitize(string? untrusted)
     {
         var name = untrusted ?? "";

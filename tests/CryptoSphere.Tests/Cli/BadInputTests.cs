@@ -88,7 +88,14 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["mailbag", "--help"], "unknown command or argument 'mailbag'" },
         { ["mailbag"], "unknown command or argument 'mailbag'" },
         { ["outbox", "--data-dir", Data, "--nonsense"], "unknown command or argument '--nonsense'" },
-        { ["send-file", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "/no/such/file"], "there is no file /no/such/file" },
+        { ["send-file", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "/no/such/file"], "no such file: /no/such/file" },
+        { ["send-file", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", Folder], "is a folder; only single files can be sent" },
+        { ["send-file", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "--as", "", AFile], "--as: the file name must be 1 to 1024 bytes" },
+        // A file as the downloads folder: refused at start, not a node whose every accepted transfer fails.
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "5000", "--downloads", AFile], "is a file; give a folder" },
+        { ["web", "--data-dir", Data, "--name", "x", "--port", "5000", "--downloads", AFile], "is a file; give a folder" },
+        { ["--data-dir", Data, "--name", "x", "--port", "5000", "--downloads", AFile], "is a file; give a folder" },
+        { ["listen", "--data-dir", Data, "--name", "x", "--port", "5000", "--downloads", ""], "--downloads needs a folder, not an empty value" },
         // A validator that asked for the value of a text that is no number threw (a stack trace, exit 134).
         { ["history", "--data-dir", Data, "--limit", "abc"], "--limit needs a whole number up to 2147483647, not 'abc'" },
         { ["history", "--data-dir", Data, "--limit", "99999999999"], "--limit needs a whole number up to 2147483647, not '99999999999'" },
