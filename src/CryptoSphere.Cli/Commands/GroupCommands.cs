@@ -83,13 +83,19 @@ internal static class GroupCommands
         {
             if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
                 return Fail(error);
-            if (node.LeaveGroup(target.Id) is { Success: false } refused)
-                return Fail(TerminalText.Safe(refused.Error));
-            Console.WriteLine($"You left {TerminalText.Safe(target.Name)}.");
+            var left = node.LeaveGroup(target.Id);
+            if (!left.Success)
+                return Fail(TerminalText.Safe(left.Error));
+            Console.WriteLine(Left(left, target.Name));
             return await Task.FromResult(0);
         }));
         return command;
     }
+
+    /// <summary>What a successful leave says, here and in the menu: a second leave changed nothing, as a second add.</summary>
+    public static string Left(GroupResult<Group> left, string name) => left.Unchanged
+        ? $"You are not a member of {TerminalText.Safe(name)}; nothing changed."
+        : $"You left {TerminalText.Safe(name)}.";
 
     private static Command SendCommand()
     {

@@ -49,7 +49,7 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
         {
             var left = node.LeaveGroup(group.Id);
             if (left.Success)
-                console.Info($"You left {TerminalText.Safe(group.Name)}.");
+                console.Info(Commands.GroupCommands.Left(left, group.Name));
             else
                 console.Error(TerminalText.Safe(left.Error) + ".");
         }

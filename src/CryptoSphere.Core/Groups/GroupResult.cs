@@ -9,7 +9,7 @@ public sealed record GroupResult<T>(T? Value, string? Error, GroupFailure Failur
 {
     public bool Success => Failure == GroupFailure.None;
 
-    /// <summary>It succeeded without changing anything: the member was already there, or already not (no new version, nobody told).</summary>
+    /// <summary>It succeeded without changing anything: the member was already there, or already not, or this node had left (no new version, nobody told).</summary>
     public bool Unchanged { get; init; }
 }
 

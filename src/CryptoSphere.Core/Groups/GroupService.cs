@@ -95,8 +95,11 @@ internal sealed class GroupService
 
     public GroupResult<Group> Leave(Guid groupId)
     {
-        if (Store.FindGroup(groupId) is null)
+        if (Store.FindGroup(groupId) is not { } group)
             return GroupResult.Failed<Group>(GroupFailure.NotFound, $"unknown group {groupId}");
+        // Left already (or removed): as adding a member already there, nothing is written and nobody is told.
+        if (!group.IsMember)
+            return GroupResult.Ok(group) with { Unchanged = true };
         Store.LeaveGroup(groupId);
         var left = Store.FindGroup(groupId)!;
         _node.Publish(new GroupChanged(_node.Now, left));

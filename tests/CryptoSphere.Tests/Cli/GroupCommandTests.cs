@@ -70,6 +70,21 @@ public sealed class GroupCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Leaving_twice_says_the_second_time_that_nothing_changed()
+    {
+        await CreateAsync("team1");
+
+        var first = await CliProcess.RunAsync("group", "leave", "--data-dir", _data.Path, "team1");
+        var second = await CliProcess.RunAsync("group", "leave", "--data-dir", _data.Path, "team1");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal("You left team1.", first.Stdout.Trim());
+        // As `group add` of a member already in: success, and said plainly that nothing changed.
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal("You are not a member of team1; nothing changed.", second.Stdout.Trim());
+    }
+
+    [Fact]
     public async Task A_name_wins_over_an_ID_prefix_and_an_ambiguous_name_lists_the_candidates()
     {
         var first = await CreateAsync("first");
