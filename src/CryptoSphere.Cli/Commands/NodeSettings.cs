@@ -34,7 +34,7 @@ internal sealed class NodeSettings
 
     public Option<string?> AdvertiseIp { get; } = new("--advertise-ip")
     {
-        Description = "IP written in outgoing message headers (default: detected LAN address)",
+        Description = "IP written in outgoing message headers (default: the --bind address when it is one, else the detected LAN address)",
     };
 
     public Option<bool> StrictPort { get; } = new("--strict-port")

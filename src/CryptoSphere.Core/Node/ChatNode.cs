@@ -190,7 +190,7 @@ public sealed class ChatNode : IAsyncDisposable
             _state = 0;
             throw;
         }
-        _node.AdvertisedIp = options.AdvertiseIp ?? LocalAddress.Detect();
+        _node.AdvertisedIp = options.AdvertiseIp ?? LocalAddress.For(options.Bind);
         int? requested = options.Port != 0 && options.Port != _node.Port ? options.Port : null;
         if (requested is not null)
             NodeLog.PortMoved(_log, requested.Value, _node.Port);

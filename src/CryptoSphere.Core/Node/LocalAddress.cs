@@ -7,6 +7,13 @@ namespace CryptoSphere.Core.Node;
 /// <summary>Finds the LAN address to advertise, as the seed does, without sending a packet.</summary>
 public static class LocalAddress
 {
+    /// <summary>
+    /// The address a node listening on <paramref name="bind"/> is reached on: that address when it is one IPv4 address
+    /// (a node bound to 127.0.0.1 must not tell peers its LAN address, where nothing listens), else the detected one.
+    /// </summary>
+    public static string For(IPAddress bind) =>
+        bind.AddressFamily == AddressFamily.InterNetwork && !bind.Equals(IPAddress.Any) ? bind.ToString() : Detect();
+
     public static string Detect()
     {
         return FromUdpRoute() ?? FromInterfaces() ?? IPAddress.Loopback.ToString();

@@ -45,6 +45,21 @@ public class ChatNodeTests
     }
 
     [Fact]
+    public async Task A_node_bound_to_one_address_advertises_that_address_unless_told_otherwise()
+    {
+        // Found from outside: `listen --bind 127.0.0.1` said "Listening on 192.0.2.2:PORT", where nothing listened.
+        var events = new EventWaiter();
+        await using var bound = await TestNodes.StartAsync("alice", events, o => o with { AdvertiseIp = null });
+        await using var told = await TestNodes.StartAsync("bob", configure: o => o with { AdvertiseIp = "10.1.2.3" });
+
+        Assert.Equal(Ip, (await events.WaitFor<NodeStarted>()).AdvertisedIp);
+        Assert.Equal(Ip, bound.AdvertisedIp);
+        Assert.Equal("10.1.2.3", told.AdvertisedIp);
+        Assert.Equal(LocalAddress.Detect(), LocalAddress.For(IPAddress.Any));
+        Assert.Equal(LocalAddress.Detect(), LocalAddress.For(IPAddress.IPv6Any));
+    }
+
+    [Fact]
     public async Task Start_OnAFreePort_UsesExactlyThatPort()
     {
         var free = TestNodes.DeadPort();
