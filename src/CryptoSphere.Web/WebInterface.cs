@@ -27,11 +27,13 @@ public sealed class WebInterface : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly AccessToken _token;
     private readonly ILogger _log;
+    private readonly Api.UploadCleanup _uploads;
     private int _stopped;
 
-    private WebInterface(WebApplication app, AccessToken token, int port, WebAddresses addresses, ILogger log)
+    private WebInterface(WebApplication app, AccessToken token, int port, WebAddresses addresses, ILogger log, Api.UploadCleanup uploads)
     {
         _app = app;
+        _uploads = uploads;
         _token = token;
         Port = port;
         LocalUrl = addresses.Local!;
@@ -91,7 +93,7 @@ public sealed class WebInterface : IAsyncDisposable
             if (port != options.Port && options.Port != 0)
                 WebLog.PortInUse(log, options.Port, port);
             WebLog.Listening(log, options.Bind, port);
-            return new WebInterface(app, token, port, addresses, log);
+            return new WebInterface(app, token, port, addresses, log, new Api.UploadCleanup(node));
         }
         throw new PortUnavailableException(options.StrictPort
             ? $"web port {options.Port} on {options.Bind} is already in use (not trying another)"
@@ -193,6 +195,7 @@ public sealed class WebInterface : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _uploads.Dispose();
         await StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }

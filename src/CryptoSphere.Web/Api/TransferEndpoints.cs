@@ -42,8 +42,17 @@ internal static class TransferEndpoints
         // The uploads folder is the program's own; what the user sends is nobody else's to read while it waits.
         OwnerOnly.CreateFolder(node.UploadsFolder, ours: true);
         var path = Path.Combine(node.UploadsFolder, Guid.NewGuid().ToString("N") + "-" + safeName);
-        await using (var file = OwnerOnly.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+        try
+        {
+            await using var file = OwnerOnly.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
             await context.Request.Body.CopyToAsync(file, context.RequestAborted);
+        }
+        catch
+        {
+            // An upload that stopped half-way (the browser gone, the disk full) leaves no partial copy behind.
+            File.Delete(path);
+            throw;
+        }
 
         var offer = target.Id is { } id
             ? await node.OfferFileAsync(id, path, safeName, context.RequestAborted)

@@ -81,6 +81,58 @@ public sealed class TransferApiTests : IAsyncLifetime
         Assert.True((await _b.AcceptTransferAsync(incoming.Transfer.Id)).Success);
         var done = await _bEvents.WaitFor<TransferCompleted>(c => c.Transfer.Id == incoming.Transfer.Id, TimeSpan.FromSeconds(30));
         Assert.Equal(OwnerOnly.FileMode, File.GetUnixFileMode(done.Transfer.Path));
+        // Sent and verified: the copy goes (found from outside: every upload stayed in uploads/ for good).
+        await Eventually.HoldsAsync(() => Directory.GetFiles(uploads).Length == 0, "the uploaded copy is deleted once the transfer ended");
+    }
+
+    [Fact]
+    public async Task A_declined_uploads_copy_goes_and_an_upload_cut_off_half_way_leaves_nothing()
+    {
+        var uploads = Path.Combine(_aliceFiles.Path, "uploads");
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/transfers?to=127.0.0.1:{_b.Port}&name=unwanted.bin") { Content = FileBody([4, 5, 6]) };
+        request.Headers.Add("X-CryptoSphere", "1");
+        await Json.ReadAsync(await _client.SendAsync(request));
+        var offered = await _bEvents.WaitFor<TransferOffered>();
+        Assert.Single(Directory.GetFiles(uploads));
+
+        Assert.True((await _b.DeclineTransferAsync(offered.Transfer.Id, "no thanks")).Success);
+        await Eventually.HoldsAsync(() => Directory.GetFiles(uploads).Length == 0, "the declined upload's copy is deleted");
+
+        // The browser goes away after 64 KiB: the request fails, and no partial copy stays.
+        var cut = new HttpRequestMessage(HttpMethod.Post, $"/api/transfers?to=127.0.0.1:{_b.Port}&name=cut.bin")
+        {
+            Content = new StreamContent(new BreaksAfter(64 * 1024)),
+        };
+        cut.Headers.Add("X-CryptoSphere", "1");
+        await Assert.ThrowsAnyAsync<Exception>(() => _client.SendAsync(cut));
+        await Eventually.HoldsAsync(() => Directory.GetFiles(uploads).Length == 0, "the cut-off upload left no file");
+        Assert.Single(_bEvents.All<TransferOffered>());
+    }
+
+    /// <summary>A request body that gives some bytes, then fails, as a browser closed mid-upload does.</summary>
+    private sealed class BreaksAfter(int bytes) : Stream
+    {
+        private int _left = bytes;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_left == 0)
+                throw new IOException("the browser went away");
+            var n = Math.Min(count, _left);
+            Array.Fill(buffer, (byte)7, offset, n);
+            _left -= n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
