@@ -53,26 +53,33 @@ internal sealed partial class Outbox
 
     /// <summary>
     /// One legacy attempt; no error on success (then the message is final: old peers cannot acknowledge).
-    /// A retry after a later part failed sends every part again: an old peer has no way to say which it got.
+    /// A part counts as sent once the old peer has read it and closed the connection (a reset means it did not read
+    /// it); a try after a later part failed sends only the parts not read yet, so none is shown twice.
     /// The caveat is set when the address greeted late: a CryptoSphere node, dialled over TLS from then on.
     /// </summary>
     public async Task<(string? Error, string? Caveat)> TryLegacyAsync(PeerKey to, Guid id, string text, CancellationToken cancellationToken,
         System.Net.Sockets.Socket? connected = null)
     {
         string? caveat = null;
-        foreach (var part in _legacy.Parts(text))
+        var parts = _legacy.Parts(text);
+        var read = parts.Count > 1 ? _node.Store.LegacyPartsSent(id) : 0;
+        for (var i = read; i < parts.Count; i++)
         {
             // The first part goes on the connection the greeting probe left open, the others on their own (the rest of
             // a message begun in plaintext stays in plaintext, so it arrives whole).
-            var result = await _legacy.SendAsync(to, _legacy.Chat(part), cancellationToken, connected).ConfigureAwait(false);
+            var result = await _legacy.SendAsync(to, _legacy.Chat(parts[i]), cancellationToken, connected).ConfigureAwait(false);
             connected = null;
             if (result.Caveat is not null)
             {
                 caveat = result.Caveat;
                 _sessions.MarkCryptoSphere(to);
             }
-            if (!result.Success)
+            if (result.Success)
+                continue;
+            if (i == read)
                 return (result.Error, caveat);
+            await _node.Store.RecordLegacyPartsSentAsync(id, i).ConfigureAwait(false);
+            return ($"{result.Error} ({i} of {parts.Count} parts arrived; the other {parts.Count - i} go on the next try)", caveat);
         }
         // Final for a legacy message (it leaves the outbox): committed before the send is reported, or a restart would send it again.
         await _node.Store.MarkSentAsync([id], leaveOutbox: true).ConfigureAwait(false);

@@ -114,6 +114,17 @@ public sealed partial class ChatStore
     public void RecordAttempt(Guid id, string error, DateTimeOffset nextAttempt, string? target = null) =>
         WriteNow(batch => RecordAttempt(batch, id, error, nextAttempt, target));
 
+    /// <summary>How many parts of legacy message <paramref name="id"/> the old peer has read already (0 for one in one part).</summary>
+    public int LegacyPartsSent(Guid id) => Locked(db =>
+        Convert.ToInt32(Scalar(db, """
+            SELECT COALESCE((SELECT parts_sent FROM legacy_parts WHERE message_seq = (SELECT seq FROM messages WHERE id = $id)), 0)
+            """, ("$id", id.ToString()))));
+
+    /// <summary>Records that the old peer has read the first <paramref name="parts"/> parts of message <paramref name="id"/>.</summary>
+    public Task RecordLegacyPartsSentAsync(Guid id, int parts) => _writes.Enqueue(batch =>
+        batch.Execute("INSERT OR REPLACE INTO legacy_parts(message_seq, parts_sent) SELECT seq, $parts FROM messages WHERE id = $id",
+            ("$parts", parts), ("$id", id.ToString())));
+
     /// <summary><see cref="RecordAttempt(Guid, string, DateTimeOffset, string?)"/> in the next batch; completes once committed.</summary>
     public Task RecordAttemptAsync(Guid id, string error, DateTimeOffset nextAttempt, string? target = null) =>
         _writes.Enqueue(batch => RecordAttempt(batch, id, error, nextAttempt, target));

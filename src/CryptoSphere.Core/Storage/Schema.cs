@@ -149,6 +149,13 @@ internal static class Schema
             address TEXT PRIMARY KEY,
             noticed_at INTEGER NOT NULL);
         """,
+        """
+        -- A legacy message cut into parts (the original reads 1,024 bytes a connection) whose later part failed: how many
+        -- the old peer has read, so the next try sends only the rest, not the whole message again.
+        CREATE TABLE IF NOT EXISTS legacy_parts(
+            message_seq INTEGER PRIMARY KEY REFERENCES messages(seq),
+            parts_sent INTEGER NOT NULL);
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -42,6 +42,22 @@ public sealed class RawLegacyPeer : IAsyncDisposable
     /// <summary>Connections accepted so far.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
+    private int _readsLeft = int.MaxValue;
+    private int _unread;
+
+    /// <summary>
+    /// How many more messages it reads; after that it closes each connection as soon as bytes arrive, unread (the
+    /// sender sees a reset), as an old peer that is stopping does.
+    /// </summary>
+    public int ReadsLeft
+    {
+        get => Volatile.Read(ref _readsLeft);
+        set => Volatile.Write(ref _readsLeft, value);
+    }
+
+    /// <summary>Connections closed with their message unread.</summary>
+    public int Unread => Volatile.Read(ref _unread);
+
     /// <summary>The bytes of the next connection that closed (in order of completion).</summary>
     public async Task<byte[]> ReceiveAsync(TimeSpan? timeout = null)
     {
@@ -114,6 +130,14 @@ public sealed class RawLegacyPeer : IAsyncDisposable
             var buffer = new byte[4096];
             try
             {
+                // Bytes arrived (or the sender closed): read them, or close at once without reading.
+                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, limit.Token);
+                if (socket.Available > 0 && Interlocked.Decrement(ref _readsLeft) < 0)
+                {
+                    Interlocked.Increment(ref _unread);
+                    socket.LingerState = new LingerOption(true, 0);
+                    return;
+                }
                 int read;
                 while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token)) > 0)
                 {
