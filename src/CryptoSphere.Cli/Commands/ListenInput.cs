@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Commands;
@@ -14,8 +15,10 @@ namespace CryptoSphere.Cli.Commands;
 /// <c>send TARGET TEXT</c> (TARGET is HOST:PORT or a known peer ID or unique prefix; TEXT is the rest of the line) and
 /// <c>group-send GROUP TEXT</c> (GROUP is a group's name without spaces, its ID or a unique ID prefix; every member
 /// gets it, one <c>message_delivered</c> line per member that acknowledged it). A send is not awaited before the next line is read (at most <see cref="MaxInFlight"/> at once), so a script can
-/// keep many messages in flight; its outcome is the node's own event line (a delivery acknowledgement), and a
-/// command that fails prints a <c>command_failed</c> line naming the input line. End of input stops reading, not the node.
+/// keep many messages in flight; its outcome is the node's own event line (a delivery acknowledgement), a
+/// <c>command_sent</c> line for a message written to an old peer (which cannot acknowledge), a <c>command_queued</c> line
+/// for one kept for a peer that is away (delivered later: not to be sent again), and a <c>command_failed</c> line for a
+/// command that failed, each naming the input line. End of input stops reading, not the node.
 /// </summary>
 internal static class ListenInput
 {
@@ -93,8 +96,14 @@ internal static class ListenInput
                         print(Failure(number, PeerIdResolver.NotATarget(target, error), asJson));
                         return;
                     }
-                    if (!sent.Success)
+                    // Queued is not failed: the node delivers it later, so a script must not send it again. A legacy send
+                    // gets no acknowledgement event, so its line says it went.
+                    if (sent.State == MessageState.Queued)
+                        print(Outcome(number, "command_queued", sent, asJson));
+                    else if (!sent.Success)
                         print(Failure(number, sent.Error ?? "not sent", asJson));
+                    else if (sent.Delivered is null)
+                        print(Outcome(number, "command_sent", sent, asJson));
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
@@ -152,6 +161,30 @@ internal static class ListenInput
         return true;
     }
 
+
+    // A send's outcome that no node event reports: queued for later (with why), or written to an old peer.
+    private static string Outcome(long line, string type, SendResult sent, bool asJson)
+    {
+        var queued = type == "command_queued";
+        if (!asJson)
+            return queued
+                ? $"Input line {line}: queued for {sent.To}: {Sanitize(sent.Error ?? "not sent yet")}"
+                : $"Input line {line}: sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge)" +
+                  (sent.Parts > 1 ? $" in {sent.Parts} messages" : "");
+        var json = new JsonObject
+        {
+            ["type"] = type,
+            ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["line"] = line,
+            ["to"] = sent.To.ToString(),
+            ["messageId"] = sent.MessageId?.ToString(),
+        };
+        if (queued)
+            json["reason"] = sent.Error;
+        else
+            json["parts"] = sent.Parts;
+        return json.ToJsonString(JsonOptions);
+    }
 
     private static string Failure(long line, string error, bool asJson) =>
         asJson

@@ -33,6 +33,33 @@ public sealed class ListenCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_send_to_an_old_peer_says_it_went_and_one_kept_for_later_says_queued_not_failed()
+    {
+        // Found from outside: a legacy send printed nothing, and a message kept for a peer that was away printed
+        // command_failed, so a script would have sent it again.
+        await using var old = RawLegacyPeer.Start();
+        await using var listen = await StartDrivenAsync();
+
+        await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{old.Port} for the old peer");
+        await listen.Stdin.WriteLineAsync($"send 127.0.0.1:{TestNodes.DeadPort()} for later");
+        await listen.Stdin.FlushAsync();
+
+        Assert.Contains("for the old peer", await old.ReceiveStringAsync(Patience));
+        await listen.Stdout.WaitUntilAsync(t => t.Contains("\"command_sent\"") && t.Contains("\"command_queued\""), "both outcomes", timeout: Patience);
+        var lines = listen.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var sent = lines.Single(e => e.GetProperty("type").GetString() == "command_sent");
+        var queued = lines.Single(e => e.GetProperty("type").GetString() == "command_queued");
+        Assert.Equal(1, sent.GetProperty("line").GetInt32());
+        Assert.Equal($"127.0.0.1:{old.Port}", sent.GetProperty("to").GetString());
+        Assert.Equal(2, queued.GetProperty("line").GetInt32());
+        Assert.Contains("queued", queued.GetProperty("reason").GetString());
+        Assert.DoesNotContain(lines, e => e.GetProperty("type").GetString() == "command_failed");
+
+        listen.Terminate();
+        Assert.Equal(0, await listen.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Send_lines_are_delivered_and_a_bad_line_is_reported_by_its_number()
     {
         var events = new EventWaiter();
