@@ -5,6 +5,7 @@ using CryptoSphere.Core.Discovery;
 using CryptoSphere.Core.GlobalDiscovery;
 using CryptoSphere.Core.Relay;
 using CryptoSphere.Core.Node;
+using CryptoSphere.Core.Storage;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
 using Microsoft.Extensions.Logging;
@@ -218,9 +219,24 @@ internal sealed class NodeSettings
         OptionChecks.Folder(Downloads);
     }
 
-    /// <summary>The node these options describe, with the profile's identity and database; null when network.json is not valid.</summary>
-    public ChatNode? CreateNode(ParseResult result, string name, int port, Profile profile, ILoggerFactory logs) =>
-        ToNodeOptions(result, name, port, profile) is { } options ? new(options, profile.Identity, profile.Store, logs) : null;
+    /// <summary>
+    /// The node these options describe, with the profile's identity and database; null (with the one-line error on
+    /// stderr) when network.json is not valid or the node's other database (mailbox.db) cannot be opened.
+    /// </summary>
+    public ChatNode? CreateNode(ParseResult result, string name, int port, Profile profile, ILoggerFactory logs)
+    {
+        if (ToNodeOptions(result, name, port, profile) is not { } options)
+            return null;
+        try
+        {
+            return new(options, profile.Identity, profile.Store, logs);
+        }
+        catch (StorageException e)
+        {
+            Console.Error.WriteLine($"cryptosphere: {e.Message}");
+            return null;
+        }
+    }
 
     /// <summary>
     /// network.json in the data directory, overridden per setting by --relay / --discovery-server. Null (with the

@@ -74,7 +74,11 @@ public sealed partial class MailboxStore : IDisposable
         catch (SqliteException e)
         {
             db.Dispose();
-            throw new StorageException($"cannot open the mailbox database {path}: {e.Message}", e);
+            throw new StorageException(ChatStore.IsDamage(e)
+                ? $"the mailbox database {path} is damaged ({e.Message}); it was left untouched. Stop every cryptosphere process using it, " +
+                  "then restore it from a backup, or move it aside (the mail held here for others and your mailbox settings go with it; " +
+                  "chat.db and your identity are separate and kept)"
+                : $"cannot open the mailbox database {path}: {e.Message}", e);
         }
         catch
         {

@@ -127,6 +127,26 @@ public sealed class DamagedDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task Listen_on_a_damaged_mailbox_database_exits_2_with_one_line_as_for_chat_db()
+    {
+        // Found from outside: a truncated mailbox.db gave SQLite's own words and exit 1, a damaged chat.db this.
+        FillHistory();
+        var mailbox = Path.Combine(_dir.Path, "mailbox.db");
+        await File.WriteAllBytesAsync(mailbox, Enumerable.Repeat((byte)'x', 4096).ToArray());
+        var before = await File.ReadAllBytesAsync(mailbox);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync("listen", "--data-dir", _dir.Path, "--name", "x",
+            "--port", TestNodes.DeadPort().ToString(), "--bind", "127.0.0.1");
+
+        Assert.Equal(2, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"cryptosphere: the mailbox database {mailbox} is damaged", line);
+        Assert.Contains("restore it from a backup", line);
+        Assert.DoesNotContain("Listening", stdout);
+        Assert.Equal(before, await File.ReadAllBytesAsync(mailbox));
+    }
+
+    [Fact]
     public async Task A_node_whose_database_is_damaged_while_it_runs_reports_it_once_and_stops()
     {
         FillHistory(500);
