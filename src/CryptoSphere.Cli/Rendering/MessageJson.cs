@@ -20,7 +20,7 @@ internal static class MessageJson
         ["storedAt"] = m.StoredAt.ToString("O"),
         ["state"] = MessageText.StateName(m.State),
         ["attempts"] = m.Attempts,
-        ["error"] = m.Error,
+        ["error"] = m.Problem,
         ["refusals"] = m.Refusals,
     };
 }

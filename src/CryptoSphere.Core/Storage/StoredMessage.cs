@@ -23,6 +23,12 @@ public sealed record StoredMessage(
 
     public string? Error { get; init; }
 
+    /// <summary>
+    /// Why it failed, or why its last try did (still queued); null once it was sent or delivered, when an error
+    /// from an earlier try no longer says anything about it.
+    /// </summary>
+    public string? Problem => State is MessageState.Failed or MessageState.Queued ? Error : null;
+
     /// <summary>Group messages: the Lamport time that orders them the same way on every member.</summary>
     public long? Lamport { get; init; }
 

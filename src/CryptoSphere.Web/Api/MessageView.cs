@@ -17,7 +17,7 @@ public sealed record MessageView(
         Core.Trust.TrustStore? names = null) => new(
         m.Sequence, m.Id, m.Conversation, m.Outgoing, Labels.Id(m.PeerId), Labels.Short(m.PeerId), m.Address, m.Name, m.Text,
         Labels.Protocol(m.Protocol), m.Protocol == Core.Peers.PeerProtocol.Legacy ? Core.Trust.TrustLabels.Unencrypted : trust.Of(m.PeerId),
-        m.SentAt, m.StoredAt, Labels.State(m.State), m.Error, m.Lamport,
+        m.SentAt, m.StoredAt, Labels.State(m.State), m.Problem, m.Lamport,
         waiting is not null && names is not null && waiting.TryGetValue(m.Id, out var copies) ? copies.Select(c => WaitingView.From(c, names)).ToList() : null) { Refusals = m.Refusals };
 
     /// <summary>An outgoing group message some members refused for good: who, and why.</summary>
