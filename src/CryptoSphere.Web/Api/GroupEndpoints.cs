@@ -41,7 +41,7 @@ internal static class GroupEndpoints
     private static IResult Leave(ChatNode node, Guid id)
     {
         var left = node.LeaveGroup(id);
-        return left.Success ? Results.Ok(new LeftReply(id)) : Refused(left.Failure, left.Error!);
+        return left.Success ? Results.Ok(new LeftReply(id) { Unchanged = left.Unchanged }) : Refused(left.Failure, left.Error!);
     }
 
     // The group as it is now; "unchanged" when adding a member already there or removing one who is not.

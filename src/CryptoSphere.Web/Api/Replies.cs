@@ -12,7 +12,11 @@ public sealed record RejectedReply(string Rejected);
 /// <summary>A peer removed from the table; a failed goodbye is only worth a mention.</summary>
 public sealed record RemovedReply(string Removed, bool Goodbye, string? Error);
 
-public sealed record LeftReply(Guid Left);
+/// <summary>A group left; <see cref="Unchanged"/> when this node was no longer in it (nothing was written or told).</summary>
+public sealed record LeftReply(Guid Left)
+{
+    public bool Unchanged { get; init; }
+}
 
 /// <summary>One page of a conversation's history; <see cref="More"/>: a full page may have more before it.</summary>
 public sealed record HistoryPage(string Conversation, IReadOnlyList<MessageView> Messages, bool More);

@@ -153,6 +153,11 @@ public sealed class PeersAndContactsApiTests : IAsyncLifetime
         var again = await Json.ReadAsync(await WebNode.PostAsync(_client, members, new { peer = _b.Identity.Id.ToString() }));
         Assert.True(again.GetProperty("unchanged").GetBoolean());
         Assert.Equal(added.GetProperty("version").GetInt64(), again.GetProperty("version").GetInt64());
+
+        // Leaving twice: the second time nothing changes, and the answer says so (as the command line does).
+        var leave = $"/api/groups/{group.GetProperty("id").GetString()}/leave";
+        Assert.False((await Json.ReadAsync(await WebNode.PostAsync(_client, leave))).GetProperty("unchanged").GetBoolean());
+        Assert.True((await Json.ReadAsync(await WebNode.PostAsync(_client, leave))).GetProperty("unchanged").GetBoolean());
     }
 
     [Fact]
