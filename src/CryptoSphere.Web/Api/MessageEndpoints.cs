@@ -46,7 +46,8 @@ internal static class MessageEndpoints
             else
             {
                 var address = ConversationId.TryParse(c.Id, out var legacy) && legacy.Kind == ConversationKind.Legacy ? legacy.Value : null;
-                var online = PeerKey.TryParse(address, out var key, out _) && node.Peers.Find(key) is not null;
+                // Online as an old peer: an address a CryptoSphere node now has is that node's, not the old peer's.
+                var online = PeerKey.TryParse(address, out var key, out _) && node.Peers.Find(key) is { Protocol: PeerProtocol.Legacy };
                 views.Add(new ConversationView(c.Id, "legacy", c.Title.Length > 0 ? c.Title : address ?? c.Id, c.LastActivity, c.Messages,
                     null, Core.Trust.TrustLabels.Unencrypted, online, address));
             }

@@ -34,6 +34,25 @@ public sealed class MessagingApiTests : IAsyncLifetime
     private string BobConversation => "peer:" + _b.Identity.Id.Value;
 
     [Fact]
+    public async Task An_old_peers_conversation_at_a_secure_peers_address_is_not_shown_online_because_the_secure_peer_is()
+    {
+        // Found from outside: the legacy conversation was marked online because a CryptoSphere node was online there.
+        await Json.ReadAsync(await WebNode.PostAsync(_client, "/api/messages", new { to = BobAddress, text = "hello bob" }));
+        await _bEvents.WaitFor<MessageReceived>(m => m.Text == "hello bob");
+        using (var old = new System.Net.Sockets.TcpClient())
+        {
+            await old.ConnectAsync("127.0.0.1", _a.Node.Port);
+            await old.GetStream().WriteAsync(System.Text.Encoding.UTF8.GetBytes($"<127.0.0.1:{_b.Port}> @ <oldtimer>\nfrom the old days\n<end>"));
+        }
+        await _a.Events.WaitFor<MessageReceived>(m => m.Text == "from the old days");
+
+        var conversations = (await Json.GetAsync(_client, "/api/conversations")).EnumerateArray().ToList();
+
+        Assert.True(conversations.Single(c => c.GetProperty("id").GetString() == BobConversation).GetProperty("online").GetBoolean());
+        Assert.False(conversations.Single(c => c.GetProperty("id").GetString() == "legacy:" + BobAddress).GetProperty("online").GetBoolean());
+    }
+
+    [Fact]
     public async Task Send_to_an_address_reaches_the_peer_and_files_under_its_proven_ID()
     {
         var sent = await Json.ReadAsync(await WebNode.PostAsync(_client, "/api/messages", new { to = BobAddress, text = "hello bob" }));
