@@ -142,10 +142,13 @@ public sealed partial class ChatStore : IDisposable
         $"the database {path} is damaged ({problem}); {state}. Stop every cryptosphere process using it, then restore it from a " +
         $"backup, or move it aside to start an empty history (your identity, {Identity.NodeIdentity.FileName}, is a separate file and is kept)";
 
-    private static string Describe(SqliteException e, string? path) => e.SqliteErrorCode switch
+    internal static string Describe(SqliteException e, string? path) => e.SqliteErrorCode switch
     {
         26 or 11 => DamagedText(path, e.Message, "it was left untouched"),
         5 or 6 => $"the database {path} is locked by another process ({e.Message})",
+        // Reading needs writes too (the write-ahead log beside the file): a folder or file the user cannot write is the cause.
+        8 => $"the database {path} cannot be written ({e.Message.TrimEnd('.')}): check that you own its folder and can write there; " +
+             "even reading needs that (the database keeps a log file beside it)",
         _ => $"cannot open the database {path}: {e.Message}",
     };
 
