@@ -2,9 +2,10 @@ namespace CryptoSphere.Tests.Support;
 
 /// <summary>
 /// A read-only stream that hands out the given chunks one per read (each read returns at most
-/// one chunk), then either ends or stays open forever without data, as a silent socket does.
+/// one chunk), then either ends, or stays open forever without data, as a silent socket does, or fails with
+/// <paramref name="failAfterChunks"/>, as a connection cut off half-way does.
 /// </summary>
-public sealed class ScriptedStream(IEnumerable<byte[]> chunks, bool endAfterChunks) : Stream
+public sealed class ScriptedStream(IEnumerable<byte[]> chunks, bool endAfterChunks, Exception? failAfterChunks = null) : Stream
 {
     private readonly Queue<byte[]> _chunks = new(chunks);
     private byte[]? _current;
@@ -24,6 +25,10 @@ public sealed class ScriptedStream(IEnumerable<byte[]> chunks, bool endAfterChun
             {
                 _current = next;
                 _offset = 0;
+            }
+            else if (failAfterChunks is not null)
+            {
+                throw failAfterChunks;
             }
             else if (endAfterChunks)
             {

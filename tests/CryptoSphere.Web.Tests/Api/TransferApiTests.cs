@@ -101,38 +101,12 @@ public sealed class TransferApiTests : IAsyncLifetime
         // The browser goes away after 64 KiB: the request fails, and no partial copy stays.
         var cut = new HttpRequestMessage(HttpMethod.Post, $"/api/transfers?to=127.0.0.1:{_b.Port}&name=cut.bin")
         {
-            Content = new StreamContent(new BreaksAfter(64 * 1024)),
+            Content = new StreamContent(new ScriptedStream([new byte[64 * 1024]], endAfterChunks: false, new IOException("the browser went away"))),
         };
         cut.Headers.Add("X-CryptoSphere", "1");
         await Assert.ThrowsAnyAsync<Exception>(() => _client.SendAsync(cut));
         await Eventually.HoldsAsync(() => Directory.GetFiles(uploads).Length == 0, "the cut-off upload left no file");
         Assert.Single(_bEvents.All<TransferOffered>());
-    }
-
-    /// <summary>A request body that gives some bytes, then fails, as a browser closed mid-upload does.</summary>
-    private sealed class BreaksAfter(int bytes) : Stream
-    {
-        private int _left = bytes;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_left == 0)
-                throw new IOException("the browser went away");
-            var n = Math.Min(count, _left);
-            Array.Fill(buffer, (byte)7, offset, n);
-            _left -= n;
-            return n;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
