@@ -123,7 +123,7 @@ internal sealed class FileSender
             full = Path.GetFullPath(path);
             file = new FileInfo(full);
             if (!file.Exists)
-                return OfferResult.Failed(SourceFile.Problem(path) ?? $"no such file: {path}");
+                return OfferResult.Failed(SourceFile.Problem(path) ?? $"{path} changed while it was read; try again");
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
