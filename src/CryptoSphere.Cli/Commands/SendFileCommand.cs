@@ -56,10 +56,14 @@ internal static class SendFileCommand
                 ["op"] = "send-file", ["to"] = result.GetValue(common.To), ["path"] = Path.GetFullPath(file),
                 ["as"] = result.GetValue(sendAs),
             };
-            if (await ControlClient.TryRunAsync(dataDir, request, Timeout.InfiniteTimeSpan, ct, connected: () => Console.WriteLine(
-                    $"The node running on {dataDir} sends it; waiting until the receiver has verified it (Ctrl-C stops waiting, " +
-                    "not the transfer: `cryptosphere transfers` shows it)...")) is { } forwarded)
-                return forwarded.Print();
+            // Ctrl+C while a running node sends it stops the waiting only, with a line that says so (exit 3).
+            using (var waiting = new ShutdownSignal(ct))
+            {
+                if (await ControlClient.TryRunAsync(dataDir, request, Timeout.InfiniteTimeSpan, waiting.Token, connected: () => Console.WriteLine(
+                        $"The node running on {dataDir} sends it; waiting until the receiver has verified it (Ctrl-C stops waiting, " +
+                        "not the transfer: `cryptosphere transfers` shows it)...")) is { } forwarded)
+                    return forwarded.Print();
+            }
             using var profile = Profile.Open(dataDir);
             if (profile is null)
                 return 2;

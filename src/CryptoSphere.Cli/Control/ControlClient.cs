@@ -47,7 +47,7 @@ internal static class ControlClient
         }
         catch (OperationCanceledException)
         {
-            return new CommandOutcome().Fail($"stopped waiting; the node running on {dataDirectory} goes on with it", 3);
+            return new CommandOutcome().Fail($"stopped waiting; the node running on {dataDirectory} goes on with it (`cryptosphere transfers` shows it)", 3);
         }
         catch (Exception e) when (e is IOException or SocketException)
         {

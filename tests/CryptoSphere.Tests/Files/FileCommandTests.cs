@@ -70,6 +70,31 @@ public sealed class FileCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Ctrl_C_while_a_running_node_sends_the_file_stops_the_waiting_with_a_line_and_exit_3()
+    {
+        await using var listen = CliProcess.Start("listen", "--data-dir", DataDir, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json");
+        await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(DataDir, "control.sock")), "the control socket exists");
+        var events = new EventWaiter();
+        // The receiver never answers the offer: send-file waits until Ctrl+C.
+        await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
+        await using var sending = CliProcess.Start("send-file", "--data-dir", DataDir, "--to", $"127.0.0.1:{node.Port}", "--name", "scripted",
+            "--from-port", "4321", "--advertise-ip", "127.0.0.1", TestFiles.Random(_dir, "waits.bin", 1000));
+        await sending.Stdout.WaitForAsync("The node running on", timeout: TimeSpan.FromSeconds(60));
+        await events.WaitFor<TransferOffered>();
+
+        sending.Signal("INT");
+
+        Assert.Equal(3, await sending.WaitForExitAsync());
+        Assert.Contains("stopped waiting; the node running on", sending.Stderr.Text);
+        // The running node still has the offer out: only the waiting stopped.
+        var (code, list, _) = await CliProcess.RunAsync("transfers", "--data-dir", DataDir);
+        Assert.Equal(0, code);
+        Assert.Contains("-> waits.bin to receiver", list);
+    }
+
+    [Fact]
     public async Task Transfers_lists_an_offer_waiting_for_an_answer_with_the_id_transfers_accept_takes()
     {
         // The offer is in the running node's memory only: found from outside, `transfers` said "No transfers." while
