@@ -31,6 +31,9 @@ internal static class GroupSendAction
             if (members == 0)
                 return outcome.Say($"Stored in {TerminalText.Safe(target.Name)}: it has no other members yet; add some with group add.");
             var delivered = 0;
+            // Nobody was written to now: no acknowledgement can come while this waits (found from outside: 5 s for nothing).
+            if (sent.SentNow == 0)
+                return outcome.Say($"Stored in {TerminalText.Safe(target.Name)}: no member is online now; {members} wait in the outbox.");
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(wait);
             try

@@ -48,8 +48,10 @@ public sealed class GroupCommandTests : IDisposable
         Assert.Equal(0, (await CliProcess.RunAsync("group", "create", "--data-dir", _data.Path, "lab team")).ExitCode);
         using var member = NodeIdentity.CreateEphemeral();
         Assert.Equal(0, (await CliProcess.RunAsync("group", "add", "--data-dir", _data.Path, "lab team", member.Id.ToString())).ExitCode);
-        var sent = await CliProcess.RunAsync("group", "send", "--data-dir", _data.Path, "--wait", "1", "lab team", "hello lab");
+        // --wait 600: with no member online nothing can be acknowledged, so it does not wait (the run would time out at 30 s).
+        var sent = await CliProcess.RunAsync("group", "send", "--data-dir", _data.Path, "--wait", "600", "lab team", "hello lab");
         Assert.True(sent.ExitCode == 0, sent.Stderr);
+        Assert.Contains("Stored in lab team: no member is online now; 1 wait in the outbox.", sent.Stdout);
 
         var history = await CliProcess.RunAsync("history", "--data-dir", _data.Path, "lab team");
         Assert.Contains("you -> #lab team", history.Stdout);
