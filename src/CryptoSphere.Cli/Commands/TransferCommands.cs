@@ -32,7 +32,9 @@ internal static class TransferCommands
             if (profile is null)
                 return 2;
             var stored = new TransferStore(profile.Store).Recent(result.GetValue(limit));
-            var waiting = Offers(asked).Where(o => stored.All(t => t.Id != o.Id)).ToList();
+            // The offers first, as the newest; --limit counts them too.
+            var waiting = Offers(asked).Where(o => stored.All(t => t.Id != o.Id)).Take(result.GetValue(limit)).ToList();
+            stored = stored.Take(result.GetValue(limit) - waiting.Count).ToList();
             if (result.GetValue(json))
             {
                 Console.WriteLine(CliJson.Write(new JsonArray(waiting.Concat(stored).Select(t => (JsonNode)TransferJson.Write(t)).ToArray())));

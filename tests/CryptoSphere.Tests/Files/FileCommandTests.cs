@@ -125,6 +125,14 @@ public sealed class FileCommandTests : IDisposable
         var (acceptCode, _, acceptError) = await CliProcess.RunAsync("transfers", "accept", shortId, "--data-dir", DataDir);
         Assert.True(acceptCode == 0, acceptError);
         await aliceEvents.For<TransferCompleted>(offer.Id);
+
+        // --limit counts the offers too: with one completed and one waiting, --limit 1 shows the waiting one only.
+        var second = (await alice.OfferFileAsync(new Core.Peers.PeerKey("127.0.0.1", port), TestFiles.Random(_dir, "second.bin", 100))).Info();
+        await listen.Stdout.WaitUntilAsync(t => t.Split('\n').Count(l => l.Contains("\"transfer_offered\"")) == 2, "the second offer");
+        var (_, limited, _) = await CliProcess.RunAsync("transfers", "--data-dir", DataDir, "--limit", "1");
+        var line = Assert.Single(limited.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("<- second.bin from alice", line);
+        Assert.Contains($"waiting for your answer: transfers accept|decline {second.Id.ToString("N")[..12]}", line);
     }
 
     [Fact]
