@@ -47,7 +47,9 @@ internal static class TransferCommands
                                   $"offered ({Sizes.Describe(t.Size)}), waiting for your answer: transfers accept|decline {t.ShortId}");
             foreach (var t in stored)
                 Console.WriteLine($"{t.Updated.ToLocalTime():yyyy-MM-dd HH:mm} {(t.IsOutgoing ? "->" : "<-")} {TerminalText.Safe(t.Name)} " +
-                                  $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}] {TerminalText.Safe(t.Path)}");
+                                  $"{(t.IsOutgoing ? "to" : "from")} {TransferText.Who(t)}: {TransferText.Status(t)} [{t.ShortId}]" +
+                                  // A declined, cancelled or failed download left no file: no path to point at.
+                                  (t.IsOutgoing || File.Exists(t.Path) ? $" {TerminalText.Safe(t.Path)}" : ""));
             return 0;
         });
         return command;

@@ -133,6 +133,14 @@ public sealed class FileCommandTests : IDisposable
         var line = Assert.Single(limited.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("<- second.bin from alice", line);
         Assert.Contains($"waiting for your answer: transfers accept|decline {second.Id.ToString("N")[..12]}", line);
+
+        // Declined: no file was kept, so no path is shown (a .part path that did not exist was, found from outside).
+        Assert.Equal(0, (await CliProcess.RunAsync("transfers", "decline", second.Id.ToString("N")[..12], "--data-dir", DataDir)).ExitCode);
+        await aliceEvents.For<TransferDeclined>(second.Id);
+        var (_, after, _) = await CliProcess.RunAsync("transfers", "--data-dir", DataDir);
+        var declined = Assert.Single(after.Split('\n'), l => l.Contains("second.bin"));
+        Assert.DoesNotContain(".part", declined);
+        Assert.Contains(Path.Combine(_dir.Path, "downloads"), Assert.Single(after.Split('\n'), l => l.Contains("waiting.bin")));
     }
 
     [Fact]
