@@ -18,6 +18,25 @@ public sealed class FileCommandTests : IDisposable
         CliProcess.RunAsync("send-file", "--data-dir", DataDir, "--to", to, "--name", "scripted", "--from-port", "4321",
             "--advertise-ip", "127.0.0.1", path);
 
+    // `listen --json` on this test's data directory, once it answers on its control socket (one-off commands hand their
+    // work to it from then on); its port.
+    private async Task<(CliProcess Listen, int Port)> StartRunnerAsync(params string[] extra)
+    {
+        var listen = CliProcess.Start(["listen", "--data-dir", DataDir, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
+            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", .. extra]);
+        try
+        {
+            var started = await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(() => File.Exists(Path.Combine(DataDir, "control.sock")), "the control socket exists");
+            return (listen, JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32());
+        }
+        catch
+        {
+            await listen.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Send_file_waits_for_acceptance_shows_progress_and_exits_zero_once_verified()
     {
@@ -49,10 +68,8 @@ public sealed class FileCommandTests : IDisposable
     {
         // The receiver answers the offer to the node its peer ID names: the running one. Found from outside: send-file
         // made the offer itself, never heard the accept, and waited for ever.
-        await using var listen = CliProcess.Start("listen", "--data-dir", DataDir, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
-            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json");
-        await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
-        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(DataDir, "control.sock")), "the control socket exists");
+        var (listen, _) = await StartRunnerAsync();
+        await using var _listen = listen;
         var events = new EventWaiter();
         await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
         TestFiles.AcceptEverything(node);
@@ -72,10 +89,8 @@ public sealed class FileCommandTests : IDisposable
     [Fact]
     public async Task Ctrl_C_while_a_running_node_sends_the_file_stops_the_waiting_with_a_line_and_exit_3()
     {
-        await using var listen = CliProcess.Start("listen", "--data-dir", DataDir, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
-            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json");
-        await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
-        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(DataDir, "control.sock")), "the control socket exists");
+        var (listen, _) = await StartRunnerAsync();
+        await using var _listen = listen;
         var events = new EventWaiter();
         // The receiver never answers the offer: send-file waits until Ctrl+C.
         await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
@@ -99,11 +114,8 @@ public sealed class FileCommandTests : IDisposable
     {
         // The offer is in the running node's memory only: found from outside, `transfers` said "No transfers." while
         // `transfers accept` needed its ID.
-        await using var listen = CliProcess.Start("listen", "--data-dir", DataDir, "--name", "runner", "--port", TestNodes.DeadPort().ToString(),
-            "--bind", "127.0.0.1", "--advertise-ip", "127.0.0.1", "--json", "--downloads", Path.Combine(_dir.Path, "downloads"));
-        var started = await listen.Stdout.WaitForAsync("\"node_started\"", timeout: TimeSpan.FromSeconds(60));
-        var port = JsonDocument.Parse(started.Split('\n')[0]).RootElement.GetProperty("port").GetInt32();
-        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(DataDir, "control.sock")), "the control socket exists");
+        var (listen, port) = await StartRunnerAsync("--downloads", Path.Combine(_dir.Path, "downloads"));
+        await using var _listen = listen;
         var aliceEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
         var offer = (await alice.OfferFileAsync(new Core.Peers.PeerKey("127.0.0.1", port), TestFiles.Random(_dir, "waiting.bin", 5000))).Info();
