@@ -14,6 +14,12 @@ public sealed class FileCommandTests : IDisposable
 
     private string DataDir => Path.Combine(_dir.Path, "cli");
 
+    // Where received files go, for the in-process receiver or the listen node.
+    private string Downloads => Path.Combine(_dir.Path, "downloads");
+
+    private Task<ChatNode> StartReceiverAsync(EventWaiter events) =>
+        TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = Downloads });
+
     private Task<(int ExitCode, string Stdout, string Stderr)> SendFile(string to, string path) =>
         CliProcess.RunAsync("send-file", "--data-dir", DataDir, "--to", to, "--name", "scripted", "--from-port", "4321",
             "--advertise-ip", "127.0.0.1", path);
@@ -41,8 +47,7 @@ public sealed class FileCommandTests : IDisposable
     public async Task Send_file_waits_for_acceptance_shows_progress_and_exits_zero_once_verified()
     {
         var events = new EventWaiter();
-        var downloads = Path.Combine(_dir.Path, "downloads");
-        await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = downloads });
+        await using var node = await StartReceiverAsync(events);
         TestFiles.AcceptEverything(node);
         var source = TestFiles.Random(_dir, "cli.bin", 3 * 1024 * 1024 + 5);
 
@@ -71,7 +76,7 @@ public sealed class FileCommandTests : IDisposable
         var (listen, _) = await StartRunnerAsync();
         await using var _listen = listen;
         var events = new EventWaiter();
-        await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
+        await using var node = await StartReceiverAsync(events);
         TestFiles.AcceptEverything(node);
         var source = TestFiles.Random(_dir, "handed.bin", 200_000);
 
@@ -93,7 +98,7 @@ public sealed class FileCommandTests : IDisposable
         await using var _listen = listen;
         var events = new EventWaiter();
         // The receiver never answers the offer: send-file waits until Ctrl+C.
-        await using var node = await TestNodes.StartAsync("receiver", events, o => o with { DownloadsDirectory = Path.Combine(_dir.Path, "downloads") });
+        await using var node = await StartReceiverAsync(events);
         await using var sending = CliProcess.Start("send-file", "--data-dir", DataDir, "--to", $"127.0.0.1:{node.Port}", "--name", "scripted",
             "--from-port", "4321", "--advertise-ip", "127.0.0.1", TestFiles.Random(_dir, "waits.bin", 1000));
         await sending.Stdout.WaitForAsync("The node running on", timeout: TimeSpan.FromSeconds(60));
@@ -114,7 +119,7 @@ public sealed class FileCommandTests : IDisposable
     {
         // The offer is in the running node's memory only: found from outside, `transfers` said "No transfers." while
         // `transfers accept` needed its ID.
-        var (listen, port) = await StartRunnerAsync("--downloads", Path.Combine(_dir.Path, "downloads"));
+        var (listen, port) = await StartRunnerAsync("--downloads", Downloads);
         await using var _listen = listen;
         var aliceEvents = new EventWaiter();
         await using var alice = await TestNodes.StartAsync("alice", aliceEvents);
@@ -152,7 +157,7 @@ public sealed class FileCommandTests : IDisposable
         var (_, after, _) = await CliProcess.RunAsync("transfers", "--data-dir", DataDir);
         var declined = Assert.Single(after.Split('\n'), l => l.Contains("second.bin"));
         Assert.DoesNotContain(".part", declined);
-        Assert.Contains(Path.Combine(_dir.Path, "downloads"), Assert.Single(after.Split('\n'), l => l.Contains("waiting.bin")));
+        Assert.Contains(Downloads, Assert.Single(after.Split('\n'), l => l.Contains("waiting.bin")));
     }
 
     [Fact]
