@@ -48,6 +48,7 @@ public sealed partial class MailboxStore : IDisposable
 
     private static MailboxStore Open(string connectionString, string? path, Func<PeerId, bool> isTrusted, TimeProvider? clock)
     {
+        SqliteThreading.Apply();
         var db = new SqliteConnection(connectionString);
         try
         {

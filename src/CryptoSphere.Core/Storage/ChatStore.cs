@@ -89,6 +89,7 @@ public sealed partial class ChatStore : IDisposable
 
     private static ChatStore Open(string connectionString, string? path, bool verify)
     {
+        SqliteThreading.Apply();
         var db = new SqliteConnection(connectionString);
         try
         {

@@ -20,4 +20,17 @@ public class GcSettingsTests
         // The server collector sizes its budgets differently (and runs a heap per core): the cap is meant for this one.
         Assert.False(properties.TryGetProperty("System.GC.Server", out var server) && server.GetBoolean(), "the server GC is on");
     }
+
+    [Fact]
+    public void The_program_keeps_idle_thread_pool_threads_from_spinning()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "cryptosphere.runtimeconfig.json");
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        // Spinning threads take the CPU that the peer's process, on the same two cores, needs (docs/BENCHMARKS.md).
+        Assert.True(properties.TryGetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", out var spin),
+            $"{path} sets no System.Threading.ThreadPool.UnfairSemaphoreSpinLimit");
+        Assert.Equal(0, spin.GetInt32());
+    }
 }
