@@ -50,6 +50,8 @@ internal static class EventText
         PeerRefused r => $"Refused {Safe(r.Remote)}{(r.PeerId is { } id ? $" ({id.Short})" : "")}: {Safe(r.Reason)}",
         PeerAdded a => $"New peer {Safe(a.Peer.Name)} ({Safe(a.Peer.Key.ToString())})",
         PeerRemoved r => $"Peer {Safe(r.Peer.Name)} ({Safe(r.Peer.Key.ToString())}) removed: {Reason(r.Reason)}",
+        // A queued message is not lost: said so, or a user sends it again and the old peer shows it twice.
+        SendFailed { Queued: true } f => $"Not sent to {Safe(f.To.ToString())} yet: {Safe(f.Reason)}; it stays queued and is tried again",
         SendFailed f => $"Could not send to {Safe(f.To.ToString())}: {Safe(f.Reason)}",
         InputRejected i => $"Dropped input from {Safe(i.Remote)}: {Safe(i.Reason)}",
         TransferOffered o => $"{Safe(o.Transfer.PeerName)} ({Safe(o.From.ToString())}) [{Security(o.Transfer.PeerId, trust)}] offers {TransferText.File(o.Transfer)} " +

@@ -200,7 +200,7 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
 
         await node.Store.RecordAttemptAsync(id, error, node.Now + outbox.Backoff(1)).ConfigureAwait(false);
         MessagingLog.SendFailed(_log, to, error);
-        node.Publish(new SendFailed(node.Now, to, error));
+        node.Publish(new SendFailed(node.Now, to, error, Queued: true));
         node.Peers.Remove(to, PeerRemovalReason.Unreachable);
         return new SendResult(to, false, $"{error}; queued, {Options.LegacyRetries - 1} more tries") { State = MessageState.Queued, MessageId = id };
     }

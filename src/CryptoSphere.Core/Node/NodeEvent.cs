@@ -60,7 +60,9 @@ public sealed record PeerUpdated(DateTimeOffset Time, Peer Peer) : NodeEvent(Tim
 
 public sealed record PeerRemoved(DateTimeOffset Time, Peer Peer, PeerRemovalReason Reason) : NodeEvent(Time);
 
-public sealed record SendFailed(DateTimeOffset Time, PeerKey To, string Reason) : NodeEvent(Time);
+/// <summary>A send did not go. <paramref name="Queued"/>: the message is stored and tried again (an old peer that could not be
+/// reached yet), so it is not lost and must not be sent again.</summary>
+public sealed record SendFailed(DateTimeOffset Time, PeerKey To, string Reason, bool Queued = false) : NodeEvent(Time);
 
 /// <summary>Bytes from the network that were refused; nothing else changed.</summary>
 public sealed record InputRejected(DateTimeOffset Time, string Remote, string Reason) : NodeEvent(Time);

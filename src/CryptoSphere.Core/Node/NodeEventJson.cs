@@ -139,6 +139,7 @@ public static class NodeEventJson
             case SendFailed f:
                 o.Add("to", f.To);
                 o.Add("reason", f.Reason);
+                o.Add("queued", f.Queued);
                 break;
             case InputRejected i:
                 o.Add("remote", i.Remote);

@@ -45,7 +45,8 @@ public sealed class ListenCommandsTests : IDisposable
         await listen.Stdin.FlushAsync();
 
         Assert.Contains("for the old peer", await old.ReceiveStringAsync(Patience));
-        await listen.Stdout.WaitUntilAsync(t => t.Contains("\"command_sent\"") && t.Contains("\"command_queued\""), "both outcomes", timeout: Patience);
+        await listen.Stdout.WaitUntilAsync(t => t.Contains("\"command_sent\"") && t.Contains("\"command_queued\"") && t.Contains("\"send_failed\""),
+            "both outcomes and the node's own event", timeout: Patience);
         var lines = listen.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var sent = lines.Single(e => e.GetProperty("type").GetString() == "command_sent");
         var queued = lines.Single(e => e.GetProperty("type").GetString() == "command_queued");
@@ -54,6 +55,9 @@ public sealed class ListenCommandsTests : IDisposable
         Assert.Equal(2, queued.GetProperty("line").GetInt32());
         Assert.Contains("queued", queued.GetProperty("reason").GetString());
         Assert.DoesNotContain(lines, e => e.GetProperty("type").GetString() == "command_failed");
+        // The node's own event for the same send says it stays queued, not that it failed for good.
+        var notYet = lines.First(e => e.GetProperty("type").GetString() == "send_failed");
+        Assert.True(notYet.GetProperty("queued").GetBoolean());
 
         listen.Terminate();
         Assert.Equal(0, await listen.WaitForExitAsync());

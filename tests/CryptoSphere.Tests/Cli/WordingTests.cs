@@ -31,6 +31,20 @@ public sealed class WordingTests : IDisposable
         Assert.True(DateTimeOffset.TryParse(contact.GetProperty("lastSeen").GetString(), out _));
     }
 
+    [Fact]
+    public void A_send_that_stays_queued_is_not_called_failed()
+    {
+        var to = new CryptoSphere.Core.Peers.PeerKey("127.0.0.1", 5000);
+        var queued = EventText.Describe(new CryptoSphere.Core.Node.SendFailed(DateTimeOffset.UnixEpoch, to, "connection refused", Queued: true))!;
+        var failed = EventText.Describe(new CryptoSphere.Core.Node.SendFailed(DateTimeOffset.UnixEpoch, to, "connection refused"))!;
+
+        // Told "could not send", a user sends it again, and the old peer shows it twice once it is back.
+        Assert.DoesNotContain("Could not send", queued, StringComparison.Ordinal);
+        Assert.Contains("stays queued", queued, StringComparison.Ordinal);
+        Assert.Contains("connection refused", queued, StringComparison.Ordinal);
+        Assert.StartsWith("Could not send to 127.0.0.1:5000", failed, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0, "0 messages")]
     [InlineData(1, "1 message")]
