@@ -10,6 +10,9 @@ internal static class ControlClient
     /// <summary>Added to a command's own wait: the node may need a moment before it starts waiting.</summary>
     public static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
 
+    // An answer is the command's output: a history or a transfer list, never near this.
+    private const int AnswerBytes = 64 << 20;
+
     /// <summary>
     /// Hands the request to the node running on <paramref name="dataDirectory"/> and returns what it
     /// answered, or null when no node runs there (no socket, or a socket nobody listens on).
@@ -32,14 +35,22 @@ internal static class ControlClient
             return null;
         }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"), token).ConfigureAwait(false);
+        try
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"), token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // The node stops reading a request larger than it would ever take (ControlServer.MaxRequestBytes).
+            return new CommandOutcome().Fail($"the node running on {dataDirectory} refused the request: it is larger than any message it can send", 2);
+        }
         connected?.Invoke();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
         limit.CancelAfter(answerWithin);
         string? line;
         try
         {
-            line = await ControlServer.ReadLineAsync(stream, limit.Token).ConfigureAwait(false);
+            line = await ControlServer.ReadLineAsync(stream, AnswerBytes, limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {

@@ -14,7 +14,11 @@ namespace CryptoSphere.Cli.Control;
 /// </summary>
 internal sealed partial class ControlServer : IAsyncDisposable
 {
-    private const int MaxRequestBytes = 1 << 20;
+    // A request carries a message as JSON text, which may take up to six bytes per byte of it (\u00XX). Sized from the
+    // node's own frame limit, so that a message too long for a frame reaches the node and is refused as too long; with a
+    // fixed 1 MiB a message near the limit cut the connection, and the command said "Broken pipe" (found from outside).
+    // Only the owner can open the socket.
+    private readonly int _maxRequestBytes;
 
     private readonly Socket _listener;
     private readonly string _path;
@@ -23,8 +27,9 @@ internal sealed partial class ControlServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
 
-    private ControlServer(Socket listener, string path, ControlHandlers handlers, ILogger log)
+    private ControlServer(Socket listener, string path, ControlHandlers handlers, ILogger log, int maxFrameBytes)
     {
+        _maxRequestBytes = MaxRequestBytes(maxFrameBytes);
         _listener = listener;
         _path = path;
         _handlers = handlers;
@@ -59,7 +64,7 @@ internal sealed partial class ControlServer : IAsyncDisposable
                 File.SetUnixFileMode(making, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             listener.Listen(16);
             File.Move(making, path, overwrite: true);
-            return new ControlServer(listener, path, new ControlHandlers(node, trust), log);
+            return new ControlServer(listener, path, new ControlHandlers(node, trust), log, node.Options.MaxFrameBytes);
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
@@ -93,7 +98,7 @@ internal sealed partial class ControlServer : IAsyncDisposable
         CommandOutcome outcome;
         try
         {
-            var line = await ReadLineAsync(stream, _stop.Token).ConfigureAwait(false);
+            var line = await ReadLineAsync(stream, _maxRequestBytes, _stop.Token).ConfigureAwait(false);
             outcome = line is null || JsonNode.Parse(line) is not JsonObject request
                 ? new CommandOutcome().Fail("the running node got an unreadable request", 2)
                 : await _handlers.HandleAsync(request, _stop.Token).ConfigureAwait(false);
@@ -121,11 +126,15 @@ internal sealed partial class ControlServer : IAsyncDisposable
         }
     }
 
-    internal static async Task<string?> ReadLineAsync(Stream stream, CancellationToken token)
+    /// <summary>The largest request a node with frames of <paramref name="maxFrameBytes"/> reads: any message it could send, escaped.</summary>
+    internal static int MaxRequestBytes(int maxFrameBytes) => (int)Math.Min(int.MaxValue / 2, 6L * maxFrameBytes + (64 << 10));
+
+    /// <summary>One line of at most <paramref name="maxBytes"/> bytes; null at the end of the stream or past that size.</summary>
+    internal static async Task<string?> ReadLineAsync(Stream stream, int maxBytes, CancellationToken token)
     {
         var buffer = new MemoryStream();
         var one = new byte[4096];
-        while (buffer.Length <= MaxRequestBytes)
+        while (buffer.Length <= maxBytes)
         {
             var read = await stream.ReadAsync(one, token).ConfigureAwait(false);
             if (read == 0)

@@ -139,6 +139,9 @@ public sealed class ChatNode : IAsyncDisposable
 
     public string Name => _node.Options.Name;
 
+    /// <summary>The settings the node runs with (read-only: a record).</summary>
+    public NodeOptions Options => _node.Options;
+
     /// <summary>The port actually listened on (may differ from the asked one); 0 before start.</summary>
     public int Port => _node.Port;
 

@@ -59,6 +59,46 @@ public sealed class RunningNodeCommandTests : IDisposable
         Assert.Contains("running node delivers it", stdout);
     }
 
+    // Found from outside: through a running node, text near the frame limit cut the control connection ("Broken pipe",
+    // "unreadable request") where the same command without a node said "message too long".
+    [Fact]
+    public async Task A_message_too_long_is_refused_as_too_long_through_the_running_node_as_without_one()
+    {
+        var text = new string('A', 1_100_000);
+        var offline = await SendFromStdinAsync(text);
+        var (listen, _) = await StartListenAsync();
+        await using var __ = listen;
+        await Eventually.HoldsAsync(() => File.Exists(Path.Combine(_data.Path, "control.sock")), "the control socket exists");
+
+        var (code, stderr) = await SendFromStdinAsync(text);
+        var (hugeCode, hugeError) = await SendFromStdinAsync(new string('A', 8_000_000));
+
+        Assert.Contains("message too long", offline.Stderr);
+        Assert.Equal(offline.Code, code);
+        Assert.Contains("message too long", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        // Larger than any request the node reads: said so in one line, as bad input.
+        Assert.Equal(2, hugeCode);
+        Assert.Contains("larger than any message it can send", hugeError);
+        Assert.Single(hugeError.Trim().Split('\n'));
+    }
+
+    private async Task<(int Code, string Stderr)> SendFromStdinAsync(string text)
+    {
+        await using var cli = CliProcess.Start("send", "--data-dir", _data.Path, "--to", $"127.0.0.1:{TestNodes.DeadPort()}",
+            "--name", "scripted", "--from-port", "4321", "--timeout", "1", "-");
+        try
+        {
+            await cli.Stdin.WriteAsync(text);
+            cli.Stdin.Close();
+        }
+        catch (IOException)
+        {
+            // The command may refuse and exit before it has read all of a text this long.
+        }
+        return (await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)), cli.Stderr.Text);
+    }
+
     [Fact]
     public async Task Trust_through_the_running_node_shows_the_messages_it_held()
     {
