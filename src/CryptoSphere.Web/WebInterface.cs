@@ -129,6 +129,8 @@ public sealed class WebInterface : IAsyncDisposable
             kestrel.Listen(options.Bind, port);
         });
         builder.Services.ConfigureHttpJsonOptions(json => WebJson.UseAlone(json.SerializerOptions));
+        // A body or a value that cannot be read is thrown, so that ApiErrorBodies can say what was wrong.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(token);
         builder.Services.AddSingleton(addresses);
@@ -137,6 +139,7 @@ public sealed class WebInterface : IAsyncDisposable
         app.UseMiddleware<SecurityHeaders>();
         app.UseMiddleware<TokenGate>();
         app.UseMiddleware<CrossSiteGuard>();
+        app.UseMiddleware<ApiErrorBodies>();
 
         var assets = new ManifestEmbeddedFileProvider(typeof(WebInterface).Assembly, "wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = assets });
@@ -151,7 +154,8 @@ public sealed class WebInterface : IAsyncDisposable
         MailboxEndpoints.Map(api);
         EventEndpoint.Map(api);
         TransferEndpoints.Map(api);
-        api.MapFallback(() => ApiError.NotFound("no such API"));
+        // No fallback route: a path that exists asked with another method or content type is a 405 or 415, which
+        // ApiErrorBodies words; a path that does not exist is its "no such API".
         return app;
     }
 

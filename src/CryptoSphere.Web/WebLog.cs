@@ -16,4 +16,8 @@ internal static partial class WebLog
 
     [LoggerMessage(9103, LogLevel.Information, "Web interface stopped")]
     public static partial void Stopped(ILogger log);
+
+    // The path only: the query string of the first request carries the token.
+    [LoggerMessage(9104, LogLevel.Error, "{Method} {Path} failed")]
+    public static partial void RequestFailed(ILogger log, string method, string path, Exception error);
 }
