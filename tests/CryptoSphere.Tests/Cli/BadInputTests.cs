@@ -66,6 +66,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["mailbox", "serve", "--data-dir", Missing, "QQQQ"], "no known peer ID starts with 'QQQQ'" },
         { ["mailbox", "serve", "--data-dir", Data, "QQQQ"], "no known peer ID starts with 'QQQQ'" },
         { ["transfers", "--data-dir", Data, "--limit", "0"], "--limit must be a positive number" },
+        { ["search", "--data-dir", Data, "--limit", "0", "word"], "--limit must be a positive number" },
+        { ["search", "--data-dir", Data, "--limit", "-1", "word"], "--limit must be a positive number" },
         { ["trust", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },
         { ["block", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },
         { ["unblock", "--data-dir", Data], "'cryptosphere unblock' is missing an argument" },
