@@ -56,6 +56,8 @@ internal static class HistoryCommands
         command.Options.Add(limit);
         command.Options.Add(json);
         command.Arguments.Add(text);
+        // As history: 0 found nothing and said "Nothing found." though messages matched, and a negative count meant all.
+        OptionChecks.Positive(limit);
         command.SetAction(result => WithStore(result.GetValue(dataDir)!, store =>
         {
             Print(store.Search(result.GetValue(text)!, result.GetValue(limit)), result.GetValue(json), "Nothing found.", store);

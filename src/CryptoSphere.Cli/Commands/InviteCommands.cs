@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
@@ -81,10 +82,8 @@ internal static class InviteCommands
                 Console.Error.WriteLine("cryptosphere: this is your own invite link");
                 return 1;
             }
-            var trusted = result.GetValue(trust);
-            link.AddTo(profile.Trust, trusted, DateTimeOffset.UtcNow);
-            Console.WriteLine($"Added {(link.Name.Length > 0 ? link.Name : "a contact")} ({link.Id}) as {(trusted ? "trusted" : "unverified")}" +
-                              (link.Relay is { } r ? $", reachable through {r.Host}:{r.Port}." : "."));
+            var before = link.AddTo(profile.Trust, result.GetValue(trust), DateTimeOffset.UtcNow);
+            Console.WriteLine(InviteText.Added(link, before, profile.Trust.Find(link.Id)!));
             return 0;
         });
         return command;

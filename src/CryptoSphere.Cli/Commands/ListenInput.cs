@@ -86,16 +86,20 @@ internal static class ListenInput
             {
                 try
                 {
-                    SendResult sent;
-                    if (address is { } to)
-                        sent = await node.SendAsync(to, text, token).ConfigureAwait(false);
-                    else if (PeerIdResolver.TryResolve(target, trust, out var id, out var error))
-                        sent = await node.SendAsync(id, text, token).ConfigureAwait(false);
-                    else
+                    Core.Identity.PeerId id = default;
+                    if (address is null && !PeerIdResolver.TryResolve(target, trust, out id, out var error))
                     {
-                        print(Failure(number, PeerIdResolver.NotATarget(target, error), asJson));
+                        print(Failure(number, SendAction.Self(node, target) ?? PeerIdResolver.NotATarget(target, error), asJson));
                         return;
                     }
+                    if (SendAction.Self(node, address, address is null ? id : null) is { } self)
+                    {
+                        print(Failure(number, self, asJson));
+                        return;
+                    }
+                    var sent = address is { } to
+                        ? await node.SendAsync(to, text, token).ConfigureAwait(false)
+                        : await node.SendAsync(id, text, token).ConfigureAwait(false);
                     // Queued is not failed: the node delivers it later, so a script must not send it again. A legacy send
                     // gets no acknowledgement event, so its line says it went.
                     if (sent.State == MessageState.Queued)

@@ -23,8 +23,9 @@ internal static class MailboxCommands
         command.Subcommands.Add(IdCommand("stop-using", "Stop naming a peer as your mailbox", grants: false, (store, id) =>
             store?.StopUsing(id) == true ? (true, $"{id} is no longer one of your mailboxes.") : (false, $"{id} was not one of your mailboxes")));
         command.Subcommands.Add(ServeCommand());
+        // As stop-using: stopping what never was is a refusal (exit 1), not "Stopped serving".
         command.Subcommands.Add(IdCommand("stop-serving", "Stop holding mail for a peer and drop what is held for it", grants: false, (store, id) =>
-            (true, $"Stopped serving {id}; {store?.StopServing(id) ?? 0} envelopes dropped.")));
+            store?.StopServing(id) is { } dropped ? (true, MailboxText.Stopped(id, dropped)) : (false, MailboxText.NotServed(id))));
         command.Subcommands.Add(StatusCommand());
         return command;
     }

@@ -1,5 +1,6 @@
 using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Identity;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Storage;
@@ -18,15 +19,21 @@ internal static class SendAction
         SendResult sent;
         if (PeerKey.TryParse(target, out var address, out _))
         {
+            if (Self(node, address, null) is { } self)
+                return outcome.Fail(self, UsageErrors.ExitCode);
             // The running node's own options decide the protocol, so --secure-only is checked before anything is written.
             if (secureOnly && queuedElsewhere is null && node.Peers.Find(address) is not { Protocol: PeerProtocol.Secure })
                 return outcome.Fail($"--secure-only: the running node does not know {address} as a CryptoSphere node; send to its peer ID instead");
             sent = await node.SendAsync(address, text, ct);
         }
         else if (PeerIdResolver.TryResolve(target, trust, out var id, out var error))
+        {
+            if (Self(node, null, id) is { } self)
+                return outcome.Fail(self, UsageErrors.ExitCode);
             sent = await node.SendAsync(id, text, ct);
+        }
         else
-            return outcome.Fail($"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}",
+            return outcome.Fail(Self(node, target) ?? $"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}",
                 UsageErrors.ExitCode);
 
         if (sent.State == MessageState.Queued && queuedElsewhere is null)
@@ -51,4 +58,22 @@ internal static class SendAction
         }
         return outcome.Say($"Delivered to {sent.To} (secure, peer {node.Peers.Find(sent.To)?.Id}).");
     }
+
+    /// <summary>
+    /// The refusal when the target is this node itself, as <c>trust</c> refuses the own ID: accepted, the message was
+    /// queued and the node dialled itself on every retry. Null for any other peer.
+    /// </summary>
+    public static string? Self(ChatNode node, PeerKey? address, PeerId? id) =>
+        address is { } a && node.IsOwnAddress(a) ? $"{TerminalText.Safe(a.ToString())} is this node's own address: send to another peer"
+        : id is { } i && i == node.Identity.Id ? $"{i.Short}... is this node's own ID: send to another peer"
+        : null;
+
+    /// <summary>
+    /// <see cref="Self(ChatNode, PeerKey?, PeerId?)"/> for a target that named no known peer: a prefix of the own ID
+    /// matches no contact (the node is not its own contact), and is still the own ID, not an unknown one.
+    /// </summary>
+    public static string? Self(ChatNode node, string target) =>
+        !target.Contains(':') && PeerId.Normalize(target) is { Length: > 0 } wanted && node.Identity.Id.Value.StartsWith(wanted, StringComparison.Ordinal)
+            ? Self(node, null, node.Identity.Id)
+            : null;
 }

@@ -44,7 +44,8 @@ internal sealed class MailboxesMenu(ChatNode node, IMenuConsole console)
                 Serve(id);
                 break;
             default:
-                console.Info($"Stopped serving {id}; {store.StopServing(id)} envelopes dropped.");
+                var dropped = store.StopServing(id);
+                Report(dropped is not null, MailboxText.Stopped(id, dropped ?? 0), MailboxText.NotServed(id));
                 break;
         }
     }

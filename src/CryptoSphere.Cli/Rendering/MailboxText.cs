@@ -21,6 +21,12 @@ internal static class MailboxText
                          $"{s.HeldBytes / 1024.0:0.#}/{s.Quota.MaxBytes >> 10} KB, kept {s.Quota.Expiry.TotalDays:0.##} days";
     }
 
+    /// <summary><c>mailbox stop-serving</c> (and the menu's) when the peer was served or had asked.</summary>
+    public static string Stopped(PeerId id, int dropped) => $"Stopped serving {id}; {Counted.Of(dropped, "envelope")} dropped.";
+
+    /// <summary>The refusal for a peer never served, worded as stop-using's.</summary>
+    public static string NotServed(PeerId id) => $"{id} was not a peer you hold mail for";
+
     /// <summary>
     /// Where an outgoing message waits, per recipient: "in the outbox", or "held by mailbox NAME" (a sealed copy
     /// there; it stays in the outbox too until delivered). Null when it waits for nobody (delivered or failed).

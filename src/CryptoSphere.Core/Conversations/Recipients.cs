@@ -37,9 +37,24 @@ public static class Recipients
                     : noMatch;
                 return false;
             default:
-                error = $"'{text}' matches {matches.Count} peers ({string.Join(", ", matches.Select(m => m.Id.Short))}); type more of the ID";
+                error = $"'{text}' matches {matches.Count} peers ({string.Join(", ", Distinct(matches.Select(m => m.Id).ToList()))}); type more of the ID";
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The IDs cut to as many whole groups of seven as tell them apart: the first group alone listed two IDs that
+    /// share it as "(37IQPJY, 37IQPJY)", which showed neither what to type nor that they differ.
+    /// </summary>
+    private static IEnumerable<string> Distinct(List<PeerId> ids)
+    {
+        var sorted = ids.Select(i => i.Value).Order(StringComparer.Ordinal).ToList();
+        var shared = 0;
+        for (var i = 1; i < sorted.Count; i++)
+            shared = Math.Max(shared, sorted[i].AsSpan().CommonPrefixLength(sorted[i - 1]));
+        const int group = 7;
+        var length = Math.Min(sorted[0].Length, (shared / group + 1) * group);
+        return ids.Select(i => string.Join('-', i.Value[..length].Chunk(group).Select(c => new string(c))));
     }
 
     /// <summary>

@@ -22,14 +22,17 @@ public sealed partial class MailboxStore
             """, ("$r", recipient.Value), ("$c", quota.MaxEnvelopes), ("$b", quota.MaxBytes), ("$e", (long)quota.Expiry.TotalSeconds)) > 0);
     }
 
-    /// <summary>Stops serving <paramref name="recipient"/> and drops what is held for it; returns how many envelopes.</summary>
-    public int StopServing(PeerId recipient) => Locked(db =>
+    /// <summary>
+    /// Stops serving <paramref name="recipient"/> (or forgets its request) and drops what is held for it; returns how
+    /// many envelopes, or null when it was neither served nor asking and nothing was held for it.
+    /// </summary>
+    public int? StopServing(PeerId recipient) => Locked(db =>
     {
         using var transaction = db.BeginTransaction();
         var dropped = Storage.ChatStore.Execute(db, "DELETE FROM envelopes WHERE recipient = $r", transaction, ("$r", recipient.Value));
-        Storage.ChatStore.Execute(db, "DELETE FROM served WHERE recipient = $r", transaction, ("$r", recipient.Value));
+        var served = Storage.ChatStore.Execute(db, "DELETE FROM served WHERE recipient = $r", transaction, ("$r", recipient.Value));
         transaction.Commit();
-        return dropped;
+        return served + dropped > 0 ? dropped : (int?)null;
     });
 
     /// <summary>

@@ -147,6 +147,13 @@ public sealed class ChatNode : IAsyncDisposable
 
     public string AdvertisedIp => _node.AdvertisedIp;
 
+    /// <summary>
+    /// Whether <paramref name="to"/> reaches this node itself (<see cref="OwnAddress"/>): where it listens, or, sending
+    /// only, where its listening node answers (the advertised port, on any of this host's addresses).
+    /// </summary>
+    public bool IsOwnAddress(PeerKey to) => Volatile.Read(ref _state) is var state and (1 or 2) &&
+        OwnAddress.Matches(to, state == 1 ? _node.Options.Bind : System.Net.IPAddress.Any, _node.Port, _node.AdvertisedIp);
+
     public NodeIdentity Identity => _node.Identity;
 
     public TrustStore Trust => _node.Trust;

@@ -77,14 +77,23 @@ public sealed record InviteLink(PeerId Id, SyncthingDeviceId Device, string Name
         return true;
     }
 
-    /// <summary>Adds (or updates) the contact the link names, trusted when <paramref name="trust"/>.</summary>
-    public void AddTo(TrustStore trust, bool trusted, DateTimeOffset now)
+    /// <summary>
+    /// Adds the contact the link names, trusted when <paramref name="trusted"/>, and returns it as it was before (null:
+    /// it is new). A link is anyone's word, so a contact already trusted or blocked is left exactly as it is: a link
+    /// from anyone renamed a verified "Bob" before, and could point it at another relay. Its own handshakes still bring
+    /// its name and addresses. An unverified contact takes the link's name (unless the link has none), address and relay.
+    /// </summary>
+    public Contact? AddTo(TrustStore trust, bool trusted, DateTimeOffset now)
     {
-        trust.RecordContact(Id, Name, Addresses.Count > 0 ? Addresses[0].ToString() : null, now);
+        var before = trust.Find(Id);
+        if (before is { State: TrustState.Trusted or TrustState.Blocked })
+            return before;
+        trust.RecordContact(Id, Name.Length > 0 || before is null ? Name : before.Name, Addresses.Count > 0 ? Addresses[0].ToString() : null, now);
         trust.RecordDeviceId(Id, Device, now);
         if (Relay is not null)
             trust.RecordRelay(Id, Relay, now);
         if (trusted)
             trust.SetState(Id, TrustState.Trusted, now);
+        return before;
     }
 }

@@ -66,6 +66,8 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["mailbox", "serve", "--data-dir", Missing, "QQQQ"], "no known peer ID starts with 'QQQQ'" },
         { ["mailbox", "serve", "--data-dir", Data, "QQQQ"], "no known peer ID starts with 'QQQQ'" },
         { ["transfers", "--data-dir", Data, "--limit", "0"], "--limit must be a positive number" },
+        { ["search", "--data-dir", Data, "--limit", "0", "word"], "--limit must be a positive number" },
+        { ["search", "--data-dir", Data, "--limit", "-1", "word"], "--limit must be a positive number" },
         { ["trust", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },
         { ["block", "--data-dir", Data, "ABCDEFG"], "no known peer ID starts with 'ABCDEFG'" },
         { ["unblock", "--data-dir", Data], "'cryptosphere unblock' is missing an argument" },
@@ -110,6 +112,9 @@ public sealed class BadInputTests : IAsyncLifetime
         { ["send", "--data-dir", Data, "--to", "127.0.0.1:5000", "--name", "a", "--from-port", "4000", "--advertise-ip", "nope", "hi"], "--advertise-ip must be an IP address" },
         { ["trust", "--data-dir", Data, OwnId], "is this node's own ID" },
         { ["block", "--data-dir", Data, OwnId], "is this node's own ID" },
+        // Queued, these made the node dial itself on every retry, for ever.
+        { ["send", "--data-dir", Data, "--to", OwnId, "--name", "a", "--from-port", "4000", "hi"], "is this node's own ID: send to another peer" },
+        { ["send", "--data-dir", Data, "--to", "127.0.0.1:4000", "--name", "a", "--from-port", "4000", "hi"], "127.0.0.1:4000 is this node's own address" },
         { ["trust", "--data-dir", Data, OwnIdTypo], "is not a peer ID: its last character must be A or Q" },
         { ["history", "--data-dir", ""], "--data-dir needs a folder, not an empty value" },
         { ["id", "--data-dir", " "], "--data-dir needs a folder, not an empty value" },

@@ -128,6 +128,22 @@ public sealed class HistoryCommandTests : IAsyncLifetime
         Assert.Equal("Hi Alice, catch it quickly", Text(Assert.Single(Array(await RunOkAsync("search", "catch \"quickly\"", "--json")))));
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public async Task Search_refuses_a_limit_below_one_as_history_does(string limit)
+    {
+        // Found from outside: --limit 0 said "Nothing found." though the zebra message matched; -5 meant no limit.
+        var search = await CliProcess.RunAsync("search", "zebra", "--limit", limit, "--data-dir", _a.Path);
+        var history = await CliProcess.RunAsync("history", "--limit", limit, "--data-dir", _a.Path);
+
+        Assert.Equal(2, search.ExitCode);
+        Assert.Equal("", search.Stdout);
+        Assert.Equal(history.Stderr.Replace("history", "search"), search.Stderr);
+        Assert.StartsWith("cryptosphere: --limit must be a positive number", search.Stderr);
+        Assert.Single(Array(await RunOkAsync("search", "zebra", "--limit", "1", "--json")));
+    }
+
     [Fact]
     public async Task Outbox_is_empty_after_delivery()
     {

@@ -38,7 +38,7 @@ public sealed class MailboxCommandTests : IDisposable
         Assert.Equal(1, (await Run("serve", stranger)).ExitCode);
         Assert.Equal(1, (await Run("use", stranger)).ExitCode);
         Assert.Equal(1, (await Run("stop-using", stranger)).ExitCode);
-        Assert.Equal(0, (await Run("stop-serving", stranger)).ExitCode);
+        Assert.Equal(1, (await Run("stop-serving", stranger)).ExitCode);
         status = await Run("status");
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("Holding mail for: nobody", status.Stdout);
@@ -64,6 +64,30 @@ public sealed class MailboxCommandTests : IDisposable
 
         Assert.Equal(0, (await Run("stop-serving", peer.Value)).ExitCode);
         Assert.Contains("Holding mail for: nobody", (await Run("status")).Stdout);
+    }
+
+    [Fact]
+    public async Task Stop_serving_a_peer_never_served_says_so_with_stop_usings_exit_code()
+    {
+        // Found from outside: it said "Stopped serving ...; 0 envelopes dropped." and exit 0 for a peer never served.
+        var served = NodeIdentity.CreateEphemeral().Id;
+        var never = NodeIdentity.CreateEphemeral().Id;
+        foreach (var peer in new[] { served, never })
+            Assert.Equal(0, (await CliProcess.RunAsync("trust", "--data-dir", _data.Path, peer.ToString())).ExitCode);
+        Assert.Equal(0, (await Run("serve", served.ToString())).ExitCode);
+
+        var stopNever = await Run("stop-serving", never.ToString());
+        var stopUsing = await Run("stop-using", never.ToString());
+
+        Assert.Equal($"cryptosphere: {never} was not a peer you hold mail for", stopNever.Stderr.Trim());
+        Assert.Equal("", stopNever.Stdout);
+        Assert.Equal(stopUsing.ExitCode, stopNever.ExitCode);
+        Assert.NotEqual(0, stopNever.ExitCode);
+        Assert.Contains(served.ToString(), (await Run("status")).Stdout);
+
+        var stopServed = await Run("stop-serving", served.ToString());
+        Assert.Equal(0, stopServed.ExitCode);
+        Assert.Equal($"Stopped serving {served}; 0 envelopes dropped.", stopServed.Stdout.Trim());
     }
 
     [Fact]

@@ -42,6 +42,27 @@ public sealed class RecipientsTests : IDisposable
         Assert.Contains("no known peer ID starts with", error);
     }
 
+    [Theory]
+    // Found from outside: two IDs sharing their first group were listed as "(37IQPJY, 37IQPJY)".
+    [InlineData("37IQPJYWNEQT2COKD5HFIISC3EJANJSDDFIKXC4TXHLZYGLKZHIQ", "37IQPJYWNEQT2COKD5HFIISC3EJANJSDDFIKXC4TXHLZYGLKZHIA",
+        "37IQPJY-WNEQT2C-OKD5HFI-ISC3EJA-NJSDDFI-KXC4TXH-LZYGLKZ-HIQ, 37IQPJY-WNEQT2C-OKD5HFI-ISC3EJA-NJSDDFI-KXC4TXH-LZYGLKZ-HIA")]
+    [InlineData("37IQPJYWNEQT2COKD5HFIISC3EJANJSDDFIKXC4TXHLZYGLKZHIQ", "37IQPJYANEQT2COKD5HFIISC3EJANJSDDFIKXC4TXHLZYGLKZHIQ",
+        "37IQPJY-WNEQT2C, 37IQPJY-ANEQT2C")]
+    [InlineData("37IQPJYWNEQT2COKD5HFIISC3EJANJSDDFIKXC4TXHLZYGLKZHIQ", "37IQPJAWNEQT2COKD5HFIISC3EJANJSDDFIKXC4TXHLZYGLKZHIQ",
+        "37IQPJY, 37IQPJA")]
+    public void An_ambiguous_prefix_lists_the_ids_as_far_as_they_differ(string first, string second, string listed)
+    {
+        Assert.True(PeerId.TryParse(first, out var a));
+        Assert.True(PeerId.TryParse(second, out var b));
+        // Met one after the other: contacts are listed in that order.
+        _trust.SetState(a, TrustState.Trusted, DateTimeOffset.UtcNow);
+        _trust.SetState(b, TrustState.Trusted, DateTimeOffset.UtcNow.AddSeconds(1));
+
+        Assert.False(Recipients.TryResolvePeerId("37IQ", _trust, out _, out var error));
+
+        Assert.Equal($"'37IQ' matches 2 peers ({listed}); type more of the ID", error);
+    }
+
     [Fact]
     public void A_send_target_is_an_address_a_peer_or_a_group()
     {

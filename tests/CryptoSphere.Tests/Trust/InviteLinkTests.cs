@@ -80,4 +80,38 @@ public class InviteLinkTests
         link.AddTo(trust, trusted: true, DateTimeOffset.UtcNow);
         Assert.Equal(TrustState.Trusted, trust.StateOf(identity.Id));
     }
+
+    [Theory]
+    [InlineData(TrustState.Trusted)]
+    [InlineData(TrustState.Blocked)]
+    public void A_link_from_anyone_leaves_a_trusted_or_blocked_contact_as_it_was(TrustState state)
+    {
+        // Found from outside: any link that reused a known ID renamed the contact, a verified "Bob" included.
+        using var identity = NodeIdentity.CreateEphemeral();
+        var trust = TrustStore.InMemory();
+        Sample(identity, "bob").AddTo(trust, trusted: false, DateTimeOffset.UtcNow);
+        trust.SetState(identity.Id, state, DateTimeOffset.UtcNow);
+        var forged = Sample(identity, "mallory") with { Addresses = [new PeerKey("198.51.100.6", 6000)], Relay = null };
+
+        var before = forged.AddTo(trust, trusted: true, DateTimeOffset.UtcNow);
+
+        Assert.Equal(("bob", state), (before!.Name, before.State));
+        var after = trust.Find(identity.Id)!;
+        Assert.Equal(("bob", state, "192.168.1.20:5000"), (after.Name, after.State, after.LastAddress));
+        Assert.Equal(RelayText, after.Relay!.ToString());
+    }
+
+    [Fact]
+    public void A_link_for_an_unverified_contact_updates_it_and_keeps_its_name_when_the_link_has_none()
+    {
+        using var identity = NodeIdentity.CreateEphemeral();
+        var trust = TrustStore.InMemory();
+        Assert.Null(Sample(identity, "bob").AddTo(trust, trusted: false, DateTimeOffset.UtcNow));
+
+        var before = (Sample(identity, "") with { Addresses = [new PeerKey("198.51.100.6", 6000)] }).AddTo(trust, trusted: false, DateTimeOffset.UtcNow);
+
+        Assert.Equal(TrustState.Unknown, before!.State);
+        var after = trust.Find(identity.Id)!;
+        Assert.Equal(("bob", "198.51.100.6:6000"), (after.Name, after.LastAddress));
+    }
 }
