@@ -7,6 +7,8 @@ namespace CryptoSphere.Core.Legacy;
 /// shown whole, "Alice (10.0.0.5:5000) [PKNL7E3, trusted]: hi" and 200 spaces made a plaintext line read as a trusted
 /// secure peer's, its real "[unencrypted, unverified]" pushed off the screen. So it is tidied when it arrives, before it is
 /// stored or shown: runs of whitespace become one space, the ends are trimmed, and it is cut to <see cref="MaxLength"/>.
+/// A sent one must not break the header it goes in: a newline or '&gt;' in it would end the name early and let text
+/// that follows pass for the message, or a fake &lt;end&gt;.
 /// </summary>
 public static class LegacyNames
 {
@@ -55,5 +57,20 @@ public static class LegacyNames
             kept.Append(rune.ToString());
         }
         return kept.ToString().TrimEnd() + Ellipsis;
+    }
+
+    /// <summary>
+    /// This node's name as written in a legacy header: line breaks and other controls become spaces and '&lt;'/'&gt;' their
+    /// look-alike quotation marks, so the name can neither end the header line nor its own brackets. The command line
+    /// refuses such a name already (see <see cref="Peers.OwnName"/>); this is the last guard for any other caller.
+    /// </summary>
+    public static string ForHeader(string name)
+    {
+        if (!name.Any(c => char.IsControl(c) || c is '<' or '>'))
+            return name;
+        var safe = new StringBuilder(name.Length);
+        foreach (var c in name)
+            safe.Append(char.IsControl(c) ? ' ' : c switch { '<' => '\u2039', '>' => '\u203a', _ => c });
+        return safe.ToString();
     }
 }
