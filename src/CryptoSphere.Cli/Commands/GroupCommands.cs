@@ -108,6 +108,7 @@ internal static class GroupCommands
         var command = new Command("send", "Send a message to every member; offline members get it from the outbox later");
         foreach (var option in new Option[] { dataDir, name, fromPort, wait })
             command.Options.Add(option);
+        OptionChecks.DisplayName(name);
         command.Arguments.Add(groupArgument);
         command.Arguments.Add(text);
         command.SetAction(async (result, ct) =>

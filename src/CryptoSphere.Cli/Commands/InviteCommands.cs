@@ -31,6 +31,7 @@ internal static class InviteCommands
         var command = new Command("invite", "Print a link with your ID, addresses and relay, for someone to add with 'cryptosphere add'");
         foreach (var option in new Option[] { dataDir, name, port, advertise, relay })
             command.Options.Add(option);
+        OptionChecks.DisplayName(name);
         command.SetAction(result =>
         {
             using var profile = Profile.Open(result.GetValue(dataDir)!);

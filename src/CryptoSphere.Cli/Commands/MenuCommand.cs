@@ -88,9 +88,9 @@ internal static class MenuCommand
             var name = console.Ask("Your name: ")?.Trim();
             if (name is null || name.Equals("exit", StringComparison.OrdinalIgnoreCase))
                 return null;
-            if (name.Length > 0)
+            if (Core.Peers.OwnName.Problem(name) is not { } problem)
                 return name;
-            console.Error("the name cannot be empty.");
+            console.Error(problem + ".");
         }
     }
 

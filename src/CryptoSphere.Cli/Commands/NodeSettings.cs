@@ -216,6 +216,7 @@ internal sealed class NodeSettings
         OptionChecks.Require(StrangerRate, v => v >= 0, "--stranger-rate must be 0 (unpaced) or a positive number of messages per second");
         OptionChecks.Require(MaxMessageAgeDays, v => v > 0, "--max-message-age must be a positive number of days");
         OptionChecks.IpAddress(AdvertiseIp);
+        OptionChecks.DisplayName(Name);
         OptionChecks.Folder(Downloads);
     }
 

@@ -26,6 +26,7 @@ internal sealed class OneOffOptions(string timeoutDescription)
     {
         OptionChecks.Positive(Timeout);
         OptionChecks.IpAddress(AdvertiseIp);
+        OptionChecks.DisplayName(Name);
         foreach (var option in new Option[] { To, Name, FromPort, AdvertiseIp, Timeout, DataDir })
             command.Options.Add(option);
     }

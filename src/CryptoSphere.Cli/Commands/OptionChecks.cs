@@ -28,6 +28,17 @@ internal static class OptionChecks
         Require(option, v => v is null || System.Net.IPAddress.TryParse(v, out _), $"{option.Name} must be an IP address, like 192.168.1.20");
 
     /// <summary>
+    /// This node's display name (<see cref="Core.Peers.OwnName"/>): checked as the menu's prompt checks it, as it is sent to
+    /// every peer and written into an old peer's message header, where a newline or '&gt;' forged what followed.
+    /// </summary>
+    public static void DisplayName<T>(Option<T> option) where T : class? =>
+        option.Validators.Add(result =>
+        {
+            if (TryValue(result, out T value) && value is string name && Core.Peers.OwnName.Problem(name) is { } problem)
+                result.AddError($"{option.Name}: {problem}");
+        });
+
+    /// <summary>
     /// A folder the program writes in (--downloads): not an empty value, and not a file, where every later write
     /// would fail (a node started, and each accepted transfer failed). A missing folder is created when needed.
     /// </summary>

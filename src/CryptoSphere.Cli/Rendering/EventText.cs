@@ -1,6 +1,7 @@
 using CryptoSphere.Core.Files;
 using Groups = CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Identity;
+using CryptoSphere.Core.Legacy;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Trust;
@@ -27,7 +28,10 @@ internal static class EventText
         NodeStopped => "Stopped; peers were told goodbye",
         // The command that ran the node prints the reason as its error when it exits: one line, not two.
         NodeFailed => null,
-        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {Safe(m.Name)} ({Safe(m.From.ToString())}) [{Security(m.PeerId, trust)}{(m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "")}{(m.ArrivedLate ? ", arrived late: sent before messages already shown" : "")}]: {m.Text}",
+        // An old peer's line starts with its label, before any text that peer chose: its name cannot pass for a secure peer's line.
+        MessageReceived { Protocol: PeerProtocol.Legacy } m =>
+            $"[{m.Time.ToLocalTime():HH:mm:ss}] [{Security(null, trust)}{Notes(m)}] {LegacyWho(m.Name, m.From)}: {m.Text}",
+        MessageReceived m => $"[{m.Time.ToLocalTime():HH:mm:ss}] {Safe(m.Name)} ({Safe(m.From.ToString())}) [{Security(m.PeerId, trust)}{Notes(m)}]: {m.Text}",
         GroupMessageReceived g => $"[{g.Time.ToLocalTime():HH:mm:ss}] #{Safe(g.GroupName)} {Safe(g.Name)} [{Security(g.Author, trust)}]: {g.Text}",
         GroupChanged g => g.Group.IsMember
             ? $"Group {Safe(g.Group.Name)} is at version {g.Group.Version}: {Safe(string.Join(", ", Groups.MemberNames.List(g.Group, null, trust)))}"
@@ -35,7 +39,7 @@ internal static class EventText
         MessageDelivered d => $"Delivered to {Safe(d.To.ToString())} ({d.PeerId.Short})",
         MessageHeldByMailbox h => $"Held by mailbox {h.Mailbox.Short} for {h.Recipient.Short} (offline); still in the outbox",
         MessageFailed f => $"Gave up on a message to {Safe(f.To.ToString())}: {Safe(f.Reason)}",
-        ConnectionRequestReceived r => $"Connection request from {Safe(r.Name)} ({Safe(r.From.ToString())})",
+        ConnectionRequestReceived r => $"Connection request [{TrustLabels.UnencryptedUnverified}] from {LegacyWho(r.Name, r.From)}",
         SecurePeerConnected { LookalikeOf: { } real } c =>
             $"WARNING: a NEW key ({c.PeerId}) calls itself {Safe(c.Name)} at {Safe(c.Address.ToString())}, like your trusted peer {real.Short} - " +
             "it is not that peer's key. Do not trust it unless its owner confirms a new key out of band",
@@ -48,7 +52,9 @@ internal static class EventText
         SecurePeerDisconnected d => $"Secure connection with {d.Address} ({d.PeerId.Short}) closed: {Safe(d.Reason)}",
         ContactRequestReceived r => $"Contact request from {Safe(r.Name)} ({Safe(r.From.ToString())}), ID {r.PeerId}: \"{r.FirstText}\" - accept or reject it under contacts",
         PeerRefused r => $"Refused {Safe(r.Remote)}{(r.PeerId is { } id ? $" ({id.Short})" : "")}: {Safe(r.Reason)}",
+        PeerAdded { Peer.Protocol: PeerProtocol.Legacy } a => $"New peer [{TrustLabels.UnencryptedUnverified}] {LegacyWho(a.Peer.Name, a.Peer.Key)}",
         PeerAdded a => $"New peer {Safe(a.Peer.Name)} ({Safe(a.Peer.Key.ToString())})",
+        PeerRemoved { Peer.Protocol: PeerProtocol.Legacy } r => $"Peer {LegacyWho(r.Peer.Name, r.Peer.Key)} removed: {Reason(r.Reason)}",
         PeerRemoved r => $"Peer {Safe(r.Peer.Name)} ({Safe(r.Peer.Key.ToString())}) removed: {Reason(r.Reason)}",
         // A queued message is not lost: said so, or a user sends it again and the old peer shows it twice.
         SendFailed { Queued: true } f => $"Not sent to {Safe(f.To.ToString())} yet: {Safe(f.Reason)}; it stays queued and is tried again",
@@ -69,6 +75,16 @@ internal static class EventText
         EventsMissed m => $"{m.Count} events were not shown: the node's event queue was full",
         _ => null,
     };
+
+    private static string Notes(MessageReceived m) =>
+        (m.InvalidUtf8 ? ", invalid UTF-8 shown as \uFFFD" : "") + (m.ArrivedLate ? ", arrived late: sent before messages already shown" : "");
+
+    /// <summary>
+    /// An old peer's name and address: the name tidied again (<see cref="LegacyNames.Tidy"/>, as on arrival) so that even
+    /// a name stored before that rule is short and has no padding, then shown safely.
+    /// </summary>
+    public static string LegacyWho(string? name, object address) =>
+        LegacyNames.Tidy(name) is { Length: > 0 } tidy ? $"{Safe(tidy)} ({Safe(address.ToString())})" : $"({Safe(address.ToString())})";
 
     /// <summary>"unencrypted, unverified" for legacy; the short ID and whether the user verified it for secure.</summary>
     public static string Security(PeerId? id, TrustStore? trust) => TrustLabels.Security(id, trust);

@@ -27,11 +27,12 @@ internal static class MessageExport
         foreach (var conversation in store.Conversations().OrderBy(c => c.Id, StringComparer.Ordinal))
         {
             output.WriteLine();
-            output.WriteLine($"## {TerminalText.Safe(conversation.Title)} ({TerminalText.Safe(conversation.Id)})");
+            // Names and texts are a peer's: in code spans (MarkdownText), so a viewer shows them and runs no HTML or link.
+            output.WriteLine($"## {MarkdownText.Code($"{TerminalText.Safe(conversation.Title)} ({TerminalText.Safe(conversation.Id)})")}");
             output.WriteLine();
             foreach (var m in store.All(conversation.Id))
             {
-                output.WriteLine($"- {MessageText.Line(m, groups).Replace("\n", "\n  ")}");
+                output.WriteLine($"- {MarkdownText.CodeLines(MessageText.Line(m, groups))}");
                 count++;
             }
         }

@@ -1,4 +1,6 @@
+using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
 
 namespace CryptoSphere.Cli.Rendering;
 
@@ -27,14 +29,19 @@ internal static class MessageText
     public static IReadOnlyDictionary<string, string> GroupNames(ChatStore store) =>
         store.Groups().ToDictionary(g => g.Conversation, g => g.Name);
 
-    private static string Who(StoredMessage m) => m.Name.Length > 0 ? $"{TerminalText.Safe(m.Name)} ({TerminalText.Safe(m.Address)})" : TerminalText.Safe(m.Address);
+    // An old peer's message starts with its label, before the name it chose (which could mimic a secure line otherwise);
+    // its name is tidied as on arrival, so rows stored before that rule read the same.
+    private static string Who(StoredMessage m) => m.Protocol == PeerProtocol.Legacy
+        ? (m.Outgoing ? "" : $"[{TrustLabels.UnencryptedUnverified}] ") + EventText.LegacyWho(m.Name, m.Address)
+        : m.Name.Length > 0 ? $"{TerminalText.Safe(m.Name)} ({TerminalText.Safe(m.Address)})" : TerminalText.Safe(m.Address);
 
     /// <summary>The delivery state of one's own messages; of a received one, only what sets it apart (legacy, or held).</summary>
     public static string State(StoredMessage m) => m.Outgoing
         ? $" [{m.State.ToString().ToLowerInvariant()}{(m.State == MessageState.Failed && m.Error is { } e ? ": " + TerminalText.Safe(e) : "")}" +
           // A group message some members refused: delivered (or still on its way) to the others, and not to these.
           $"{(m.State != MessageState.Failed && m.Refusals is { } r ? "; not to: " + TerminalText.Safe(r) : "")}]"
-        : m.Protocol == Core.Peers.PeerProtocol.Legacy ? " [unencrypted, unverified]"
+        // An old peer's label is in front of its name (Who).
+        : m.Protocol == PeerProtocol.Legacy ? ""
         // Held under --accept trusted: not accepted, and deleted if the request is rejected; it must not read as accepted.
         : m.State == MessageState.Held ? " [contact request: waiting for your decision]" : "";
 

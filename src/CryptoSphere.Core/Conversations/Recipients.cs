@@ -136,7 +136,9 @@ public static class Recipients
         {
             error = conversation.Kind switch
             {
-                ConversationKind.Legacy when conversation.Address is null => "legacy: needs HOST:PORT after it",
+                // An old peer's header may name any port (80 too) and its conversation is stored under it: it opens as written.
+                ConversationKind.Legacy when conversation.Address is null && !IsStored(trust, conversation) =>
+                    $"no conversation is stored under {text}, and {AddressProblem(conversation.Value)}",
                 ConversationKind.Group when trust.Store.FindGroup(conversation.GroupId!.Value) is null => "no group has that ID",
                 _ => "",
             };
@@ -155,12 +157,33 @@ public static class Recipients
             error = "";
             return true;
         }
-        if (PeerKey.TryParse(text, out var address, out _))
+        if (PeerKey.TryParse(text, out var address, out var addressError))
         {
             conversation = ConversationId.Of(trust.FindByAddress(address.ToString())?.Id, address);
             error = "";
             return true;
         }
+        // HOST:PORT outside the ports a node may listen on: an old peer's stored conversation, or the address's true fault
+        // (no peer ID has a ':', so "no known peer ID starts with '127.0.0.1:80'" misled).
+        if (text.Contains(':'))
+        {
+            if (ConversationId.TryParse("legacy:" + text.Trim(), out var stored) && IsStored(trust, stored))
+            {
+                conversation = stored;
+                error = "";
+                return true;
+            }
+            error = $"no conversation is stored under {text.Trim()}, and {addressError}";
+        }
         return false;
     }
+
+    private static bool IsStored(TrustStore trust, ConversationId conversation)
+    {
+        var id = conversation.ToString();
+        return trust.Store.Conversations().Any(c => c.Id == id);
+    }
+
+    private static string AddressProblem(string address) =>
+        PeerKey.TryParse(address, out _, out var problem) ? "" : problem;
 }

@@ -18,8 +18,9 @@ internal static class LegacyCodec
     // An old peer's invalid bytes are shown as U+FFFD rather than the message being dropped: the user sees it arrived.
     private static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
+    // The name never ends the header early (LegacyNames.ForHeader): a newline in it would start a fake message text.
     public static byte[] EncodeChat(string senderIp, int senderPort, string team, string text) =>
-        StrictUtf8.GetBytes($"<{senderIp}:{senderPort}> @ <{team}>\n{text}\n{EndMarker}");
+        StrictUtf8.GetBytes($"<{senderIp}:{senderPort}> @ <{LegacyNames.ForHeader(team)}>\n{text}\n{EndMarker}");
 
     public static byte[] EncodeDisconnect(string senderIp, int senderPort) =>
         StrictUtf8.GetBytes($"<{senderIp}:{senderPort}> DISCONNECT");

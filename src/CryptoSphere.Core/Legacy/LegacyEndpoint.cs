@@ -150,10 +150,10 @@ internal sealed class LegacyEndpoint(NodeRuntime node)
             updatesPeerTable = false;
             LegacyLog.PlaintextFromNode(_log, key);
         }
-        // A team name is as long as a secure peer's name may be (HELLO's bound): the legacy header has no bound of its own
-        // short of the message's, and a 60,000-character name was stored and shown whole.
-        if (message is LegacyChat { Team: { Length: > HelloMessage.MaxNameBytes / 4 } team } named)
-            message = named with { Team = Encoding.UTF8.GetString(WireText.Bounded(team, HelloMessage.MaxNameBytes)) };
+        // Tidied before it is stored, filed or shown (LegacyNames): whitespace runs, padding and a name long enough to push
+        // the real "[unencrypted, unverified]" off the screen are text the sender controls, and history keeps what is stored.
+        if (message is LegacyChat named)
+            message = named with { Team = LegacyNames.Tidy(named.Team) };
         switch (message)
         {
             case LegacyDisconnect:

@@ -115,7 +115,8 @@ public sealed class RecipientsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("legacy:nowhere", "legacy: needs HOST:PORT after it")]
+    [InlineData("legacy:nowhere", "no conversation is stored under legacy:nowhere, and 'nowhere' has no port (expected HOST:PORT)")]
+    [InlineData("legacy:127.0.0.1:80", "no conversation is stored under legacy:127.0.0.1:80, and port 80 is outside 1024-65535")]
     [InlineData("group:00000000-0000-0000-0000-000000000001", "no group has that ID")]
     public void A_history_argument_that_looks_like_a_conversation_id_but_names_none_is_refused(string text, string expected)
     {

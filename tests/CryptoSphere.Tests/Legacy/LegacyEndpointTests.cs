@@ -91,7 +91,7 @@ public sealed class LegacyEndpointTests
     // ---- accepted ----
 
     [Fact]
-    public async Task A_team_name_longer_than_a_secure_peers_name_may_be_is_cut_to_that_bound()
+    public async Task A_very_long_team_name_is_cut_to_the_shown_bound_when_it_arrives()
     {
         await using var bob = await LoggedNode.StartAsync("bob");
 
@@ -99,7 +99,8 @@ public sealed class LegacyEndpointTests
 
         var message = await bob.Events.WaitFor<MessageReceived>();
         Assert.Equal("a long name", message.Text);
-        Assert.Equal(new string('é', 128), message.Name); // 256 bytes of UTF-8, not cut inside a character
+        // LegacyNames.MaxLength characters with the ellipsis, not cut inside a character; stored as shown.
+        Assert.Equal(new string('é', Core.Legacy.LegacyNames.MaxLength - 1) + "\u2026", message.Name);
         Assert.Equal(message.Name, Assert.Single(bob.Node.Store.History(null, 10)).Name);
     }
 

@@ -28,8 +28,10 @@ public sealed class LegacyProperties
         {
             var (team, text, port) = input;
             var decoded = LegacyCodec.Decode(LegacyCodec.EncodeChat("10.0.0.1", port, team, text));
-            return (decoded.Message is LegacyChat chat && chat.Text == Received(text) && chat.Team == team
+            // The team as written (LegacyNames.ForHeader: no newline, control or bracket of the name ends the header).
+            return (decoded.Message is LegacyChat chat && chat.Text == Received(text) && chat.Team == LegacyNames.ForHeader(team)
                     && chat.SenderIp == "10.0.0.1" && chat.SenderPort == port)
+                .Classify(team != LegacyNames.ForHeader(team), "team holds a bracket or control")
                 .Classify(text.Contains("<end>"), "text holds <end>")
                 .Classify(text.TrimEnd() != text, "text ends in whitespace");
         });
@@ -78,7 +80,7 @@ public sealed class LegacyProperties
                 null => !result.Success && !string.IsNullOrEmpty(result.Error),
                 LegacyChat { SenderPort: { } port } chat =>
                     LegacyCodec.Decode(LegacyCodec.EncodeChat(chat.SenderIp, port, chat.Team, chat.Text)).Message is LegacyChat again
-                    && again.Text == Received(chat.Text) && again.Team == chat.Team && again.SenderIp == chat.SenderIp && again.SenderPort == port,
+                    && again.Text == Received(chat.Text) && again.Team == LegacyNames.ForHeader(chat.Team) && again.SenderIp == chat.SenderIp && again.SenderPort == port,
                 LegacyChat => result.Success, // an unreadable port: shown, but nothing to write back to
                 LegacyDisconnect { SenderPort: { } port } d =>
                     LegacyCodec.Decode(LegacyCodec.EncodeDisconnect(d.SenderIp, port)).Message == d,
