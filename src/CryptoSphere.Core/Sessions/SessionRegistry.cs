@@ -156,7 +156,13 @@ internal sealed class SessionRegistry
             // another ID (a trusted contact's, or a live session's) is not honoured: messages for that address must
             // never reach this key. The session is filed under its TCP endpoint instead.
             var claimed = session.ClaimedAddress;
-            if (!initiator && OwnerOf(claimed, id) is { } owner)
+            // A one-off command of the peer's (a send with no node running) listens nowhere: its Hello says port 0. Filed
+            // under its TCP endpoint, and the address known for it is kept: "HOST:0" replaced it, and messages to the peer
+            // stayed queued after its node was back (found from outside).
+            var listensNowhere = !initiator && relayed is null && hello.ListenPort == 0;
+            if (listensNowhere)
+                session.RefuseClaimedAddress();
+            else if (!initiator && OwnerOf(claimed, id) is { } owner)
             {
                 session.RefuseClaimedAddress();
                 _node.Reject(claimed.ToString(), $"{id.Short} claims {claimed}, the address of {owner.Short}; filed under {session.Address} instead");
@@ -164,7 +170,7 @@ internal sealed class SessionRegistry
             var address = session.Address;
             _knownLegacy.TryRemove(address, out _);
             // A relayed key is only the contact's address while no direct one is known: that one is worth redialling.
-            var recorded = relayed is null || _node.Trust.Find(id)?.LastAddress is null ? address.ToString() : null;
+            var recorded = listensNowhere ? null : relayed is null || _node.Trust.Find(id)?.LastAddress is null ? address.ToString() : null;
             var first = _node.Trust.RecordContact(id, hello.Name, recorded, _node.Now);
             RecordDeviceId(device, id);
             _node.Peers.Touch(address, hello.Name, PeerProtocol.Secure, _node.Now, countsAsMessage: false, id, source);
