@@ -122,7 +122,8 @@ internal sealed class FileSender
         {
             full = Path.GetFullPath(path);
             file = new FileInfo(full);
-            if (!file.Exists)
+            // Before anything opens it: a device or FIFO would be hashed for ever, or block the open itself.
+            if (!file.Exists || SourceFile.Problem(path) is not null)
                 return OfferResult.Failed(SourceFile.Problem(path) ?? $"{path} changed while it was read; try again");
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException)
