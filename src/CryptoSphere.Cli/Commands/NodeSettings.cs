@@ -127,7 +127,8 @@ internal sealed class NodeSettings
 
     public Option<string?> Downloads { get; } = new("--downloads")
     {
-        Description = "Folder for received files (default: the data directory)",
+        Description = "Folder for received files (default: downloads in the data directory, created owner-only); " +
+                      "a received file never takes the name of one of the node's own files",
     };
 
     public Option<bool> AutoAcceptTrusted { get; } = new("--auto-accept-trusted")
@@ -295,7 +296,8 @@ internal sealed class NodeSettings
         MaxConnectionsPerIp = result.GetValue(MaxConnectionsPerIp),
         MaxConnections = result.GetValue(MaxConnections),
         UntrustedMessagesPerSecond = result.GetValue(StrangerRate),
-        DownloadsDirectory = Path.GetFullPath(result.GetValue(Downloads) ?? profile.Directory),
+        // Unset: the node's default, downloads in the data directory (never the data directory itself).
+        DownloadsDirectory = result.GetValue(Downloads) is { } downloads ? Path.GetFullPath(downloads) : null,
         AutoAcceptFromTrusted = result.GetValue(AutoAcceptTrusted),
         MaxTransferBytes = result.GetValue(MaxTransferBytes),
     };

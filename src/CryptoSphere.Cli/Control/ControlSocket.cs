@@ -8,7 +8,7 @@ namespace CryptoSphere.Cli.Control;
 /// </summary>
 internal static class ControlSocket
 {
-    public const string FileName = "control.sock";
+    public const string FileName = Core.Storage.DataDirectoryFiles.ControlSocket;
 
     // sun_path holds 108 bytes on Linux, including the terminating zero.
     private const int MaxPathBytes = 107;

@@ -9,7 +9,8 @@ internal static class DownloadFolder
 
     /// <summary>
     /// Moves the verified temporary file to <paramref name="name"/> (already sanitized) in <paramref name="folder"/>,
-    /// adding " (1)", " (2)", ... before the extension while the name is taken. Never overwrites.
+    /// adding " (1)", " (2)", ... before the extension while the name is taken. Never overwrites, and never takes a
+    /// name the node uses itself when the folder is a data directory (<c>network.json</c> arrives as <c>network (1).json</c>).
     /// </summary>
     public static string MoveIntoPlace(string tempPath, string folder, string name)
     {
@@ -18,7 +19,7 @@ internal static class DownloadFolder
         for (var attempt = 0; ; attempt++)
         {
             var candidate = Inside(folder, attempt == 0 ? name : $"{stem} ({attempt}){extension}");
-            if (File.Exists(candidate) || Directory.Exists(candidate))
+            if (File.Exists(candidate) || Directory.Exists(candidate) || Storage.DataDirectoryFiles.Refuses(folder, Path.GetFileName(candidate)))
                 continue;
             try
             {

@@ -31,9 +31,15 @@ internal sealed class FileContext(NodeRuntime node, SessionRegistry sessions)
     /// <summary>File transfers in the database, finished ones included.</summary>
     public TransferStore Store { get; } = new(node.Store);
 
-    /// <summary>Where received files go: the option, else the data directory (the database's folder).</summary>
+    /// <summary>The data directory: the database's folder; null for a node with an in-memory database.</summary>
+    public string? DataDirectory => _node.Store.Path is { } db ? Path.GetDirectoryName(Path.GetFullPath(db)) : null;
+
+    /// <summary>
+    /// Where received files go: the option, else <c>downloads</c> in the data directory. Never the data directory itself
+    /// by default: a file from the network must not be able to land among the node's own files.
+    /// </summary>
     public string? DownloadsFolder =>
-        _node.Options.DownloadsDirectory ?? (_node.Store.Path is { } db ? Path.GetDirectoryName(Path.GetFullPath(db)) : null);
+        _node.Options.DownloadsDirectory ?? (DataDirectory is { } data ? Path.Combine(data, Storage.DataDirectoryFiles.DownloadsFolder) : null);
 
     /// <summary>Sends one frame to a peer: on the given session if it is still open, else on its current one. False when it could not.</summary>
     public async Task<bool> TellPeerAsync<TState>(PeerId peer, SecureSession? preferred, TState state, Action<TState, IBufferWriter<byte>> encode)

@@ -167,10 +167,11 @@ internal sealed class FileReceiver
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var reason = $"the receiver cannot write to {transfer.Folder}: {e.Message}";
+            var failure = TransferFailure.ReceiverCannotWrite($"the receiver cannot write to {transfer.Folder}", e);
+            var reason = failure.Local;
             lock (transfer.Gate)
                 transfer.State = TransferState.Failed;
-            await _files.TellPeerAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason), static (m, w) => m.Encode(w)).ConfigureAwait(false);
+            await _files.TellPeerAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, failure.Peer), static (m, w) => m.Encode(w)).ConfigureAwait(false);
             Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
             return TransferActionResult.Failed(reason);
         }
@@ -289,11 +290,11 @@ internal sealed class FileReceiver
     private async Task VerifyAsync(IncomingTransfer transfer, SecureSession session)
     {
         FileResultStatus status;
-        string reason;
+        TransferFailure failure;
         try
         {
             status = await transfer.FinishAsync().ConfigureAwait(false);
-            reason = status == FileResultStatus.Ok
+            failure = status == FileResultStatus.Ok
                 ? ""
                 : "SHA-256 mismatch: the data received differs from the file offered; the partial file was deleted";
         }
@@ -301,9 +302,10 @@ internal sealed class FileReceiver
         {
             transfer.Discard();
             status = FileResultStatus.Failed;
-            reason = $"the receiver could not finish the file: {e.Message}";
+            failure = TransferFailure.ReceiverCannotWrite("the receiver could not finish the file", e);
         }
-        await _files.TellPeerAsync(transfer.PeerId, session, new FileResultMessage(transfer.Id, status, reason), static (m, w) => m.Encode(w))
+        var reason = failure.Local;
+        await _files.TellPeerAsync(transfer.PeerId, session, new FileResultMessage(transfer.Id, status, failure.Peer), static (m, w) => m.Encode(w))
             .ConfigureAwait(false);
         if (status == FileResultStatus.Ok)
             Finish(transfer, TransferState.Completed, null, t => new TransferCompleted(_node.Now, t));
@@ -324,8 +326,9 @@ internal sealed class FileReceiver
     }
 
     /// <summary>The sender broke a rule (or the disk failed): this transfer ends, nothing else changes.</summary>
-    private async Task FailIncomingAsync(IncomingTransfer transfer, SecureSession session, string reason)
+    private async Task FailIncomingAsync(IncomingTransfer transfer, SecureSession session, TransferFailure failure)
     {
+        var reason = failure.Local;
         lock (transfer.Gate)
         {
             if (transfer.State.IsFinished())
@@ -333,7 +336,7 @@ internal sealed class FileReceiver
             transfer.State = TransferState.Failed;
         }
         transfer.Discard();
-        await _files.TellOrRememberAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, reason)).ConfigureAwait(false);
+        await _files.TellOrRememberAsync(transfer.PeerId, session, new FileCancelMessage(transfer.Id, failure.Peer)).ConfigureAwait(false);
         Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
     }
 

@@ -122,7 +122,8 @@ internal sealed class FileSender
         {
             full = Path.GetFullPath(path);
             file = new FileInfo(full);
-            if (!file.Exists)
+            // Before anything opens it: a device or FIFO would be hashed for ever, or block the open itself.
+            if (!file.Exists || SourceFile.Problem(path) is not null)
                 return OfferResult.Failed(SourceFile.Problem(path) ?? $"{path} changed while it was read; try again");
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException)
@@ -257,7 +258,7 @@ internal sealed class FileSender
                     await SendOfferAsync(transfer, live).ConfigureAwait(false);
                 break;
             case PumpOutcomeKind.Failed when transfer.IsCurrent(run):
-                FailOutgoing(transfer, outcome.Reason!, tellPeer: true);
+                FailOutgoing(transfer, outcome.Failure!, tellPeer: true);
                 break;
         }
     }
@@ -330,8 +331,10 @@ internal sealed class FileSender
         return true;
     }
 
-    private void FailOutgoing(OutgoingTransfer transfer, string reason, bool tellPeer)
+    /// <summary>The transfer fails: the user sees the whole reason, the receiver only its part without local paths.</summary>
+    private void FailOutgoing(OutgoingTransfer transfer, TransferFailure failure, bool tellPeer)
     {
+        var reason = failure.Local;
         OutgoingTransfer.Run? run;
         lock (transfer.Gate)
         {
@@ -341,7 +344,7 @@ internal sealed class FileSender
             run = transfer.EndRun();
         }
         if (tellPeer)
-            _node.Work.Track(_files.TellOrRememberAsync(transfer.PeerId, run?.Session ?? transfer.OfferedOn, new FileCancelMessage(transfer.Id, reason)));
+            _node.Work.Track(_files.TellOrRememberAsync(transfer.PeerId, run?.Session ?? transfer.OfferedOn, new FileCancelMessage(transfer.Id, failure.Peer)));
         Finish(transfer, TransferState.Failed, reason, t => new TransferFailed(_node.Now, t, reason));
     }
 

@@ -59,8 +59,12 @@ internal sealed class FileTransfers
     public TransferInfo? Find(Guid id) =>
         _files.Outgoing.TryGetValue(id, out var o) ? FileContext.Snapshot(o) : _files.Incoming.TryGetValue(id, out var i) ? i.Snapshot() : null;
 
-    /// <summary>Where files handed over by a UI are kept while they are offered: beside the downloads, in the data directory.</summary>
-    public string UploadsFolder => Path.Combine(_files.DownloadsFolder ?? Path.GetTempPath(), "uploads");
+    /// <summary>
+    /// Where files handed over by a UI are kept while they are offered: in the data directory, or beside a downloads
+    /// folder given as an option (where they always were, so uploads waiting from before are still found).
+    /// </summary>
+    public string UploadsFolder =>
+        Path.Combine(_node.Options.DownloadsDirectory ?? _files.DataDirectory ?? Path.GetTempPath(), Storage.DataDirectoryFiles.UploadsFolder);
 
     /// <summary>Bytes this process put on the wire for an outgoing transfer (tests check that a resume skips what arrived).</summary>
     public long BytesSentFor(Guid id) => _files.Outgoing.TryGetValue(id, out var t) ? t.BytesSent : 0;
@@ -167,7 +171,8 @@ internal sealed class FileTransfers
                 _files.Outgoing.TryAdd(t.Id, new OutgoingTransfer(t with { State = t.State == TransferState.Offered ? TransferState.Offered : TransferState.Interrupted }, hash, meter));
             else if (_files.DownloadsFolder is { } folder)
             {
-                // The temporary file sits next to where it was; the folder is taken from its path.
+                // The temporary file sits where it was when accepted (the data directory itself, before downloads had a
+                // folder of their own), and the file is finished there: the folder is taken from its path.
                 var tempFolder = Path.GetDirectoryName(t.Path) ?? folder;
                 _files.Incoming.TryAdd(t.Id, new IncomingTransfer(t with { State = TransferState.Interrupted }, hash, tempFolder, meter));
             }

@@ -24,7 +24,8 @@ internal static class FinishedTransferReply
                         .ConfigureAwait(false);
                     break;
                 default:
-                    await session.SendAsync(new FileCancelMessage(finished.Id, finished.Error ?? finished.State.ToString().ToLowerInvariant()),
+                    // Not the stored error: that is the local user's, with local paths (the peer was told its own part when it ended).
+                    await session.SendAsync(new FileCancelMessage(finished.Id, $"the transfer already ended here ({finished.State.ToString().ToLowerInvariant()})"),
                         static (m, w) => m.Encode(w)).ConfigureAwait(false);
                     break;
             }

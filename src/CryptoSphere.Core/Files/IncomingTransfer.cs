@@ -168,7 +168,7 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
     /// the backpressure towards the sender). Returns null when it was queued, or skipped as stale (another
     /// session, a finished transfer, bytes already held); otherwise why the transfer must fail.
     /// </summary>
-    public async ValueTask<string?> WriteAsync(SecureSession session, FileChunkMessage chunk)
+    public async ValueTask<TransferFailure?> WriteAsync(SecureSession session, FileChunkMessage chunk)
     {
         byte[] buffer;
         int length;
@@ -178,7 +178,7 @@ internal sealed class IncomingTransfer(TransferInfo info, byte[] sha256, string 
             if (session != Session || State != TransferState.Active || _queue is null || _finishing)
                 return null;
             if (_writer.IsFaulted)
-                return $"the receiver could not write the file: {_writer.Exception!.InnerException!.Message}";
+                return TransferFailure.ReceiverCannotWrite("the receiver could not write the file", _writer.Exception!.InnerException!);
             var size = chunk.Data.Length;
             if (size == 0 || size > FileChunkMessage.MaxDataBytes)
                 return $"the sender sent a chunk of {size} bytes (allowed: 1 to {FileChunkMessage.MaxDataBytes})";

@@ -122,7 +122,7 @@ internal sealed class OutgoingTransfer(TransferInfo info, byte[] sha256, Transfe
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return PumpOutcome.Failed($"cannot read {Path}: {e.Message}");
+            return PumpOutcome.Failed(TransferFailure.SenderCannotRead(Path, e));
         }
         var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
         try
@@ -130,7 +130,7 @@ internal sealed class OutgoingTransfer(TransferInfo info, byte[] sha256, Transfe
             using (file)
             {
                 if (RandomAccess.GetLength(file) != Size)
-                    return PumpOutcome.Failed($"{Path} changed size since it was offered");
+                    return PumpOutcome.Failed(new TransferFailure($"{Path} changed size since it was offered", "the file changed size since it was offered"));
                 var token = run.Cancel.Token;
                 while (true)
                 {
@@ -157,10 +157,10 @@ internal sealed class OutgoingTransfer(TransferInfo info, byte[] sha256, Transfe
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        return PumpOutcome.Failed($"cannot read {Path}: {e.Message}");
+                        return PumpOutcome.Failed(TransferFailure.SenderCannotRead(Path, e));
                     }
                     if (read != length)
-                        return PumpOutcome.Failed($"{Path} got shorter while it was being sent");
+                        return PumpOutcome.Failed(new TransferFailure($"{Path} got shorter while it was being sent", "the file got shorter while it was being sent"));
                     // Advanced before the send: the receiver's ack for this chunk may beat the send's return.
                     lock (Gate)
                         run.Next = next + length;
@@ -201,13 +201,13 @@ internal sealed class OutgoingTransfer(TransferInfo info, byte[] sha256, Transfe
     }
 }
 
-/// <summary>How a run of the pump ended.</summary>
-internal readonly record struct PumpOutcome(PumpOutcomeKind Kind, string? Reason)
+/// <summary>How a run of the pump ended; a failure says what the receiver is told apart from what the user sees.</summary>
+internal readonly record struct PumpOutcome(PumpOutcomeKind Kind, string? Reason, TransferFailure? Failure = null)
 {
     public static readonly PumpOutcome Sent = new(PumpOutcomeKind.Sent, null);
     public static readonly PumpOutcome Stopped = new(PumpOutcomeKind.Stopped, null);
     public static PumpOutcome Interrupted(string reason) => new(PumpOutcomeKind.Interrupted, reason);
-    public static PumpOutcome Failed(string reason) => new(PumpOutcomeKind.Failed, reason);
+    public static PumpOutcome Failed(TransferFailure failure) => new(PumpOutcomeKind.Failed, failure.Local, failure);
 }
 
 internal enum PumpOutcomeKind

@@ -139,8 +139,8 @@ public sealed record NodeOptions
     public int MaxExchangedPeers { get; init; } = 64;
 
     /// <summary>
-    /// Where received files go. When null, the folder of the database file (the data directory); a node
-    /// with an in-memory database and no folder declines every file.
+    /// Where received files go. When null, <c>downloads</c> in the folder of the database file (the data directory),
+    /// created owner-only on first use; a node with an in-memory database and no folder declines every file.
     /// </summary>
     public string? DownloadsDirectory { get; init; }
 
