@@ -207,29 +207,11 @@ public sealed partial class ChatStore
     /// it: read for every flush (each message sent is read back once), so narrow and through a kept statement. At most
     /// <paramref name="limit"/> rows: a flush reads a backlog a page at a time.
     /// </summary>
-    public List<PendingFrame> PendingFrames(string target, long after, int limit = int.MaxValue)
+    public List<PendingFrame> PendingFrames(string target, long after, int limit = int.MaxValue) => Locked(db =>
     {
-        if (_frames is null)
-            return Locked(db =>
-            {
-                var kept = _prepared.Raw(PendingFramesSql);
-                using var own = kept is null ? new RawStatement(db, PendingFramesSql) : null;
-                return ReadPendingFrames(kept ?? own!, target, after, limit);
-            });
-        try
-        {
-            return _frames.Read(query => ReadPendingFrames(query, target, after, limit));
-        }
-        catch (SqliteException e) when (IsDamage(e))
-        {
-            Found(e);
-            throw;
-        }
-    }
-
-    private static List<PendingFrame> ReadPendingFrames(RawStatement statement, string target, long after, int limit)
-    {
-        var query = statement.Bind(1, target).Bind(2, after).Bind(3, limit);
+        var kept = _prepared.Raw(PendingFramesSql);
+        using var own = kept is null ? new RawStatement(db, PendingFramesSql) : null;
+        var query = (kept ?? own!).Bind(1, target).Bind(2, after).Bind(3, limit);
         var rows = new List<PendingFrame>();
         try
         {
@@ -243,7 +225,7 @@ public sealed partial class ChatStore
             throw;
         }
         return rows;
-    }
+    });
 
     private const string PendingFramesSql = $"""
         SELECT m.seq, m.id, CASE WHEN m.conversation LIKE '{StoredMessage.GroupPrefix}%' THEN m.conversation END, m.lamport, m.sent_at, m.text, m.state

@@ -16,7 +16,6 @@ public sealed partial class ChatStore : IDisposable
     private readonly StoreWriter _writes;
     private readonly PreparedCommands _prepared;
     private readonly WalCheckpointer? _checkpointer;
-    private readonly FrameReader? _frames;
     private readonly Action _outboxGrew;
     private readonly FullTextIndex _fullText = new();
     private int _disposed;
@@ -32,7 +31,6 @@ public sealed partial class ChatStore : IDisposable
         if (path is not null)
         {
             _checkpointer = new WalCheckpointer(connectionString, TimeSpan.FromSeconds(1));
-            _frames = new FrameReader(connectionString, PendingFramesSql);
             // Every commit of this connection, whichever path made it (the batching writer, a write of its own, a search's
             // index update): SQLite calls the hook inside the commit, so it only arms a timer.
             SQLitePCL.raw.sqlite3_commit_hook(db.Handle, static checkpointer => { ((WalCheckpointer)checkpointer).Committed(); return 0; }, _checkpointer);
@@ -243,7 +241,6 @@ public sealed partial class ChatStore : IDisposable
         _writes.Complete();
         // Closed first: the store's connection, closed last, then copies what is left and removes the log.
         _checkpointer?.Dispose();
-        _frames?.Dispose();
         lock (_gate)
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 1)
