@@ -20,19 +20,22 @@ internal static class SendFileAction
     /// What <c>send-file</c> was given, checked: <paramref name="address"/> when the target is HOST:PORT, else
     /// <paramref name="id"/>; null when usable, else the one-line error (bad input, exit 2).
     /// </summary>
-    public static string? Check(string target, string file, TrustStore trust, out PeerKey? address, out PeerId id)
+    public static string? Check(ChatNode node, string target, string file, TrustStore trust, out PeerKey? address, out PeerId id)
     {
         id = default;
         address = PeerKey.TryParse(target, out var key, out _) ? key : null;
         if (address is null && !PeerIdResolver.TryResolve(target, trust, out id, out var error))
-            return $"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}";
+            return SendAction.Self(node, target) ?? $"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}";
+        // As send: offered to itself, the node dialled itself and waited for its own answer.
+        if (SendAction.Self(node, address, address is null ? id : null) is { } self)
+            return self;
         return SourceFile.Problem(file) is { } problem ? TerminalText.Safe(problem) : null;
     }
 
     public static async Task<CommandOutcome> RunAsync(ChatNode node, TrustStore trust, string target, string file, string? name, CancellationToken ct)
     {
         var outcome = new CommandOutcome();
-        if (Check(target, file, trust, out var address, out var id) is { } refused)
+        if (Check(node, target, file, trust, out var address, out var id) is { } refused)
             return outcome.Fail(refused, UsageErrors.ExitCode);
         // Kept from before the offer: the receiver can answer before the offer call returns.
         var events = Channel.CreateUnbounded<NodeEvent>();

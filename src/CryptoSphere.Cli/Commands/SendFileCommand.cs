@@ -76,7 +76,7 @@ internal static class SendFileCommand
             using var signal = new ShutdownSignal(ct);
 
             var target = result.GetValue(common.To)!;
-            if (SendFileAction.Check(target, file, profile.Trust, out var address, out var id) is { } refused)
+            if (SendFileAction.Check(node, target, file, profile.Trust, out var address, out var id) is { } refused)
             {
                 await Console.Error.WriteLineAsync($"cryptosphere: {refused}");
                 return UsageErrors.ExitCode;

@@ -4,7 +4,7 @@ using CryptoSphere.Tests.Support;
 namespace CryptoSphere.Tests.Cli;
 
 /// <summary>
-/// Sending to the node's own ID or address, through the running node: refused at once, as <c>trust</c> refuses the
+/// Sending a message or a file to the node's own ID or address, through the running node: refused at once, as <c>trust</c> refuses the
 /// own ID, and nothing queued. Found from outside: both were accepted, reported as sent, kept in the outbox, and the
 /// node then dialled itself every retry and greeted itself as a peer.
 /// </summary>
@@ -20,7 +20,7 @@ public sealed class SendToSelfTests : IDisposable
         await CliProcess.RunAsync("send", "--data-dir", _data.Path, "--to", to, "--name", "me", "--from-port", "4321", "to myself");
 
     [Fact]
-    public async Task The_own_id_and_address_are_refused_by_send_and_by_listen_commands_and_nothing_is_queued()
+    public async Task The_own_id_and_address_are_refused_by_send_send_file_and_listen_commands_and_nothing_is_queued()
     {
         var ownId = (await CliProcess.RunAsync("id", "--data-dir", _data.Path)).Stdout.Trim();
         await using var listen = CliProcess.Start("listen", "--data-dir", _data.Path, "--name", "me", "--port", TestNodes.DeadPort().ToString(),
@@ -48,6 +48,17 @@ public sealed class SendToSelfTests : IDisposable
             .Where(e => e.GetProperty("type").GetString() == "command_failed").ToList();
         Assert.Contains("is this node's own address", failed.Single(e => e.GetProperty("line").GetInt32() == 1).GetProperty("error").GetString());
         Assert.Contains("is this node's own ID", failed.Single(e => e.GetProperty("line").GetInt32() == 2).GetProperty("error").GetString());
+
+        // A file offered to itself, through the running node: the same refusal, and no transfer.
+        var file = Path.Combine(_data.Path, "note.txt");
+        await File.WriteAllTextAsync(file, "to myself");
+        foreach (var to in new[] { $"127.0.0.1:{port}", ownId[..4] })
+        {
+            var (code, _, stderr) = await CliProcess.RunAsync("send-file", file, "--data-dir", _data.Path, "--to", to, "--name", "me", "--from-port", "4321");
+            Assert.Equal(2, code);
+            Assert.Contains(to.Contains(':') ? "is this node's own address" : "is this node's own ID", stderr);
+        }
+        Assert.Contains("No transfers", (await CliProcess.RunAsync("transfers", "--data-dir", _data.Path)).Stdout);
 
         var outbox = await CliProcess.RunAsync("outbox", "--json", "--data-dir", _data.Path);
         Assert.Equal("[]", outbox.Stdout.Trim());
