@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Conversations;
 using System.Text.Json.Nodes;
 using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Node;
@@ -48,7 +49,7 @@ internal static class GroupCommands
     {
         var dataDir = DataDirectory.CreateOption();
         var groupArgument = new Argument<string>("group") { Description = "Group ID, unique ID prefix, or name" };
-        var member = new Argument<string>("id") { Description = "The member's peer ID, or a unique prefix of a known one" };
+        var member = new Argument<string>("id") { Description = "The member's peer ID, or a unique prefix of a known peer's or of a member's" };
         var command = new Command(verb, description);
         command.Options.Add(dataDir);
         command.Arguments.Add(groupArgument);
@@ -57,7 +58,7 @@ internal static class GroupCommands
         {
             if (GroupResolver.Resolve(result.GetValue(groupArgument)!, node.Store, out var error) is not { } target)
                 return Fail(error);
-            if (!PeerIdResolver.TryResolve(result.GetValue(member)!, node.Trust, out var id, out error))
+            if (!Recipients.TryResolveMember(result.GetValue(member)!, target, node.Trust, out var id, out error))
                 return Fail(error);
             var changed = removed ? await node.RemoveMemberAsync(target.Id, id) : await node.AddMemberAsync(target.Id, id);
             if (changed.Value is not { } group)

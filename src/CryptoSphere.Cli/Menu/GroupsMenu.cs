@@ -1,5 +1,6 @@
 using CryptoSphere.Cli.Commands;
 using CryptoSphere.Cli.Rendering;
+using CryptoSphere.Core.Conversations;
 using CryptoSphere.Core.Groups;
 using CryptoSphere.Core.Node;
 
@@ -69,7 +70,7 @@ internal sealed class GroupsMenu(ChatNode node, IMenuConsole console)
             else
                 console.Error(TerminalText.Safe(sent.Error) + ".");
         }
-        else if (PeerIdResolver.TryResolve(console.Ask("Peer ID (or unique prefix): ") ?? "", node.Trust, out var id, out error))
+        else if (Recipients.TryResolveMember(console.Ask("Peer ID (or unique prefix): ") ?? "", group, node.Trust, out var id, out error))
         {
             var removing = action == "remove";
             var changed = removing ? await node.RemoveMemberAsync(group.Id, id) : await node.AddMemberAsync(group.Id, id);

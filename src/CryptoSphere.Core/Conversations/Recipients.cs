@@ -37,9 +37,37 @@ public static class Recipients
                     : noMatch;
                 return false;
             default:
-                error = $"'{text}' matches {matches.Count} peers ({string.Join(", ", Distinct(matches.Select(m => m.Id).ToList()))}); type more of the ID";
+                error = Ambiguous(text, matches.Select(m => m.Id).ToList());
                 return false;
         }
+    }
+
+    private static string Ambiguous(string text, List<PeerId> ids) =>
+        $"'{text}' matches {ids.Count} peers ({string.Join(", ", Distinct(ids))}); type more of the ID";
+
+    /// <summary>
+    /// A member argument of a group command: a whole peer ID, or a unique prefix of a known peer's ID or of one in the
+    /// group's own member list. `group show` lists a member never met under its short ID; that must name it here too.
+    /// </summary>
+    public static bool TryResolveMember(string text, Group group, TrustStore trust, out PeerId id, out string error)
+    {
+        error = "";
+        if (PeerId.TryParse(text, out id))
+            return true;
+        var wanted = PeerId.Normalize(text);
+        var inGroup = wanted.Length == 0 ? []
+            : group.Members.Select(m => m.Id).Where(m => m.Value.StartsWith(wanted, StringComparison.Ordinal)).ToList();
+        // No member has it: known peers alone decide, with their errors (none, or several).
+        if (inGroup.Count == 0)
+            return TryResolvePeerId(text, trust, out id, out error);
+        var matches = inGroup.Concat(trust.MatchPrefix(text).Select(c => c.Id)).Distinct().ToList();
+        if (matches.Count == 1)
+        {
+            id = matches[0];
+            return true;
+        }
+        error = Ambiguous(text, matches);
+        return false;
     }
 
     /// <summary>

@@ -79,6 +79,11 @@ internal sealed class GroupService
         if (group.Admin != Me)
             return GroupResult.Failed<Group>(GroupFailure.NotAllowed,
                 $"only the group's admin ({MemberNames.Of(group.Admin, Me, _node.Trust)}) can change its members");
+        // Leaving is final for the admin too: a change after it wrote this node back in (SaveGroup counts the admin as a
+        // member) and sent its messages again, while every listing still said it had left (hunt-B D8).
+        if (!group.IsMember)
+            return GroupResult.Failed<Group>(GroupFailure.NotAllowed,
+                $"you left {group.Name}; a group you left cannot be changed (its members keep it as it was)");
         if (member == Me)
             return GroupResult.Failed<Group>(GroupFailure.Invalid, "the admin cannot add or remove itself");
         // Already so: no new version, so members are not told the same membership again.

@@ -33,7 +33,12 @@ internal static class GroupEndpoints
     private static async Task<IResult> ChangeAsync(ChatNode node, Guid id, string? peer,
         Func<Guid, Core.Identity.PeerId, Task<GroupResult<Group>>> change)
     {
-        if (!Recipients.TryResolvePeerId(peer ?? "", node.Trust, out var member, out var error))
+        // A member is named as in the CLI: also by a prefix of an ID in the group's own list (one never met).
+        var group = node.Store.FindGroup(id);
+        var resolved = group is null
+            ? Recipients.TryResolvePeerId(peer ?? "", node.Trust, out var member, out var error)
+            : Recipients.TryResolveMember(peer ?? "", group, node.Trust, out member, out error);
+        if (!resolved)
             return ApiError.BadRequest(error);
         return Answer(node, await change(id, member));
     }
