@@ -90,7 +90,8 @@ internal static class ContactCommands
                     ["state"] = c.State.ToString().ToLowerInvariant(),
                     ["name"] = c.Name,
                     ["firstSeen"] = c.FirstSeen.ToString("O"),
-                    ["lastSeen"] = c.LastSeen.ToString("O"),
+                    // null: never met (added by a link, or trusted/blocked by ID before any handshake).
+                    ["lastSeen"] = c.NeverSeen ? null : c.LastSeen.ToString("O"),
                     ["lastAddress"] = c.LastAddress,
                 }).ToArray());
                 Console.WriteLine(CliJson.Write(array));
@@ -102,11 +103,16 @@ internal static class ContactCommands
             foreach (var c in contacts)
             {
                 var held = profile.Store.HeldFrom(c.Id.Value).Count;
-                Console.WriteLine($"{c.Id}  {c.State.ToString().ToLowerInvariant(),-8}  {TerminalText.Safe(c.Name)}  last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}" +
+                Console.WriteLine($"{c.Id}  {c.State.ToString().ToLowerInvariant(),-8}  {TerminalText.Safe(c.Name)}  {Seen(c)}" +
                                   (held > 0 ? $"  ({Counted.Of(held, "message")} waiting as a contact request)" : ""));
             }
             return 0;
         });
         return command;
     }
+
+    // A contact no handshake has shown is "never seen", not "last seen" at the time it was added.
+    private static string Seen(Contact c) => c.NeverSeen
+        ? $"never seen (added {c.FirstSeen.ToLocalTime():yyyy-MM-dd HH:mm})" + (c.LastAddress is null ? "" : $", address {TerminalText.Safe(c.LastAddress)}")
+        : $"last seen {c.LastSeen.ToLocalTime():yyyy-MM-dd HH:mm} at {TerminalText.Safe(c.LastAddress ?? "?")}";
 }

@@ -54,7 +54,7 @@ internal static class ListenInput
                             continue;
                         if (!TryParse(line, out verb, out var targetSpan, out var textSpan))
                         {
-                            print(Failure(number, "unknown command; expected: send TARGET TEXT, or group-send GROUP TEXT", asJson));
+                            print(Failure(number, Unparsed(line), asJson));
                             continue;
                         }
                         // The rule every sending command keeps: a blank message is refused, not delivered as blanks.
@@ -139,6 +139,17 @@ internal static class ListenInput
         }, token);
 
     private enum Verb { Send, GroupSend }
+
+    // Why a line did not parse: "send" alone is a known command missing its arguments, not an unknown one.
+    private static string Unparsed(ReadOnlySpan<char> line)
+    {
+        var word = line.Trim();
+        if (word.IndexOfAny(' ', '\t') is var end and >= 0)
+            word = word[..end];
+        return word.SequenceEqual("send") ? "send needs a target and a text; expected: send TARGET TEXT"
+            : word.SequenceEqual("group-send") ? "group-send needs a group and a text; expected: group-send GROUP TEXT"
+            : "unknown command; expected: send TARGET TEXT, or group-send GROUP TEXT";
+    }
 
     // "VERB TARGET TEXT": TEXT is the rest of the line, spaces and all. A known verb and a target without text parse,
     // with an empty TEXT: that line is a message with nothing in it, not an unknown command.

@@ -46,10 +46,9 @@ internal sealed class Profile : IDisposable
             Console.Error.WriteLine($"cryptosphere: the data directory {directory} is a file; give a folder with --data-dir");
             return null;
         }
-        if (readOnly && !Exists(directory))
+        if ((readOnly ? DataDirectoryCheck.Problem(directory) : DataDirectoryCheck.FolderInPlaceOfFile(directory)) is { } problem)
         {
-            Console.Error.WriteLine($"cryptosphere: no data directory at {directory} (nothing was created); " +
-                                    $"check --data-dir, or start a node there first");
+            Console.Error.WriteLine($"cryptosphere: {problem}");
             return null;
         }
         DataDirectoryLock? dataLock = null;

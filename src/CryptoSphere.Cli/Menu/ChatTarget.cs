@@ -17,8 +17,8 @@ internal sealed partial record ChatTarget(PeerKey? Address, PeerId? Id, string L
 {
     public static ChatTarget? Ask(IMenuConsole console, TrustStore trust)
     {
-        var answer = console.Ask("Peer IP, HOST:PORT or peer ID (blank to go back): ")?.Trim();
-        if (IsCancel(answer))
+        var answer = AskAddressOrId(console);
+        if (answer is null)
             return null;
         if (PeerKey.TryParse(answer, out var address, out _))
             return new ChatTarget(address, null, address.ToString());
@@ -38,6 +38,29 @@ internal sealed partial record ChatTarget(PeerKey? Address, PeerId? Id, string L
                 return null;
         }
         return AskPort(console) is { } port ? new ChatTarget(new PeerKey(answer!, port), null, $"{answer}:{port}") : null;
+    }
+
+    /// <summary>
+    /// The first answer, asked again while it is a HOST:PORT that cannot be sent to ("127.0.0.1:80", "127.0.0.1:"):
+    /// IDs never hold ':', so such an answer was meant as an address, and taking it as a host name would chat with
+    /// "127.0.0.1:80:PORT". The error is the one <c>send --to</c> gives. Null when the user goes back.
+    /// </summary>
+    private static string? AskAddressOrId(IMenuConsole console)
+    {
+        while (true)
+        {
+            var answer = console.Ask("Peer IP, HOST:PORT or peer ID (blank to go back): ")?.Trim();
+            if (IsCancel(answer))
+                return null;
+            // A bare IPv6 address ("::1") holds ':' too, and is asked its port as an IPv4 one is.
+            var bareIpv6 = !answer!.Contains('[') && IPAddress.TryParse(answer, out _);
+            if (answer.Contains(':') && !bareIpv6 && !PeerKey.TryParse(answer, out _, out _))
+            {
+                console.Error(TerminalText.Safe(PeerIdResolver.NotATarget(answer, "")) + ".");
+                continue;
+            }
+            return answer;
+        }
     }
 
     /// <summary>The peer's port; null when the user goes back (blank, <c>exit</c>, end of input).</summary>

@@ -70,6 +70,9 @@ internal sealed class ContactsMenu(ChatNode node, IMenuConsole console)
         }
         if (PeerIdResolver.TryResolve(answer, node.Trust, out id, out var error))
             return true;
+        // A number that is no ID prefix either (digits 2-7 can begin one) was meant as a contact number.
+        if (int.TryParse(answer, out _))
+            error = listed.Count == 0 ? $"'{answer}' is not a contact number: there are no contacts" : $"'{answer}' is not a contact number (1-{listed.Count})";
         console.Error(error + ".");
         return false;
     }

@@ -88,7 +88,7 @@ public sealed record InviteLink(PeerId Id, SyncthingDeviceId Device, string Name
         var before = trust.Find(Id);
         if (before is { State: TrustState.Trusted or TrustState.Blocked })
             return before;
-        trust.RecordContact(Id, Name.Length > 0 || before is null ? Name : before.Name, Addresses.Count > 0 ? Addresses[0].ToString() : null, now);
+        trust.RecordContact(Id, Name.Length > 0 || before is null ? Name : before.Name, Addresses.Count > 0 ? Addresses[0].ToString() : null, now, met: false);
         trust.RecordDeviceId(Id, Device, now);
         if (Relay is not null)
             trust.RecordRelay(Id, Relay, now);

@@ -62,23 +62,30 @@ public sealed class TrustStore(ChatStore store)
         return ReadAll(command).FirstOrDefault();
     });
 
-    /// <summary>Records a contact (trust on first use); returns true the first time this ID is ever seen.</summary>
-    public bool RecordContact(PeerId id, string name, string? address, DateTimeOffset now) => Store.Locked(db =>
+    /// <summary>
+    /// Records a contact (trust on first use); returns true the first time this ID is ever seen. <paramref name="met"/>
+    /// false (an invite link added) records it without making it seen: its last-seen time stays
+    /// <see cref="Contact.NeverSeen"/> until a handshake, so <c>contacts</c> does not say "last seen" at the time of <c>add</c>.
+    /// </summary>
+    public bool RecordContact(PeerId id, string name, string? address, DateTimeOffset now, bool met = true) => Store.Locked(db =>
     {
         var inserted = ChatStore.Execute(db, """
             INSERT OR IGNORE INTO contacts(peer_id, state, name, first_seen, last_seen, last_address)
-            VALUES ($id, 0, $name, $now, $now, $address)
-            """, null, ("$id", id.Value), ("$name", name), ("$now", now.ToUnixTimeMilliseconds()), ("$address", address));
+            VALUES ($id, 0, $name, $now, $seen, $address)
+            """, null, ("$id", id.Value), ("$name", name), ("$now", now.ToUnixTimeMilliseconds()), ("$seen", Seen(met, now)), ("$address", address));
         if (inserted == 0)
             ChatStore.Execute(db, """
-                UPDATE contacts SET name = $name, last_seen = $now, last_address = COALESCE($address, last_address) WHERE peer_id = $id
-                """, null, ("$id", id.Value), ("$name", name), ("$now", now.ToUnixTimeMilliseconds()), ("$address", address));
+                UPDATE contacts SET name = $name, last_seen = CASE WHEN $seen = 0 THEN last_seen ELSE $seen END, last_address = COALESCE($address, last_address) WHERE peer_id = $id
+                """, null, ("$id", id.Value), ("$name", name), ("$seen", Seen(met, now)), ("$address", address));
         return inserted == 1;
     });
 
+    // Never met is stored as last_seen 0 (the column is NOT NULL); Contact.NeverSeen reads it back.
+    private static long Seen(bool met, DateTimeOffset now) => met ? now.ToUnixTimeMilliseconds() : 0;
+
     public void SetState(PeerId id, TrustState state, DateTimeOffset now) => Store.Locked(db =>
         ChatStore.Execute(db, """
-            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address) VALUES ($id, $state, '', $now, $now, NULL)
+            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address) VALUES ($id, $state, '', $now, 0, NULL)
             ON CONFLICT(peer_id) DO UPDATE SET state = excluded.state
             """, null, ("$id", id.Value), ("$state", (int)state), ("$now", now.ToUnixTimeMilliseconds())));
 
@@ -88,14 +95,14 @@ public sealed class TrustStore(ChatStore store)
     /// </summary>
     public void RecordDeviceId(PeerId id, SyncthingDeviceId device, DateTimeOffset now) => Store.Locked(db =>
         ChatStore.Execute(db, """
-            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address, device_id) VALUES ($id, 0, '', $now, $now, NULL, $device)
+            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address, device_id) VALUES ($id, 0, '', $now, 0, NULL, $device)
             ON CONFLICT(peer_id) DO UPDATE SET device_id = excluded.device_id
             """, null, ("$id", id.Value), ("$now", now.ToUnixTimeMilliseconds()), ("$device", device.ToString())));
 
     /// <summary>Stores the relay the contact is joined to (from its invite): tried first to reach it.</summary>
     public void RecordRelay(PeerId id, Relay.RelayUrl relay, DateTimeOffset now) => Store.Locked(db =>
         ChatStore.Execute(db, """
-            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address, relay_url) VALUES ($id, 0, '', $now, $now, NULL, $relay)
+            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address, relay_url) VALUES ($id, 0, '', $now, 0, NULL, $relay)
             ON CONFLICT(peer_id) DO UPDATE SET relay_url = excluded.relay_url
             """, null, ("$id", id.Value), ("$now", now.ToUnixTimeMilliseconds()), ("$relay", relay.ToString())));
 

@@ -6,11 +6,11 @@ namespace CryptoSphere.Web.Api;
 
 /// <summary>A peer ID met at least once, and what the user decided about it.</summary>
 public sealed record ContactView(
-    string PeerId, string Short, string Name, string Trust, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string? LastAddress,
+    string PeerId, string Short, string Name, string Trust, DateTimeOffset FirstSeen, DateTimeOffset? LastSeen, string? LastAddress,
     bool Connected, string Conversation)
 {
     internal static ContactView From(Contact c, bool connected) => new(
-        c.Id.ToString(), c.Id.Short, c.Name, Core.Trust.TrustLabels.Of(c.State), c.FirstSeen, c.LastSeen, c.LastAddress, connected,
+        c.Id.ToString(), c.Id.Short, c.Name, Core.Trust.TrustLabels.Of(c.State), c.FirstSeen, c.NeverSeen ? null : c.LastSeen, c.LastAddress, connected,
         ConversationId.Peer(c.Id).ToString());
 }
 

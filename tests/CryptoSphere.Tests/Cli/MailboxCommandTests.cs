@@ -30,7 +30,7 @@ public sealed class MailboxCommandTests : IDisposable
         Assert.Equal(1, use.ExitCode);
         Assert.Contains("not a trusted contact", use.Stderr);
         Assert.Equal(2, status.ExitCode);
-        Assert.Contains("no data directory at", status.Stderr);
+        Assert.Contains("has no CryptoSphere data", status.Stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_data.Path));
 
         // A data directory that exists gets no mailbox.db for a refusal, a removal of nothing, or a look at the status.

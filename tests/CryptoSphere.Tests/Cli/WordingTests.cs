@@ -28,7 +28,7 @@ public sealed class WordingTests : IDisposable
         var line = text.Stdout.Split('\n').Single(l => l.StartsWith(other.ToString(), StringComparison.Ordinal));
         Assert.Contains($" {state} ", line);
         Assert.DoesNotContain("\\u002B", json.Stdout);
-        Assert.True(DateTimeOffset.TryParse(contact.GetProperty("lastSeen").GetString(), out _));
+        Assert.True(DateTimeOffset.TryParse(contact.GetProperty("firstSeen").GetString(), out _));
     }
 
     [Fact]
