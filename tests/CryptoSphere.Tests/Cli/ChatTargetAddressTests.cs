@@ -10,28 +10,20 @@ namespace CryptoSphere.Tests.Cli;
 /// </summary>
 public sealed class ChatTargetAddressTests : IAsyncLifetime
 {
-    private readonly ChatNode _menuNode = new(TestNodes.Options("menu"));
+    private readonly MenuScene _scene = new();
     private readonly ChatNode _peer = new(TestNodes.Options("peer"));
-    private readonly ScriptedInput _input = new();
-    private readonly CapturedOutput _output = new();
     private EventWaiter _peerEvents = null!;
-    private Task _menu = Task.CompletedTask;
 
     public async Task InitializeAsync()
     {
-        await _menuNode.StartAsync();
         await _peer.StartAsync();
         _peerEvents = new EventWaiter(_peer);
-        var menu = new InteractiveMenu(_menuNode, new PlainMenuConsole(_input, _output));
-        _menu = Task.Run(() => menu.RunAsync(CancellationToken.None));
-        await _output.WaitForAsync("Choice: ");
+        await _scene.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        _input.End();
-        await _menu.WaitAsync(EventWaiter.DefaultTimeout);
-        await _menuNode.DisposeAsync();
+        await _scene.DisposeAsync();
         await _peer.DisposeAsync();
     }
 
@@ -39,35 +31,35 @@ public sealed class ChatTargetAddressTests : IAsyncLifetime
 
     /// <summary>Waits for <paramref name="error"/> followed by the first prompt again; returns the text since <paramref name="mark"/>.</summary>
     private Task<string> RefusedAndAskedAgain(string error, int mark) =>
-        _output.WaitUntilAsync(
+        _scene.Output.WaitUntilAsync(
             t => t.IndexOf(error, StringComparison.Ordinal) is var at and >= 0 && t.IndexOf(Prompt, at, StringComparison.Ordinal) > at,
             $"'{error}' and the prompt again", mark);
 
     [Fact]
     public async Task A_bad_port_in_HOST_PORT_is_refused_and_asked_again()
     {
-        var mark = _output.Mark();
-        _input.Send("1", "127.0.0.1:80");
+        var mark = _scene.Output.Mark();
+        _scene.Input.Send("1", "127.0.0.1:80");
         var shown = await RefusedAndAskedAgain("'127.0.0.1:80' is not a HOST:PORT to send to: port 80 is outside 1024-65535", mark);
         Assert.DoesNotContain("Peer port", shown);
 
-        _input.Send($"127.0.0.1:{_peer.Port}", "reached", "exit");
+        _scene.Input.Send($"127.0.0.1:{_peer.Port}", "reached", "exit");
         await _peerEvents.WaitFor<MessageReceived>(m => m.Text == "reached");
-        await _output.WaitForAsync("Chat session ended.", mark);
-        Assert.Contains($"Chatting with 127.0.0.1:{_peer.Port}.", _output.Text);
-        Assert.DoesNotContain("127.0.0.1:80:", _output.Text);
+        await _scene.Output.WaitForAsync("Chat session ended.", mark);
+        Assert.Contains($"Chatting with 127.0.0.1:{_peer.Port}.", _scene.Output.Text);
+        Assert.DoesNotContain("127.0.0.1:80:", _scene.Output.Text);
     }
 
     [Fact]
     public async Task HOST_with_a_colon_and_no_port_is_refused_and_asked_again()
     {
-        var mark = _output.Mark();
-        _input.Send("1", "127.0.0.1:");
+        var mark = _scene.Output.Mark();
+        _scene.Input.Send("1", "127.0.0.1:");
         var shown = await RefusedAndAskedAgain("'127.0.0.1:' is not a HOST:PORT to send to: ", mark);
         Assert.DoesNotContain("Peer port", shown);
-        _input.Send("");
-        await _output.WaitForAsync("Choice: ", _output.Mark());
-        Assert.DoesNotContain("Chatting with", _output.Text);
-        Assert.Empty(_menuNode.Store.Outbox());
+        _scene.Input.Send("");
+        await _scene.Output.WaitForAsync("Choice: ", _scene.Output.Mark());
+        Assert.DoesNotContain("Chatting with", _scene.Output.Text);
+        Assert.Empty(_scene.Node.Store.Outbox());
     }
 }
