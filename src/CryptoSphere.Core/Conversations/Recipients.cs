@@ -206,11 +206,7 @@ public static class Recipients
         return false;
     }
 
-    private static bool IsStored(TrustStore trust, ConversationId conversation)
-    {
-        var id = conversation.ToString();
-        return trust.Store.Conversations().Any(c => c.Id == id);
-    }
+    private static bool IsStored(TrustStore trust, ConversationId conversation) => trust.Store.HasConversation(conversation.ToString());
 
     private static string AddressProblem(string address) =>
         PeerKey.TryParse(address, out _, out var problem) ? "" : problem;

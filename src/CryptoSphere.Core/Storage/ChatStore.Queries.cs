@@ -22,6 +22,10 @@ public sealed partial class ChatStore
         return rows;
     });
 
+    /// <summary>Whether a conversation with this ID is stored (one row read, not the whole list with its counts).</summary>
+    public bool HasConversation(string id) => Locked(db =>
+        Scalar(db, "SELECT 1 FROM conversations WHERE id = $id", ("$id", id)) is not null);
+
     /// <summary>
     /// The last <paramref name="limit"/> messages of a conversation (all conversations when null) before
     /// sequence <paramref name="before"/>, oldest first: page back by passing the first one's sequence.
