@@ -21,12 +21,8 @@ public sealed class OnDemandBucketTests
     {
         var limiter = await UseAndDropAsync();
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-
         // A limiter with a timer is held by the process's timer queue for ever, ticking.
-        Assert.False(limiter.IsAlive, "the bucket's limiter is still reachable after its owner let it go");
+        await Collected.AllAsync([limiter], "the bucket's limiter is still reachable after its owner let it go");
     }
 
     [Fact]
@@ -37,11 +33,8 @@ public sealed class OnDemandBucketTests
 
         var limiters = await PaceOneSessionAsync(pacing);
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
         // Before: two timers firing ten times a second for each such session, for the life of the process.
-        Assert.All(limiters, l => Assert.False(l.IsAlive, "a limiter of a session that ended is still reachable"));
+        await Collected.AllAsync(limiters, "a limiter of a session that ended is still reachable");
     }
 
     [Fact]
