@@ -320,6 +320,9 @@ public sealed class ChatNode : IAsyncDisposable
     /// <summary>The live session with <paramref name="id"/> (tests count its writes: a frame written twice shows).</summary>
     internal Secure.SecureSession? SessionForTests(PeerId id) => _sessions.Find(id);
 
+    /// <summary>The session layer, for tests that hold a session between its Hellos and its registration.</summary>
+    internal SessionRegistry SessionsForTests => _sessions;
+
     /// <summary>The file sender, for tests that fix the order of its offers.</summary>
     internal FileSender FileSenderForTests => _files.Sender;
 
@@ -367,6 +370,8 @@ public sealed class ChatNode : IAsyncDisposable
             _sessions.CloseAllAsync(sayBye: !sendOnly));
         _node.Work.Track(goodbyes);
         await Task.WhenAny(goodbyes, Task.Delay(limit + TimeSpan.FromMilliseconds(200))).ConfigureAwait(false);
+        // A goodbye that is still waiting (a peer that does not read) must not keep its socket open.
+        _sessions.AbortAll();
 
         _listener.Stop();
         if (!await _node.Work.WaitAsync(TimeSpan.FromSeconds(5), _listener.Completion, _peerTable.Completion, _outbox.Completion, _mailbox.Completion).ConfigureAwait(false))

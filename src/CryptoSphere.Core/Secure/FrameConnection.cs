@@ -42,6 +42,8 @@ internal sealed class FrameConnection : IAsyncDisposable
     private Task _readLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
     private int _disposed;
+    private int _streamDisposed;
+    private readonly TaskCompletionSource _streamClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public FrameConnection(Stream stream, int maxFrameBytes, Limits.PartialFrameBudget? partial = null)
     {
@@ -61,6 +63,9 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>Completes when the connection is finished, for whatever reason.</summary>
     public Task Completion => _readLoop;
+
+    /// <summary>Completes once the stream (and with it the socket) is disposed: by <see cref="CloseAsync"/> or <see cref="Abort"/>.</summary>
+    public Task Closed => _streamClosed.Task;
 
     public void Start(Func<FrameType, ReadOnlySequence<byte>, ValueTask> onFrame)
     {
@@ -338,11 +343,49 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
         }
         _closed.Cancel();
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        await DisposeStreamAsync().ConfigureAwait(false);
         _partial?.Dispose();
         // A bounded wait, not a swallow: a read loop's failure reaches the owner through Completion, and the write
         // loop ends with the stream just disposed.
         await Task.WhenAny(Task.WhenAll(_readLoop, _writeLoop), Task.Delay(drainTimeout, CancellationToken.None)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes the stream now, dropping whatever is still queued, also while <see cref="CloseAsync"/> waits: a stopping
+    /// node must not keep a socket open because a peer stopped reading (its TCP window shut, our queue full, the
+    /// goodbye waiting behind it).
+    /// </summary>
+    public void Abort()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        _closed.Cancel();
+        if (Interlocked.Exchange(ref _streamDisposed, 1) == 0)
+        {
+            try
+            {
+                _stream.Dispose();
+            }
+            finally
+            {
+                _streamClosed.TrySetResult();
+            }
+        }
+        _partial?.Dispose(); // idempotent, as CloseAsync may do it too
+    }
+
+    // Once, whoever comes first: a close still draining and an abort must not dispose the TLS stream concurrently.
+    private async ValueTask DisposeStreamAsync()
+    {
+        if (Interlocked.Exchange(ref _streamDisposed, 1) == 1)
+            return;
+        try
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _streamClosed.TrySetResult();
+        }
     }
 
     public ValueTask DisposeAsync() => CloseAsync(TimeSpan.FromSeconds(1));

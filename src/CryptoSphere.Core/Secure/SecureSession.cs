@@ -13,6 +13,9 @@ namespace CryptoSphere.Core.Secure;
 /// </summary>
 internal sealed class SecureSession : IAsyncDisposable
 {
+    /// <summary>How long a goodbye may take to be queued, and what is queued to be written, before the close.</summary>
+    public static readonly TimeSpan GoodbyeWait = TimeSpan.FromSeconds(1);
+
     private readonly FrameConnection _connection;
     private readonly TimeProvider _clock;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -222,21 +225,34 @@ internal sealed class SecureSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Says goodbye (BYE, or ERROR with a reason) and closes.</summary>
+    /// <summary>
+    /// Says goodbye (BYE, or ERROR with a reason) and closes. The goodbye gets <see cref="GoodbyeWait"/> to be queued;
+    /// the close follows whether it was or not, and drops it.
+    /// </summary>
     public async Task CloseAsync(ErrorMessage? error = null, bool sayBye = false)
     {
+        var goodbye = error is not null ? SendAsync(error, static (m, w) => m.Encode(w)).AsTask()
+            : sayBye ? SendAsync(0, static (_, w) => FrameCodec.Write(w, FrameType.Bye, 0, 0, static (_, _) => { })).AsTask()
+            : Task.CompletedTask;
+        // Queueing waits for the write lock, which a sender holds while the peer does not read (our queue full):
+        // awaited without a limit, such a goodbye kept a stopped node's connection open for as long as the peer lived.
+        if (!goodbye.IsCompleted)
+            await Task.WhenAny(goodbye, Task.Delay(GoodbyeWait, CancellationToken.None)).ConfigureAwait(false);
+        await _connection.CloseAsync(GoodbyeWait).ConfigureAwait(false);
         try
         {
-            if (error is not null)
-                await SendAsync(error, static (m, w) => m.Encode(w)).ConfigureAwait(false);
-            else if (sayBye)
-                await SendAsync(0, static (_, w) => FrameCodec.Write(w, FrameType.Bye, 0, 0, static (_, _) => { })).ConfigureAwait(false);
+            await goodbye.ConfigureAwait(false); // the close cancelled it if it was still waiting
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
         }
-        await _connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
+
+    /// <summary>Closes the connection at once, without a goodbye and dropping what is queued (see <see cref="FrameConnection.Abort"/>).</summary>
+    public void Abort() => _connection.Abort();
+
+    /// <summary>Completes once the connection's stream, and with it its socket, is disposed.</summary>
+    public Task Closed => _connection.Closed;
 
     /// <summary>Closes without a goodbye (<see cref="CloseAsync"/> says one).</summary>
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

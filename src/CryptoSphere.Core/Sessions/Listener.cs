@@ -35,6 +35,8 @@ internal sealed class Listener
     private int _arrivedOpen = 1;
     private readonly TaskCompletionSource _arrivedDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ClosingQueue<(Socket, IPAddress)> _closing;
+    // Accepted and not yet given to a protocol (the first-byte peek): closed by Stop, as nothing else owns them yet.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Socket, byte> _sniffing = new();
 
     /// <param name="legacyAfterGreeting">A legacy message that came after this node's greeting: from a CryptoSphere dialer whose
     /// wait for the greeting ran out (docs/protocol.md §2.1); <paramref name="legacy"/> when not given.</param>
@@ -64,8 +66,16 @@ internal sealed class Listener
         return ((IPEndPoint)_socket.LocalEndPoint!).Port;
     }
 
-    /// <summary>Closes the listening socket; the accept loop ends (<see cref="Completion"/>).</summary>
-    public void Stop() => _socket?.Dispose();
+    /// <summary>
+    /// Closes the listening socket (the accept loop ends, <see cref="Completion"/>) and the connections whose protocol is
+    /// not known yet. Secure connections are the session registry's to close, legacy ones end with their message.
+    /// </summary>
+    public void Stop()
+    {
+        _socket?.Dispose();
+        foreach (var (socket, _) in _sniffing)
+            socket.Dispose();
+    }
 
     public Task Completion => _acceptLoop is null ? Task.CompletedTask : Task.WhenAll(_acceptLoop, _arrivedDone.Task);
 
@@ -250,14 +260,18 @@ internal sealed class Listener
         var remote = socket.RemoteEndPoint as IPEndPoint;
         // Formatted only for a report: most connections need none.
         string RemoteText() => remote?.ToString() ?? "?";
+        _sniffing.TryAdd(socket, 0);
         try
         {
+            // Added before this check, and the node is stopping before Stop looks: one of the two closes it.
+            token.ThrowIfCancellationRequested();
             // Started on the accept thread, the peek usually waits for the first bytes and frees it at once; when they were
             // already there, the rest (a TLS handshake) must not run on that thread.
             var peek = PeekFirstByteAsync(socket, token);
             if (peek.IsCompleted)
                 await Task.Yield();
             var (first, greeted) = await peek.ConfigureAwait(false);
+            _sniffing.TryRemove(socket, out _);
             switch (first)
             {
                 case null:
@@ -282,9 +296,9 @@ internal sealed class Listener
                     break;
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
-            // The node is stopping.
+            // The node is stopping (Stop may have closed the socket under the peek).
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
@@ -297,6 +311,7 @@ internal sealed class Listener
         }
         finally
         {
+            _sniffing.TryRemove(socket, out _);
             socket.Dispose();
         }
     }

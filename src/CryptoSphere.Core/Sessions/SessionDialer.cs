@@ -109,65 +109,92 @@ internal sealed class SessionDialer
                 return DialResult.Connected(live);
 
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            // Closed here unless handed on (to the session, or to the legacy sender): a dial cancelled by a stop left it
+            // to the finalizer. Tracked until then, so a stop closes it at once.
+            var handedOn = false;
             try
             {
-                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                connectTimeout.CancelAfter(Options.ConnectTimeout);
-                await socket.ConnectAsync(address.Host, address.Port, connectTimeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !token.IsCancellationRequested)
-            {
-                socket.Dispose();
-                return DialResult.NoAnswer(e is SocketException s ? SocketErrors.Describe(s) : $"no answer within {Options.ConnectTimeout.TotalSeconds:0.#} s");
-            }
-
-            Stream transport = new NetworkStream(socket, ownsSocket: true);
-            // An address that greeted once (if late) is a CryptoSphere node: its listener takes a ClientHello at once.
-            if (expected is null && !_sessions.IsKnownCryptoSphere(address))
-            {
-                switch (await ServerGreeting.AwaitAsync(socket, Options.GreetingWait, token).ConfigureAwait(false))
+                (DialResult? Failed, (SslStream, PeerId, IPEndPoint)? Tls) secured;
+                using (_sessions.BeginHandshake(socket))
+                    secured = await ConnectAndHandshakeAsync(socket, address, expected, keepSilent, token).ConfigureAwait(false);
+                if (secured.Failed is { } failed)
                 {
-                    case ServerGreeting.Answer.Silent when keepSilent:
-                        return DialResult.NotSecure($"{address} did not greet within {Options.GreetingWait.TotalSeconds:0.#} s: not a CryptoSphere node")
-                            with { Silent = socket };
-                    case ServerGreeting.Answer.Silent:
-                        socket.Dispose();
-                        return DialResult.NotSecure($"{address} did not greet within {Options.GreetingWait.TotalSeconds:0.#} s: not a CryptoSphere node");
-                    case ServerGreeting.Answer.Other:
-                        socket.Dispose();
-                        return DialResult.NotSecure($"{address} answered, but not as a CryptoSphere node");
+                    handedOn = failed.Silent is not null;
+                    return failed;
                 }
+                // From here the session owns the socket (and the registry closes it on a stop).
+                var (ssl, id, remote) = secured.Tls!.Value;
+                handedOn = true;
+                var (session, refusal) = await _sessions.OpenAsync(ssl, id, remote, initiator: true, token, source).ConfigureAwait(false);
+                return session is null
+                    ? DialResult.Failed($"peer {id.Short} at {address}: {refusal ?? "refused"}")
+                    : DialResult.Connected(session);
             }
-
-            SslStream ssl;
-            PeerId id;
-            try
+            catch (Exception e) when (_sessions.IsStopping && e is SocketException or IOException or ObjectDisposedException)
             {
-                (ssl, id) = await TlsHandshake.ConnectAsync(transport, _node.Identity, expected,
-                    Options.HandshakeTimeout, token).ConfigureAwait(false);
+                // The stop closed the socket under the dial.
+                return DialResult.NoAnswer("this node is shutting down");
             }
-            catch (PeerIdMismatchException e)
+            finally
             {
-                return NotThePeer(address.ToString(), e);
+                if (!handedOn)
+                    socket.Dispose();
             }
-            catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
-            {
-                socket.Dispose();
-                // Only a known secure peer or one that greeted gets this far: a CryptoSphere node, so never plaintext.
-                return DialResult.NoAnswer($"{address} did not complete the secure handshake ({e.Message}); " +
-                                           (expected is not null ? "it is a known secure peer" : "it greeted as a CryptoSphere node") +
-                                           ", so no plaintext fallback");
-            }
-
-            var remote = (IPEndPoint)socket.RemoteEndPoint!;
-            var (session, refusal) = await _sessions.OpenAsync(ssl, id, remote, initiator: true, token, source).ConfigureAwait(false);
-            return session is null
-                ? DialResult.Failed($"peer {id.Short} at {address}: {refusal ?? "refused"}")
-                : DialResult.Connected(session);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    // Connects, waits for the greeting where the address is not known to be secure, and runs the TLS handshake: the
+    // secured stream, or how the dial ended (the caller closes the socket unless it is handed on as Silent).
+    private async Task<(DialResult? Failed, (SslStream Ssl, PeerId Id, IPEndPoint Remote)? Tls)> ConnectAndHandshakeAsync(Socket socket, PeerKey address,
+        PeerId? expected, bool keepSilent, CancellationToken token)
+    {
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            connectTimeout.CancelAfter(Options.ConnectTimeout);
+            await socket.ConnectAsync(address.Host, address.Port, connectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            return (DialResult.NoAnswer(e is SocketException s ? SocketErrors.Describe(s) : $"no answer within {Options.ConnectTimeout.TotalSeconds:0.#} s"), null);
+        }
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+
+        Stream transport = new NetworkStream(socket, ownsSocket: true);
+        // An address that greeted once (if late) is a CryptoSphere node: its listener takes a ClientHello at once.
+        if (expected is null && !_sessions.IsKnownCryptoSphere(address))
+        {
+            switch (await ServerGreeting.AwaitAsync(socket, Options.GreetingWait, token).ConfigureAwait(false))
+            {
+                case ServerGreeting.Answer.Silent when keepSilent:
+                    return (DialResult.NotSecure($"{address} did not greet within {Options.GreetingWait.TotalSeconds:0.#} s: not a CryptoSphere node")
+                        with { Silent = socket }, null);
+                case ServerGreeting.Answer.Silent:
+                    return (DialResult.NotSecure($"{address} did not greet within {Options.GreetingWait.TotalSeconds:0.#} s: not a CryptoSphere node"), null);
+                case ServerGreeting.Answer.Other:
+                    return (DialResult.NotSecure($"{address} answered, but not as a CryptoSphere node"), null);
+            }
+        }
+
+        try
+        {
+            var (ssl, id) = await TlsHandshake.ConnectAsync(transport, _node.Identity, expected, Options.HandshakeTimeout, token).ConfigureAwait(false);
+            return (null, (ssl, id, remote));
+        }
+        catch (PeerIdMismatchException e)
+        {
+            return (NotThePeer(address.ToString(), e), null);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
+        {
+            // Only a known secure peer or one that greeted gets this far: a CryptoSphere node, so never plaintext.
+            return (DialResult.NoAnswer($"{address} did not complete the secure handshake ({e.Message}); " +
+                                        (expected is not null ? "it is a known secure peer" : "it greeted as a CryptoSphere node") +
+                                        ", so no plaintext fallback"), null);
         }
     }
 

@@ -31,4 +31,7 @@ internal static partial class SessionLog
 
     [LoggerMessage(215, LogLevel.Debug, "Direct dial of relayed peer {PeerId} at {Address} failed: {Error}; next try in {Delay}")]
     public static partial void DirectRetryFailed(ILogger log, string peerId, Peers.PeerKey address, string? error, TimeSpan delay);
+
+    [LoggerMessage(216, LogLevel.Warning, "Stopping: {Count} secure connections were still open after the goodbyes' time; closed without one")]
+    public static partial void Aborted(ILogger log, int count);
 }

@@ -18,7 +18,7 @@ namespace CryptoSphere.Core.Sessions;
 /// keeping them alive, and telling the features through <see cref="Opened"/> and <see cref="Closed"/> (never
 /// through the UI event).
 /// </summary>
-internal sealed class SessionRegistry
+internal sealed partial class SessionRegistry
 {
     private readonly NodeRuntime _node;
     private readonly FrameRouter _router;
@@ -81,12 +81,17 @@ internal sealed class SessionRegistry
         PeerId id;
         try
         {
-            (ssl, id) = await TlsHandshake.AcceptAsync(new NetworkStream(socket, ownsSocket: true), _node.Identity,
-                Options.HandshakeTimeout, token).ConfigureAwait(false);
+            using (_live.BeginHandshake(socket))
+            {
+                (ssl, id) = await TlsHandshake.AcceptAsync(new NetworkStream(socket, ownsSocket: true), _node.Identity,
+                    Options.HandshakeTimeout, token).ConfigureAwait(false);
+            }
         }
-        catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException)
+        catch (Exception e) when (e is AuthenticationException or IOException or TimeoutException or ObjectDisposedException)
         {
-            _node.Reject(remote.ToString(), $"TLS handshake failed: {e.Message}");
+            // Not the peer's doing when the stop closed the socket under the handshake.
+            if (!_live.IsStopping)
+                _node.Reject(remote.ToString(), $"TLS handshake failed: {e.Message}");
             return;
         }
         await AcceptSecuredAsync(ssl, id, remote, null, token).ConfigureAwait(false);
@@ -132,7 +137,15 @@ internal sealed class SessionRegistry
             HelloMessage hello;
             try
             {
+                if (!_live.Add(session))
+                    throw new OperationCanceledException(ShuttingDown);
                 hello = await session.OpenAsync(OurHello, Options.HandshakeTimeout, token).ConfigureAwait(false);
+                if (HelloReceivedForTests is { } hook)
+                    await hook(session).ConfigureAwait(false);
+                // Checked again after the Hellos: the stop may have begun meanwhile, and a session registered after it
+                // had closed the others stayed open (it is closed with them now, or refused here).
+                if (_live.IsStopping)
+                    throw new OperationCanceledException(ShuttingDown);
             }
             catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
             {
@@ -345,31 +358,4 @@ internal sealed class SessionRegistry
     }
 
     public bool IsKnownCryptoSphere(PeerKey address) => _node.CryptoSphereAddresses.Contains(address);
-
-    /// <summary>Closes the peer's current session (blocked or removed by the user); no reconnect follows.</summary>
-    public async Task<bool> CloseAsync(PeerId id, string reason, bool sayBye = false)
-    {
-        if (!_sessions.TryRemove(id.Value, out var session))
-            return false;
-        session.CloseReason = reason;
-        await session.CloseAsync(sayBye: sayBye).ConfigureAwait(false);
-        return true;
-    }
-
-    /// <summary>Closes the live session at this address, if any.</summary>
-    public async Task CloseAsync(PeerKey address, bool sayBye)
-    {
-        if (Find(address) is { } session && _sessions.TryRemove(KeyValuePair.Create(session.RemoteId.Value, session)))
-            await session.CloseAsync(sayBye: sayBye).ConfigureAwait(false);
-    }
-
-    public async Task CloseAllAsync(bool sayBye)
-    {
-        var sessions = _sessions.Values.ToList();
-        await Task.WhenAll(sessions.Select(s =>
-        {
-            s.CloseReason = "this node is shutting down";
-            return s.CloseAsync(sayBye: sayBye);
-        })).ConfigureAwait(false);
-    }
 }

@@ -38,6 +38,9 @@ internal sealed class RawSecurePeer : IAsyncDisposable
     /// <summary>The ID the other end proved.</summary>
     public PeerId RemoteId { get; }
 
+    /// <summary>This end's port: the other end's socket for this connection has it as its remote port.</summary>
+    public int LocalPort => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
     /// <summary>Connects to 127.0.0.1:<paramref name="port"/> as a TLS client (a new identity when none is given).</summary>
     public static async Task<RawSecurePeer> ConnectAsync(int port, NodeIdentity? identity = null, PeerId? expected = null,
         IPAddress? from = null)
