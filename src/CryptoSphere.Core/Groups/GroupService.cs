@@ -90,7 +90,10 @@ internal sealed class GroupService
         if (group.HasMember(member) != removed)
             return GroupResult.Ok(group) with { Unchanged = true };
         var address = _node.Peers.Find(member)?.Key.ToString() ?? _node.Trust.Find(member)?.LastAddress;
-        var members = group.Members.Where(m => m.Id != member).Append(new GroupMember(member, address, removed)).ToList();
+        // A removal is an event of the group's order: the member's messages before it are kept by everyone, also where
+        // they arrive after it; those after it are refused (protocol.md §13.3). The tick puts it after all this node has seen.
+        var removedAt = removed ? Store.TickClock(groupId) : 0;
+        var members = group.Members.Where(m => m.Id != member).Append(new GroupMember(member, address, removed, removedAt)).ToList();
         var changed = group with { Version = group.Version + 1, Members = members };
         Store.SaveGroup(changed, Me);
         _node.Publish(new GroupChanged(_node.Now, changed));
@@ -285,7 +288,7 @@ internal sealed class GroupService
         // Not acknowledged: a refused message is never "delivered". A group not known at all may be one whose state
         // has not reached this node yet: the author keeps the message. For a known group the refusal is told, with this
         // node's version, so that the author stops sending it here (protocol.md §5.11).
-        if (!Admits(group, message.GroupId, from.RemoteId, out var refusal))
+        if (!Admits(group, message.GroupId, from.RemoteId, message.Lamport, message.Id, out var refusal))
         {
             _node.Reject(from.Address.ToString(), refusal);
             if (group is not null)
@@ -324,12 +327,15 @@ internal sealed class GroupService
         });
     }
 
-    // Whether a member's message for the group may be taken: this node and its author are both in it.
-    private static bool Admits([NotNullWhen(true)] Group? group, Guid groupId, PeerId author, [NotNullWhen(false)] out string? refusal)
+    // Whether a member's message for the group may be taken: this node is in it, and its author was at the message's
+    // Lamport time (a current member, or one removed after it), the same answer on every member whenever it arrives.
+    private bool Admits([NotNullWhen(true)] Group? group, Guid groupId, PeerId author, long lamport, Guid messageId, [NotNullWhen(false)] out string? refusal)
     {
         refusal = group is null || !group.IsMember ? $"message for group {groupId}, which this node is not in"
-            : !group.HasMember(author) ? $"{author.Short} is not a member of {group.Name}"
+            : !group.Admits(author, lamport) ? $"{author.Short} is not a member of {group.Name}"
             : null;
+        if (refusal is null && !group!.HasMember(author))
+            GroupLog.TakenBeforeRemoval(_log, messageId, author.Short, group.Name, lamport, group.Members.First(m => m.Id == author).RemovedAtLamport);
         return refusal is null;
     }
 
@@ -347,7 +353,7 @@ internal sealed class GroupService
     public async Task<bool> KeepSealedAsync(PeerId author, PeerKey? address, string name, EnvelopePayload payload, PeerId mailbox)
     {
         var group = Store.FindGroup(payload.ConversationId);
-        if (!Admits(group, payload.ConversationId, author, out var refusal))
+        if (!Admits(group, payload.ConversationId, author, payload.Lamport, payload.MessageId, out var refusal))
         {
             GroupLog.SealedRefused(_log, payload.MessageId, refusal);
             return false;

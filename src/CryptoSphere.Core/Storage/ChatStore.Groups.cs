@@ -57,6 +57,10 @@ public sealed partial class ChatStore
         foreach (var m in group.Members)
             Execute(db, "INSERT INTO group_members(group_id, peer_id, address, removed) VALUES ($id, $peer, $address, $removed)",
                 transaction, ("$id", group.Id.ToString()), ("$peer", m.Id.Value), ("$address", m.Address), ("$removed", m.Removed ? 1 : 0));
+        Execute(db, "DELETE FROM group_removals WHERE group_id = $id", transaction, ("$id", group.Id.ToString()));
+        foreach (var m in group.Members.Where(m => m.Removed && m.RemovedAtLamport > 0))
+            Execute(db, "INSERT INTO group_removals(group_id, peer_id, lamport) VALUES ($id, $peer, $lamport)",
+                transaction, ("$id", group.Id.ToString()), ("$peer", m.Id.Value), ("$lamport", m.RemovedAtLamport));
         transaction.Commit();
         return true;
     });
@@ -109,14 +113,17 @@ public sealed partial class ChatStore
         if (!reader.Read() || !PeerId.TryParse(reader.GetString(1), out var admin))
             return null;
         var (name, version, isMember) = (reader.GetString(0), reader.GetInt64(2), reader.GetInt64(3) == 1);
-        using var members = Command(db, "SELECT peer_id, address, removed FROM group_members WHERE group_id = $id ORDER BY peer_id", null,
-            ("$id", id.ToString()));
+        using var members = Command(db, """
+            SELECT m.peer_id, m.address, m.removed, COALESCE(r.lamport, 0) FROM group_members m
+            LEFT JOIN group_removals r ON r.group_id = m.group_id AND r.peer_id = m.peer_id
+            WHERE m.group_id = $id ORDER BY m.peer_id
+            """, null, ("$id", id.ToString()));
         using var rows = members.ExecuteReader();
         var list = new List<GroupMember>();
         while (rows.Read())
         {
             if (PeerId.TryParse(rows.GetString(0), out var member))
-                list.Add(new GroupMember(member, rows.IsDBNull(1) ? null : rows.GetString(1), rows.GetInt64(2) == 1));
+                list.Add(new GroupMember(member, rows.IsDBNull(1) ? null : rows.GetString(1), rows.GetInt64(2) == 1, rows.GetInt64(3)));
         }
         return new Group(id, name, admin, version, list, isMember);
     }

@@ -156,6 +156,16 @@ internal static class Schema
             message_seq INTEGER PRIMARY KEY REFERENCES messages(seq),
             parts_sent INTEGER NOT NULL);
         """,
+        """
+        -- When each removed member was removed, as the admin's Lamport time (GROUP_STATE's removal times): a message of that
+        -- member ordered before it is still taken, one after it is not. A removal stored before this has no row, so its
+        -- member's messages are all refused, as they were. A table of its own, not a column, so the migration can run twice.
+        CREATE TABLE IF NOT EXISTS group_removals(
+            group_id TEXT NOT NULL REFERENCES groups(id),
+            peer_id TEXT NOT NULL,
+            lamport INTEGER NOT NULL,
+            PRIMARY KEY (group_id, peer_id));
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -8,7 +8,9 @@ namespace CryptoSphere.Core.Secure.Messages;
 
 /// <summary>
 /// A group's membership, from its admin. Body: 16-byte group ID, i64 version (1 and up), u8+ASCII admin ID,
-/// u8+UTF-8 name (at most 255 bytes), u16 member count, then per member u8+ASCII ID, u8+ASCII address ("" when unknown), u8 removed flag.
+/// u8+UTF-8 name (at most 255 bytes), u16 member count, then per member u8+ASCII ID, u8+ASCII address ("" when unknown), u8 removed flag;
+/// then, optionally, one i64 per member in the same order: the admin's Lamport time at that member's removal (0 when
+/// current or unknown). Older senders write no such block and older receivers ignore it (they ignore bytes after the members).
 /// </summary>
 internal static class GroupStateMessage
 {
@@ -22,11 +24,15 @@ internal static class GroupStateMessage
         var name = WireText.Bounded(group.Name, MaxNameBytes);
         var admin = Encoding.ASCII.GetBytes(group.Admin.Value);
         var members = group.Members.Take(MaxMembers)
-            .Select(m => (Id: Encoding.ASCII.GetBytes(m.Id.Value), Address: Encoding.ASCII.GetBytes(m.Address ?? ""), m.Removed))
+            .Select(m => (Id: Encoding.ASCII.GetBytes(m.Id.Value), Address: Encoding.ASCII.GetBytes(m.Address ?? ""), m.Removed,
+                RemovedAt: m.Removed ? m.RemovedAtLamport : 0))
             .Where(m => m.Address.Length <= 255)
             .ToList();
-        var length = 16 + 8 + 1 + admin.Length + 1 + name.Length + 2 + members.Sum(m => 1 + m.Id.Length + 1 + m.Address.Length + 1);
-        FrameCodec.Write(output, FrameType.GroupState, (group, admin, name, members), length, static (span, s) =>
+        // Only a state with a known removal time carries the block: the others stay byte for byte as before.
+        var times = members.Any(m => m.RemovedAt != 0);
+        var length = 16 + 8 + 1 + admin.Length + 1 + name.Length + 2 + members.Sum(m => 1 + m.Id.Length + 1 + m.Address.Length + 1)
+            + (times ? 8 * members.Count : 0);
+        FrameCodec.Write(output, FrameType.GroupState, (group, admin, name, members, times), length, static (span, s) =>
         {
             s.group.Id.TryWriteBytes(span, bigEndian: true, out _);
             BinaryPrimitives.WriteInt64BigEndian(span[16..], s.group.Version);
@@ -35,11 +41,18 @@ internal static class GroupStateMessage
             at = Put(span, at, s.name);
             BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)s.members.Count);
             at += 2;
-            foreach (var (id, address, removed) in s.members)
+            foreach (var (id, address, removed, _) in s.members)
             {
                 at = Put(span, at, id);
                 at = Put(span, at, address);
                 span[at++] = removed ? (byte)1 : (byte)0;
+            }
+            if (!s.times)
+                return;
+            foreach (var member in s.members)
+            {
+                BinaryPrimitives.WriteInt64BigEndian(span[at..], member.RemovedAt);
+                at += 8;
             }
         });
     }
@@ -71,11 +84,28 @@ internal static class GroupStateMessage
                 throw new FrameFormatException("GROUP_STATE member runs past the end of the frame");
             members.Add(new GroupMember(member, address.Length == 0 ? null : address, bytes[at++] == 1));
         }
+        // Fewer bytes than a whole block: a sender from before removal times (it writes none); every time is then 0.
+        if (bytes.Length - at >= 8L * count)
+            members = ReadRemovalTimes(bytes.AsSpan(at), members);
         if (version < 1)
             throw new FrameFormatException($"GROUP_STATE with version {version}");
         if (members.DistinctBy(m => m.Id).Count() != members.Count)
             throw new FrameFormatException("GROUP_STATE lists a member twice");
         return new Group(id, name, admin, version, members, true);
+    }
+
+    private static List<GroupMember> ReadRemovalTimes(ReadOnlySpan<byte> block, List<GroupMember> members)
+    {
+        var timed = new List<GroupMember>(members.Count);
+        for (var i = 0; i < members.Count; i++)
+        {
+            var lamport = BinaryPrimitives.ReadInt64BigEndian(block[(8 * i)..]);
+            if (lamport < 0 || lamport > GroupChatMessage.MaxLamport)
+                throw new FrameFormatException($"GROUP_STATE with removal time {lamport}");
+            // A current member has no removal time, whatever the sender wrote for it.
+            timed.Add(members[i].Removed ? members[i] with { RemovedAtLamport = lamport } : members[i]);
+        }
+        return timed;
     }
 
     private static int Put(Span<byte> span, int at, byte[] value)
