@@ -70,18 +70,20 @@ internal static class InviteCommands
         command.Arguments.Add(linkArgument);
         command.SetAction(result =>
         {
+            // Bad input, as a bad argument anywhere else: exit 2 (it was 1, the code of a failed send). The error can
+            // quote the link's own text, so it is made safe for the terminal.
             if (!InviteLink.TryParse(result.GetValue(linkArgument), out var link, out var error))
             {
-                Console.Error.WriteLine($"cryptosphere: {error}");
-                return 1;
+                Console.Error.WriteLine($"cryptosphere: {TerminalText.Safe(error)}");
+                return UsageErrors.ExitCode;
             }
             using var profile = Profile.Open(result.GetValue(dataDir)!);
             if (profile is null)
                 return 2;
             if (link!.Id == profile.Identity.Id)
             {
-                Console.Error.WriteLine("cryptosphere: this is your own invite link");
-                return 1;
+                Console.Error.WriteLine("cryptosphere: this is your own invite link; add someone else's");
+                return UsageErrors.ExitCode;
             }
             var before = link.AddTo(profile.Trust, result.GetValue(trust), DateTimeOffset.UtcNow);
             Console.WriteLine(InviteText.Added(link, before, profile.Trust.Find(link.Id)!));

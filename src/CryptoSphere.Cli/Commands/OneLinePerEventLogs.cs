@@ -18,6 +18,7 @@ internal sealed class OneLinePerEventLogs(ILoggerFactory inner) : ILoggerProvide
         "Dropped input from {Remote}: {Reason}",
         "Stopping: {Reason}",
         "Refused {Remote} ({PeerId}): {Reason}",
+        "No session with {Remote} ({PeerId}): {Reason}",
         "Send to {Peer} failed: {Error}",
         "Offer to {Peer} refused: {Error}",
         "Transfer {Id} of {Name} from {PeerId} {State}: {Reason}",

@@ -28,8 +28,8 @@ internal static class SendAction
         }
         else if (PeerIdResolver.TryResolve(target, trust, out var id, out var error))
         {
-            if (Self(node, null, id) is { } self)
-                return outcome.Fail(self, UsageErrors.ExitCode);
+            if ((Self(node, null, id) ?? Blocked(trust, id)) is { } refused)
+                return outcome.Fail(refused, UsageErrors.ExitCode);
             sent = await node.SendAsync(id, text, ct);
         }
         else
@@ -67,6 +67,15 @@ internal static class SendAction
         address is { } a && node.IsOwnAddress(a) ? $"{TerminalText.Safe(a.ToString())} is this node's own address: send to another peer"
         : id is { } i && i == node.Identity.Id ? $"{i.Short}... is this node's own ID: send to another peer"
         : null;
+
+    /// <summary>
+    /// The refusal when the peer is blocked, refused as the own ID is (exit 2, nothing queued): the node would never
+    /// connect to it, and "no known address" hid that reason.
+    /// </summary>
+    public static string? Blocked(TrustStore trust, PeerId id) =>
+        trust.StateOf(id) == TrustState.Blocked
+            ? $"{id.Short}... is blocked; to send to it, unblock it first: cryptosphere unblock {id.Short}"
+            : null;
 
     /// <summary>
     /// <see cref="Self(ChatNode, PeerKey?, PeerId?)"/> for a target that named no known peer: a prefix of the own ID

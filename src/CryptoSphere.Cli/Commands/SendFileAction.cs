@@ -27,12 +27,14 @@ internal static class SendFileAction
         if (address is null && !PeerIdResolver.TryResolve(target, trust, out id, out var error))
             return SendAction.Self(node, target) ?? $"invalid --to: {TerminalText.Safe(PeerIdResolver.NotATarget(target, error))}";
         // As send: offered to itself, the node dialled itself and waited for its own answer.
-        if (SendAction.Self(node, address, address is null ? id : null) is { } self)
+        if ((SendAction.Self(node, address, address is null ? id : null) ?? (address is null ? SendAction.Blocked(trust, id) : null)) is { } self)
             return self;
         return SourceFile.Problem(file) is { } problem ? TerminalText.Safe(problem) : null;
     }
 
-    public static async Task<CommandOutcome> RunAsync(ChatNode node, TrustStore trust, string target, string file, string? name, CancellationToken ct)
+    /// <param name="offered">Called once the offer is out, so the command says "waiting" only for a file that is on its way.</param>
+    public static async Task<CommandOutcome> RunAsync(ChatNode node, TrustStore trust, string target, string file, string? name, CancellationToken ct,
+        Func<Task>? offered = null)
     {
         var outcome = new CommandOutcome();
         if (Check(node, target, file, trust, out var address, out var id) is { } refused)
@@ -46,6 +48,8 @@ internal static class SendFileAction
             var offer = address is { } to ? await node.OfferFileAsync(to, file, name, ct) : await node.OfferFileAsync(id, file, name, ct);
             if (!offer.Success)
                 return outcome.Fail($"cannot send {TerminalText.Safe(file)} to {TerminalText.Safe(target)}: {TerminalText.Safe(offer.Error)}.");
+            if (offered is not null)
+                await offered();
             var end = await SendFileCommand.WaitAsync(events.Reader, offer.Transfer!.Id, _ => { }, ct);
             return end switch
             {

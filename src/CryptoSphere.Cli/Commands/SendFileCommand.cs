@@ -59,7 +59,7 @@ internal static class SendFileCommand
             // Ctrl+C while a running node sends it stops the waiting only, with a line that says so (exit 3).
             using (var waiting = new ShutdownSignal(ct))
             {
-                if (await ControlClient.TryRunAsync(dataDir, request, Timeout.InfiniteTimeSpan, waiting.Token, connected: () => Console.WriteLine(
+                if (await ControlClient.TryRunAsync(dataDir, request, Timeout.InfiniteTimeSpan, waiting.Token, started: () => Console.WriteLine(
                         $"The node running on {dataDir} sends it; waiting until the receiver has verified it (Ctrl-C stops waiting, " +
                         "not the transfer: `cryptosphere transfers` shows it)...")) is { } forwarded)
                     return forwarded.Print();

@@ -8,7 +8,8 @@ namespace CryptoSphere.Cli.Control;
 /// <summary>The commands a running node carries out for its owner's one-off commands.</summary>
 internal sealed class ControlHandlers(ChatNode node, TrustStore trust)
 {
-    public async Task<CommandOutcome> HandleAsync(JsonObject request, CancellationToken ct)
+    /// <param name="started">Tells the command the work has started (send-file: its offer is out), before the answer.</param>
+    public async Task<CommandOutcome> HandleAsync(JsonObject request, Func<Task> started, CancellationToken ct)
     {
         var op = (string?)request["op"];
         var wait = TimeSpan.FromSeconds(Math.Clamp((int?)request["wait"] ?? 5, 1, 3600));
@@ -20,7 +21,7 @@ internal sealed class ControlHandlers(ChatNode node, TrustStore trust)
             case "group-send":
                 return await GroupSendAction.RunAsync(node, Text(request, "group"), Text(request, "text"), wait, ct);
             case "send-file":
-                return await SendFileAction.RunAsync(node, trust, Text(request, "to"), Text(request, "path"), (string?)request["as"], ct);
+                return await SendFileAction.RunAsync(node, trust, Text(request, "to"), Text(request, "path"), (string?)request["as"], ct, started);
             case "trust" or "block" or "unblock":
                 return await TrustAction.RunAsync(node, trust, op, Text(request, "id"));
             case "offers":

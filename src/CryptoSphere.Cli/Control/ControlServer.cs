@@ -10,7 +10,8 @@ namespace CryptoSphere.Cli.Control;
 /// <summary>
 /// Lets one-off commands (send, group send, trust, transfers accept, …) hand their work to the node
 /// that already runs on the same data directory, so they report what really happened instead of
-/// racing the node with a second identity on the wire. One JSON request line in, one JSON answer line out.
+/// racing the node with a second identity on the wire. One JSON request line in, one JSON answer line out;
+/// send-file's answer is preceded by a <c>{"started":true}</c> line once its offer is out.
 /// </summary>
 internal sealed partial class ControlServer : IAsyncDisposable
 {
@@ -101,7 +102,8 @@ internal sealed partial class ControlServer : IAsyncDisposable
             var line = await ReadLineAsync(stream, _maxRequestBytes, _stop.Token).ConfigureAwait(false);
             outcome = line is null || JsonNode.Parse(line) is not JsonObject request
                 ? new CommandOutcome().Fail("the running node got an unreadable request", 2)
-                : await _handlers.HandleAsync(request, _stop.Token).ConfigureAwait(false);
+                : await _handlers.HandleAsync(request, () => WriteAsync(stream, new JsonObject { [StartedKey] = true }), _stop.Token)
+                    .ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -115,10 +117,17 @@ internal sealed partial class ControlServer : IAsyncDisposable
         {
             return;
         }
+        await WriteAsync(stream, new JsonObject { ["exit"] = outcome.Exit, ["out"] = outcome.Out, ["err"] = outcome.Err }).ConfigureAwait(false);
+    }
+
+    /// <summary>The key of the line a handler writes once its work has started, before its answer (see <see cref="ControlClient"/>).</summary>
+    internal const string StartedKey = "started";
+
+    private static async Task WriteAsync(NetworkStream stream, JsonObject line)
+    {
         try
         {
-            var answer = new JsonObject { ["exit"] = outcome.Exit, ["out"] = outcome.Out, ["err"] = outcome.Err }.ToJsonString() + "\n";
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(answer)).ConfigureAwait(false);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(line.ToJsonString() + "\n")).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException)
         {

@@ -51,7 +51,7 @@ internal static class EventText
                                  (c.FirstContact ? " - first contact: compare this ID with them before trusting it" : $" [{Label(c.Trust)}]"),
         SecurePeerDisconnected d => $"Secure connection with {d.Address} ({d.PeerId.Short}) closed: {Safe(d.Reason)}",
         ContactRequestReceived r => $"Contact request from {Safe(r.Name)} ({Safe(r.From.ToString())}), ID {r.PeerId}: \"{r.FirstText}\" - accept or reject it under contacts",
-        PeerRefused r => $"Refused {Safe(r.Remote)}{(r.PeerId is { } id ? $" ({id.Short})" : "")}: {Safe(r.Reason)}",
+        PeerRefused r => $"{(r.ClosedByPeer ? "No session with" : "Refused")} {Safe(r.Remote)}{(r.PeerId is { } id ? $" ({id.Short})" : "")}: {Safe(r.Reason)}",
         PeerAdded { Peer.Protocol: PeerProtocol.Legacy } a => $"New peer [{TrustLabels.UnencryptedUnverified}] {LegacyWho(a.Peer.Name, a.Peer.Key)}",
         PeerAdded a => $"New peer {Safe(a.Peer.Name)} ({Safe(a.Peer.Key.ToString())})",
         PeerRemoved { Peer.Protocol: PeerProtocol.Legacy } r => $"Peer {LegacyWho(r.Peer.Name, r.Peer.Key)} removed: {Reason(r.Reason)}",

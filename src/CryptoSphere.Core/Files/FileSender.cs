@@ -6,6 +6,7 @@ using CryptoSphere.Core.Peers;
 using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Sessions;
+using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Core.Files;
@@ -77,6 +78,9 @@ internal sealed class FileSender
     /// <summary>Offers a file to a peer by ID, over its live connection or at its last known address.</summary>
     public async Task<OfferResult> OfferAsync(PeerId to, string path, string? name = null, CancellationToken cancellationToken = default)
     {
+        // As a message: a blocked peer is never dialled, and "no known address" hid why.
+        if (_node.Trust.StateOf(to) == TrustState.Blocked)
+            return OfferResult.Failed($"{to.Short} is blocked; unblock it to send to it");
         var session = _sessions.Find(to);
         if (session is null)
         {

@@ -84,8 +84,11 @@ internal sealed class GroupService
         if (!group.IsMember)
             return GroupResult.Failed<Group>(GroupFailure.NotAllowed,
                 $"you left {group.Name}; a group you left cannot be changed (its members keep it as it was)");
+        // Said in the user's terms: "the admin cannot add or remove itself" left them to work out that the ID was their own.
         if (member == Me)
-            return GroupResult.Failed<Group>(GroupFailure.Invalid, "the admin cannot add or remove itself");
+            return GroupResult.Failed<Group>(GroupFailure.Invalid, removed
+                ? $"you cannot remove yourself from {group.Name}: you are its admin (to stop taking part, leave it)"
+                : $"you cannot add yourself to {group.Name}: you are already in it, as its admin");
         // Already so: no new version, so members are not told the same membership again.
         if (group.HasMember(member) != removed)
             return GroupResult.Ok(group) with { Unchanged = true };

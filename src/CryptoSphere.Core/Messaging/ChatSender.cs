@@ -6,6 +6,7 @@ using CryptoSphere.Core.Secure;
 using CryptoSphere.Core.Secure.Messages;
 using CryptoSphere.Core.Sessions;
 using CryptoSphere.Core.Storage;
+using CryptoSphere.Core.Trust;
 using Microsoft.Extensions.Logging;
 
 namespace CryptoSphere.Core.Messaging;
@@ -57,6 +58,9 @@ internal sealed class ChatSender(NodeRuntime node, SessionRegistry sessions, Ses
         var live = sessions.Find(to);
         var address = live?.Address ?? node.Peers.Find(to)?.Key
             ?? (PeerKey.TryParse(node.Trust.Find(to)?.LastAddress, out var known, out _) ? known : (PeerKey?)null);
+        // Checked first: a blocked peer is never dialled, and "no known address" hid why (found from outside).
+        if (node.Trust.StateOf(to) == TrustState.Blocked)
+            return Task.FromResult(SendResult.Failed(default, $"{to.Short} is blocked; unblock it to send to it"));
         if (address is not { } a)
             return Task.FromResult(SendResult.Failed(default, $"no known address for peer {to.Short}"));
         if (TooLong(a, text) is { } tooLong)

@@ -50,7 +50,14 @@ public sealed record SecurePeerDisconnected(DateTimeOffset Time, PeerKey Address
 public sealed record ContactRequestReceived(DateTimeOffset Time, PeerKey From, PeerId PeerId, string Name, string FirstText) : NodeEvent(Time);
 
 /// <summary>A connection was refused after or during the handshake (blocked, wrong ID, bad version).</summary>
-public sealed record PeerRefused(DateTimeOffset Time, string Remote, PeerId? PeerId, string Reason) : NodeEvent(Time);
+public sealed record PeerRefused(DateTimeOffset Time, string Remote, PeerId? PeerId, string Reason) : NodeEvent(Time)
+{
+    /// <summary>
+    /// The peer closed the connection before its HELLO: no session came of it, but this node refused nothing (the peer
+    /// may have blocked it). Shown as "Refused" it read as this node's own refusal.
+    /// </summary>
+    public bool ClosedByPeer { get; init; }
+}
 
 public sealed record ConnectionRequestReceived(DateTimeOffset Time, PeerKey From, string Name) : NodeEvent(Time);
 

@@ -121,6 +121,7 @@ public static class NodeEventJson
                 o.Add("remote", r.Remote);
                 if (r.PeerId is { } refused) o.Add("peerId", refused);
                 o.Add("reason", r.Reason);
+                if (r.ClosedByPeer) o.Add("closedByPeer", true);
                 break;
             case ConnectionRequestReceived r:
                 o.Add("from", r.From);

@@ -40,4 +40,8 @@ internal static partial class NodeLog
 
     [LoggerMessage(111, LogLevel.Warning, "{Count} events were not delivered: the event queue ({Capacity}) was full")]
     public static partial void EventsMissed(ILogger log, long count, int capacity);
+
+    // Not "Refused": this node refused nothing; the peer ended the connection (it may have blocked this node).
+    [LoggerMessage(112, LogLevel.Warning, "No session with {Remote} ({PeerId}): {Reason}")]
+    public static partial void PeerClosedFirst(ILogger log, string remote, string peerId, string reason);
 }

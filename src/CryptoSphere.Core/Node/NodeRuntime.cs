@@ -79,9 +79,12 @@ internal sealed class NodeRuntime(
     }
 
     /// <summary>A peer refused during or after the handshake (blocked, wrong ID, bad version).</summary>
-    public void Refuse(string remote, PeerId? id, string reason)
+    public void Refuse(string remote, PeerId? id, string reason, bool closedByPeer = false)
     {
-        NodeLog.PeerRefused(Log, remote, id?.Short ?? "?", reason);
-        Publish(new PeerRefused(Now, remote, id, reason));
+        if (closedByPeer)
+            NodeLog.PeerClosedFirst(Log, remote, id?.Short ?? "?", reason);
+        else
+            NodeLog.PeerRefused(Log, remote, id?.Short ?? "?", reason);
+        Publish(new PeerRefused(Now, remote, id, reason) { ClosedByPeer = closedByPeer });
     }
 }

@@ -118,7 +118,7 @@ internal sealed class SecureSession : IAsyncDisposable
         // Not "which finished first": a peer that says hello and closes at once (it kept another connection
         // of ours) ends the read loop before the hello's asynchronous continuation runs. Hello it did say.
         if (!_hello.Task.IsCompleted)
-            throw new IOException(CloseReason ?? Fault?.Message ?? "the peer closed the connection before saying hello");
+            throw new IOException(CloseReason ?? Fault?.Message ?? "the peer closed the connection before saying hello (it may have blocked this node)");
         return await _hello.Task.ConfigureAwait(false);
     }
 

@@ -149,10 +149,12 @@ internal sealed partial class SessionRegistry
             }
             catch (Exception e) when (e is IOException or TimeoutException or FrameFormatException or OperationCanceledException)
             {
+                // No reason of this node's or a fault it found: the peer ended the connection before its HELLO.
+                var closedByPeer = e is IOException && session.CloseReason is null && session.Fault is null;
                 var reason = session.CloseReason ?? session.Fault?.Message ?? e.Message;
                 session.MarkRegistered();
                 await session.CloseAsync().ConfigureAwait(false);
-                _node.Refuse(remote.ToString(), id, reason);
+                _node.Refuse(remote.ToString(), id, reason, closedByPeer);
                 return (null, reason);
             }
 

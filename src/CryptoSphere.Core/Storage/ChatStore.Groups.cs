@@ -47,12 +47,17 @@ public sealed partial class ChatStore
         var known = ReadGroup(db, group.Id);
         if (known is not null && known.Version >= group.Version)
             return false;
+        // Leaving is this node's own decision, which the admin never hears of: its next change still lists this node,
+        // and that wrote it back in (it took the group's messages again and could send). A state that removed this
+        // node ends the leave: an admin who then adds it again is asking it back.
+        var left = known is { IsMember: false } && known.HasMember(self);
+        var member = !left && (group.Admin == self || group.HasMember(self));
         using var transaction = db.BeginTransaction();
         Execute(db, """
             INSERT INTO groups(id, name, admin, version, is_member) VALUES ($id, $name, $admin, $version, $member)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, version = excluded.version, is_member = excluded.is_member
             """, transaction, ("$id", group.Id.ToString()), ("$name", group.Name), ("$admin", group.Admin.Value),
-            ("$version", group.Version), ("$member", group.Admin == self || group.HasMember(self) ? 1 : 0));
+            ("$version", group.Version), ("$member", member ? 1 : 0));
         Execute(db, "DELETE FROM group_members WHERE group_id = $id", transaction, ("$id", group.Id.ToString()));
         foreach (var m in group.Members)
             Execute(db, "INSERT INTO group_members(group_id, peer_id, address, removed) VALUES ($id, $peer, $address, $removed)",

@@ -1,4 +1,5 @@
 using System.Text;
+using CryptoSphere.Core.Conversations;
 
 namespace CryptoSphere.Core.Storage;
 
@@ -18,9 +19,18 @@ public sealed partial class ChatStore
         using var reader = command.ExecuteReader();
         var rows = new List<ConversationSummary>();
         while (reader.Read())
-            rows.Add(new(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3)));
+            rows.Add(new(reader.GetString(0), TitleOr(reader.GetString(0), reader.GetString(1)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3)));
         return rows;
     });
+
+    // A conversation's title is the name its last message carried; one holding only our own messages to an old peer
+    // (which never wrote back) has none, and was listed with an empty title. The address (or short ID) names it then.
+    private static string TitleOr(string id, string title) =>
+        title.Length > 0 || !ConversationId.TryParse(id, out var conversation) ? title
+        : conversation.PeerId is { } peer ? peer.Short
+        : conversation.Kind == ConversationKind.Legacy ? conversation.Value
+        : title;
 
     /// <summary>Whether a conversation with this ID is stored (one row read, not the whole list with its counts).</summary>
     public bool HasConversation(string id) => Locked(db =>

@@ -36,7 +36,7 @@ public sealed record InviteLink(PeerId Id, SyncthingDeviceId Device, string Name
         text = text?.Trim();
         if (text is null || !text.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
         {
-            error = $"an invite link starts with {Prefix}";
+            error = $"not an invite link: it must start with {Prefix} (copy the whole link 'cryptosphere invite' printed)";
             return false;
         }
         var query = QueryString.Parse(text[Prefix.Length..]);

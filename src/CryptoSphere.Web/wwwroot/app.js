@@ -725,7 +725,8 @@
         scheduleView();
         break;
       case 'peer_refused':
-        toast('Refused ' + e.remote + ': ' + e.reason, true);
+        // The peer ending the connection first is no refusal of this node's (it may have blocked this node).
+        toast((e.closedByPeer ? 'No session with ' : 'Refused ') + e.remote + ': ' + e.reason, true);
         break;
       case 'transfer_offered':
       case 'transfer_accepted':

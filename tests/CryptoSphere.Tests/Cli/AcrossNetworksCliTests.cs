@@ -67,7 +67,8 @@ public class AcrossNetworksCliTests
 
         var (code, _, stderr) = await CliProcess.RunAsync("add", "--data-dir", temp.Path, "cryptosphere:invite?id=nope");
 
-        Assert.Equal(1, code);
+        // Bad input, as anywhere else: exit 2 (it was 1, the code of a failed send).
+        Assert.Equal(2, code);
         Assert.Equal("cryptosphere: the invite link has no valid id (peer ID)", stderr.Trim());
     }
 }

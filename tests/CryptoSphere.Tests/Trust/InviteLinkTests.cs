@@ -30,7 +30,7 @@ public class InviteLinkTests
     }
 
     [Theory]
-    [InlineData("https://example.org/?id=x", "starts with cryptosphere:invite?")]
+    [InlineData("https://example.org/?id=x", "not an invite link: it must start with cryptosphere:invite?")]
     [InlineData("cryptosphere:invite?device=P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2", "no valid id")]
     public void ABadLink_IsRefusedWithTheReason(string text, string expected)
     {
