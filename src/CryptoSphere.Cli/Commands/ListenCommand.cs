@@ -17,7 +17,9 @@ internal static class ListenCommand
         {
             Description = "Also read commands from standard input, one per line: send TARGET TEXT (TARGET: HOST:PORT or a peer ID), "
                           + "group-send GROUP TEXT (GROUP: a name without spaces or an ID). "
-                          + "Sends do not wait for each other; deliveries, messages written to old peers (command_sent), messages kept "
+                          + "Sends do not wait for each other; each secure send out prints command_accepted (its input line and messageId; "
+                          + "its message_delivered line, with the same messageId, follows when the peer acknowledges it, or may come first), "
+                          + "messages written to old peers (command_sent), messages kept "
                           + "for a peer that is away (command_queued: delivered later, do not resend) and failures (command_failed) "
                           + "are printed as event lines",
         };

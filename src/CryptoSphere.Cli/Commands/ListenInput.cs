@@ -16,6 +16,7 @@ namespace CryptoSphere.Cli.Commands;
 /// <c>group-send GROUP TEXT</c> (GROUP is a group's name without spaces, its ID or a unique ID prefix; every member
 /// gets it, one <c>message_delivered</c> line per member that acknowledged it). A send is not awaited before the next line is read (at most <see cref="MaxInFlight"/> at once), so a script can
 /// keep many messages in flight; its outcome is the node's own event line (a delivery acknowledgement), a
+/// <c>command_accepted</c> line (input line and message ID) for a secure send out and awaiting its acknowledgement, a
 /// <c>command_sent</c> line for a message written to an old peer (which cannot acknowledge), a <c>command_queued</c> line
 /// for one kept for a peer that is away (delivered later: not to be sent again), and a <c>command_failed</c> line for a
 /// command that failed, each naming the input line. End of input stops reading, not the node.
@@ -108,6 +109,11 @@ internal static class ListenInput
                         print(Failure(number, sent.Error ?? "not sent", asJson));
                     else if (sent.Delivered is null)
                         print(Outcome(number, "command_sent", sent, asJson));
+                    else
+                        // Sent and awaiting its acknowledgement: the node's message_delivered line carries the message ID but
+                        // not the input line, so a script sending several lines to one peer could not tell which were
+                        // delivered (found from outside). This line ties the two; it may come after the delivery line.
+                        print(Outcome(number, "command_accepted", sent, asJson));
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
@@ -182,10 +188,13 @@ internal static class ListenInput
     {
         var queued = type == "command_queued";
         if (!asJson)
-            return queued
-                ? $"Input line {line}: queued for {sent.To}: {Sanitize(sent.Error ?? "not sent yet")}"
-                : $"Input line {line}: sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge)" +
-                  (sent.Parts > 1 ? $" in {sent.Parts} messages" : "");
+            return type switch
+            {
+                "command_queued" => $"Input line {line}: queued for {sent.To}: {Sanitize(sent.Error ?? "not sent yet")}",
+                "command_accepted" => $"Input line {line}: sent to {sent.To} as message {sent.MessageId}; its delivery is reported when acknowledged",
+                _ => $"Input line {line}: sent to {sent.To} (unencrypted, unverified: an old peer cannot acknowledge)" +
+                     (sent.Parts > 1 ? $" in {sent.Parts} messages" : ""),
+            };
         var json = new JsonObject
         {
             ["type"] = type,
@@ -196,7 +205,7 @@ internal static class ListenInput
         };
         if (queued)
             json["reason"] = sent.Error;
-        else
+        else if (type == "command_sent")
             json["parts"] = sent.Parts;
         return json.ToJsonString(JsonOptions);
     }

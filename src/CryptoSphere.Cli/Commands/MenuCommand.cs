@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CryptoSphere.Cli.Control;
 using CryptoSphere.Cli.Menu;
+using CryptoSphere.Cli.Rendering;
 using CryptoSphere.Core.Node;
 using CryptoSphere.Core.Peers;
 
@@ -60,7 +61,7 @@ internal static class MenuCommand
         if (!await NodeRunner.TryStartAsync(node))
             return 2;
         await using var control = ControlServer.TryStart(node, profile.Trust, profile.Directory, logs);
-        console.Info($"Welcome, {name}. Listening on {node.AdvertisedIp}:{node.Port}.");
+        console.Info($"Welcome, {name}. Listening on {EventText.ListeningOn(Core.Peers.PeerKey.HostOf(node.Options.Bind), node.AdvertisedIp, node.Port)}.");
         console.Info($"Your ID: {node.Identity.Id}");
 
         await using var site = web is not null && result.GetValue(web.Web)

@@ -55,10 +55,21 @@ internal sealed class ShutdownSignal : IDisposable
         return FailedExitCode;
     }
 
-    private void Handle(PosixSignalContext context)
+    // Internal for the test that calls it after Dispose: a second signal (timeout(1) sends SIGTERM to the child and
+    // again to its group) can be in this handler while the command ends, and disposing the registrations does not wait
+    // for a handler already running. Cancel() on the disposed source then threw out of the signal thread, an unhandled
+    // exception after node_stopped (found from outside). The signal is still marked handled: the command is ending anyway.
+    internal void Handle(PosixSignalContext context)
     {
         context.Cancel = true;
-        _cts.Cancel();
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command already ended.
+        }
     }
 
     public void Dispose()

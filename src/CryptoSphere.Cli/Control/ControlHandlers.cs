@@ -24,6 +24,10 @@ internal sealed class ControlHandlers(ChatNode node, TrustStore trust)
                 return await SendFileAction.RunAsync(node, trust, Text(request, "to"), Text(request, "path"), (string?)request["as"], ct, started);
             case "trust" or "block" or "unblock":
                 return await TrustAction.RunAsync(node, trust, op, Text(request, "id"));
+            case "invite":
+                // The link of the node as it runs (its name, listening port, advertised address and relay), which the
+                // command could only guess from the data directory.
+                return new CommandOutcome().Say(node.Invite.ToString());
             case "offers":
                 return TransferCommands.OffersOf(node);
             case "transfer":

@@ -20,11 +20,21 @@ internal static class EventText
 
     private static string Safe(string? text) => TerminalText.Safe(text);
 
+    /// <summary>
+    /// Where a node listens, as "Listening on …" says it: the bound address, and the advertised one when it differs
+    /// ("127.0.0.1:43001 (advertising 192.0.2.2)"). A node bound to all addresses listens on the advertised one too,
+    /// so that one alone is named, as before.
+    /// </summary>
+    public static string ListeningOn(string? bind, string advertised, int port) =>
+        bind is null || bind == advertised || System.Net.IPAddress.TryParse(bind, out var b) && (b.Equals(System.Net.IPAddress.Any) || b.Equals(System.Net.IPAddress.IPv6Any))
+            ? new PeerKey(advertised, port).ToString()
+            : $"{new PeerKey(bind, port)} (advertising {advertised})";
+
     private static string? Compose(NodeEvent e, TrustStore? trust) => e switch
     {
         NodeStarted s when s.RequestedPort is { } asked =>
-            $"Port {asked} is in use; listening on {s.AdvertisedIp}:{s.Port} instead",
-        NodeStarted s => $"Listening on {s.AdvertisedIp}:{s.Port}",
+            $"Port {asked} is in use; listening on {ListeningOn(s.Bind, s.AdvertisedIp, s.Port)} instead",
+        NodeStarted s => $"Listening on {ListeningOn(s.Bind, s.AdvertisedIp, s.Port)}",
         NodeStopped => "Stopped; peers were told goodbye",
         // The command that ran the node prints the reason as its error when it exits: one line, not two.
         NodeFailed => null,

@@ -211,7 +211,7 @@ public sealed class ChatNode : IAsyncDisposable
         _files.Start();
         _relay.Start();
         _mailbox.Start();
-        _node.Publish(new NodeStarted(_node.Now, _node.AdvertisedIp, _node.Port, requested));
+        _node.Publish(new NodeStarted(_node.Now, _node.AdvertisedIp, _node.Port, requested, PeerKey.HostOf(options.Bind)));
         return Task.CompletedTask;
     });
 

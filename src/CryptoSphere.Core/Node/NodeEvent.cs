@@ -9,7 +9,12 @@ namespace CryptoSphere.Core.Node;
 /// <summary>Everything a UI may want to show; published by <see cref="ChatNode"/>, never printed by it.</summary>
 public abstract record NodeEvent(DateTimeOffset Time);
 
-public sealed record NodeStarted(DateTimeOffset Time, string AdvertisedIp, int Port, int? RequestedPort) : NodeEvent(Time);
+/// <param name="Bind">
+/// The address the node listens on ("0.0.0.0" for all): with --bind 127.0.0.1 --advertise-ip 192.0.2.2 the advertised
+/// address refuses connections, and "Listening on 192.0.2.2" named only that one (found from outside). Null from
+/// code that does not know it.
+/// </param>
+public sealed record NodeStarted(DateTimeOffset Time, string AdvertisedIp, int Port, int? RequestedPort, string? Bind = null) : NodeEvent(Time);
 
 /// <summary>A chat message. Secure messages carry the sender's proven ID, a message ID and the send time.</summary>
 public sealed record MessageReceived(

@@ -43,7 +43,9 @@ public static class NodeEventJson
         switch (e)
         {
             case NodeStarted s:
+                // "ip" stays the advertised address (scripts read it); "bind" is where the node really listens.
                 o.Add("ip", s.AdvertisedIp);
+                if (s.Bind is { } bind) o.Add("bind", bind);
                 o.Add("port", s.Port);
                 if (s.RequestedPort is { } asked) o.Add("requestedPort", asked);
                 break;

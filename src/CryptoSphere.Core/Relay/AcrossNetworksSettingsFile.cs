@@ -28,7 +28,13 @@ public static class AcrossNetworksSettingsFile
                 error = $"{path} is larger than {MaxBytes / 1024} KiB; it should hold two URLs";
                 return false;
             }
-            settings = JsonSerializer.Deserialize(File.ReadAllBytes(path), SettingsJson.Default.Settings);
+            var bytes = File.ReadAllBytes(path);
+            if (KeyProblem(bytes) is { } problem)
+            {
+                error = $"{path}: {problem}";
+                return false;
+            }
+            settings = JsonSerializer.Deserialize(bytes, SettingsJson.Default.Settings);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -47,6 +53,35 @@ public static class AcrossNetworksSettingsFile
         }
         return true;
     }
+
+    private static readonly string[] Keys = ["relay", "discoveryServer"];
+
+    /// <summary>
+    /// An unknown key (a typo, or "Relay" for "relay") or one given twice; null when the keys are fine. Both were ignored
+    /// silently: the node ran without the relay its owner had set, with no word of it (found from outside).
+    /// </summary>
+    private static string? KeyProblem(byte[] json)
+    {
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            return null; // the deserializer's own error says what is expected
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            if (!Keys.Contains(property.Name, StringComparer.Ordinal))
+            {
+                var meant = Keys.FirstOrDefault(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase));
+                return $"unknown key \"{Short(property.Name)}\"" + (meant is not null
+                    ? $"; keys are case-sensitive: write \"{meant}\""
+                    : "; the keys are \"relay\" and \"discoveryServer\"");
+            }
+            if (!seen.Add(property.Name))
+                return $"\"{property.Name}\" is given twice; keep one";
+        }
+        return null;
+    }
+
+    private static string Short(string text) => string.Concat(text.Take(64).Select(c => char.IsControl(c) ? '?' : c));
 
     internal sealed record Settings(
         [property: JsonPropertyName("relay")] string? Relay,

@@ -60,6 +60,13 @@ public sealed record InviteLink(PeerId Id, SyncthingDeviceId Device, string Name
                     error = $"the invite link has a bad address: {keyError}";
                     return false;
                 }
+                // Not only "HOST:PORT" in shape: 'bad host!:43001' was taken in, and replaced a good stored address of an
+                // unverified contact with one nothing can dial (found from outside).
+                if (Uri.CheckHostName(key.Host) == UriHostNameType.Unknown)
+                {
+                    error = $"the invite link has a bad address: '{key.Host}' is not an IP address or host name";
+                    return false;
+                }
                 addresses.Add(key);
             }
         }

@@ -27,7 +27,7 @@ internal sealed class ApiErrorBodies(RequestDelegate next, ILogger<ApiErrorBodie
         {
             await WriteAsync(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? "the request is larger than the 2 MiB this page accepts"
-                : "the request is not what this API takes: " + Plain(e.Message));
+                : "the request is not what this API takes: " + (UnknownField(e) ?? Plain(e.Message)));
             return;
         }
         catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
@@ -55,6 +55,20 @@ internal sealed class ApiErrorBodies(RequestDelegate next, ILogger<ApiErrorBodie
         message.Contains("as JSON", StringComparison.Ordinal) ? "its body is not JSON of the expected shape"
         : message.Contains("no body was provided", StringComparison.Ordinal) ? "it has no body; send a JSON object"
         : SomeValue;
+
+    // System.Text.Json says "The JSON property 'maxBytes' could not be mapped to any .NET member contained in type ...";
+    // the page needs the field's name, not the type's. The name is the client's own text, cut short.
+    private static string? UnknownField(BadHttpRequestException e)
+    {
+        if (e.InnerException is not JsonException { Message: var text })
+            return null;
+        const string Before = "The JSON property '", After = "' could not be mapped";
+        var end = text.IndexOf(After, StringComparison.Ordinal);
+        if (!text.StartsWith(Before, StringComparison.Ordinal) || end < Before.Length)
+            return null;
+        var name = text[Before.Length..end];
+        return $"it has an unknown field \"{(name.Length > 64 ? name[..64] + "…" : name)}\"";
+    }
 
     private const string SomeValue = "a value in it is missing or not of the expected kind";
 

@@ -17,7 +17,7 @@ internal static class MailboxEndpoints
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/mailboxes", (ChatNode node) => MailboxesView.Of(node.Mailboxes, node.Trust));
-        api.MapPost("/mailboxes/used", (ChatNode node, PeerRequest request) => Change(node, request.Peer, id => node.Mailboxes.Use(id)
+        api.MapPost("/mailboxes/used", (ChatNode node, PeerRequest request) => Missing(request.Peer) ?? Change(node, request.Peer, id => node.Mailboxes.Use(id)
             ? null : $"cannot use {id}: it is not a trusted contact, or {MailboxStore.MaxUsed} mailboxes are in use already"));
         api.MapDelete("/mailboxes/used/{peer}", (ChatNode node, string peer) => Change(node, peer, id => node.Mailboxes.StopUsing(id)
             ? null : $"{id} is not one of your mailboxes"));
@@ -39,9 +39,15 @@ internal static class MailboxEndpoints
             double.IsFinite(days) && days is > 0 and <= 365 ? TimeSpan.FromDays(days) : TimeSpan.Zero);
         if (quota.Problem is { } problem)
             return ApiError.BadRequest(problem);
+        if (Missing(request.Peer) is { } missing)
+            return missing;
         return Change(node, request.Peer, id => node.Mailboxes.Serve(id, quota)
             ? null : $"cannot serve {id}: it is not a trusted contact (trust it first, after comparing its ID)");
     }
+
+    // A body without "peer" was answered "no known peer ID starts with ''" (found from outside): name the missing field.
+    private static IResult? Missing(string? peer) =>
+        string.IsNullOrWhiteSpace(peer) ? ApiError.BadRequest("the request has no \"peer\": give the mailbox's peer ID or a unique start of it") : null;
 
     /// <summary>Resolves the peer, applies the change (null, or why it was refused) and answers with the new status.</summary>
     private static IResult Change(ChatNode node, string? peer, Func<PeerId, string?> change)

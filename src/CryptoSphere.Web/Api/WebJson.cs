@@ -52,5 +52,9 @@ internal sealed partial class WebJson : JsonSerializerContext
                 chain.RemoveAt(i);
         }
         chain.Insert(0, Default);
+        // A field the request type does not have is refused: a misspelt one ("maxBytes" for "maxMegabytes") was dropped
+        // silently and its default kept (found from outside); ApiErrorBodies names the field in the 400. Set here, on the
+        // options ASP.NET reads with: the context's own [JsonSourceGenerationOptions] do not carry over to them.
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     }
 }

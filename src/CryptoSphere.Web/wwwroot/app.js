@@ -495,7 +495,7 @@
       el('span', { class: 'name' + (c.connected ? ' online' : ''), text: c.name || '(no name)' }),
       badge(c.trust),
       el('span', { class: 'line peer-id', text: c.peerId }),
-      el('span', { class: 'line', text: (c.lastAddress ? 'last at ' + c.lastAddress + ' · ' : '') + (c.lastSeen ? 'last seen ' + ago(c.lastSeen) : 'never seen') }),
+      el('span', { class: 'line', text: (c.lastAddress ? 'last at ' + c.lastAddress + ' · ' : '') + (c.lastSeen ? 'last seen ' + ago(c.lastSeen) : 'never seen (added ' + new Date(c.firstSeen).toLocaleDateString() + ')') }),
       el('div', { class: 'actions' },
         el('button', { type: 'button', text: 'Chat', onclick: () => openConversation(c.conversation, { title: c.name || c.short }) }),
         c.trust !== 'verified' && c.trust !== 'blocked' ? contactAction('Trust', c.peerId, 'trust') : null,

@@ -82,7 +82,16 @@ public sealed class ListenCommandsTests : IDisposable
         var failure = failed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
             .Single(e => e.GetProperty("type").GetString() == "command_failed");
         Assert.Equal(2, failure.GetProperty("line").GetInt32());
-        await listen.Stdout.WaitUntilAsync(t => t.Split('\n').Count(l => l.Contains("\"message_delivered\"")) == 2, "both sends acknowledged", timeout: Patience);
+        await listen.Stdout.WaitUntilAsync(t => t.Split('\n').Count(l => l.Contains("\"message_delivered\"")) == 2
+                                                && t.Split('\n').Count(l => l.Contains("\"command_accepted\"")) == 2, "both sends acknowledged", timeout: Patience);
+        // Found from outside: a send delivered at once printed message_delivered alone, which has no input line, so a
+        // script could not tell which of its lines were delivered. command_accepted ties the line to the message ID.
+        var printed = listen.Stdout.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var accepted = printed.Where(e => e.GetProperty("type").GetString() == "command_accepted")
+            .ToDictionary(e => e.GetProperty("line").GetInt32(), e => e.GetProperty("messageId").GetString());
+        var delivered = printed.Where(e => e.GetProperty("type").GetString() == "message_delivered").Select(e => e.GetProperty("messageId").GetString());
+        Assert.Equal([1, 3], accepted.Keys.Order());
+        Assert.Equal(accepted.Values.Order(), delivered.Order());
 
         listen.Terminate();
         Assert.Equal(0, await listen.WaitForExitAsync());

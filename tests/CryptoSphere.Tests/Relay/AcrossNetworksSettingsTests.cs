@@ -55,6 +55,10 @@ public class AcrossNetworksSettingsTests
     [Theory]
     [InlineData("{ not json", "not valid JSON")]
     [InlineData("""{ "relay": "tcp://x:1/" }""", "relay: a relay is given as")]
+    // Found from outside: these were ignored silently, and the node ran without the relay its owner had set.
+    [InlineData("""{ "Relay": "relay://10.0.0.1:22067/" }""", "unknown key \"Relay\"; keys are case-sensitive: write \"relay\"")]
+    [InlineData("""{ "relays": "relay://10.0.0.1:22067/" }""", "unknown key \"relays\"; the keys are \"relay\" and \"discoveryServer\"")]
+    [InlineData("""{ "relay": "relay://10.0.0.1:22067/", "relay": "relay://10.0.0.2:22067/" }""", "\"relay\" is given twice")]
     public async Task ABadSettingsFile_IsAOneLineErrorNamingTheFile(string content, string expected)
     {
         using var temp = new TempDirectory();

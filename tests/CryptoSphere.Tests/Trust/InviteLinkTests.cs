@@ -39,6 +39,20 @@ public class InviteLinkTests
         Assert.Contains(expected, error);
     }
 
+    [Theory]
+    [InlineData("bad host!")]
+    [InlineData("a/b")]
+    public void ALinkWhoseAddressIsNoHost_IsRefused(string host)
+    {
+        // Found from outside: 'bad host!:43001' was stored over a contact's good address.
+        using var identity = NodeIdentity.CreateEphemeral();
+        var link = Sample(identity) with { Addresses = [new PeerKey(host, 43001)] };
+
+        Assert.False(InviteLink.TryParse(link.ToString(), out _, out var error));
+        Assert.Equal($"the invite link has a bad address: '{host}' is not an IP address or host name", error);
+        Assert.True(InviteLink.TryParse((link with { Addresses = [new PeerKey("bob.example.org", 5000)] }).ToString(), out _, out error), error);
+    }
+
     [Fact]
     public void ALinkWithAWrongCheckCharacterInTheDeviceId_IsRefused()
     {

@@ -52,6 +52,33 @@ public sealed class ErrorBodyTests : IAsyncLifetime
         Assert.Empty(_a.Node.Store.History(null, 10));
     }
 
+    [Theory]
+    [InlineData("/api/mailboxes/served", """{"peer":"ABC","maxBytes":1}""", "maxBytes")]
+    [InlineData("/api/messages", """{"to":"127.0.0.1:4000","text":"hi","txet":"x"}""", "txet")]
+    [InlineData("/api/mailboxes/used", """{"peerId":"ABC"}""", "peerId")]
+    public async Task A_body_with_an_unknown_field_is_a_400_naming_it(string path, string body, string field)
+    {
+        // Found from outside: "maxBytes" (the field is maxMegabytes) was dropped silently and the 8 MB default kept.
+        var (status, error, _) = await SendAsync(HttpMethod.Post, path, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains($"unknown field \"{field}\"", error);
+        Assert.Empty(_a.Node.Store.History(null, 10));
+    }
+
+    [Theory]
+    [InlineData("/api/mailboxes/used")]
+    [InlineData("/api/mailboxes/served")]
+    public async Task A_mailbox_request_without_a_peer_says_the_peer_is_missing(string path)
+    {
+        // Found from outside: {} was answered "no known peer ID starts with ''".
+        var (status, error, _) = await SendAsync(HttpMethod.Post, path, "{}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("no \"peer\"", error);
+        Assert.DoesNotContain("starts with", error);
+    }
+
     [Fact]
     public async Task A_value_of_the_wrong_kind_in_the_address_is_a_400_with_an_error()
     {
