@@ -82,7 +82,7 @@ internal sealed class NodeSettings
 
     public Option<AcceptPolicy> Accept { get; } = new("--accept")
     {
-        Description = "Who may deliver messages: open (anyone not blocked) or trusted (others become contact requests). Peer IDs only: legacy senders have none, see --secure-only and --legacy-allow",
+        Description = "Who may deliver messages: open (anyone not blocked) or trusted (others become contact requests, directly or through a relay). Peer IDs only: legacy senders have none, see --secure-only and --legacy-allow",
         DefaultValueFactory = _ => NodeOptions.Default.Accept,
         CustomParser = ParseAccept,
     };

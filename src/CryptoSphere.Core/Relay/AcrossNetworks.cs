@@ -50,7 +50,7 @@ public sealed class AcrossNetworks : IAsyncDisposable
 
     public DiscoveryAnnouncer? Announcer { get; }
 
-    /// <summary>A peer asks to reach us through the relay; decide with <see cref="RelayInvitationPolicy"/>, then <see cref="AcceptAsync"/>.</summary>
+    /// <summary>A peer asks to reach us through the relay; the node decides whether to take it (RelayInvitationGate), then calls <see cref="AcceptAsync"/>.</summary>
     public event Action<SessionInvitation>? Invited;
 
     public void Start()

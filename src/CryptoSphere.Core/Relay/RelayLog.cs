@@ -31,4 +31,7 @@ internal static partial class RelayLog
 
     [LoggerMessage(1508, LogLevel.Debug, "Relay {Relay} could not reach {Device}: {Reason}")]
     public static partial void DialFailed(ILogger logger, RelayUrl relay, string device, string reason);
+
+    [LoggerMessage(1509, LogLevel.Warning, "Relay invitation from {Device} not taken: {Open} sessions with devices that are not trusted contacts are open (at most {Cap}); {Refused} not taken so far")]
+    public static partial void StrangersAtCap(ILogger logger, string device, int open, int cap, long refused);
 }

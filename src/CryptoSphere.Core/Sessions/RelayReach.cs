@@ -14,7 +14,7 @@ namespace CryptoSphere.Core.Sessions;
 
 /// <summary>
 /// The node's use of a relay and a discovery server (<see cref="NodeOptions.AcrossNetworks"/>; nothing when neither
-/// is configured): stays joined, announces, takes relay invitations following <c>--accept</c>, and gives the
+/// is configured): stays joined, announces, takes relay invitations (up to <see cref="RelayInvitationGate"/>'s cap), and gives the
 /// <see cref="SessionDialer"/> a way to reach a known peer through a relay when its address does not answer.
 /// </summary>
 internal sealed class RelayReach : IAsyncDisposable
@@ -24,13 +24,17 @@ internal sealed class RelayReach : IAsyncDisposable
     private readonly NodeRuntime _node;
     private readonly SessionRegistry _sessions;
     private readonly ILogger _log;
+    private readonly RelayInvitationGate _gate;
     private AcrossNetworks? _across;
+    private long _lastCapReport;
+    private long _refusedAtCap;
 
     public RelayReach(NodeRuntime node, SessionRegistry sessions)
     {
         _node = node;
         _sessions = sessions;
         _log = node.Logger<RelayReach>();
+        _gate = new RelayInvitationGate(node.Options.MaxConnectionsPerIp);
     }
 
     /// <summary>The key a relayed peer has in the peer table: its ID (the relay's IP is shared by every relayed peer).</summary>
@@ -71,20 +75,20 @@ internal sealed class RelayReach : IAsyncDisposable
             ? [AnnouncedAddress.Direct(new IPEndPoint(ip, _node.Port))]
             : [];
 
+    // Every invitation is taken (see RelayInvitationGate): --accept applies to what the peer sends once its ID is proven,
+    // as on a direct connection, so a stranger's messages become a contact request instead of being refused unread.
     private void OnInvited(SessionInvitation invitation)
     {
-        var accept = RelayInvitationPolicy.ShouldAccept(_node.Options.Accept, invitation.FromDevice,
-            device => _node.Trust.FindByDeviceId(device) is { State: TrustState.Trusted });
-        if (!accept)
+        var trusted = invitation.FromDevice is { } device && _node.Trust.FindByDeviceId(device) is { State: TrustState.Trusted };
+        if (!_gate.TryEnter(trusted))
         {
-            _node.Refuse("relay", _node.Trust.FindByDeviceId(invitation.FromDevice ?? default)?.Id,
-                "relay invitation from a device that is not a trusted contact (--accept trusted)");
+            ReportAtCap(invitation);
             return;
         }
-        _node.Work.Track(AcceptAsync(invitation));
+        _node.Work.Track(AcceptAsync(invitation, trusted));
     }
 
-    private async Task AcceptAsync(SessionInvitation invitation)
+    private async Task AcceptAsync(SessionInvitation invitation, bool trusted)
     {
         var token = _node.Stopping;
         RelaySession? session = null;
@@ -93,6 +97,7 @@ internal sealed class RelayReach : IAsyncDisposable
             session = await _across!.AcceptAsync(invitation, token).ConfigureAwait(false);
             var (ssl, id) = await RelaySecureHandshake.RunAsync(session, _node.Identity, null, _node.Options.HandshakeTimeout, token)
                 .ConfigureAwait(false);
+            // Returns when the session ends (or lost to another one), so the gate counts it while it is open.
             await _sessions.AcceptSecuredAsync(ssl, id, session.RelayEndPoint, KeyFor(id, session.Relay.Port), token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -102,10 +107,33 @@ internal sealed class RelayReach : IAsyncDisposable
         catch (Exception e) when (e is RelayRefusedException or RelayProtocolException or IOException or TimeoutException
                                        or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
         {
-            _node.Reject("relay", $"relay session failed: {e.Message}");
+            _node.Reject(RemoteOf(invitation), $"relay session failed: {e.Message}");
             if (session is not null)
                 await session.DisposeAsync().ConfigureAwait(false);
         }
+        finally
+        {
+            _gate.Exit(trusted);
+        }
+    }
+
+    // Who an invitation is from, for reports: the device the relay names (no peer ID is known before the handshake).
+    private static string RemoteOf(SessionInvitation invitation) =>
+        $"relay device {invitation.FromDevice?.ToString() ?? "(none given)"}";
+
+    // One report per second at most, as the listener does at its caps: a flood must not flood the log and the events.
+    private void ReportAtCap(SessionInvitation invitation)
+    {
+        var refused = Interlocked.Increment(ref _refusedAtCap);
+        var now = _node.Clock.GetTimestamp();
+        var last = Interlocked.Read(ref _lastCapReport);
+        if (last != 0 && _node.Clock.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
+            return;
+        if (Interlocked.CompareExchange(ref _lastCapReport, now, last) != last)
+            return;
+        RelayLog.StrangersAtCap(_log, invitation.FromDevice?.ToString() ?? "(none given)", _gate.Strangers, _gate.StrangerCap, refused);
+        _node.Reject(RemoteOf(invitation),
+            $"relayed session not taken: {_gate.StrangerCap} sessions with devices that are not trusted contacts are open ({refused} not taken so far)");
     }
 
     /// <summary>

@@ -57,7 +57,6 @@ public sealed class AcrossNetworksTests(ITestOutputHelper output) : IAsyncLifeti
         {
             try
             {
-                Assert.True(RelayInvitationPolicy.ShouldAccept(AcceptPolicy.Open, invitation.FromDevice, _ => false));
                 var session = await bob.AcceptAsync(invitation, CancellationToken.None);
                 var (stream, remote) = await RelaySecureHandshake.RunAsync(session, bobIdentity, null, Timeout, CancellationToken.None);
                 await stream.DisposeAsync();
@@ -98,17 +97,19 @@ public sealed class AcrossNetworksTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
-    public void TheTrustedPolicy_TakesInvitationsOnlyFromKnownDevices_TheOpenOneFromAnyone()
+    public void TheInvitationGate_CountsStrangersUpToItsCap_AndNeverCountsTrustedContacts()
     {
-        using var known = NodeIdentity.CreateEphemeral();
-        using var unknown = NodeIdentity.CreateEphemeral();
-        var knownDevice = SyncthingDeviceId.FromCertificate(known.Certificate);
-        Func<SyncthingDeviceId, bool> isTrusted = d => d == knownDevice;
+        var gate = new RelayInvitationGate(strangerCap: 2);
 
-        Assert.True(RelayInvitationPolicy.ShouldAccept(AcceptPolicy.Trusted, knownDevice, isTrusted));
-        Assert.False(RelayInvitationPolicy.ShouldAccept(AcceptPolicy.Trusted, SyncthingDeviceId.FromCertificate(unknown.Certificate), isTrusted));
-        Assert.False(RelayInvitationPolicy.ShouldAccept(AcceptPolicy.Trusted, null, isTrusted));
-        Assert.True(RelayInvitationPolicy.ShouldAccept(AcceptPolicy.Open, SyncthingDeviceId.FromCertificate(unknown.Certificate), isTrusted));
+        Assert.True(gate.TryEnter(fromTrustedContact: false));
+        Assert.True(gate.TryEnter(fromTrustedContact: false));
+        Assert.False(gate.TryEnter(fromTrustedContact: false)); // a third stranger while two sessions are open
+        Assert.True(gate.TryEnter(fromTrustedContact: true));   // a contact is never locked out by strangers
+        Assert.Equal(2, gate.Strangers);
+        gate.Exit(fromTrustedContact: true);
+        gate.Exit(fromTrustedContact: false);                   // one stranger's session ended: room for another
+        Assert.True(gate.TryEnter(fromTrustedContact: false));
+        Assert.Equal(2, gate.Strangers);
     }
 
     private static AcrossNetworksOptions Parse(string? relay, string? discovery)

@@ -94,29 +94,85 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(TrustState.Trusted, alice.Trust.StateOf(bobId.Id));
     }
 
+    // Hunt C2: a stranger's relay invitation used to be refused unread under --accept trusted; the stranger was told
+    // the node was offline and retried for days, and no contact request was ever made. A direct stranger's is one.
     [SyncthingServerFact]
-    public async Task WithAcceptTrusted_AnInvitationFromAnUntrustedDevice_IsRefused_AndNothingIsDelivered()
+    public async Task WithAcceptTrusted_AStrangerWritingThroughTheRelay_BecomesAContactRequest_AsOnADirectConnection()
     {
         using var aliceId = NodeIdentity.CreateEphemeral();
         using var bobId = NodeIdentity.CreateEphemeral();
         using var aliceEvents = new EventWaiter();
         using var bobEvents = new EventWaiter();
-        // Bob ignores the invitation, so alice's handshake runs into its timeout: a short one keeps the test short.
-        var alice = await StartNodeAsync("alice", aliceEvents, aliceId, o => o with { HandshakeTimeout = TimeSpan.FromSeconds(2) });
+        var alice = await StartNodeAsync("alice", aliceEvents, aliceId);
         var bob = await StartNodeAsync("bob", bobEvents, bobId, o => o with { Accept = AcceptPolicy.Trusted });
-        // Alice knows bob's device ID (met before); bob does not trust alice.
-        alice.Trust.RecordDeviceId(bobId.Id, bob.DeviceId, DateTimeOffset.UtcNow);
-        alice.Trust.RecordContact(bobId.Id, "bob", $"127.0.0.1:{TestNodes.DeadPort()}", DateTimeOffset.UtcNow);
+        // Alice has bob's invite link (his device ID, an address behind a NAT); bob has never heard of alice.
+        MeetThroughLink(alice, bob, bobId);
 
         var sent = await alice.SendAsync(bobId.Id, "let me in");
 
-        var refused = await bobEvents.WaitFor<PeerRefused>(r => r.Reason.Contains("--accept trusted"), Timeout);
-        Assert.Equal("relay", refused.Remote);
+        Assert.True(sent.Success, sent.Error);
+        var request = await bobEvents.WaitFor<ContactRequestReceived>(r => r.PeerId == aliceId.Id, Timeout);
+        Assert.Equal("let me in", request.FirstText);
+        Assert.Equal(PeerReach.Relayed, LocalNetworks.ReachOf(request.From));
+        // Held, acknowledged, never shown, as from a stranger on a direct connection.
+        await aliceEvents.WaitFor<MessageDelivered>(d => d.PeerId == bobId.Id, Timeout);
+        Assert.Contains(bob.ContactRequests, r => r.Id == aliceId.Id);
         Assert.Empty(bobEvents.All<MessageReceived>());
-        Assert.DoesNotContain(bob.ConnectedPeerIds, id => id == aliceId.Id);
-        Assert.Equal(CryptoSphere.Core.Storage.MessageState.Queued, sent.State); // waits in alice's outbox
-        Assert.Contains("through the relay", sent.Error);
-        Assert.Empty(aliceEvents.All<MessageDelivered>());
+        Assert.Empty(bobEvents.All<PeerRefused>());
+
+        // Bob accepts the request: the held message is shown.
+        bob.TrustPeer(aliceId.Id);
+        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "let me in" && m.PeerId == aliceId.Id, Timeout);
+    }
+
+    // Taking strangers' invitations must not take sockets and handshakes without bound: they share the cap one address
+    // has on the listener (to bob every relayed session is a connection to the relay), and a trusted contact is never
+    // kept out by them.
+    [SyncthingServerFact]
+    public async Task StrangersRelayedSessions_AreCappedAsOneAddressIsOnTheListener_ButATrustedContactStillGetsIn()
+    {
+        using var aliceId = NodeIdentity.CreateEphemeral();
+        using var carolId = NodeIdentity.CreateEphemeral();
+        using var daveId = NodeIdentity.CreateEphemeral();
+        using var bobId = NodeIdentity.CreateEphemeral();
+        using var aliceEvents = new EventWaiter();
+        using var carolEvents = new EventWaiter();
+        using var daveEvents = new EventWaiter();
+        using var bobEvents = new EventWaiter();
+        var bob = await StartNodeAsync("bob", bobEvents, bobId, o => o with { Accept = AcceptPolicy.Trusted, MaxConnectionsPerIp = 1 });
+        var alice = await StartNodeAsync("alice", aliceEvents, aliceId);
+        // Bob does not answer carol's invitation, so her handshake runs into its timeout: a short one keeps the test short.
+        var carol = await StartNodeAsync("carol", carolEvents, carolId, o => o with { HandshakeTimeout = TimeSpan.FromSeconds(2) });
+        var dave = await StartNodeAsync("dave", daveEvents, daveId);
+        foreach (var sender in new[] { alice, carol, dave })
+            MeetThroughLink(sender, bob, bobId);
+        // Bob met dave before and trusts him.
+        bob.Trust.RecordContact(daveId.Id, "dave", null, DateTimeOffset.UtcNow);
+        bob.Trust.RecordDeviceId(daveId.Id, dave.DeviceId, DateTimeOffset.UtcNow);
+        bob.Trust.SetState(daveId.Id, TrustState.Trusted, DateTimeOffset.UtcNow);
+
+        var first = await alice.SendAsync(bobId.Id, "stranger one");
+        Assert.True(first.Success, first.Error);
+        await bobEvents.WaitFor<ContactRequestReceived>(r => r.PeerId == aliceId.Id, Timeout);
+
+        // Alice's session is still open and takes the one place: carol's invitation is not taken, and said so.
+        var second = await carol.SendAsync(bobId.Id, "stranger two");
+        // (Matched by carol's device: with a cap of one, a second invitation of alice's own, when strelaysrv makes her
+        // ask again for a session, can be the first one not taken.)
+        await bobEvents.WaitFor<InputRejected>(r => r.Reason.Contains("not taken") && r.Remote.Contains(carol.DeviceId.ToString()), Timeout);
+        Assert.False(second.Success);
+        Assert.DoesNotContain(bobEvents.All<ContactRequestReceived>(), r => r.PeerId == carolId.Id);
+
+        var third = await dave.SendAsync(bobId.Id, "a contact");
+        Assert.True(third.Success, third.Error);
+        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "a contact" && m.PeerId == daveId.Id, Timeout);
+    }
+
+    // What adding bob's invite link leaves: his peer and device IDs, and a direct address that does not answer.
+    private static void MeetThroughLink(ChatNode sender, ChatNode bob, NodeIdentity bobId)
+    {
+        sender.Trust.RecordContact(bobId.Id, "bob", $"127.0.0.1:{TestNodes.DeadPort()}", DateTimeOffset.UtcNow);
+        sender.Trust.RecordDeviceId(bobId.Id, bob.DeviceId, DateTimeOffset.UtcNow);
     }
 
     [SyncthingServerFact]
