@@ -123,7 +123,8 @@ public sealed class AcrossNetworks : IAsyncDisposable
         var reason = allSaidNotJoined
             ? $"no relay has it joined (asked {outcome.Tried})"
             : $"relays did not answer (tried {outcome.Tried}{(outcome.OutOfTime ? $", gave up after {_reachLimit.TotalSeconds:0.#} s" : "")}): " +
-              outcome.Failures.First(f => f.Error is not RelayRefusedException { Code: RelayResponse.NotFound }).Error.Message;
+              (outcome.Failures.FirstOrDefault(f => f.Error is not RelayRefusedException { Code: RelayResponse.NotFound }).Error?.Message
+               ?? $"no answer within {_reachLimit.TotalSeconds:0.#} s");
         return new RelayAttempt(null, reason + lookupNote);
     }
 

@@ -74,6 +74,23 @@ public sealed class RelayListTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Single(log.Lines, l => l.StartsWith("Warning") && l.Contains("Discovery lookup of"));
     }
 
+    [SyncthingServerFact]
+    public async Task ARelayThatAnswersThePeerIsNotJoined_IsReportedAsSuch_NotAsSilent()
+    {
+        var relay = await SyncthingServer.StartRelayAsync(_temp.Combine("relay"));
+        _owned.Add(relay);
+        using var me = NodeIdentity.CreateEphemeral();
+        using var absent = NodeIdentity.CreateEphemeral();
+        var across = new AcrossNetworks(AcrossNetworksOptions.LanOnly, me, () => []);
+        _owned.Insert(0, across);
+
+        var result = await across.TryConnectAsync(SyncthingDeviceId.FromCertificate(absent.Certificate), [RelayUrl.Parse(relay.RelayUrl())],
+            CancellationToken.None).WaitAsync(Generous);
+
+        Assert.Null(result.Session);
+        Assert.Equal("no relay has it joined (asked 1)", result.Failure);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     // xunit 2 calls IAsyncLifetime, not IAsyncDisposable, on test classes: the servers must stop here.
