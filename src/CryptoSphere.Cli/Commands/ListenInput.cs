@@ -93,7 +93,8 @@ internal static class ListenInput
                         print(Failure(number, SendAction.Self(node, target) ?? PeerIdResolver.NotATarget(target, error), asJson));
                         return;
                     }
-                    if (SendAction.Self(node, address, address is null ? id : null) is { } self)
+                    if ((SendAction.Self(node, address, address is null ? id : null)
+                         ?? (address is { } typed ? PeerIdResolver.MadeUpRelayAddress(typed, trust) : null)) is { } self)
                     {
                         print(Failure(number, self, asJson));
                         return;

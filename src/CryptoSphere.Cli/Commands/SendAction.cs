@@ -12,14 +12,16 @@ namespace CryptoSphere.Cli.Commands;
 internal static class SendAction
 {
     /// <param name="queuedElsewhere">How to explain a queued message when this process's node stops right after.</param>
+    /// <param name="noRelays">This process's node dials the LAN only (a one-off send): a contact reached through a
+    /// relay is then explained as such (<see cref="OneOffRelayNote"/>), not as offline.</param>
     public static async Task<CommandOutcome> RunAsync(ChatNode node, TrustStore trust, string target, string text, TimeSpan wait,
-        bool secureOnly, string? queuedElsewhere, CancellationToken ct)
+        bool secureOnly, string? queuedElsewhere, CancellationToken ct, bool noRelays = false)
     {
         var outcome = new CommandOutcome();
         SendResult sent;
         if (PeerKey.TryParse(target, out var address, out _))
         {
-            if (Self(node, address, null) is { } self)
+            if ((Self(node, address, null) ?? PeerIdResolver.MadeUpRelayAddress(address, trust)) is { } self)
                 return outcome.Fail(self, UsageErrors.ExitCode);
             // The running node's own options decide the protocol, so --secure-only is checked before anything is written.
             if (secureOnly && queuedElsewhere is null && node.Peers.Find(address) is not { Protocol: PeerProtocol.Secure })
@@ -38,6 +40,8 @@ internal static class SendAction
 
         if (sent.State == MessageState.Queued && queuedElsewhere is null)
             return outcome.Say($"Queued for {sent.To}: {TerminalText.Safe(sent.Error)}. The running node delivers it when the peer is back.");
+        if (!sent.Success && noRelays && sent.State == MessageState.Queued && OneOffRelayNote.For(target, trust, sent.To.ToString()) is { } relayOnly)
+            return outcome.Fail($"could not send to {TerminalText.Safe(target)}: {TerminalText.Safe(relayOnly)}. {queuedElsewhere}");
         if (!sent.Success)
             return outcome.Fail($"could not send to {TerminalText.Safe(target)}: {TerminalText.Safe(sent.Error)}." +
                                 (sent.State == MessageState.Queued ? " " + queuedElsewhere : ""));

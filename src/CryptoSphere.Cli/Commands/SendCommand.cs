@@ -15,7 +15,10 @@ internal static class SendCommand
         var common = new OneOffOptions("Seconds to wait for the connection and for the acknowledgement");
         var secureOnly = new Option<bool>("--secure-only") { Description = "Fail rather than send unencrypted to an old peer" };
         var text = MessageInput.CreateArgument("The message (quote it; may contain newlines)");
-        var command = new Command("send", "Send one message to a peer and exit (secure when the peer is a CryptoSphere node)");
+        // Said in the help too (hunt C5): without a running node the message goes over the LAN only.
+        var command = new Command("send", "Send one message to a peer and exit (secure when the peer is a CryptoSphere node). " +
+            "With a node running on the data directory, it sends; otherwise this process sends over the LAN only: " +
+            "a peer reachable only through a relay gets it once `cryptosphere listen` runs on this data directory");
         common.AddTo(command);
         command.Options.Add(secureOnly);
         command.Arguments.Add(text);
@@ -44,7 +47,7 @@ internal static class SendCommand
             await using var node = SendOnlyNode.Create(profile, result.GetValue(common.Name)!, result.GetValue(common.AdvertiseIp), wait, result.GetValue(secureOnly));
             node.StartSendOnly(result.GetValue(common.FromPort)!.Value);
             var kept = $"It is kept in the outbox of {profile.Directory}: a node running with that data directory will deliver it.";
-            return (await SendAction.RunAsync(node, profile.Trust, target, message, wait, result.GetValue(secureOnly), kept, ct)).Print();
+            return (await SendAction.RunAsync(node, profile.Trust, target, message, wait, result.GetValue(secureOnly), kept, ct, noRelays: true)).Print();
         });
         return command;
     }

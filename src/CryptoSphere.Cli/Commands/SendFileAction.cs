@@ -29,6 +29,8 @@ internal static class SendFileAction
         // As send: offered to itself, the node dialled itself and waited for its own answer.
         if ((SendAction.Self(node, address, address is null ? id : null) ?? (address is null ? SendAction.Blocked(trust, id) : null)) is { } self)
             return self;
+        if (address is { } typed && PeerIdResolver.MadeUpRelayAddress(typed, trust) is { } madeUp)
+            return madeUp;
         return SourceFile.Problem(file) is { } problem ? TerminalText.Safe(problem) : null;
     }
 

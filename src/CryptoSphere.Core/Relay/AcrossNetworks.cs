@@ -15,7 +15,9 @@ public sealed class AcrossNetworks : IAsyncDisposable
 {
     private readonly NodeIdentity _identity;
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _reachLimit;
     private readonly ILogger _log;
+    private string? _lookupFailureWarned;
 
     public AcrossNetworks(AcrossNetworksOptions options, NodeIdentity identity, Func<IReadOnlyCollection<string>> directAddresses,
         RelayClientOptions? relayOptions = null, ILogger? logger = null)
@@ -24,6 +26,7 @@ public sealed class AcrossNetworks : IAsyncDisposable
         _identity = identity;
         _log = logger ?? NullLogger.Instance;
         _timeout = (relayOptions ?? new RelayClientOptions()).Timeout;
+        _reachLimit = (relayOptions ?? new RelayClientOptions()).EffectiveReachLimit;
         Device = SyncthingDeviceId.FromCertificate(identity.Certificate);
         if (options.Relay is { } relay)
         {
@@ -68,43 +71,86 @@ public sealed class AcrossNetworks : IAsyncDisposable
             ? client.AcceptAsync(invitation, cancellationToken)
             : throw new InvalidOperationException("no relay is configured");
 
+    /// <summary>At most this many relays are dialled for one peer, the first ones named (invite, own, then discovery's).</summary>
+    public const int MaxRelaysTried = 8;
+
+    /// <summary>How many of them are dialled at once.</summary>
+    public const int ParallelDials = 4;
+
     /// <summary>
     /// A session with <paramref name="peer"/> through the first relay that has it: the relays named in
     /// <paramref name="knownRelays"/> (from an invite or an earlier lookup), our own, then those the discovery
     /// server lists for the peer. Null when none does. The caller runs the handshake and checks the peer ID.
     /// </summary>
-    public async Task<RelaySession?> ConnectAsync(SyncthingDeviceId peer, IEnumerable<RelayUrl> knownRelays, CancellationToken cancellationToken)
+    public async Task<RelaySession?> ConnectAsync(SyncthingDeviceId peer, IEnumerable<RelayUrl> knownRelays, CancellationToken cancellationToken) =>
+        (await TryConnectAsync(peer, knownRelays, cancellationToken).ConfigureAwait(false)).Session;
+
+    /// <summary>
+    /// <see cref="ConnectAsync"/> with the true reason when there is no session: the discovery lookup failed, the
+    /// relays did not answer, or they answered that the peer has not joined them (hunt C3: all three were reported
+    /// as "no relay has it joined"). At most <see cref="MaxRelaysTried"/> relays, <see cref="ParallelDials"/> at a
+    /// time, and the whole attempt ends after <see cref="RelayClientOptions.ReachLimit"/>.
+    /// </summary>
+    public async Task<RelayAttempt> TryConnectAsync(SyncthingDeviceId peer, IEnumerable<RelayUrl> knownRelays, CancellationToken cancellationToken)
     {
         var candidates = knownRelays.ToList();
         if (Options.Relay is { } own)
             candidates.Add(own);
+        string? lookupFailure = null;
         if (Discovery is not null)
         {
-            try
-            {
-                if (await Discovery.LookupAsync(peer, cancellationToken).ConfigureAwait(false) is { } found)
-                    candidates.AddRange(found.Addresses.Select(a => AnnouncedAddress.TryParseRelay(a, out var r) ? r : null).OfType<RelayUrl>());
-            }
-            catch (DiscoveryException e)
-            {
-                RelayLog.LookupFailed(_log, peer.ToString(), e.Message);
-            }
+            var (found, failure) = await LookUpAsync(peer, cancellationToken).ConfigureAwait(false);
+            lookupFailure = failure;
+            if (found is not null)
+                candidates.AddRange(found.Addresses.Select(a => AnnouncedAddress.TryParseRelay(a, out var r) ? r : null).OfType<RelayUrl>());
         }
+        var relays = candidates.Distinct().Take(MaxRelaysTried).ToList();
+        var lookupNote = lookupFailure is null ? "" : $"; discovery lookup failed: {lookupFailure}";
+        if (relays.Count == 0)
+            return new RelayAttempt(null, lookupFailure is null ? "no relay has it joined" : $"discovery lookup failed: {lookupFailure}");
+
         var dialer = new RelayDialer(_identity, _timeout, _log);
-        foreach (var relay in candidates.Distinct())
+        var outcome = await RelayRace.RunAsync(relays, (relay, token) => dialer.ConnectAsync(relay, peer, token), ParallelDials, _reachLimit,
+            cancellationToken).ConfigureAwait(false);
+        foreach (var (relay, error) in outcome.Failures)
+            RelayLog.DialFailed(_log, relay, peer.ToString(), error.Message);
+        if (outcome.Session is { } session)
+            return new RelayAttempt(session, "");
+        RelayLog.NoRelayReached(_log, peer.ToString(), outcome.Tried, outcome.Failures.Count > 0 ? outcome.Failures[0].Error.Message : "none dialled");
+        // "Not joined" is the relay's own answer; anything else (no answer, wrong identity, protocol error) is not.
+        var allSaidNotJoined = outcome.Failures.Count > 0 && !outcome.OutOfTime &&
+                               outcome.Failures.All(f => f.Error is RelayRefusedException { Code: RelayResponse.NotFound });
+        var reason = allSaidNotJoined
+            ? $"no relay has it joined (asked {outcome.Tried})"
+            : $"relays did not answer (tried {outcome.Tried}{(outcome.OutOfTime ? $", gave up after {_reachLimit.TotalSeconds:0.#} s" : "")}): " +
+              (outcome.Failures.FirstOrDefault(f => f.Error is not RelayRefusedException { Code: RelayResponse.NotFound }).Error?.Message
+               ?? $"no answer within {_reachLimit.TotalSeconds:0.#} s");
+        return new RelayAttempt(null, reason + lookupNote);
+    }
+
+    /// <summary>
+    /// Looks <paramref name="peer"/> up at the discovery server: its addresses (null when unknown there), or why the
+    /// lookup failed. A failure is logged as a warning once per cause, until a lookup works again: it was only a
+    /// debug line, and per message it would flood the log.
+    /// </summary>
+    public async Task<(DiscoveryLookup? Found, string? Failure)> LookUpAsync(SyncthingDeviceId peer, CancellationToken cancellationToken)
+    {
+        if (Discovery is null)
+            return (null, null);
+        try
         {
-            try
-            {
-                return await dialer.ConnectAsync(relay, peer, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is RelayRefusedException or RelayIdentityException or RelayProtocolException
-                                           or TimeoutException or IOException or System.Net.Sockets.SocketException
-                                           or System.Security.Authentication.AuthenticationException)
-            {
-                RelayLog.DialFailed(_log, relay, peer.ToString(), e.Message);
-            }
+            var found = await Discovery.LookupAsync(peer, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _lookupFailureWarned, null);
+            return (found, null);
         }
-        return null;
+        catch (DiscoveryException e)
+        {
+            if (Interlocked.Exchange(ref _lookupFailureWarned, e.Message) != e.Message)
+                RelayLog.LookupFailed(_log, peer.ToString(), e.Message);
+            else
+                RelayLog.LookupFailedAgain(_log, peer.ToString(), e.Message);
+            return (null, e.Message);
+        }
     }
 
     public async ValueTask DisposeAsync()

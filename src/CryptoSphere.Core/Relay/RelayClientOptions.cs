@@ -11,6 +11,14 @@ public sealed class RelayClientOptions
     /// <summary>Nothing heard from the relay for this long (its own pings come every minute): rejoin.</summary>
     public TimeSpan SilenceTimeout { get; set; } = TimeSpan.FromSeconds(150);
 
+    /// <summary>
+    /// Reaching one peer through relays ends after this, however many relays are listed (null: three times
+    /// <see cref="Timeout"/>, one relay's connect, invitation and join); see <see cref="AcrossNetworks.TryConnectAsync"/>.
+    /// </summary>
+    public TimeSpan? ReachLimit { get; set; }
+
+    internal TimeSpan EffectiveReachLimit => ReachLimit ?? Timeout * 3;
+
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(2);

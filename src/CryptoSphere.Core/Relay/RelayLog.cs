@@ -26,8 +26,15 @@ internal static partial class RelayLog
     [LoggerMessage(1506, LogLevel.Debug, "Relay {Relay} lost the race to pair our session with {Device}; asking again")]
     public static partial void SessionRetried(ILogger logger, RelayUrl relay, string device);
 
-    [LoggerMessage(1507, LogLevel.Debug, "Lookup of {Device} failed: {Reason}")]
+    // Warning (it was Debug, so a wrong pinned ID or a dead server went unseen); once per cause, then 1509 at Debug.
+    [LoggerMessage(1507, LogLevel.Warning, "Discovery lookup of {Device} failed: {Reason}; peers are not found on their relays until it works")]
     public static partial void LookupFailed(ILogger logger, string device, string reason);
+
+    [LoggerMessage(1509, LogLevel.Debug, "Discovery lookup of {Device} failed again: {Reason}")]
+    public static partial void LookupFailedAgain(ILogger logger, string device, string reason);
+
+    [LoggerMessage(1510, LogLevel.Information, "No relay reached {Device} (tried {Tried}; first error: {Reason})")]
+    public static partial void NoRelayReached(ILogger logger, string device, int tried, string reason);
 
     [LoggerMessage(1508, LogLevel.Debug, "Relay {Relay} could not reach {Device}: {Reason}")]
     public static partial void DialFailed(ILogger logger, RelayUrl relay, string device, string reason);

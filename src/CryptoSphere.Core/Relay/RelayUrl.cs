@@ -22,9 +22,16 @@ public sealed record RelayUrl(string Host, int Port, SyncthingDeviceId RelayId, 
             return false;
         }
         var query = QueryString.Parse(uri.Query);
-        if (!query.TryGetValue("id", out var id) || !SyncthingDeviceId.TryParse(id, out var relayId))
+        if (!query.TryGetValue("id", out var id) || string.IsNullOrEmpty(id))
         {
             error = "the relay URL needs ?id= with the relay's device ID (strelaysrv prints it as URI: at start)";
+            return false;
+        }
+        // An id that is there but wrong is a typo or a truncated copy, not a missing id: say which.
+        if (!SyncthingDeviceId.TryParse(id, out var relayId))
+        {
+            error = $"the relay URL's ?id= is not a valid device ID (expected 8 groups of 7 letters A-Z and digits 2-7, " +
+                    "as strelaysrv prints it as URI: at start)";
             return false;
         }
         query.TryGetValue("token", out var token);

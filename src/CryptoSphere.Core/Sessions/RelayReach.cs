@@ -142,20 +142,13 @@ internal sealed class RelayReach : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<PeerKey>> DirectAddressesAsync(PeerId id, CancellationToken token)
     {
-        if (_across?.Discovery is not { } discovery || _node.Trust.Find(id)?.DeviceId is not { } device)
+        if (_across is not { Discovery: not null } across || _node.Trust.Find(id)?.DeviceId is not { } device)
             return [];
-        try
-        {
-            var found = await discovery.LookupAsync(device, token).ConfigureAwait(false);
-            return (found?.Addresses ?? [])
-                .Select(a => AnnouncedAddress.TryParseDirect(a, out var endPoint) ? new PeerKey(PeerKey.HostOf(endPoint!.Address), endPoint.Port) : (PeerKey?)null)
-                .OfType<PeerKey>().ToList();
-        }
-        catch (DiscoveryException e)
-        {
-            RelayLog.LookupFailed(_log, device.ToString(), e.Message);
-            return [];
-        }
+        // A failed lookup is logged there (a warning once per cause).
+        var (found, _) = await across.LookUpAsync(device, token).ConfigureAwait(false);
+        return (found?.Addresses ?? [])
+            .Select(a => AnnouncedAddress.TryParseDirect(a, out var endPoint) ? new PeerKey(PeerKey.HostOf(endPoint!.Address), endPoint.Port) : (PeerKey?)null)
+            .OfType<PeerKey>().ToList();
     }
 
     /// <summary>
@@ -176,9 +169,10 @@ internal sealed class RelayReach : IAsyncDisposable
         Exception? last = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var session = await across.ConnectAsync(device, known, token).ConfigureAwait(false);
-            if (session is null)
-                return (null, last ?? new InvalidOperationException("no relay has it joined"));
+            // The attempt's own reason (lookup failed, relays silent, not joined) reaches the sender as it is.
+            var tried = await across.TryConnectAsync(device, known, token).ConfigureAwait(false);
+            if (tried.Session is not { } session)
+                return (null, last ?? new InvalidOperationException(tried.Failure));
             try
             {
                 var (ssl, remote) = await RelaySecureHandshake.RunAsync(session, _node.Identity, id, _node.Options.HandshakeTimeout, token)

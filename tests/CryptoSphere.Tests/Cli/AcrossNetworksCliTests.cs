@@ -10,6 +10,7 @@ public class AcrossNetworksCliTests
     [Theory]
     [InlineData("--relay", "relay://127.0.0.1:22067/", "Invalid --relay: the relay URL needs ?id=")]
     [InlineData("--relay", "", "Invalid --relay: a URL is expected.")]
+    [InlineData("--relay", "relay://127.0.0.1:22067/?id=BADID", "Invalid --relay: the relay URL's ?id= is not a valid device ID")]
     [InlineData("--discovery-server", "http://127.0.0.1:8443/", "Invalid --discovery-server: a discovery server is given as https://")]
     public async Task ABadServerUrl_IsOneLineOnStderr_AndNothingStarts(string option, string value, string expected)
     {

@@ -31,7 +31,9 @@ public class RelaySettingsParsingTests
     [InlineData("tcp://10.1.2.3:22067/?id=" + Id, "relay://HOST:PORT")]
     [InlineData("relay://10.1.2.3/?id=" + Id, "port")]
     [InlineData("relay://10.1.2.3:22067/", "?id=")]
-    [InlineData("relay://10.1.2.3:22067/?id=NOTANID", "?id=")]
+    [InlineData("relay://10.1.2.3:22067/?id=", "needs ?id=")]
+    // Hunt C10: an id that is there but malformed was reported as missing ("needs ?id=").
+    [InlineData("relay://10.1.2.3:22067/?id=NOTANID", "?id= is not a valid device ID")]
     [InlineData("not a url", "relay://HOST:PORT")]
     public void RelayUrl_Rejects_WithAOneLineReason(string text, string mentioned)
     {
