@@ -16,6 +16,7 @@ public sealed class BlackHoleRelays : IAsyncDisposable
     private readonly object _gate = new();
     private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
     private int _accepted;
+    private int _open;
 
     public BlackHoleRelays(int count)
     {
@@ -41,12 +42,16 @@ public sealed class BlackHoleRelays : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes once <paramref name="count"/> connections have been accepted.</summary>
-    public Task AcceptedAsync(int count)
+    /// <summary>
+    /// Completes once <paramref name="count"/> connections are open at the same time (accepted, and not closed by the
+    /// dialler). Dials one after the other never get there however slow the machine: each closes at its timeout
+    /// before the next is made.
+    /// </summary>
+    public Task OpenAtOnceAsync(int count)
     {
         lock (_gate)
         {
-            if (_accepted >= count)
+            if (_open >= count)
                 return Task.CompletedTask;
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((count, done));
@@ -71,7 +76,9 @@ public sealed class BlackHoleRelays : IAsyncDisposable
             {
                 _held.Add(socket);
                 _accepted++;
-                foreach (var waiter in _waiters.Where(w => w.Count <= _accepted).ToList())
+                _open++;
+                _loops.Add(Task.Run(() => WatchCloseAsync(socket)));
+                foreach (var waiter in _waiters.Where(w => w.Count <= _open).ToList())
                 {
                     waiter.Done.TrySetResult();
                     _waiters.Remove(waiter);
@@ -80,12 +87,32 @@ public sealed class BlackHoleRelays : IAsyncDisposable
         }
     }
 
+    // Reads nothing the dialler could send but its close (a relay's TLS ClientHello is read and dropped).
+    private async Task WatchCloseAsync(Socket socket)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+        lock (_gate)
+            _open--;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
         foreach (var listener in _listeners)
             listener.Stop();
-        await Task.WhenAll(_loops);
+        Task[] loops;
+        lock (_gate)
+            loops = [.. _loops];
+        await Task.WhenAll(loops);
         lock (_gate)
             foreach (var socket in _held)
                 socket.Dispose();
