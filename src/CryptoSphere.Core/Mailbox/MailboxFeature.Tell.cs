@@ -42,6 +42,12 @@ internal sealed partial class MailboxFeature
         }
     }
 
+    private bool ToldAlready(SecureSession session, string used)
+    {
+        lock (_toldGate)
+            return _told.TryGetValue(session.RemoteId, out var told) && told.Session == session && told.Used == used;
+    }
+
     private void Told(SecureSession session, string used)
     {
         lock (_toldGate)
@@ -76,9 +82,14 @@ internal sealed partial class MailboxFeature
     private async Task TellPeersAsync()
     {
         var used = UsedKey();
+        HashSet<PeerId>? trusted = null;
         foreach (var session in _sessions.All.ToList())
         {
-            if (!Speaks(session) || _node.Trust.StateOf(session.RemoteId) != TrustState.Trusted)
+            // Most passes find every peer told already: no database read per session (a node may hold thousands).
+            if (!Speaks(session) || ToldAlready(session, used))
+                continue;
+            trusted ??= _node.Trust.Trusted().Select(c => c.Id).ToHashSet();
+            if (!trusted.Contains(session.RemoteId))
                 continue;
             switch (Claim(session, used))
             {
