@@ -18,8 +18,12 @@ internal static class MailboxCommands
         var command = new Command("mailbox", "Trusted always-on peers that hold sealed messages while you are offline");
         // A null store: this data directory has no mailbox.db, and the command may not create one (see Run).
         command.Subcommands.Add(IdCommand("use", "Ask a trusted peer to hold your mail while you are offline (at most 8)", grants: true, (store, id) =>
-            store?.Use(id) == true ? (true, $"{id} will be asked to hold your mail when your node next connects to it.")
-                                   : (false, $"cannot use {id}: it is not a trusted contact, or {MailboxStore.MaxUsed} mailboxes are in use already")));
+            (store?.TryUse(id) ?? UseOutcome.NotTrusted) switch
+            {
+                UseOutcome.Added => (true, $"{id} will be asked to hold your mail when your node next connects to it."),
+                UseOutcome.AlreadyUsed => (true, MailboxLabels.AlreadyUsed(id)),
+                var refused => (false, MailboxLabels.UseRefused(id, refused)),
+            }));
         command.Subcommands.Add(IdCommand("stop-using", "Stop naming a peer as your mailbox", grants: false, (store, id) =>
             store?.StopUsing(id) == true ? (true, $"{id} is no longer one of your mailboxes.") : (false, $"{id} was not one of your mailboxes")));
         command.Subcommands.Add(ServeCommand());
@@ -65,9 +69,15 @@ internal static class MailboxCommands
                 return UsageErrors.ExitCode;
             }
             return Run(result.GetValue(dataDir)!, result.GetValue(idArgument)!, grants: true, (store, id) =>
-                store?.Serve(id, quota) == true
-                    ? (true, $"Holding mail for {id} once it asks: up to {quota.MaxEnvelopes} envelopes, {quota.MaxBytes >> 20} MB, {quota.Expiry.TotalDays:0.##} days each.")
-                    : (false, $"cannot serve {id}: it is not a trusted contact (trust it first, after comparing its ID)"));
+            {
+                // Asked before the change, so a repeat says "already" rather than "once it asks" again.
+                var before = store?.Served().FirstOrDefault(s => s.Recipient == id && s.Approved);
+                return store?.Serve(id, quota) == true
+                    ? (true, before is null
+                        ? $"Holding mail for {id} once it asks: up to {quota.MaxEnvelopes} envelopes, {quota.MaxBytes >> 20} MB, {quota.Expiry.TotalDays:0.##} days each."
+                        : MailboxLabels.AlreadyServed(id, before.RequestedAt is not null, quota))
+                    : (false, $"cannot serve {id}: it is not a trusted contact (trust it first, after comparing its ID)");
+            });
         });
         return command;
     }
@@ -115,6 +125,12 @@ internal static class MailboxCommands
             if (!PeerIdResolver.TryResolve(idText, trust, out var id, out var error))
             {
                 Console.Error.WriteLine($"cryptosphere: {error}");
+                return UsageErrors.ExitCode;
+            }
+            // Bad input, as trust and block treat it (exit 2): one's own ID is never a mailbox nor served.
+            if (grants && profile is not null && id == profile.Identity.Id)
+            {
+                Console.Error.WriteLine($"cryptosphere: {MailboxLabels.OwnId(id)}");
                 return UsageErrors.ExitCode;
             }
             MailboxStore? store = null;

@@ -34,8 +34,10 @@ internal sealed class MailboxesMenu(ChatNode node, IMenuConsole console)
         switch (action)
         {
             case "use":
-                Report(store.Use(id), $"{id} will be asked to hold your mail; your node connects to it now and then.",
-                    $"cannot use {id}: it is not a trusted contact, or {MailboxStore.MaxUsed} mailboxes are in use already");
+                var used = id == node.Identity.Id ? (UseOutcome?)null : store.TryUse(id);
+                Report(used is UseOutcome.Added or UseOutcome.AlreadyUsed,
+                    used == UseOutcome.AlreadyUsed ? MailboxLabels.AlreadyUsed(id) : $"{id} will be asked to hold your mail; your node connects to it now and then.",
+                    used is { } refused ? MailboxLabels.UseRefused(id, refused) : MailboxLabels.OwnId(id));
                 break;
             case "stop-using":
                 Report(store.StopUsing(id), $"{id} is no longer one of your mailboxes.", $"{id} was not one of your mailboxes");

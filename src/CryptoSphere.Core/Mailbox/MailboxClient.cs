@@ -26,6 +26,10 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
     private readonly ConcurrentDictionary<PeerId, long> _lastSequence = new();
     // Per mailbox: the envelopes of the fetch in progress, opened, taken in the senders' order when it ends.
     private readonly ConcurrentDictionary<PeerId, MailboxFetchRun> _runs = new();
+    // Per peer: its last MAILBOX_INFO that was not kept (it was not trusted when it came), in memory only, so trusting
+    // it during the session learns its mailboxes then (LearnKept) instead of at the next reconnect. The node drops it
+    // when the session ends (Forget): one bounded frame per connected peer at most.
+    private readonly ConcurrentDictionary<PeerId, MailboxInfoMessage> _notKept = new();
 
     /// <summary>
     /// A message opened from a mailbox envelope (<see cref="OpenedEnvelope.Duplicate"/> when already seen). The
@@ -127,11 +131,25 @@ internal sealed class MailboxClient(NodeIdentity identity, AgreementKey agreemen
         }
     }
 
+    /// <summary><paramref name="peer"/> became trusted during its session: learn what it told us while it was not.</summary>
+    public void LearnKept(PeerId peer)
+    {
+        if (_notKept.TryRemove(peer, out var info))
+            LearnInfo(peer, info);
+    }
+
+    /// <summary><paramref name="peer"/>'s session ended: what it told us while untrusted is forgotten.</summary>
+    public void Forget(PeerId peer) => _notKept.TryRemove(peer, out _);
+
     private void LearnInfo(PeerId from, MailboxInfoMessage info)
     {
         try
         {
-            store.LearnPeer(from, AgreementKeyRecord.Decode(info.AgreementKey), MailboxDirectory.Decode(info.Directory));
+            // Not kept (untrusted, or not newer than the one kept): remembered for LearnKept; kept: nothing to remember.
+            if (store.LearnPeer(from, AgreementKeyRecord.Decode(info.AgreementKey), MailboxDirectory.Decode(info.Directory)))
+                _notKept.TryRemove(from, out _);
+            else
+                _notKept[from] = info;
         }
         catch (EnvelopeException e)
         {

@@ -21,7 +21,7 @@ namespace CryptoSphere.Core.Mailbox;
 /// (the outbox has a row per member), with its Lamport time inside. A node also connects to the mailboxes it
 /// uses on its own, so it fetches what they hold without waiting for some other reason to talk to them.
 /// </summary>
-internal sealed class MailboxFeature : IDisposable
+internal sealed partial class MailboxFeature : IDisposable
 {
     private static readonly TimeSpan DialBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan UnansweredRetry = TimeSpan.FromMinutes(1);
@@ -66,14 +66,26 @@ internal sealed class MailboxFeature : IDisposable
         router.Advertise(Capabilities.Mailbox);
         foreach (var type in MailboxProtocol.FrameTypes)
             router.Handle(type, (session, body) => _protocol.HandleAsync(session.RemoteId, type, body, SenderOf(session)));
+        // Claimed here, so a pass that sees the session as well (MailboxFeature.Tell.cs) does not do it twice.
         sessions.Opened += session =>
         {
-            if (Speaks(session) && trusted(session.RemoteId))
+            if (!Speaks(session) || !trusted(session.RemoteId))
+                return;
+            var due = Claim(session, UsedKey());
+            if (due == Due.Opened)
                 node.Work.Track(OnOpenedAsync(session));
+            else if (due == Due.List)
+                node.Work.Track(SendAsync(session, _protocol.Client.Info().Encode));
         };
+        sessions.Ended += OnEnded;
         // A message queued for a peer without a session may be left with its mailboxes: an idle loop looks at once.
         _wake = new StorePassWake(node.Options.OutboxCheckInterval, node.Options.IdleCheckInterval);
         node.Store.OutboxGrew += _wake.WakeIfIdle;
+        // Trusting a connected peer, a change of our mailbox list and envelopes dropped here are told to connected
+        // peers by the next pass (MailboxFeature.Tell.cs): these wake it at once.
+        node.Trust.StateChanged += OnTrustChanged;
+        Store.UsedChanged += _wake.Wake;
+        Store.EnvelopesDropped += _wake.Wake;
     }
 
     public AgreementKey Key { get; }
@@ -90,6 +102,7 @@ internal sealed class MailboxFeature : IDisposable
 
     private async Task OnOpenedAsync(SecureSession session)
     {
+        Told(session, UsedKey());
         if (Store.Used().Any(u => u.Mailbox == session.RemoteId))
             _asked[session.RemoteId] = session;
         try
@@ -149,6 +162,8 @@ internal sealed class MailboxFeature : IDisposable
             {
                 _wake.PassStarting();
                 var found = await ReachOwnMailboxesAsync(token).ConfigureAwait(false);
+                await TellPeersAsync().ConfigureAwait(false);
+                await TellDroppedAsync().ConfigureAwait(false);
                 found |= await LeaveWaitingMessagesAsync(token).ConfigureAwait(false);
                 if (_node.Now - _lastSweep > SweepInterval)
                 {
@@ -261,6 +276,7 @@ internal sealed class MailboxFeature : IDisposable
 
     public void Dispose()
     {
+        _node.Trust.StateChanged -= OnTrustChanged;
         Store.Dispose();
         Key.Dispose();
         _wake.Dispose();

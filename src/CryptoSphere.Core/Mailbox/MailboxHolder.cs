@@ -58,11 +58,33 @@ internal sealed class MailboxHolder(MailboxStore store, ILogger? logger = null)
         }
     }
 
-    /// <summary>When <paramref name="peer"/> connects: the receipts waiting for it, for envelopes it left here.</summary>
+    /// <summary>
+    /// When <paramref name="peer"/> connects: the receipts waiting for it, for envelopes it left here, and the
+    /// envelopes of its that were dropped without one (<see cref="TellDroppedAsync"/>).
+    /// </summary>
     public async ValueTask OnConnectedAsync(PeerId peer, FrameSender send)
     {
         foreach (var receipt in store.ReceiptsFor(peer))
             await send(new ReceiptMessage(receipt.Encoded.ToArray()).Encode).ConfigureAwait(false);
+        await TellDroppedAsync(peer, send).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Tells <paramref name="sender"/> which of its envelopes are no longer held here (dropped without a receipt), as an
+    /// unasked ENVELOPE_RESULT with NotServed: the answer a put gets now, which every sender already records as "not
+    /// held". A notice is forgotten once handed to the connection; one lost with it leaves the sender's note stale
+    /// until its next put there (the message itself is still in its outbox).
+    /// </summary>
+    public async ValueTask TellDroppedAsync(PeerId sender, FrameSender send)
+    {
+        var dropped = store.DroppedFor(sender);
+        foreach (var id in dropped)
+        {
+            await send(new EnvelopeResultMessage(id, PutOutcome.NotServed).Encode).ConfigureAwait(false);
+            store.ForgetDropped(sender, id);
+        }
+        if (dropped.Count > 0)
+            MailboxLog.ToldDropped(_log, sender.Short, dropped.Count);
     }
 
     private MailboxStatusMessage StatusFor(PeerId recipient, ServeState state)

@@ -35,6 +35,12 @@ internal static partial class MailboxLog
     [LoggerMessage(EventId = 814, Level = LogLevel.Warning, Message = "Receipt via {Mailbox} refused: {Reason}")]
     public static partial void ReceiptRefused(ILogger logger, string mailbox, string reason);
 
+    [LoggerMessage(EventId = 815, Level = LogLevel.Information, Message = "Told {Peer} our mailbox list: {Why}")]
+    public static partial void ToldList(ILogger logger, string peer, string why);
+
+    [LoggerMessage(EventId = 816, Level = LogLevel.Information, Message = "Told {Peer} that {Count} of its envelopes were dropped")]
+    public static partial void ToldDropped(ILogger logger, string peer, int count);
+
     [LoggerMessage(EventId = 820, Level = LogLevel.Warning, Message = "Mailbox pass failed: {Error}")]
     public static partial void PassFailed(ILogger logger, string error);
 }

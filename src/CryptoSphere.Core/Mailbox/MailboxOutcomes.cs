@@ -37,3 +37,15 @@ public enum ReceiptOutcome
     /// <summary>Malformed, badly signed, or not signed by the peer that handed it over.</summary>
     Invalid,
 }
+
+/// <summary>What <c>mailbox use</c> did (<see cref="MailboxStore.TryUse"/>), so the user is told which reason applies.</summary>
+public enum UseOutcome
+{
+    Added,
+    /// <summary>It was one of this node's mailboxes already: nothing changed.</summary>
+    AlreadyUsed,
+    /// <summary>Not a trusted contact: only one can be a mailbox.</summary>
+    NotTrusted,
+    /// <summary><see cref="MailboxStore.MaxUsed"/> mailboxes are in use already.</summary>
+    Full,
+}

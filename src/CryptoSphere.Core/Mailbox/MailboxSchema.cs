@@ -68,6 +68,15 @@ internal static class MailboxSchema
             author TEXT PRIMARY KEY,
             position INTEGER NOT NULL);
         """,
+        """
+        -- The holder's side: envelopes dropped without a receipt (stop-serving, the recipient's stop, expiry), until
+        -- their sender is told (ENVELOPE_RESULT NotServed), so its outbox stops saying they are held here.
+        CREATE TABLE dropped(
+            envelope_id TEXT PRIMARY KEY,
+            sender TEXT NOT NULL,
+            dropped_at INTEGER NOT NULL);
+        CREATE INDEX dropped_by_sender ON dropped(sender);
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -26,14 +26,20 @@ public sealed partial class MailboxStore
     /// Stops serving <paramref name="recipient"/> (or forgets its request) and drops what is held for it; returns how
     /// many envelopes, or null when it was neither served nor asking and nothing was held for it.
     /// </summary>
-    public int? StopServing(PeerId recipient) => Locked(db =>
+    public int? StopServing(PeerId recipient)
     {
-        using var transaction = db.BeginTransaction();
-        var dropped = Storage.ChatStore.Execute(db, "DELETE FROM envelopes WHERE recipient = $r", transaction, ("$r", recipient.Value));
-        var served = Storage.ChatStore.Execute(db, "DELETE FROM served WHERE recipient = $r", transaction, ("$r", recipient.Value));
-        transaction.Commit();
-        return served + dropped > 0 ? dropped : (int?)null;
-    });
+        var (served, dropped) = Locked(db =>
+        {
+            using var transaction = db.BeginTransaction();
+            NoteDropped(db, transaction, "recipient = $r", ("$r", recipient.Value));
+            var dropped = Storage.ChatStore.Execute(db, "DELETE FROM envelopes WHERE recipient = $r", transaction, ("$r", recipient.Value));
+            var served = Storage.ChatStore.Execute(db, "DELETE FROM served WHERE recipient = $r", transaction, ("$r", recipient.Value));
+            transaction.Commit();
+            return (served, dropped);
+        });
+        Dropped(dropped);
+        return served + dropped > 0 ? dropped : null;
+    }
 
     /// <summary>
     /// A recipient asked (MAILBOX_REQUEST, over its authenticated connection) to have its mail held, or to stop.
@@ -43,15 +49,22 @@ public sealed partial class MailboxStore
     {
         if (!_isTrusted(recipient))
             return ServeState.Refused;
+        if (!wants)
+        {
+            Dropped(Locked(db =>
+            {
+                using var transaction = db.BeginTransaction();
+                NoteDropped(db, transaction, "recipient = $r", ("$r", recipient.Value));
+                var dropped = Storage.ChatStore.Execute(db, "DELETE FROM envelopes WHERE recipient = $r", transaction, ("$r", recipient.Value));
+                Storage.ChatStore.Execute(db, "UPDATE served SET requested_at = NULL WHERE recipient = $r", transaction, ("$r", recipient.Value));
+                Storage.ChatStore.Execute(db, "DELETE FROM served WHERE recipient = $r AND approved = 0", transaction, ("$r", recipient.Value));
+                transaction.Commit();
+                return dropped;
+            }));
+            return ServeState.Stopped;
+        }
         return Locked(db =>
         {
-            if (!wants)
-            {
-                Execute(db, "DELETE FROM envelopes WHERE recipient = $r", ("$r", recipient.Value));
-                Execute(db, "UPDATE served SET requested_at = NULL WHERE recipient = $r", ("$r", recipient.Value));
-                Execute(db, "DELETE FROM served WHERE recipient = $r AND approved = 0", ("$r", recipient.Value));
-                return ServeState.Stopped;
-            }
             var quota = MailboxQuota.Default;
             Execute(db, """
                 INSERT INTO served(recipient, approved, requested_at, max_count, max_bytes, expiry_seconds) VALUES ($r, 0, $now, $c, $b, $e)
@@ -87,11 +100,13 @@ public sealed partial class MailboxStore
         var recipient = envelope.Recipient;
         if (!_isTrusted(recipient))
             return PutOutcome.NotServed;
-        return Locked(db =>
+        var expired = 0;
+        var outcome = Locked(db =>
         {
             var now = Now;
             using var transaction = db.BeginTransaction();
-            Storage.ChatStore.Execute(db, "DELETE FROM envelopes WHERE recipient = $r AND expires_at <= $now", transaction,
+            NoteDropped(db, transaction, "recipient = $r AND expires_at <= $now", ("$r", recipient.Value), ("$now", now));
+            expired = Storage.ChatStore.Execute(db, "DELETE FROM envelopes WHERE recipient = $r AND expires_at <= $now", transaction,
                 ("$r", recipient.Value), ("$now", now));
             using var served = Storage.ChatStore.Command(db, """
                 SELECT s.max_count, s.max_bytes, s.expiry_seconds,
@@ -120,6 +135,8 @@ public sealed partial class MailboxStore
             transaction.Commit();
             return PutOutcome.Held;
         });
+        Dropped(expired);
+        return outcome;
     }
 
     /// <summary>
@@ -146,12 +163,24 @@ public sealed partial class MailboxStore
         ("$r", recipient.Value), ("$after", afterSequence), ("$now", Now))));
 
     /// <summary>Deletes expired envelopes and old receipts; returns how many envelopes.</summary>
-    public int Sweep() => Locked(db =>
+    public int Sweep()
     {
-        var now = Now;
-        Execute(db, "DELETE FROM receipts WHERE stored_at <= $cut", ("$cut", now - (long)ReceiptLifetime.TotalMilliseconds));
-        return Execute(db, "DELETE FROM envelopes WHERE expires_at <= $now", ("$now", now));
-    });
+        var dropped = Locked(db =>
+        {
+            var now = Now;
+            var cut = now - (long)ReceiptLifetime.TotalMilliseconds;
+            Execute(db, "DELETE FROM receipts WHERE stored_at <= $cut", ("$cut", cut));
+            // A notice its sender never came back for goes when a receipt would.
+            Execute(db, "DELETE FROM dropped WHERE dropped_at <= $cut", ("$cut", cut));
+            using var transaction = db.BeginTransaction();
+            NoteDropped(db, transaction, "expires_at <= $now", ("$now", now));
+            var expired = Storage.ChatStore.Execute(db, "DELETE FROM envelopes WHERE expires_at <= $now", transaction, ("$now", now));
+            transaction.Commit();
+            return expired;
+        });
+        Dropped(dropped);
+        return dropped;
+    }
 
     /// <summary>Everyone this mailbox serves or was asked by, with what it holds for them.</summary>
     public IReadOnlyList<ServedRecipient> Served() => Locked(db =>

@@ -9,24 +9,44 @@ public sealed partial class MailboxStore
     public const int MaxUsed = 8;
 
     /// <summary>
-    /// The user's <c>mailbox use ID</c>. Only a trusted contact can be a mailbox; false and nothing recorded
-    /// otherwise, or when <see cref="MaxUsed"/> are already in use.
+    /// The list of mailboxes changed through this store (<see cref="TryUse"/> added one, <see cref="StopUsing"/> removed
+    /// one), raised after the change. The node tells its connected trusted contacts the new list at once
+    /// (docs/protocol.md §19.6 step 2); a change made by another process is found by the node's next pass instead.
     /// </summary>
-    public bool Use(PeerId mailbox)
+    public event Action? UsedChanged;
+
+    /// <summary>
+    /// The user's <c>mailbox use ID</c>. Only a trusted contact can be a mailbox; false and nothing recorded
+    /// otherwise, or when <see cref="MaxUsed"/> are already in use. True also when it was one already.
+    /// </summary>
+    public bool Use(PeerId mailbox) => TryUse(mailbox) is UseOutcome.Added or UseOutcome.AlreadyUsed;
+
+    /// <summary>As <see cref="Use"/>, saying which: added, one already, or why it was refused (for the user's message).</summary>
+    public UseOutcome TryUse(PeerId mailbox)
     {
         if (!_isTrusted(mailbox))
-            return false;
-        return Locked(db =>
+            return UseOutcome.NotTrusted;
+        var outcome = Locked(db =>
         {
-            var count = Convert.ToInt64(Storage.ChatStore.Scalar(db, "SELECT COUNT(*) FROM used WHERE mailbox <> $m", ("$m", mailbox.Value)));
-            if (count >= MaxUsed)
-                return false;
+            if (Convert.ToInt64(Storage.ChatStore.Scalar(db, "SELECT COUNT(*) FROM used WHERE mailbox = $m", ("$m", mailbox.Value))) > 0)
+                return UseOutcome.AlreadyUsed;
+            if (Convert.ToInt64(Storage.ChatStore.Scalar(db, "SELECT COUNT(*) FROM used")) >= MaxUsed)
+                return UseOutcome.Full;
             Execute(db, "INSERT OR IGNORE INTO used(mailbox, added_at) VALUES ($m, $now)", ("$m", mailbox.Value), ("$now", Now));
-            return true;
+            return UseOutcome.Added;
         });
+        if (outcome == UseOutcome.Added)
+            UsedChanged?.Invoke();
+        return outcome;
     }
 
-    public bool StopUsing(PeerId mailbox) => Locked(db => Execute(db, "DELETE FROM used WHERE mailbox = $m", ("$m", mailbox.Value)) > 0);
+    public bool StopUsing(PeerId mailbox)
+    {
+        var removed = Locked(db => Execute(db, "DELETE FROM used WHERE mailbox = $m", ("$m", mailbox.Value)) > 0);
+        if (removed)
+            UsedChanged?.Invoke();
+        return removed;
+    }
 
     /// <summary>Records a mailbox's MAILBOX_STATUS answer, for <c>mailbox status</c>.</summary>
     public void RecordAnswer(PeerId mailbox, ServeState state) => Locked(db =>

@@ -83,11 +83,22 @@ public sealed class TrustStore(ChatStore store)
     // Never met is stored as last_seen 0 (the column is NOT NULL); Contact.NeverSeen reads it back.
     private static long Seen(bool met, DateTimeOffset now) => met ? now.ToUnixTimeMilliseconds() : 0;
 
-    public void SetState(PeerId id, TrustState state, DateTimeOffset now) => Store.Locked(db =>
-        ChatStore.Execute(db, """
-            INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address) VALUES ($id, $state, '', $now, 0, NULL)
-            ON CONFLICT(peer_id) DO UPDATE SET state = excluded.state
-            """, null, ("$id", id.Value), ("$state", (int)state), ("$now", now.ToUnixTimeMilliseconds())));
+    /// <summary>
+    /// A decision made through this store (<see cref="SetState"/>), raised after it is committed and outside the lock.
+    /// Features that act on a peer becoming trusted mid-session (the mailbox list, docs/protocol.md §19.6) listen here;
+    /// a decision made by another process is not raised, and such features also look again on their own.
+    /// </summary>
+    public event Action<PeerId, TrustState>? StateChanged;
+
+    public void SetState(PeerId id, TrustState state, DateTimeOffset now)
+    {
+        Store.Locked(db =>
+            ChatStore.Execute(db, """
+                INSERT INTO contacts(peer_id, state, name, first_seen, last_seen, last_address) VALUES ($id, $state, '', $now, 0, NULL)
+                ON CONFLICT(peer_id) DO UPDATE SET state = excluded.state
+                """, null, ("$id", id.Value), ("$state", (int)state), ("$now", now.ToUnixTimeMilliseconds())));
+        StateChanged?.Invoke(id, state);
+    }
 
     /// <summary>
     /// Stores the Syncthing device ID of the certificate <paramref name="id"/> proved itself with (the relay and

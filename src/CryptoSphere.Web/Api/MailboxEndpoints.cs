@@ -17,8 +17,13 @@ internal static class MailboxEndpoints
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/mailboxes", (ChatNode node) => MailboxesView.Of(node.Mailboxes, node.Trust));
-        api.MapPost("/mailboxes/used", (ChatNode node, PeerRequest request) => Missing(request.Peer) ?? Change(node, request.Peer, id => node.Mailboxes.Use(id)
-            ? null : $"cannot use {id}: it is not a trusted contact, or {MailboxStore.MaxUsed} mailboxes are in use already"));
+        api.MapPost("/mailboxes/used", (ChatNode node, PeerRequest request) => Missing(request.Peer) ?? Change(node, request.Peer, id =>
+        {
+            if (id == node.Identity.Id)
+                return MailboxLabels.OwnId(id);
+            var outcome = node.Mailboxes.TryUse(id);
+            return outcome is UseOutcome.Added or UseOutcome.AlreadyUsed ? null : MailboxLabels.UseRefused(id, outcome);
+        }));
         api.MapDelete("/mailboxes/used/{peer}", (ChatNode node, string peer) => Change(node, peer, id => node.Mailboxes.StopUsing(id)
             ? null : $"{id} is not one of your mailboxes"));
         api.MapPost("/mailboxes/served", Serve);

@@ -47,6 +47,36 @@ public sealed class MailboxCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Own_id_is_refused_as_such_a_refusal_names_its_reason_and_a_repeat_says_already()
+    {
+        var own = (await CliProcess.RunAsync("id", "--data-dir", _data.Path)).Stdout.Trim();
+        var stranger = NodeIdentity.CreateEphemeral().Id.ToString();
+
+        var useOwn = await Run("use", own);
+        var serveOwn = await Run("serve", own);
+        var useStranger = await Run("use", stranger);
+
+        Assert.Equal(2, useOwn.ExitCode);
+        Assert.Contains("is your own ID", useOwn.Stderr);
+        Assert.Equal(2, serveOwn.ExitCode);
+        Assert.Contains("is your own ID", serveOwn.Stderr);
+        Assert.Equal(1, useStranger.ExitCode);
+        Assert.Contains("it is not a trusted contact (trust it first", useStranger.Stderr);
+        Assert.DoesNotContain("mailboxes are in use", useStranger.Stderr);
+
+        Assert.Equal(0, (await CliProcess.RunAsync("trust", "--data-dir", _data.Path, stranger)).ExitCode);
+        Assert.Contains("will be asked to hold your mail", (await Run("use", stranger)).Stdout);
+        var useAgain = await Run("use", stranger);
+        Assert.Equal(0, useAgain.ExitCode);
+        Assert.Contains("is already one of your mailboxes", useAgain.Stdout);
+        Assert.Contains("once it asks", (await Run("serve", stranger)).Stdout);
+        var serveAgain = await Run("serve", stranger, "--max-envelopes", "7");
+        Assert.Equal(0, serveAgain.ExitCode);
+        Assert.Contains("Already agreed to hold mail for", serveAgain.Stdout);
+        Assert.Contains("quota now: up to 7 envelopes", serveAgain.Stdout);
+    }
+
+    [Fact]
     public async Task Serve_with_a_quota_shows_in_status_and_stop_serving_removes_it()
     {
         var peer = NodeIdentity.CreateEphemeral().Id;

@@ -150,6 +150,8 @@ public sealed class MailboxApiTests : IAsyncLifetime
         Assert.Contains("expiry", await RefusedAsync("/api/mailboxes/served", new { peer = _bobId.ToString(), expiryDays = 400 }));
         Assert.Contains("not a trusted contact", await RefusedAsync("/api/mailboxes/served", new { peer = stranger.Id.ToString() }));
         Assert.Contains("not a trusted contact", await RefusedAsync("/api/mailboxes/used", new { peer = stranger.Id.ToString() }));
+        Assert.DoesNotContain("mailboxes are in use", await RefusedAsync("/api/mailboxes/used", new { peer = stranger.Id.ToString() }));
+        Assert.Contains("is your own ID", await RefusedAsync("/api/mailboxes/used", new { peer = _a.Node.Identity.Id.ToString() }));
         Assert.NotEmpty(await RefusedAsync("/api/mailboxes/used", new { peer = "not an id" }));
         var notUsed = await Json.ReadAsync(await WebNode.DeleteAsync(_client, $"/api/mailboxes/used/{_bobId}"), HttpStatusCode.BadRequest);
         Assert.Contains("not one of your mailboxes", notUsed.GetProperty("error").GetString());
