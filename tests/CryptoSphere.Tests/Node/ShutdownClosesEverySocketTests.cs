@@ -74,7 +74,10 @@ public sealed class ShutdownClosesEverySocketTests
         // Closed by the node although the peer still has not read a byte of it.
         await Eventually.HoldsAsync(() => !ProcessSockets.Holds(node.Port, raw.LocalPort),
             $"the node closed its end of the connection: {string.Join(", ", ProcessSockets.WithLocalPort(node.Port))}");
-        await Assert.ThrowsAsync<IOException>(() => waiting.WaitAsync(Wait));
+        // The stuck send is released, not left hanging: failed by the close, or (a send that was only slow on a loaded
+        // machine, taken for stuck after 2 s) queued just before it.
+        var ended = await Record.ExceptionAsync(() => waiting.WaitAsync(Wait));
+        Assert.True(ended is null or IOException, $"the waiting send ended with {ended}");
     }
 
     [ProcessSocketsFact]
