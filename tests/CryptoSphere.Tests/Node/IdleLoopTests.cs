@@ -52,7 +52,9 @@ public sealed class IdleLoopTests : IDisposable
             return groups is not null && await groups();
         };
         outbox.Kick();
-        await Eventually.HoldsAsync(() => Volatile.Read(ref passes) == 1, "a pass over the empty outbox", Long);
+        // At least one: the start's own pass may run after the hook is set, and a kick during a pass brings one more.
+        await Eventually.HoldsAsync(() => Volatile.Read(ref passes) >= 1, "a pass over the empty outbox", Long);
+        var before = Volatile.Read(ref passes);
 
         // An address where nothing listens: the message waits in the outbox.
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -60,6 +62,6 @@ public sealed class IdleLoopTests : IDisposable
         var sent = await alice.Node.SendAsync(new PeerKey(TestNodes.Loopback, ((IPEndPoint)closed.LocalEndPoint!).Port), "later");
         Assert.Equal(MessageState.Queued, sent.State);
 
-        await Eventually.HoldsAsync(() => Volatile.Read(ref passes) >= 2, "the queued message woke the idle loop", Long);
+        await Eventually.HoldsAsync(() => Volatile.Read(ref passes) > before, "the queued message woke the idle loop", Long);
     }
 }
