@@ -155,9 +155,12 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
         bob.Trust.RecordDeviceId(daveId.Id, dave.DeviceId, DateTimeOffset.UtcNow);
         bob.Trust.SetState(daveId.Id, TrustState.Trusted, DateTimeOffset.UtcNow);
 
+        // Each send may be queued and go on the outbox's next try: strelaysrv now and then answers a first request with
+        // "already connected", or a handshake through it stalls (CI runs; see the test above). What is asserted is who
+        // gets in in the end.
         var first = await alice.SendAsync(bobId.Id, "stranger one");
-        Assert.True(first.Success, first.Error);
-        await bobEvents.WaitFor<ContactRequestReceived>(r => r.PeerId == aliceId.Id, Timeout);
+        Assert.True(first.Success || first.State == MessageState.Queued, first.Error);
+        await bobEvents.WaitFor<ContactRequestReceived>(r => r.PeerId == aliceId.Id, Timeout * 3);
 
         // Alice's session is still open and takes the one place: carol's invitation is not taken, and said so.
         var second = await carol.SendAsync(bobId.Id, "stranger two");
@@ -168,8 +171,10 @@ public sealed class RelayedNodeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain(bobEvents.All<ContactRequestReceived>(), r => r.PeerId == carolId.Id);
 
         var third = await dave.SendAsync(bobId.Id, "a contact");
-        Assert.True(third.Success, third.Error);
-        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "a contact" && m.PeerId == daveId.Id, Timeout);
+        Assert.True(third.Success || third.State == MessageState.Queued, third.Error);
+        // Usually 4 s in all; once in three local runs 94 s, dave's request refused by strelaysrv as "already
+        // connected" several times over the outbox's growing backoff (not understood yet; see the note on the test above).
+        await bobEvents.WaitFor<MessageReceived>(m => m.Text == "a contact" && m.PeerId == daveId.Id, Timeout * 5);
     }
 
     // What adding bob's invite link leaves: his peer and device IDs, and a direct address that does not answer.
