@@ -25,10 +25,11 @@ public sealed class ErrorBodyTests : IAsyncLifetime
     public async Task DisposeAsync() => await _a.DisposeAsync();
 
     private async Task<(HttpStatusCode Status, string Error, HttpResponseMessage Response)> SendAsync(HttpMethod method, string path,
-        string? body = null, string contentType = "application/json")
+        string? body = null, string contentType = "application/json", bool expectContinue = false)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Add(WebNode.GuardHeader, "1");
+        request.Headers.ExpectContinue = expectContinue;
         if (body is not null)
             request.Content = new StringContent(body, Encoding.UTF8, contentType);
         var response = await _client.SendAsync(request);
@@ -113,7 +114,9 @@ public sealed class ErrorBodyTests : IAsyncLifetime
     {
         var body = $$"""{"to":"127.0.0.1:4000","text":"{{new string('A', 3_000_000)}}"}""";
 
-        var (status, error, _) = await SendAsync(HttpMethod.Post, "/api/messages", body);
+        // Headers first, the body only if the server asks for it: the server answers 413 from the length alone and closes,
+        // and a client still writing 3 MB then failed on a broken pipe before it read the answer (seen in a CI run).
+        var (status, error, _) = await SendAsync(HttpMethod.Post, "/api/messages", body, expectContinue: true);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Assert.Contains("2 MiB", error);
